@@ -1,0 +1,108 @@
+# exodb: schema migrations and user administration for exoplanet_analyzer.
+#
+#   make            build ./exodb
+#   make run        install missing libraries, build, upgrade instance/dev.db
+#   make check      install missing libraries, run every test, also under
+#                   AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench      measure start-up and apply times
+#   make install    install exodb and its manual (PREFIX, DESTDIR)
+
+PREFIX ?=	/usr/local
+BINDIR ?=	$(PREFIX)/bin
+MANDIR ?=	$(PREFIX)/share/man
+PKG_CONFIG ?=	pkg-config
+
+PKGS =		sqlite3 libargon2 libmd
+CFLAGS ?=	-O2 -g
+WARNFLAGS =	-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+		-Wmissing-prototypes -Wwrite-strings -Werror
+ALL_CFLAGS =	$(WARNFLAGS) -D_GNU_SOURCE $(CFLAGS) \
+		$$($(PKG_CONFIG) --cflags $(PKGS))
+LDLIBS_ALL =	$$($(PKG_CONFIG) --libs $(PKGS))
+CHECK_CFLAGS =	$$($(PKG_CONFIG) --cflags check)
+CHECK_LIBS =	$$($(PKG_CONFIG) --libs check)
+SAN_FLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
+		-fno-sanitize-recover=all
+
+LIB_SRCS =	src/autogen.c src/cmd-db.c src/db.c src/diff.c \
+		src/introspect.c src/lex.c src/migrate.c src/model.c \
+		src/render.c src/repo.c src/revision.c src/schema.c \
+		src/xmalloc.c
+SRCS =		src/main.c $(LIB_SRCS)
+HDRS =		src/exodb.h
+UNIT_TESTS =	check-lex check-schema check-diff check-revision check-repo \
+		check-migrate check-db
+CLI_TESTS =	tests/cli-db.sh tests/cli-crash.sh
+
+# Plain builds go to build/, sanitizer builds to build/san/.
+OBJS =		$(SRCS:src/%.c=build/%.o)
+SAN_OBJS =	$(SRCS:src/%.c=build/san/%.o)
+
+all: exodb
+
+deps:
+	@./scripts/install-deps
+
+exodb: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(LDLIBS_ALL)
+
+build/%.o: src/%.c $(HDRS) | build
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/san/%.o: src/%.c $(HDRS) | build
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+build/san/exodb: $(SAN_OBJS)
+	$(CC) $(SAN_FLAGS) -o $@ $(SAN_OBJS) $(LDFLAGS) $(LDLIBS_ALL)
+
+build:
+	@mkdir -p build/san build/tests build/san/tests
+
+build/tests/%: tests/%.c tests/unit.h $(HDRS) $(LIB_SRCS:src/%.c=build/%.o) | build
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< \
+	    $(LIB_SRCS:src/%.c=build/%.o) $(LDLIBS_ALL) $(CHECK_LIBS)
+
+build/san/tests/%: tests/%.c tests/unit.h $(HDRS) $(LIB_SRCS:src/%.c=build/san/%.o) | build
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< \
+	    $(LIB_SRCS:src/%.c=build/san/%.o) $(LDLIBS_ALL) $(CHECK_LIBS)
+
+# The two quick-start commands install what is missing first, then build in
+# a second make, so that pkg-config answers only once the libraries are there.
+run: deps
+	@$(MAKE) --no-print-directory exodb
+	./exodb db upgrade
+	./exodb db current
+	sqlite3 -header -column instance/dev.db "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('users')"
+
+check: deps
+	@$(MAKE) --no-print-directory check-plain check-san
+
+check-plain: exodb $(UNIT_TESTS:%=build/tests/%)
+	@tests/run-unit build/tests $(UNIT_TESTS)
+	@EXODB=$(CURDIR)/exodb tests/run-cli $(CLI_TESTS)
+
+check-san: build/san/exodb $(UNIT_TESTS:%=build/san/tests/%)
+	@echo "== again under AddressSanitizer + UndefinedBehaviorSanitizer"
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    tests/run-unit build/san/tests $(UNIT_TESTS)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
+	    EXODB=$(CURDIR)/build/san/exodb tests/run-cli $(CLI_TESTS)
+
+bench: deps
+	@$(MAKE) --no-print-directory exodb
+	@EXODB=$(CURDIR)/exodb tests/bench.sh
+
+install: exodb
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 exodb $(DESTDIR)$(BINDIR)/exodb
+	install -m 0644 man/exodb.1 $(DESTDIR)$(MANDIR)/man1/exodb.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/exodb $(DESTDIR)$(MANDIR)/man1/exodb.1
+
+clean:
+	rm -rf build exodb
+
+.PHONY: all deps run check check-plain check-san bench install uninstall clean
+.PRECIOUS: build/%.o build/san/%.o

@@ -1,0 +1,305 @@
+/*
+ * Opening databases the one safe way, and small helpers to run statements.
+ * Databases are plain files: no URI names, no symbolic links, created 0600 in a
+ * folder made 0700, with a busy timeout so that concurrent runs wait their turn.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exodb.h"
+
+/* How long to wait for another process's lock, in milliseconds. */
+#define DB_BUSY_TIMEOUT	30000
+
+char *
+db_error(sqlite3 *db)
+{
+	return xstrdup(sqlite3_errmsg(db));
+}
+
+/* The folder holding path; the caller frees it. */
+static char *
+db_dirname(const char *path)
+{
+	char	*copy, *dir;
+
+	copy = xstrdup(path);
+	dir = xstrdup(dirname(copy));
+	free(copy);
+	return dir;
+}
+
+/* Create the database file, and its folder if that is missing. */
+static int
+db_create(const char *path, struct db_created *created, char **cause)
+{
+	struct stat	 sb;
+	char		*dir;
+	int		 fd, ret = -1;
+
+	dir = db_dirname(path);
+	/* Another exodb may be making them too: EEXIST is not an error. */
+	if (lstat(dir, &sb) == -1) {
+		if (errno == ENOENT && mkdir(dir, 0700) == 0)
+			created->dir = 1;
+		else if (errno != EEXIST) {
+			*cause = xasprintf("%s: cannot create folder: %s", dir,
+			    strerror(errno));
+			goto out;
+		}
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1 && errno == EEXIST) {
+		ret = 0;
+		goto out;
+	}
+	if (fd == -1) {
+		*cause = xasprintf("%s: cannot create database: %s", path,
+		    strerror(errno));
+		if (created->dir && rmdir(dir) == 0)
+			created->dir = 0;
+		goto out;
+	}
+	close(fd);
+	created->file = 1;
+	ret = 0;
+out:
+	free(dir);
+	return ret;
+}
+
+/*
+ * Open the database at path. DB_READ never creates anything: a missing file
+ * reads as an empty database (an in-memory one) and the connection is
+ * query-only. DB_WRITE needs the file; DB_CREATE makes it, and records in
+ * *created what it made so that db_discard() can take it back if the command
+ * fails. On failure nothing is left open and *db is NULL.
+ */
+int
+db_open(const char *path, enum db_mode mode, sqlite3 **db,
+    struct db_created *created, char **cause)
+{
+	struct stat	 sb;
+	char		*dir = NULL;
+	int		 flags, ret = -1;
+
+	*db = NULL;
+	memset(created, 0, sizeof *created);
+	if (strncmp(path, "file:", 5) == 0) {
+		*cause = xasprintf("%s: URI file names are not accepted; give "
+		    "a plain path", path);
+		return -1;
+	}
+	if (lstat(path, &sb) == -1) {
+		if (errno != ENOENT) {
+			*cause = xasprintf("%s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (mode == DB_WRITE) {
+			*cause = xasprintf("%s: no such database; run 'exodb db "
+			    "upgrade'", path);
+			return -1;
+		}
+		if (mode == DB_READ)
+			path = ":memory:";
+		else if (db_create(path, created, cause) == -1)
+			return -1;
+	} else if (S_ISLNK(sb.st_mode)) {
+		*cause = xasprintf("%s: is a symbolic link; exodb does not "
+		    "follow links to databases", path);
+		return -1;
+	} else if (S_ISDIR(sb.st_mode)) {
+		*cause = xasprintf("%s: is a directory, not a database", path);
+		return -1;
+	} else if (!S_ISREG(sb.st_mode)) {
+		*cause = xasprintf("%s: not a regular file", path);
+		return -1;
+	}
+	if (mode != DB_READ) {
+		dir = db_dirname(path);
+		if (access(dir, W_OK) == -1) {
+			*cause = xasprintf("%s: cannot write in folder '%s', "
+			    "where SQLite keeps the journal: %s", path, dir,
+			    strerror(errno));
+			goto out;
+		}
+	}
+	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
+	    SQLITE_OPEN_EXRESCODE;
+	if (sqlite3_open_v2(path, db, flags, NULL) != SQLITE_OK) {
+		*cause = xasprintf("%s: %s", path, *db == NULL ?
+		    "out of memory" : sqlite3_errmsg(*db));
+		goto out;
+	}
+	sqlite3_busy_timeout(*db, DB_BUSY_TIMEOUT);
+	sqlite3_db_config(*db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_extended_result_codes(*db, 1);
+	/* Reading the schema is what tells a database from any other file. */
+	if (sqlite3_exec(*db, "SELECT count(*) FROM sqlite_schema", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		*cause = xasprintf("%s: %s", path, sqlite3_errmsg(*db));
+		goto out;
+	}
+	if (mode == DB_READ && sqlite3_exec(*db, "PRAGMA query_only = ON",
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		*cause = xasprintf("%s: %s", path, sqlite3_errmsg(*db));
+		goto out;
+	}
+	if (mode != DB_READ && sqlite3_db_readonly(*db, "main") == 1) {
+		*cause = xasprintf("%s: database file is read-only", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (ret == -1) {
+		sqlite3_close(*db);
+		*db = NULL;
+		db_discard(path, created);
+	}
+	free(dir);
+	return ret;
+}
+
+/*
+ * After a failed command, take back the database file and folder db_open()
+ * created, unless something was committed to it. The connection must be
+ * closed first.
+ */
+void
+db_discard(const char *path, const struct db_created *created)
+{
+	struct stat	 sb;
+	char		*dir;
+
+	if (created->file && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_size == 0)
+		unlink(path);
+	if (created->dir) {
+		dir = db_dirname(path);
+		rmdir(dir);
+		free(dir);
+	}
+}
+
+/* Run SQL text of one or more statements. */
+int
+db_exec(sqlite3 *db, const char *sql, char **cause)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		*cause = db_error(db);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Prepare one statement whose text is built with sqlite3_mprintf()'s format:
+ * %w for identifiers and %Q for literals; values go in as bound parameters.
+ */
+int
+db_prepare(sqlite3 *db, sqlite3_stmt **stmt, char **cause, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+	char	*sql;
+	int	 rc;
+
+	va_start(ap, fmt);
+	sql = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	if (sql == NULL) {
+		*cause = xstrdup("out of memory");
+		return -1;
+	}
+	rc = sqlite3_prepare_v2(db, sql, -1, stmt, NULL);
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK) {
+		*cause = db_error(db);
+		*stmt = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_table_exists(sqlite3 *db, const char *name, int *exists, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (db_prepare(db, &stmt, cause, "SELECT 1 FROM sqlite_schema WHERE "
+	    "type = 'table' AND name = ?1") == -1)
+		return -1;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	*exists = rc == SQLITE_ROW;
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		*cause = db_error(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* The integer the first column of the query's first row holds. */
+int
+db_count(sqlite3 *db, const char *sql, long long *n, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (db_prepare(db, &stmt, cause, "%s", sql) == -1)
+		return -1;
+	rc = sqlite3_step(stmt);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		*cause = db_error(db);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Copy the schema of from's main database into to: tables, indexes, views and
+ * triggers as their CREATE texts say, without rows, without SQLite's own tables
+ * and the history table.
+ */
+int
+db_copy_schema(sqlite3 *from, sqlite3 *to, char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc, ret = -1;
+
+	if (db_prepare(from, &stmt, cause, "SELECT m.sql FROM sqlite_schema "
+	    "AS m LEFT JOIN pragma_table_list AS l ON l.schema = 'main' AND "
+	    "l.name = m.name WHERE m.sql IS NOT NULL AND m.name NOT LIKE "
+	    "'sqlite\\_%%' ESCAPE '\\' AND m.tbl_name <> %Q AND "
+	    "coalesce(l.type, '') <> 'shadow' ORDER BY CASE m.type WHEN 'table' "
+	    "THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, m.rowid",
+	    HISTORY_TABLE) == -1)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (sqlite3_exec(to, (const char *)sqlite3_column_text(stmt, 0),
+		    NULL, NULL, NULL) != SQLITE_OK) {
+			*cause = db_error(to);
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		*cause = db_error(from);
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(stmt);
+	return ret;
+}

@@ -1,0 +1,493 @@
+/*
+ * The difference between two schemas as a list of typed operations: what must
+ * happen to the "from" schema (the live database) to make it the "to" schema
+ * (the model). The list is data: the tests check it before any SQL exists and
+ * render.c writes upgrade and downgrade SQL from it.
+ *
+ * Per table, the cheap operations SQLite's ALTER TABLE can do (add column, drop
+ * column, create and drop index) are used when every change of that table is
+ * one of them; anything else (a changed type, NOT NULL, DEFAULT, CHECK,
+ * primary key, collation, UNIQUE constraint or table option) rebuilds the table
+ * once, which also recreates its indexes.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exodb.h"
+
+struct diff_why {
+	sqlite3_str	*text;
+};
+
+static void
+diff_why(struct diff_why *why, const char *fmt, ...) PRINTFLIKE(2, 3);
+
+static void
+diff_why(struct diff_why *why, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (why->text == NULL)
+		why->text = sqlite3_str_new(NULL);
+	else
+		sqlite3_str_appendall(why->text, "; ");
+	va_start(ap, fmt);
+	sqlite3_str_vappendf(why->text, fmt, ap);
+	va_end(ap);
+}
+
+static struct op *
+diff_add(struct diff *d, enum op_type type, const struct table *from,
+    const struct table *to)
+{
+	struct op	*op;
+
+	d->ops = xreallocarray(d->ops, d->nops + 1, sizeof *d->ops);
+	op = &d->ops[d->nops++];
+	memset(op, 0, sizeof *op);
+	op->type = type;
+	op->from = from;
+	op->to = to;
+	return op;
+}
+
+void
+diff_free(struct diff *d)
+{
+	size_t	i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->nops; i++)
+		free(d->ops[i].why);
+	free(d->ops);
+	free(d->unknown);
+	free(d);
+}
+
+const char *
+diff_op_name(enum op_type type)
+{
+	switch (type) {
+	case OP_CREATE_TABLE:
+		return "create table";
+	case OP_DROP_TABLE:
+		return "drop table";
+	case OP_ADD_COLUMN:
+		return "add column";
+	case OP_DROP_COLUMN:
+		return "drop column";
+	case OP_CREATE_INDEX:
+		return "create index";
+	case OP_DROP_INDEX:
+		return "drop index";
+	case OP_REBUILD_TABLE:
+		return "rebuild table";
+	}
+	return "?";
+}
+
+/* Whether the operation loses data: a dropped table or column. */
+int
+diff_destructive(const struct op *op)
+{
+	size_t	i;
+
+	switch (op->type) {
+	case OP_DROP_TABLE:
+	case OP_DROP_COLUMN:
+		return 1;
+	case OP_REBUILD_TABLE:
+		for (i = 0; i < op->from->ncolumns; i++) {
+			if (schema_column(op->to, op->from->columns[i].name) ==
+			    NULL)
+				return 1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* One line for the operation, as revision files and messages show it. */
+char *
+diff_describe(const struct op *op)
+{
+	const char	*name = diff_op_name(op->type);
+
+	switch (op->type) {
+	case OP_CREATE_TABLE:
+		return xasprintf("%s %s", name, op->to->name);
+	case OP_DROP_TABLE:
+		return xasprintf("%s %s", name, op->from->name);
+	case OP_ADD_COLUMN:
+	case OP_DROP_COLUMN:
+		return xasprintf("%s %s.%s", name, op->from->name,
+		    op->column->name);
+	case OP_CREATE_INDEX:
+	case OP_DROP_INDEX:
+		return xasprintf("%s %s on %s", name, op->index->name,
+		    op->from->name);
+	case OP_REBUILD_TABLE:
+		return xasprintf("%s %s: %s", name, op->from->name, op->why);
+	}
+	return xstrdup(name);
+}
+
+static const char *
+diff_show(const char *text)
+{
+	return text == NULL ? "none" : text;
+}
+
+/* Why column a (live) is not column b (model), or 0 when they are alike. */
+static int
+diff_column(struct diff_why *why, const char *table, const struct column *a,
+    const struct column *b)
+{
+	int	n = 0;
+
+	if (!schema_same_text(a->type, b->type)) {
+		diff_why(why, "%s.%s type %s -> %s", table, b->name,
+		    *a->type ? a->type : "none", *b->type ? b->type : "none");
+		n++;
+	}
+	if (a->notnull != b->notnull) {
+		diff_why(why, "%s.%s %s", table, b->name, b->notnull ?
+		    "becomes NOT NULL" : "becomes nullable");
+		n++;
+	}
+	if (!schema_same_text(a->dflt, b->dflt)) {
+		diff_why(why, "%s.%s default %s -> %s", table, b->name,
+		    diff_show(a->dflt), diff_show(b->dflt));
+		n++;
+	}
+	if (!schema_same_text(a->check, b->check)) {
+		diff_why(why, "%s.%s check %s -> %s", table, b->name,
+		    diff_show(a->check), diff_show(b->check));
+		n++;
+	}
+	if (a->pk != b->pk) {
+		diff_why(why, "%s.%s primary key changes", table, b->name);
+		n++;
+	}
+	if (!schema_same_name(a->collation, b->collation)) {
+		diff_why(why, "%s.%s collation %s -> %s", table, b->name,
+		    diff_show(a->collation), diff_show(b->collation));
+		n++;
+	}
+	return n;
+}
+
+static int
+diff_same_index(const struct index *a, const struct index *b)
+{
+	size_t	i;
+
+	if (a->sql != NULL || b->sql != NULL)
+		return schema_same_text(a->sql, b->sql);
+	if (a->unique != b->unique || a->ncolumns != b->ncolumns ||
+	    !schema_same_text(a->where, b->where))
+		return 0;
+	for (i = 0; i < a->ncolumns; i++) {
+		if (!schema_same_name(a->columns[i].name, b->columns[i].name) ||
+		    !schema_same_name(a->columns[i].collation,
+		    b->columns[i].collation) ||
+		    a->columns[i].desc != b->columns[i].desc)
+			return 0;
+	}
+	return 1;
+}
+
+/* Whether table t has a UNIQUE constraint like ix (same columns). */
+static int
+diff_has_unique(const struct table *t, const struct index *ix)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nindexes; i++) {
+		if (t->indexes[i].origin == 'u' &&
+		    diff_same_index(&t->indexes[i], ix))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+diff_index_uses(const struct index *ix, const char *column)
+{
+	size_t	i;
+
+	if (ix->sql != NULL)
+		return lex_mentions(ix->sql, column);
+	for (i = 0; i < ix->ncolumns; i++) {
+		if (schema_same_name(ix->columns[i].name, column))
+			return 1;
+	}
+	return ix->where != NULL && lex_mentions(ix->where, column);
+}
+
+/*
+ * Whether ALTER TABLE ADD COLUMN can add c: not part of the key or of a
+ * UNIQUE constraint, and a NOT NULL column needs a constant default other
+ * than NULL (SQLite's rules).
+ */
+static int
+diff_can_add(const struct table *t, const struct column *c)
+{
+	size_t	i;
+
+	if (c->pk || c->hidden)
+		return 0;
+	for (i = 0; i < t->nindexes; i++) {
+		if (t->indexes[i].origin != 'c' &&
+		    diff_index_uses(&t->indexes[i], c->name))
+			return 0;
+	}
+	if (c->dflt != NULL && (!lex_is_literal(c->dflt) ||
+	    strncasecmp(c->dflt, "CURRENT_", 8) == 0))
+		return 0;
+	if (c->notnull && (c->dflt == NULL || strcasecmp(c->dflt, "NULL") == 0))
+		return 0;
+	return 1;
+}
+
+/*
+ * Whether ALTER TABLE DROP COLUMN can drop c from t: nothing else in the
+ * schema may name it (an index, a CHECK, a trigger, a view, a foreign key),
+ * and it may not be in the key or a UNIQUE constraint (SQLite's rules).
+ */
+static int
+diff_can_drop(const struct schema *s, const struct table *t,
+    const struct column *c, const struct table *keep)
+{
+	const struct index	*kept;
+	size_t			 i;
+
+	if (c->pk || c->hidden || t->foreign_keys > 0)
+		return 0;
+	for (i = 0; i < t->nindexes; i++) {
+		/* Indexes the same diff drops first don't count. */
+		kept = schema_index(keep, t->indexes[i].name);
+		if (t->indexes[i].origin == 'c' && (kept == NULL ||
+		    !diff_same_index(&t->indexes[i], kept)))
+			continue;
+		if (diff_index_uses(&t->indexes[i], c->name))
+			return 0;
+	}
+	for (i = 0; i < t->nchecks; i++) {
+		if (lex_mentions(t->checks[i], c->name))
+			return 0;
+	}
+	for (i = 0; i < t->ncolumns; i++) {
+		if (&t->columns[i] != c && t->columns[i].check != NULL &&
+		    lex_mentions(t->columns[i].check, c->name))
+			return 0;
+	}
+	for (i = 0; i < t->ntriggers; i++) {
+		if (lex_mentions(t->triggers[i], c->name))
+			return 0;
+	}
+	for (i = 0; s != NULL && i < s->nviews; i++) {
+		if (lex_mentions(s->views[i], c->name))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+diff_same_checks(const struct table *a, const struct table *b)
+{
+	size_t	i, j;
+
+	if (a->nchecks != b->nchecks)
+		return 0;
+	for (i = 0; i < a->nchecks; i++) {
+		for (j = 0; j < b->nchecks; j++) {
+			if (schema_same_text(a->checks[i], b->checks[j]))
+				break;
+		}
+		if (j == b->nchecks)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The operations that turn table a (of schema sa) into table b. Added to d;
+ * fails only on what exodb cannot manage.
+ */
+static int
+diff_table(struct diff *d, const struct schema *sa, const struct table *a,
+    const struct table *b, char **cause)
+{
+	struct diff_why		 why = { NULL };
+	const struct column	*ca, *cb;
+	const struct index	*ia, *ib;
+	size_t			 i, first = d->nops;
+	struct op		*op;
+
+	for (i = 0; i < a->ncolumns; i++) {
+		if (a->columns[i].hidden == 2 || a->columns[i].hidden == 3) {
+			*cause = xasprintf("table %s: generated column %s is not "
+			    "supported", a->name, a->columns[i].name);
+			return -1;
+		}
+	}
+	if (a->without_rowid != b->without_rowid)
+		diff_why(&why, "%s becomes %s", b->name, b->without_rowid ?
+		    "WITHOUT ROWID" : "a rowid table");
+	if (a->strict != b->strict)
+		diff_why(&why, "%s becomes %s", b->name, b->strict ? "STRICT" :
+		    "not STRICT");
+	if (a->autoincrement != b->autoincrement)
+		diff_why(&why, "%s %s AUTOINCREMENT", b->name,
+		    b->autoincrement ? "gains" : "loses");
+	if (!diff_same_checks(a, b))
+		diff_why(&why, "%s table CHECK constraints change", b->name);
+	for (i = 0; i < a->nindexes; i++) {
+		ia = &a->indexes[i];
+		if (ia->origin == 'u' && !diff_has_unique(b, ia))
+			diff_why(&why, "%s loses UNIQUE constraint %s", b->name,
+			    ia->name);
+	}
+	for (i = 0; i < b->nindexes; i++) {
+		ib = &b->indexes[i];
+		if (ib->origin == 'u' && !diff_has_unique(a, ib))
+			diff_why(&why, "%s gains a UNIQUE constraint", b->name);
+	}
+
+	/* Indexes that go or change are dropped before columns change. */
+	for (i = 0; i < a->nindexes; i++) {
+		ia = &a->indexes[i];
+		if (ia->origin != 'c')
+			continue;
+		ib = schema_index(b, ia->name);
+		if (ib == NULL || ib->origin != 'c' || !diff_same_index(ia, ib))
+			diff_add(d, OP_DROP_INDEX, a, b)->index = ia;
+	}
+	for (i = 0; i < a->ncolumns; i++) {
+		ca = &a->columns[i];
+		if ((cb = schema_column(b, ca->name)) != NULL) {
+			diff_column(&why, b->name, ca, cb);
+			continue;
+		}
+		if (diff_can_drop(sa, a, ca, b))
+			diff_add(d, OP_DROP_COLUMN, a, b)->column = ca;
+		else
+			diff_why(&why, "drop column %s.%s", a->name, ca->name);
+	}
+	for (i = 0; i < b->ncolumns; i++) {
+		cb = &b->columns[i];
+		if (schema_column(a, cb->name) != NULL)
+			continue;
+		if (diff_can_add(b, cb))
+			diff_add(d, OP_ADD_COLUMN, a, b)->column = cb;
+		else
+			diff_why(&why, "add column %s.%s", b->name, cb->name);
+	}
+	for (i = 0; i < b->nindexes; i++) {
+		ib = &b->indexes[i];
+		if (ib->origin != 'c')
+			continue;
+		ia = schema_index(a, ib->name);
+		if (ia == NULL || ia->origin != 'c' || !diff_same_index(ia, ib))
+			diff_add(d, OP_CREATE_INDEX, a, b)->index = ib;
+	}
+	if (why.text == NULL)
+		return 0;
+	if (a->foreign_keys > 0) {
+		char	*text = xstr_finish(why.text);
+
+		*cause = xasprintf("table %s must be rebuilt (%s), but it "
+		    "declares foreign keys, which exodb does not manage", a->name,
+		    text);
+		free(text);
+		return -1;
+	}
+	/* One rebuild replaces this table's other operations. */
+	for (i = first; i < d->nops; i++)
+		free(d->ops[i].why);
+	d->nops = first;
+	op = diff_add(d, OP_REBUILD_TABLE, a, b);
+	op->why = xstr_finish(why.text);
+	return 0;
+}
+
+/*
+ * The operations that turn schema from into schema to. Tables only in from
+ * are listed in d->unknown and kept, or dropped with DIFF_DROP_UNKNOWN. On
+ * success the caller frees *out with diff_free(); its operations point into
+ * both schemas, which must outlive it.
+ */
+int
+diff_schemas(const struct schema *from, const struct schema *to, int flags,
+    struct diff **out, char **cause)
+{
+	struct diff		*d;
+	const struct table	*a, *b;
+	size_t			 i;
+
+	*out = NULL;
+	d = xcalloc(1, sizeof *d);
+	for (i = 0; i < to->ntables; i++) {
+		b = &to->tables[i];
+		if ((a = schema_table(from, b->name)) == NULL)
+			diff_add(d, OP_CREATE_TABLE, NULL, b);
+		else if (diff_table(d, from, a, b, cause) == -1)
+			goto fail;
+	}
+	for (i = 0; i < from->ntables; i++) {
+		a = &from->tables[i];
+		if (schema_table(to, a->name) != NULL)
+			continue;
+		if (flags & DIFF_DROP_UNKNOWN)
+			diff_add(d, OP_DROP_TABLE, a, NULL);
+		else {
+			d->unknown = xreallocarray(d->unknown, d->nunknown + 1,
+			    sizeof *d->unknown);
+			d->unknown[d->nunknown++] = a->name;
+		}
+	}
+	*out = d;
+	return 0;
+fail:
+	diff_free(d);
+	return -1;
+}
+
+/*
+ * The operations that undo d, for the downgrade section. Each table d touches
+ * is diffed back from its new state to its old one, in reverse order, so the
+ * undo is checked against SQLite's rules as the forward change was: adding
+ * back a dropped NOT NULL column, say, becomes a rebuild.
+ */
+int
+diff_invert(const struct diff *d, const struct schema *from, struct diff **out,
+    char **cause)
+{
+	struct diff		*inv;
+	const struct op		*op;
+	size_t			 i, j;
+
+	*out = NULL;
+	inv = xcalloc(1, sizeof *inv);
+	for (i = d->nops; i > 0; i = j) {
+		op = &d->ops[i - 1];
+		/* The run of operations on the same table. */
+		for (j = i - 1; j > 0 && d->ops[j - 1].from == op->from &&
+		    d->ops[j - 1].to == op->to; j--)
+			;
+		if (op->type == OP_CREATE_TABLE)
+			diff_add(inv, OP_DROP_TABLE, op->to, NULL);
+		else if (op->type == OP_DROP_TABLE)
+			diff_add(inv, OP_CREATE_TABLE, NULL, op->from);
+		else if (diff_table(inv, from, op->to, op->from, cause) == -1) {
+			diff_free(inv);
+			return -1;
+		}
+	}
+	*out = inv;
+	return 0;
+}

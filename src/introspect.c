@@ -1,0 +1,338 @@
+/*
+ * Read a live database's schema into the structs the model uses. Tables,
+ * columns and indexes come from SQLite's pragmas; what no pragma reports
+ * (CHECK constraints, AUTOINCREMENT, a partial index's WHERE) is read from the
+ * CREATE text SQLite keeps in sqlite_schema.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exodb.h"
+
+/* Text between the parenthesis at *lx's position and its match. */
+static const char *
+introspect_group(struct schema *s, struct lex *lx)
+{
+	const char	*tok, *start = NULL;
+	size_t		 len;
+	enum lex_token	 t;
+	int		 depth = 1;
+
+	while ((t = lex_next(lx, &tok, &len)) != LEX_EOF) {
+		if (start == NULL)
+			start = tok;
+		if (t == LEX_LPAREN)
+			depth++;
+		else if (t == LEX_RPAREN && --depth == 0)
+			return schema_strndup(s, start, (size_t)(tok - start));
+	}
+	return NULL;
+}
+
+static void
+introspect_add_check(struct table *t, const char *expr)
+{
+	t->checks = xreallocarray(t->checks, t->nchecks + 1,
+	    sizeof *t->checks);
+	t->checks[t->nchecks++] = expr;
+}
+
+/*
+ * One item of a CREATE TABLE's list: a column definition or a table
+ * constraint. Reads up to the comma or closing parenthesis that ends it and
+ * returns that token.
+ */
+static enum lex_token
+introspect_item(struct schema *s, struct table *t, struct lex *lx)
+{
+	const char	*tok, *expr;
+	size_t		 len;
+	enum lex_token	 tt;
+	struct column	*col = NULL;
+	int		 first = 1, after_check = 0;
+	char		*name;
+	size_t		 i;
+
+	while ((tt = lex_next_token(lx, &tok, &len)) != LEX_EOF) {
+		if (tt == LEX_COMMA || tt == LEX_RPAREN)
+			return tt;
+		if (first) {
+			first = 0;
+			/* A table constraint belongs to no column. */
+			if (!(tt == LEX_WORD &&
+			    (lex_word_is(tok, len, "CONSTRAINT") ||
+			    lex_word_is(tok, len, "PRIMARY") ||
+			    lex_word_is(tok, len, "UNIQUE") ||
+			    lex_word_is(tok, len, "CHECK") ||
+			    lex_word_is(tok, len, "FOREIGN")))) {
+				name = lex_unquote(tok, len);
+				for (i = 0; i < t->ncolumns; i++) {
+					if (schema_same_name(t->columns[i].name,
+					    name))
+						col = &t->columns[i];
+				}
+				free(name);
+			}
+		}
+		if (tt == LEX_LPAREN) {
+			expr = introspect_group(s, lx);
+			if (after_check && expr != NULL) {
+				if (col != NULL && col->check == NULL)
+					col->check = expr;
+				else
+					introspect_add_check(t, expr);
+			}
+			after_check = 0;
+			continue;
+		}
+		after_check = tt == LEX_WORD && lex_word_is(tok, len, "CHECK");
+		if (tt == LEX_WORD && lex_word_is(tok, len, "AUTOINCREMENT"))
+			t->autoincrement = 1;
+	}
+	return tt;
+}
+
+/* What the CREATE TABLE text says that the pragmas do not. */
+static void
+introspect_table_sql(struct schema *s, struct table *t)
+{
+	struct lex	 lx;
+	const char	*tok;
+	size_t		 len;
+	enum lex_token	 tt;
+
+	lex_init(&lx, t->sql, strlen(t->sql), 1);
+	while ((tt = lex_next_token(&lx, &tok, &len)) != LEX_EOF &&
+	    tt != LEX_LPAREN)
+		;
+	if (tt == LEX_EOF)
+		return;
+	while ((tt = introspect_item(s, t, &lx)) == LEX_COMMA)
+		;
+}
+
+/* The WHERE of a partial index, from its CREATE INDEX text. */
+static const char *
+introspect_index_where(struct schema *s, const char *sql)
+{
+	struct lex	 lx;
+	const char	*tok;
+	size_t		 len;
+	enum lex_token	 t;
+	int		 depth = 0;
+
+	lex_init(&lx, sql, strlen(sql), 1);
+	while ((t = lex_next_token(&lx, &tok, &len)) != LEX_EOF) {
+		if (t == LEX_LPAREN)
+			depth++;
+		else if (t == LEX_RPAREN)
+			depth--;
+		else if (depth == 0 && t == LEX_WORD &&
+		    lex_word_is(tok, len, "WHERE")) {
+			while (lx.p < lx.end && (*lx.p == ' ' || *lx.p == '\t' ||
+			    *lx.p == '\n' || *lx.p == '\r'))
+				lx.p++;
+			return schema_strndup(s, lx.p, (size_t)(lx.end - lx.p));
+		}
+	}
+	return NULL;
+}
+
+static int
+introspect_columns(sqlite3 *db, struct schema *s, struct table *t,
+    char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	struct column	*c;
+	const char	*type, *coll;
+	int		 rc, ret = -1;
+
+	if (db_prepare(db, &stmt, cause, "SELECT name, type, \"notnull\", "
+	    "dflt_value, pk, hidden FROM pragma_table_xinfo(?1)") == -1)
+		return -1;
+	sqlite3_bind_text(stmt, 1, t->name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		c = schema_add_column(s, t,
+		    (const char *)sqlite3_column_text(stmt, 0));
+		type = (const char *)sqlite3_column_text(stmt, 1);
+		c->type = schema_strdup(s, type != NULL ? type : "");
+		c->notnull = sqlite3_column_int(stmt, 2);
+		c->dflt = schema_strdup(s,
+		    (const char *)sqlite3_column_text(stmt, 3));
+		c->pk = sqlite3_column_int(stmt, 4);
+		c->hidden = sqlite3_column_int(stmt, 5);
+		if (sqlite3_table_column_metadata(db, "main", t->name, c->name,
+		    NULL, &coll, NULL, NULL, NULL) == SQLITE_OK &&
+		    coll != NULL && strcasecmp(coll, "BINARY") != 0)
+			c->collation = schema_strdup(s, coll);
+	}
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("%s: %s", t->name, sqlite3_errmsg(db));
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+static int
+introspect_index_columns(sqlite3 *db, struct schema *s, struct index *ix,
+    char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	if (db_prepare(db, &stmt, cause, "SELECT name, coll, \"desc\" FROM "
+	    "pragma_index_xinfo(?1) WHERE key ORDER BY seqno") == -1)
+		return -1;
+	sqlite3_bind_text(stmt, 1, ix->name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		schema_add_index_column(s, ix,
+		    (const char *)sqlite3_column_text(stmt, 0),
+		    (const char *)sqlite3_column_text(stmt, 1),
+		    sqlite3_column_int(stmt, 2));
+	}
+	if (rc != SQLITE_DONE)
+		*cause = xasprintf("%s: %s", ix->name, sqlite3_errmsg(db));
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+introspect_indexes(sqlite3 *db, struct schema *s, struct table *t,
+    char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	struct index	*ix;
+	const char	*origin, *sql;
+	size_t		 i;
+	int		 rc, ret = -1;
+
+	if (db_prepare(db, &stmt, cause, "SELECT l.name, l.\"unique\", "
+	    "l.origin, l.partial, m.sql FROM pragma_index_list(?1) AS l "
+	    "LEFT JOIN sqlite_schema AS m ON m.type = 'index' AND "
+	    "m.name = l.name ORDER BY l.name") == -1)
+		return -1;
+	sqlite3_bind_text(stmt, 1, t->name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ix = schema_add_index(s, t,
+		    (const char *)sqlite3_column_text(stmt, 0));
+		ix->unique = sqlite3_column_int(stmt, 1);
+		origin = (const char *)sqlite3_column_text(stmt, 2);
+		ix->origin = origin[0] == 'p' ? 'p' : origin[0] == 'u' ?
+		    'u' : 'c';
+		sql = (const char *)sqlite3_column_text(stmt, 4);
+		if (sqlite3_column_int(stmt, 3) && sql != NULL)
+			ix->where = introspect_index_where(s, sql);
+		if (introspect_index_columns(db, s, ix, cause) == -1)
+			goto out;
+		for (i = 0; i < ix->ncolumns; i++) {
+			if (ix->columns[i].name == NULL)
+				ix->sql = schema_strdup(s, sql);
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("%s: %s", t->name, sqlite3_errmsg(db));
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+static int
+introspect_table(sqlite3 *db, struct schema *s, struct table *t, char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	int		 rc;
+
+	if (introspect_columns(db, s, t, cause) == -1 ||
+	    introspect_indexes(db, s, t, cause) == -1)
+		return -1;
+	introspect_table_sql(s, t);
+	if (db_prepare(db, &stmt, cause, "SELECT count(*) FROM "
+	    "pragma_foreign_key_list(?1)") == -1)
+		return -1;
+	sqlite3_bind_text(stmt, 1, t->name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		t->foreign_keys = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW) {
+		*cause = xasprintf("%s: %s", t->name, sqlite3_errmsg(db));
+		return -1;
+	}
+	if (db_prepare(db, &stmt, cause, "SELECT sql FROM sqlite_schema WHERE "
+	    "type = 'trigger' AND tbl_name = ?1 AND sql IS NOT NULL "
+	    "ORDER BY rowid") == -1)
+		return -1;
+	sqlite3_bind_text(stmt, 1, t->name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		t->triggers = xreallocarray(t->triggers, t->ntriggers + 1,
+		    sizeof *t->triggers);
+		t->triggers[t->ntriggers++] = schema_strdup(s,
+		    (const char *)sqlite3_column_text(stmt, 0));
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("%s: %s", t->name, sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Fill *out with the schema of db's main database: its tables but SQLite's own
+ * and the history table, their indexes and triggers, and the views. Virtual
+ * tables and their shadow tables are left out: exodb does not manage them.
+ */
+int
+introspect_schema(sqlite3 *db, struct schema **out, char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	struct schema	*s;
+	struct table	*t;
+	const char	*type, *name, *sql;
+	size_t		 i;
+	int		 rc;
+
+	*out = NULL;
+	s = schema_new();
+	if (db_prepare(db, &stmt, cause, "SELECT m.type, m.name, m.sql, l.wr, "
+	    "l.strict FROM sqlite_schema AS m JOIN pragma_table_list AS l ON "
+	    "l.schema = 'main' AND l.name = m.name WHERE l.type IN ('table', "
+	    "'view') AND m.name NOT LIKE 'sqlite\\_%%' ESCAPE '\\' AND "
+	    "m.name <> %Q ORDER BY m.rowid", HISTORY_TABLE) == -1)
+		goto fail;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		type = (const char *)sqlite3_column_text(stmt, 0);
+		name = (const char *)sqlite3_column_text(stmt, 1);
+		sql = (const char *)sqlite3_column_text(stmt, 2);
+		if (strcmp(type, "view") == 0) {
+			s->views = xreallocarray(s->views, s->nviews + 1,
+			    sizeof *s->views);
+			s->views[s->nviews++] = schema_strdup(s, sql);
+			continue;
+		}
+		t = schema_add_table(s, name);
+		t->sql = schema_strdup(s, sql);
+		t->without_rowid = sqlite3_column_int(stmt, 3);
+		t->strict = sqlite3_column_int(stmt, 4);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		*cause = db_error(db);
+		goto fail;
+	}
+	for (i = 0; i < s->ntables; i++) {
+		if (introspect_table(db, s, &s->tables[i], cause) == -1)
+			goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	schema_free(s);
+	return -1;
+}

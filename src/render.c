@@ -1,0 +1,345 @@
+/*
+ * SQL text for the schema structs and for a diff's operations. Identifiers are
+ * written bare when SQLite would read them back unchanged, otherwise quoted with
+ * %w; nothing here ever carries a value from a user.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exodb.h"
+
+/* The prefix of the table a rebuild creates before renaming it into place. */
+#define REBUILD_PREFIX "exodb_new_"
+
+static int
+render_bare(const char *name)
+{
+	const char	*p;
+
+	if (*name == '\0' || !(isalpha((unsigned char)*name) || *name == '_'))
+		return 0;
+	for (p = name; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return 0;
+	}
+	return !sqlite3_keyword_check(name, (int)strlen(name));
+}
+
+static void
+render_ident_to(sqlite3_str *out, const char *name)
+{
+	if (render_bare(name))
+		sqlite3_str_appendall(out, name);
+	else
+		sqlite3_str_appendf(out, "\"%w\"", name);
+}
+
+/* An identifier as SQL text, quoted only where it must be. */
+char *
+render_ident(const char *name)
+{
+	sqlite3_str	*out;
+
+	out = sqlite3_str_new(NULL);
+	render_ident_to(out, name);
+	return xstr_finish(out);
+}
+
+static void
+render_column(sqlite3_str *out, const struct table *t, const struct column *c,
+    int inline_pk)
+{
+	render_ident_to(out, c->name);
+	if (*c->type != '\0')
+		sqlite3_str_appendf(out, " %s", c->type);
+	if (c->notnull)
+		sqlite3_str_appendall(out, " NOT NULL");
+	if (inline_pk && c->pk) {
+		sqlite3_str_appendall(out, " PRIMARY KEY");
+		if (t->autoincrement)
+			sqlite3_str_appendall(out, " AUTOINCREMENT");
+	}
+	if (c->dflt != NULL) {
+		if (lex_is_literal(c->dflt))
+			sqlite3_str_appendf(out, " DEFAULT %s", c->dflt);
+		else
+			sqlite3_str_appendf(out, " DEFAULT (%s)", c->dflt);
+	}
+	if (c->collation != NULL)
+		sqlite3_str_appendf(out, " COLLATE %s", c->collation);
+	if (c->check != NULL)
+		sqlite3_str_appendf(out, " CHECK (%s)", c->check);
+}
+
+static void
+render_index_columns(sqlite3_str *out, const struct index *ix)
+{
+	size_t	i;
+
+	sqlite3_str_appendall(out, "(");
+	for (i = 0; i < ix->ncolumns; i++) {
+		if (i > 0)
+			sqlite3_str_appendall(out, ", ");
+		render_ident_to(out, ix->columns[i].name);
+		if (ix->columns[i].collation != NULL)
+			sqlite3_str_appendf(out, " COLLATE %s",
+			    ix->columns[i].collation);
+		if (ix->columns[i].desc)
+			sqlite3_str_appendall(out, " DESC");
+	}
+	sqlite3_str_appendall(out, ")");
+}
+
+static void
+render_table_to(sqlite3_str *out, const struct table *t, const char *name)
+{
+	size_t	 i, npk = 0;
+	int	 first = 1;
+
+	for (i = 0; i < t->ncolumns; i++)
+		npk += t->columns[i].pk != 0;
+	sqlite3_str_appendall(out, "CREATE TABLE ");
+	render_ident_to(out, name != NULL ? name : t->name);
+	sqlite3_str_appendall(out, " (");
+	for (i = 0; i < t->ncolumns; i++) {
+		sqlite3_str_appendall(out, first ? "\n\t" : ",\n\t");
+		render_column(out, t, &t->columns[i], npk == 1);
+		first = 0;
+	}
+	if (npk > 1) {
+		sqlite3_str_appendall(out, ",\n\tPRIMARY KEY (");
+		for (i = 1; i <= npk; i++) {
+			size_t	j;
+
+			for (j = 0; j < t->ncolumns; j++) {
+				if ((size_t)t->columns[j].pk != i)
+					continue;
+				if (i > 1)
+					sqlite3_str_appendall(out, ", ");
+				render_ident_to(out, t->columns[j].name);
+			}
+		}
+		sqlite3_str_appendall(out, ")");
+	}
+	for (i = 0; i < t->nindexes; i++) {
+		if (t->indexes[i].origin != 'u')
+			continue;
+		sqlite3_str_appendall(out, ",\n\tUNIQUE ");
+		render_index_columns(out, &t->indexes[i]);
+	}
+	for (i = 0; i < t->nchecks; i++)
+		sqlite3_str_appendf(out, ",\n\tCHECK (%s)", t->checks[i]);
+	sqlite3_str_appendall(out, "\n)");
+	if (t->without_rowid)
+		sqlite3_str_appendall(out, " WITHOUT ROWID");
+	if (t->strict)
+		sqlite3_str_appendall(out, t->without_rowid ? ", STRICT" :
+		    " STRICT");
+}
+
+/* CREATE TABLE for t, under another name when name is not NULL. */
+char *
+render_table(const struct table *t, const char *name)
+{
+	sqlite3_str	*out;
+
+	out = sqlite3_str_new(NULL);
+	render_table_to(out, t, name);
+	return xstr_finish(out);
+}
+
+static void
+render_index_to(sqlite3_str *out, const struct table *t,
+    const struct index *ix)
+{
+	if (ix->sql != NULL) {
+		/* An index on expressions is kept as it was written. */
+		sqlite3_str_appendall(out, ix->sql);
+		return;
+	}
+	sqlite3_str_appendf(out, "CREATE %sINDEX ", ix->unique ? "UNIQUE " : "");
+	render_ident_to(out, ix->name);
+	sqlite3_str_appendall(out, " ON ");
+	render_ident_to(out, t->name);
+	sqlite3_str_appendall(out, " ");
+	render_index_columns(out, ix);
+	if (ix->where != NULL)
+		sqlite3_str_appendf(out, " WHERE %s", ix->where);
+}
+
+char *
+render_index(const struct table *t, const struct index *ix)
+{
+	sqlite3_str	*out;
+
+	out = sqlite3_str_new(NULL);
+	render_index_to(out, t, ix);
+	return xstr_finish(out);
+}
+
+/* The indexes a CREATE TABLE does not make itself. */
+static void
+render_table_indexes(sqlite3_str *out, const struct table *t)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nindexes; i++) {
+		if (t->indexes[i].origin != 'c')
+			continue;
+		render_index_to(out, t, &t->indexes[i]);
+		sqlite3_str_appendall(out, ";\n");
+	}
+}
+
+/*
+ * The rebuild from SQLite's ALTER TABLE page: make the new table under a
+ * temporary name, copy the rows, drop the old table, rename the new one into
+ * place, then recreate its indexes and the triggers the drop took with it.
+ * The runner has foreign keys off, so nothing cascades; legacy_alter_table
+ * keeps the rename from rewriting (and first validating) views and triggers
+ * that name the table, which still name it correctly afterwards.
+ */
+static void
+render_rebuild(sqlite3_str *out, const struct op *op)
+{
+	const struct table	*from = op->from, *to = op->to;
+	const struct column	*old, *c;
+	const char		**triggers;
+	size_t			 i, ntriggers, n = 0;
+	char			*tmp;
+
+	tmp = xasprintf(REBUILD_PREFIX "%s", to->name);
+	render_table_to(out, to, tmp);
+	sqlite3_str_appendall(out, ";\nINSERT INTO ");
+	render_ident_to(out, tmp);
+	sqlite3_str_appendall(out, " (");
+	for (i = 0; i < to->ncolumns; i++) {
+		if (schema_column(from, to->columns[i].name) == NULL)
+			continue;
+		if (n++ > 0)
+			sqlite3_str_appendall(out, ", ");
+		render_ident_to(out, to->columns[i].name);
+	}
+	sqlite3_str_appendall(out, ")\n\tSELECT ");
+	n = 0;
+	for (i = 0; i < to->ncolumns; i++) {
+		c = &to->columns[i];
+		if ((old = schema_column(from, c->name)) == NULL)
+			continue;
+		if (n++ > 0)
+			sqlite3_str_appendall(out, ", ");
+		/* Tightening NOT NULL: NULLs take the default, if any. */
+		if (c->notnull && !old->notnull && c->dflt != NULL) {
+			sqlite3_str_appendall(out, "coalesce(");
+			render_ident_to(out, old->name);
+			if (lex_is_literal(c->dflt))
+				sqlite3_str_appendf(out, ", %s)", c->dflt);
+			else
+				sqlite3_str_appendf(out, ", (%s))", c->dflt);
+		} else
+			render_ident_to(out, old->name);
+	}
+	sqlite3_str_appendall(out, " FROM ");
+	render_ident_to(out, from->name);
+	sqlite3_str_appendall(out, ";\nDROP TABLE ");
+	render_ident_to(out, from->name);
+	sqlite3_str_appendall(out, ";\nPRAGMA legacy_alter_table = ON;\n"
+	    "ALTER TABLE ");
+	render_ident_to(out, tmp);
+	sqlite3_str_appendall(out, " RENAME TO ");
+	render_ident_to(out, to->name);
+	sqlite3_str_appendall(out, ";\nPRAGMA legacy_alter_table = OFF;\n");
+	render_table_indexes(out, to);
+	/* Triggers are not in the model: keep those of the live table. */
+	triggers = from->ntriggers > 0 ? from->triggers : to->triggers;
+	ntriggers = from->ntriggers > 0 ? from->ntriggers : to->ntriggers;
+	for (i = 0; i < ntriggers; i++)
+		sqlite3_str_appendf(out, "%s;\n", triggers[i]);
+	free(tmp);
+}
+
+static void
+render_op(sqlite3_str *out, const struct op *op)
+{
+	char	*what;
+	size_t	 i;
+
+	what = diff_describe(op);
+	sqlite3_str_appendf(out, "-- %s%s\n", what,
+	    diff_destructive(op) ? " (destructive)" : "");
+	free(what);
+	switch (op->type) {
+	case OP_CREATE_TABLE:
+		render_table_to(out, op->to, NULL);
+		sqlite3_str_appendall(out, ";\n");
+		render_table_indexes(out, op->to);
+		for (i = 0; i < op->to->ntriggers; i++)
+			sqlite3_str_appendf(out, "%s;\n", op->to->triggers[i]);
+		break;
+	case OP_DROP_TABLE:
+		sqlite3_str_appendall(out, "DROP TABLE ");
+		render_ident_to(out, op->from->name);
+		sqlite3_str_appendall(out, ";\n");
+		break;
+	case OP_ADD_COLUMN:
+		sqlite3_str_appendall(out, "ALTER TABLE ");
+		render_ident_to(out, op->to->name);
+		sqlite3_str_appendall(out, " ADD COLUMN ");
+		render_column(out, op->to, op->column, 1);
+		sqlite3_str_appendall(out, ";\n");
+		break;
+	case OP_DROP_COLUMN:
+		sqlite3_str_appendall(out, "ALTER TABLE ");
+		render_ident_to(out, op->from->name);
+		sqlite3_str_appendall(out, " DROP COLUMN ");
+		render_ident_to(out, op->column->name);
+		sqlite3_str_appendall(out, ";\n");
+		break;
+	case OP_CREATE_INDEX:
+		render_index_to(out, op->to, op->index);
+		sqlite3_str_appendall(out, ";\n");
+		break;
+	case OP_DROP_INDEX:
+		sqlite3_str_appendall(out, "DROP INDEX ");
+		render_ident_to(out, op->index->name);
+		sqlite3_str_appendall(out, ";\n");
+		break;
+	case OP_REBUILD_TABLE:
+		render_rebuild(out, op);
+		break;
+	}
+}
+
+/* The SQL for a diff's operations, in order, one comment line before each. */
+char *
+render_ops(const struct diff *d)
+{
+	sqlite3_str	*out;
+	size_t		 i;
+
+	out = sqlite3_str_new(NULL);
+	for (i = 0; i < d->nops; i++) {
+		if (i > 0)
+			sqlite3_str_appendall(out, "\n");
+		render_op(out, &d->ops[i]);
+	}
+	return xstr_finish(out);
+}
+
+/* Every table of a schema with its indexes, as DESIGN.md shows the model. */
+char *
+render_schema(const struct schema *s)
+{
+	sqlite3_str	*out;
+	size_t		 i;
+
+	out = sqlite3_str_new(NULL);
+	for (i = 0; i < s->ntables; i++) {
+		render_table_to(out, &s->tables[i], NULL);
+		sqlite3_str_appendall(out, ";\n");
+		render_table_indexes(out, &s->tables[i]);
+	}
+	return xstr_finish(out);
+}

@@ -1,0 +1,445 @@
+/*
+ * One revision file: its name, its header, its two SQL sections and its
+ * checksum. A revision file reads:
+ *
+ *	-- exodb revision
+ *	-- id: 20261125043012
+ *	-- revises: none
+ *	-- message: Initial user model
+ *	-- created: 2026-11-25T04:30:12Z
+ *
+ *	-- +upgrade
+ *	CREATE TABLE ...;
+ *
+ *	-- +downgrade
+ *	DROP TABLE ...;
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sha2.h>
+
+#include "exodb.h"
+
+#define REVISION_MAGIC	"-- exodb revision"
+#define REVISION_UP	"-- +upgrade"
+#define REVISION_DOWN	"-- +downgrade"
+#define SLUG_MAX	40
+
+/* Statements a revision may not hold: the runner owns the transaction. */
+static const char *revision_forbidden[] = {
+	"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE",
+	"ATTACH", "DETACH", "VACUUM"
+};
+
+void
+revision_free(struct revision *rev)
+{
+	size_t	i;
+
+	if (rev == NULL)
+		return;
+	free(rev->id);
+	free(rev->file);
+	free(rev->path);
+	free(rev->message);
+	free(rev->created);
+	for (i = 0; i < rev->nparents; i++)
+		free(rev->parents[i]);
+	free(rev->parents);
+	free(rev->parent_revs);
+	free(rev->upgrade);
+	free(rev->downgrade);
+	free(rev);
+}
+
+/* An id is fourteen digits: the UTC time YYYYMMDDHHMMSS. */
+int
+revision_valid_id(const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < 14; i++) {
+		if (!isdigit((unsigned char)id[i]))
+			return 0;
+	}
+	return id[14] == '\0';
+}
+
+/*
+ * The message folded to [a-z0-9_] for a file name: runs of anything else
+ * become one underscore, none leads or trails, at most SLUG_MAX characters,
+ * "revision" when nothing is left. The caller frees the result.
+ */
+char *
+revision_slug(const char *message)
+{
+	char		*slug;
+	size_t		 n = 0;
+	unsigned char	 c;
+
+	slug = xmalloc(SLUG_MAX + 1);
+	for (; *message != '\0' && n < SLUG_MAX; message++) {
+		c = (unsigned char)*message;
+		if (isascii(c) && isalnum(c))
+			slug[n++] = (char)tolower(c);
+		else if (n > 0 && slug[n - 1] != '_')
+			slug[n++] = '_';
+	}
+	while (n > 0 && slug[n - 1] == '_')
+		n--;
+	slug[n] = '\0';
+	if (n == 0) {
+		free(slug);
+		return xstrdup("revision");
+	}
+	return slug;
+}
+
+/* A header value on one line: control characters become spaces. */
+static void
+revision_append_line(sqlite3_str *out, const char *value)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)value; *p != '\0'; p++)
+		sqlite3_str_appendchar(out, 1, *p < 0x20 || *p == 0x7f ? ' ' :
+		    (char)*p);
+}
+
+/* The text of a new revision file. The caller frees it. */
+char *
+revision_text(const struct revision_header *h, const char *upgrade,
+    const char *downgrade)
+{
+	sqlite3_str	*out;
+	size_t		 i;
+
+	out = sqlite3_str_new(NULL);
+	sqlite3_str_appendf(out, "%s\n-- id: %s\n-- revises:", REVISION_MAGIC,
+	    h->id);
+	if (h->nparents == 0)
+		sqlite3_str_appendall(out, " none");
+	for (i = 0; i < h->nparents; i++)
+		sqlite3_str_appendf(out, " %s", h->parents[i]);
+	sqlite3_str_appendall(out, "\n-- message: ");
+	revision_append_line(out, h->message);
+	sqlite3_str_appendf(out, "\n-- created: %s\n", h->created);
+	for (i = 0; i < h->ndestructive; i++) {
+		sqlite3_str_appendall(out, "-- destructive: ");
+		revision_append_line(out, h->destructive[i]);
+		sqlite3_str_appendall(out, "\n");
+	}
+	sqlite3_str_appendf(out, "\n%s\n%s%s\n%s\n%s", REVISION_UP, upgrade,
+	    *upgrade != '\0' && upgrade[strlen(upgrade) - 1] != '\n' ? "\n" :
+	    "", REVISION_DOWN, downgrade);
+	if (*downgrade != '\0' && downgrade[strlen(downgrade) - 1] != '\n')
+		sqlite3_str_appendall(out, "\n");
+	return xstr_finish(out);
+}
+
+/* Whether line (of length len) is the marker, trailing blanks aside. */
+static int
+revision_is_marker(const char *line, size_t len, const char *marker)
+{
+	size_t	n = strlen(marker);
+
+	if (len < n || strncmp(line, marker, n) != 0)
+		return 0;
+	for (; n < len; n++) {
+		if (!isspace((unsigned char)line[n]))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+revision_parse_parents(struct revision *rev, const char *value, char **cause)
+{
+	const char	*p = value, *start;
+	char		*id;
+	size_t		 i;
+
+	if (strcmp(value, "none") == 0)
+		return 0;
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		for (start = p; *p != '\0' && *p != ' '; p++)
+			;
+		id = xstrndup(start, (size_t)(p - start));
+		if (!revision_valid_id(id)) {
+			*cause = xasprintf("'revises' names '%s', which is not "
+			    "a revision id", id);
+			free(id);
+			return -1;
+		}
+		for (i = 0; i < rev->nparents; i++) {
+			if (strcmp(rev->parents[i], id) == 0) {
+				*cause = xasprintf("'revises' names '%s' twice",
+				    id);
+				free(id);
+				return -1;
+			}
+		}
+		rev->parents = xreallocarray(rev->parents, rev->nparents + 1,
+		    sizeof *rev->parents);
+		rev->parents[rev->nparents++] = id;
+	}
+	if (rev->nparents == 0) {
+		*cause = xstrdup("'revises' is empty; write 'none' for a root");
+		return -1;
+	}
+	return 0;
+}
+
+/* One "-- key: value" line of the header. */
+static int
+revision_header_line(struct revision *rev, const char *line, size_t len,
+    int *seen_revises, char **cause)
+{
+	const char	*colon, *key;
+	char		*value = NULL;
+	size_t		 keylen, vlen;
+	int		 ret = -1;
+
+	if (len < 3 || strncmp(line, "-- ", 3) != 0 ||
+	    (colon = memchr(line, ':', len)) == NULL) {
+		*cause = xasprintf("header line '%.*s' is not '-- key: value'",
+		    (int)(len > 60 ? 60 : len), line);
+		return -1;
+	}
+	key = line + 3;
+	keylen = (size_t)(colon - key);
+	vlen = len - (size_t)(colon + 1 - line);
+	value = xstrndup(colon + 1, vlen);
+	/* Trim the value. */
+	vlen = strlen(value);
+	while (vlen > 0 && isspace((unsigned char)value[vlen - 1]))
+		value[--vlen] = '\0';
+	memmove(value, value + strspn(value, " \t"),
+	    strlen(value + strspn(value, " \t")) + 1);
+
+#define KEY(k) (keylen == strlen(k) && strncmp(key, k, keylen) == 0)
+	if (KEY("id")) {
+		if (rev->id != NULL) {
+			*cause = xstrdup("'id' appears twice");
+			goto out;
+		}
+		if (!revision_valid_id(value)) {
+			*cause = xasprintf("id '%s' is not fourteen digits "
+			    "(YYYYMMDDHHMMSS)", value);
+			goto out;
+		}
+		rev->id = value;
+		value = NULL;
+	} else if (KEY("revises")) {
+		if (*seen_revises) {
+			*cause = xstrdup("'revises' appears twice");
+			goto out;
+		}
+		*seen_revises = 1;
+		if (revision_parse_parents(rev, value, cause) == -1)
+			goto out;
+	} else if (KEY("message")) {
+		if (rev->message != NULL) {
+			*cause = xstrdup("'message' appears twice");
+			goto out;
+		}
+		rev->message = value;
+		value = NULL;
+	} else if (KEY("created")) {
+		if (rev->created != NULL) {
+			*cause = xstrdup("'created' appears twice");
+			goto out;
+		}
+		rev->created = value;
+		value = NULL;
+	} else if (KEY("destructive"))
+		rev->destructive = 1;
+	else {
+		*cause = xasprintf("unknown header key '%.*s'",
+		    (int)(keylen > 40 ? 40 : keylen), key);
+		goto out;
+	}
+#undef KEY
+	ret = 0;
+out:
+	free(value);
+	return ret;
+}
+
+/*
+ * Parse the text of revision file `file` (shown to the user as `path`). The
+ * id in the header must match the file name's. On failure *cause names what
+ * is wrong, without the path, which the caller adds.
+ */
+static int
+revision_parse_text(struct revision *rev, const char *text, size_t len,
+    char **cause)
+{
+	const char	*line = text, *nl, *end = text + len;
+	const char	*up = NULL, *down = NULL;
+	size_t		 linelen;
+	unsigned	 lineno = 0, upline = 0, downline = 0;
+	int		 in_header = 1, seen_revises = 0;
+
+	if (memchr(text, '\0', len) != NULL) {
+		*cause = xstrdup("contains a NUL byte");
+		return -1;
+	}
+	for (; line < end; line = nl + 1) {
+		nl = memchr(line, '\n', (size_t)(end - line));
+		if (nl == NULL)
+			nl = end;
+		linelen = (size_t)(nl - line);
+		if (linelen > 0 && line[linelen - 1] == '\r')
+			linelen--;
+		lineno++;
+		if (lineno == 1) {
+			if (!revision_is_marker(line, linelen, REVISION_MAGIC)) {
+				*cause = xstrdup("first line is not '"
+				    REVISION_MAGIC "'");
+				return -1;
+			}
+			continue;
+		}
+		if (revision_is_marker(line, linelen, REVISION_UP)) {
+			if (up != NULL || down != NULL) {
+				*cause = xasprintf("line %u: '" REVISION_UP
+				    "' out of place", lineno);
+				return -1;
+			}
+			up = nl < end ? nl + 1 : end;
+			upline = lineno + 1;
+			in_header = 0;
+			continue;
+		}
+		if (revision_is_marker(line, linelen, REVISION_DOWN)) {
+			if (up == NULL || down != NULL) {
+				*cause = xasprintf("line %u: '" REVISION_DOWN
+				    "' out of place", lineno);
+				return -1;
+			}
+			rev->upgrade = xstrndup(up, (size_t)(line - up));
+			down = nl < end ? nl + 1 : end;
+			downline = lineno + 1;
+			continue;
+		}
+		if (!in_header)
+			continue;
+		if (linelen == 0) {
+			in_header = 0;
+			continue;
+		}
+		if (revision_header_line(rev, line, linelen, &seen_revises,
+		    cause) == -1) {
+			char	*c = *cause;
+
+			*cause = xasprintf("line %u: %s", lineno, c);
+			free(c);
+			return -1;
+		}
+	}
+	if (rev->id == NULL || !seen_revises || rev->message == NULL ||
+	    rev->created == NULL) {
+		*cause = xasprintf("header lacks '%s'", rev->id == NULL ? "id" :
+		    !seen_revises ? "revises" : rev->message == NULL ?
+		    "message" : "created");
+		return -1;
+	}
+	if (down == NULL) {
+		*cause = xstrdup(up == NULL ? "no '" REVISION_UP "' section" :
+		    "no '" REVISION_DOWN "' section");
+		return -1;
+	}
+	rev->downgrade = xstrndup(down, (size_t)(end - down));
+	rev->upgrade_line = upline;
+	rev->downgrade_line = downline;
+	return 0;
+}
+
+/*
+ * Parse a revision file's text into *out. file is its name inside versions/,
+ * which must be <id>_<slug>.sql with the header's id; path is how errors and
+ * listings show it.
+ */
+int
+revision_parse(const char *path, const char *file, const char *text,
+    size_t len, struct revision **out, char **cause)
+{
+	struct revision	*rev;
+	char		*why = NULL;
+
+	*out = NULL;
+	rev = xcalloc(1, sizeof *rev);
+	rev->file = xstrdup(file);
+	rev->path = xstrdup(path);
+	if (revision_parse_text(rev, text, len, &why) == -1)
+		goto fail;
+	if (strncmp(file, rev->id, 14) != 0 || file[14] != '_') {
+		why = xasprintf("header id %s does not match the file name",
+		    rev->id);
+		goto fail;
+	}
+	SHA256Data((const uint8_t *)text, len, rev->checksum);
+	*out = rev;
+	return 0;
+fail:
+	*cause = xasprintf("%s: malformed revision: %s", path, why);
+	free(why);
+	revision_free(rev);
+	return -1;
+}
+
+/*
+ * The statements of a revision's upgrade (up) or downgrade section, refused
+ * before anything runs if one manages transactions or touches the history
+ * table. The caller frees *stmts with lex_statements_free().
+ */
+int
+revision_statements(const struct revision *rev, int up,
+    struct lex_statement **stmts, size_t *n, char **cause)
+{
+	const char	*sql = up ? rev->upgrade : rev->downgrade;
+	unsigned	 line = up ? rev->upgrade_line : rev->downgrade_line;
+	char		*why = NULL;
+	size_t		 i, j;
+
+	if (lex_split(sql, line, stmts, n, &why) == -1) {
+		*cause = xasprintf("%s:%s", rev->path, why);
+		free(why);
+		return -1;
+	}
+	for (i = 0; i < *n; i++) {
+		for (j = 0; j < sizeof revision_forbidden /
+		    sizeof revision_forbidden[0]; j++) {
+			if (strcmp((*stmts)[i].verb, revision_forbidden[j]) == 0)
+				break;
+		}
+		if (j < sizeof revision_forbidden /
+		    sizeof revision_forbidden[0]) {
+			*cause = xasprintf("%s:%u: %s is not allowed in a "
+			    "revision: exodb runs each revision in its own "
+			    "transaction", rev->path, (*stmts)[i].line,
+			    (*stmts)[i].verb);
+			goto fail;
+		}
+		if (lex_mentions((*stmts)[i].sql, HISTORY_TABLE)) {
+			*cause = xasprintf("%s:%u: revisions must not touch "
+			    "the history table " HISTORY_TABLE, rev->path,
+			    (*stmts)[i].line);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	lex_statements_free(*stmts, *n);
+	*stmts = NULL;
+	*n = 0;
+	return -1;
+}

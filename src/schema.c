@@ -1,0 +1,185 @@
+/*
+ * The description of a database's tables that both the compiled-in model and
+ * introspection produce, so that the differ compares like with like. A schema
+ * built at run time owns its strings (in its pool) and its arrays; the model's
+ * is static and never freed.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exodb.h"
+
+struct schema *
+schema_new(void)
+{
+	return xcalloc(1, sizeof(struct schema));
+}
+
+static void
+schema_free_table(struct table *t)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nindexes; i++)
+		free(t->indexes[i].columns);
+	free(t->columns);
+	free(t->indexes);
+	free(t->checks);
+	free(t->triggers);
+}
+
+void
+schema_free(struct schema *s)
+{
+	size_t	i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->ntables; i++)
+		schema_free_table(&s->tables[i]);
+	free(s->tables);
+	free(s->views);
+	for (i = 0; i < s->npool; i++)
+		free(s->pool[i]);
+	free(s->pool);
+	free(s);
+}
+
+/* A copy of the string that lives as long as the schema; NULL stays NULL. */
+const char *
+schema_strndup(struct schema *s, const char *text, size_t len)
+{
+	if (text == NULL)
+		return NULL;
+	s->pool = xreallocarray(s->pool, s->npool + 1, sizeof *s->pool);
+	s->pool[s->npool] = xstrndup(text, len);
+	return s->pool[s->npool++];
+}
+
+const char *
+schema_strdup(struct schema *s, const char *text)
+{
+	return text == NULL ? NULL : schema_strndup(s, text, strlen(text));
+}
+
+/*
+ * The add functions return a zeroed element; pointers returned earlier for the
+ * same array may move, so fill one element before adding the next.
+ */
+struct table *
+schema_add_table(struct schema *s, const char *name)
+{
+	struct table	*t;
+
+	s->tables = xreallocarray(s->tables, s->ntables + 1, sizeof *s->tables);
+	t = &s->tables[s->ntables++];
+	memset(t, 0, sizeof *t);
+	t->name = schema_strdup(s, name);
+	return t;
+}
+
+struct column *
+schema_add_column(struct schema *s, struct table *t, const char *name)
+{
+	struct column	*c;
+
+	t->columns = xreallocarray(t->columns, t->ncolumns + 1,
+	    sizeof *t->columns);
+	c = &t->columns[t->ncolumns++];
+	memset(c, 0, sizeof *c);
+	c->name = schema_strdup(s, name);
+	c->type = "";
+	return c;
+}
+
+struct index *
+schema_add_index(struct schema *s, struct table *t, const char *name)
+{
+	struct index	*ix;
+
+	t->indexes = xreallocarray(t->indexes, t->nindexes + 1,
+	    sizeof *t->indexes);
+	ix = &t->indexes[t->nindexes++];
+	memset(ix, 0, sizeof *ix);
+	ix->name = schema_strdup(s, name);
+	ix->origin = 'c';
+	return ix;
+}
+
+void
+schema_add_index_column(struct schema *s, struct index *ix, const char *name,
+    const char *collation, int desc)
+{
+	struct index_column	*ic;
+
+	ix->columns = xreallocarray(ix->columns, ix->ncolumns + 1,
+	    sizeof *ix->columns);
+	ic = &ix->columns[ix->ncolumns++];
+	ic->name = schema_strdup(s, name);
+	ic->collation = collation == NULL || strcasecmp(collation, "BINARY") == 0 ?
+	    NULL : schema_strdup(s, collation);
+	ic->desc = desc;
+}
+
+/* SQLite's names are equal without regard to ASCII case. */
+int
+schema_same_name(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcasecmp(a, b) == 0;
+}
+
+/* Whether two SQL fragments are the same once spacing and case are folded. */
+int
+schema_same_text(const char *a, const char *b)
+{
+	char	*na, *nb;
+	int	 same;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	na = lex_normalize(a);
+	nb = lex_normalize(b);
+	same = strcmp(na, nb) == 0;
+	free(na);
+	free(nb);
+	return same;
+}
+
+const struct table *
+schema_table(const struct schema *s, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < s->ntables; i++) {
+		if (schema_same_name(s->tables[i].name, name))
+			return &s->tables[i];
+	}
+	return NULL;
+}
+
+const struct column *
+schema_column(const struct table *t, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < t->ncolumns; i++) {
+		if (schema_same_name(t->columns[i].name, name))
+			return &t->columns[i];
+	}
+	return NULL;
+}
+
+const struct index *
+schema_index(const struct table *t, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nindexes; i++) {
+		if (schema_same_name(t->indexes[i].name, name))
+			return &t->indexes[i];
+	}
+	return NULL;
+}
