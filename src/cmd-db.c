@@ -128,31 +128,6 @@ cmd_db_write_revision(struct cmd *cmd, const char *message,
 	return ret == 0 ? 0 : 1;
 }
 
-/*
- * Refuse unless the database has every revision applied: a revision written
- * against a database that is behind would repeat what is pending.
- */
-static int
-cmd_db_require_head(struct cmd *cmd, char **cause)
-{
-	struct history	*h = NULL;
-	int		 ret = -1;
-
-	if (migrate_history(cmd->db, &h, cause) == -1)
-		return -1;
-	if (migrate_verify(cmd->repo, h, cause) == -1)
-		goto out;
-	if (!migrate_at_head(cmd->repo, h)) {
-		*cause = xasprintf("%s: database is not up to date; run 'exodb "
-		    "db upgrade'", cmd->database);
-		goto out;
-	}
-	ret = 0;
-out:
-	migrate_history_free(h);
-	return ret;
-}
-
 static int
 cmd_db_migrate_exec(struct cmd *cmd)
 {
@@ -171,7 +146,7 @@ cmd_db_migrate_exec(struct cmd *cmd)
 	if (cmd->opt['X'] != NULL)
 		flags |= DIFF_DROP_UNKNOWN;
 	if (repo_single_head(cmd->repo, &head, &cause) == -1 ||
-	    cmd_db_require_head(cmd, &cause) == -1 ||
+	    cmd_require_head(cmd, &cause) == -1 ||
 	    autogen_plan(cmd->db, model_schema(), flags, &ag, &cause) == -1)
 		goto out;
 	for (i = 0; i < ag->up->nunknown; i++)

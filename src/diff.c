@@ -285,8 +285,13 @@ diff_can_drop(const struct schema *s, const struct table *t,
 		    lex_mentions(t->columns[i].check, c->name))
 			return 0;
 	}
+	/* Triggers are not in the model: look at the live side's too. */
 	for (i = 0; i < t->ntriggers; i++) {
 		if (lex_mentions(t->triggers[i], c->name))
+			return 0;
+	}
+	for (i = 0; i < keep->ntriggers; i++) {
+		if (lex_mentions(keep->triggers[i], c->name))
 			return 0;
 	}
 	for (i = 0; s != NULL && i < s->nviews; i++) {

@@ -333,6 +333,7 @@ extern int	verbosity;	/* 0 with -q, 1 normally, 2 with -v */
 void	cmd_error(const char *, ...) PRINTFLIKE(1, 2);
 void	cmd_note(const char *, ...) PRINTFLIKE(1, 2);
 void	cmd_verbose(const char *, ...) PRINTFLIKE(1, 2);
+int	cmd_require_head(struct cmd *, char **);
 
 /* cmd-db.c */
 extern const struct cmd_entry cmd_db_entries[];

@@ -17,8 +17,6 @@
 #define DEFAULT_DATABASE	"instance/dev.db"
 #define DEFAULT_DIRECTORY	"migrations"
 
-int verbosity = 1;
-
 struct group {
 	const char		*name;
 	const char		*title;
@@ -62,48 +60,6 @@ static const struct option global_options[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
-
-void
-cmd_error(const char *fmt, ...)
-{
-	va_list	ap;
-
-	fflush(stdout);
-	fputs("exodb: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/* Progress and notes go to stderr, so that stdout carries only data. */
-void
-cmd_note(const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (verbosity < 1)
-		return;
-	fflush(stdout);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-void
-cmd_verbose(const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (verbosity < 2)
-		return;
-	fflush(stdout);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static void
 print_entry_line(FILE *f, const struct cmd_entry *e)
@@ -340,27 +296,27 @@ main(int argc, char **argv)
 			    sqlite3_libversion());
 			return 0;
 		case ':':
-			cmd_error("option '%s' needs a value", argv[optind - 1]);
+			cmd_error("usage: option '%s' needs a value", argv[optind - 1]);
 			return 2;
 		default:
 			if (optopt != 0)
-				cmd_error("unknown option '-%c'; see 'exodb "
-				    "--help'", optopt);
+				cmd_error("usage: unknown option '-%c'; see "
+				    "'exodb --help'", optopt);
 			else
-				cmd_error("unknown option '%s'; see 'exodb "
-				    "--help'", argv[optind - 1]);
+				cmd_error("usage: unknown option '%s'; see "
+				    "'exodb --help'", argv[optind - 1]);
 			return 2;
 		}
 	}
 	if (*cmd.database == '\0' || *cmd.directory == '\0') {
-		cmd_error("%s is empty", *cmd.database == '\0' ?
+		cmd_error("usage: %s is empty", *cmd.database == '\0' ?
 		    "the database path" : "the repository folder");
 		return 2;
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc == 0) {
-		cmd_error("missing command; see 'exodb --help'");
+		cmd_error("usage: missing command; see 'exodb --help'");
 		return 2;
 	}
 	for (i = 0; i < NGROUPS; i++) {
@@ -368,8 +324,8 @@ main(int argc, char **argv)
 			g = &groups[i];
 	}
 	if (g == NULL) {
-		cmd_error("unknown command group '%s'; see 'exodb --help'",
-		    argv[0]);
+		cmd_error("usage: unknown command group '%s'; see 'exodb "
+		    "--help'", argv[0]);
 		return 2;
 	}
 	if (argc == 1) {

@@ -307,6 +307,11 @@ repo_load(const char *dir, struct repo **out, char **cause)
 		    "init'", dir);
 		goto fail;
 	}
+	if (lstat(repo->versions, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		*cause = xasprintf("%s: is a symbolic link; the versions folder "
+		    "must be a plain folder", repo->versions);
+		goto fail;
+	}
 	fd = open(repo->versions, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (fd == -1 || (d = fdopendir(fd)) == NULL) {

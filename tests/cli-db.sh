@@ -1,0 +1,469 @@
+# End-to-end tests of the seed workflow: db init, db migrate, db upgrade,
+# db current and db history, and every bad input they must refuse cleanly.
+. "$(dirname "$0")/lib.sh"
+
+# A revision file written by hand: rev ID PARENT BODY-UP BODY-DOWN
+rev() {
+	local id=$1 parent=$2 up=$3 down=$4 name=${5:-hand}
+	printf -- '-- exodb revision\n-- id: %s\n-- revises: %s\n-- message: %s\n-- created: 2026-01-01T00:00:00Z\n\n-- +upgrade\n%s\n\n-- +downgrade\n%s\n' \
+	    "$id" "$parent" "$name" "$up" "$down" >"migrations/versions/${id}_$name.sql"
+}
+
+head_id() {
+	ls migrations/versions | sed -n 's/^\([0-9]\{14\}\)_.*/\1/p' | sort | tail -n 1
+}
+
+t_seed_flow() {
+	x db init; expect_ok
+	[ -d migrations/versions ] || fail "no versions folder"
+	[ -f migrations/README ] || fail "no README"
+	[ "$(stat -c %a migrations)" = 700 ] || fail "migrations is not 0700"
+	x db migrate -m "Initial user model"; expect_ok
+	expect_err 'detected create table users'
+	f=$(ls migrations/versions)
+	echo "$f" | grep -Eq '^[0-9]{14}_initial_user_model\.sql$' || fail "file name $f"
+	[ "$(out)" = "migrations/versions/$f" ] || fail "stdout is not the new path"
+	[ "$(stat -c %a "migrations/versions/$f")" = 600 ] || fail "revision is not 0600"
+	[ ! -e instance ] || fail "migrate created instance/"
+	x db upgrade; expect_ok
+	expect_err "^applied ${f%%_*} Initial user model"
+	[ "$(stat -c %a instance)" = 700 ] || fail "instance is not 0700"
+	[ "$(stat -c %a instance/dev.db)" = 600 ] || fail "dev.db is not 0600"
+	# The table, column by column: cid|name|type|notnull|dflt|pk|hidden
+	[ "$(q instance/dev.db "SELECT group_concat(cid || '|' || name || '|' || type || '|' || \"notnull\" || '|' || coalesce(dflt_value, 'NULL') || '|' || pk || '|' || hidden, ';') FROM pragma_table_xinfo('users')")" = \
+	    "0|id|INTEGER|1|NULL|1|0;1|username|VARCHAR(64)|1|NULL|0|0;2|email|VARCHAR(120)|1|NULL|0|0;3|password_hash|VARCHAR(256)|1|NULL|0|0;4|role|VARCHAR(20)|1|'user'|0|0;5|is_approved|BOOLEAN|1|0|0|0" ] ||
+	    fail "users columns differ: $(q instance/dev.db "SELECT * FROM pragma_table_xinfo('users')")"
+	[ "$(q instance/dev.db "SELECT group_concat(name || '|' || \"unique\" || '|' || origin || '|' || partial, ';') FROM (SELECT * FROM pragma_index_list('users') ORDER BY name)")" = \
+	    "ix_users_email|1|c|0;ix_users_username|1|c|0" ] || fail "users indexes differ"
+	for ix in username email; do
+		[ "$(q instance/dev.db "SELECT name || '|' || coll || '|' || \"desc\" FROM pragma_index_xinfo('ix_users_$ix') WHERE key")" = "$ix|NOCASE|0" ] ||
+		    fail "ix_users_$ix is not on $ix COLLATE NOCASE"
+	done
+	# The constraints hold: defaults, CHECKs, NOCASE uniqueness.
+	q instance/dev.db "INSERT INTO users (username, email, password_hash) VALUES ('alice', 'a@x.org', 'h')"
+	[ "$(q instance/dev.db "SELECT role || '|' || is_approved FROM users")" = "user|0" ] || fail "defaults"
+	! q instance/dev.db "INSERT INTO users (username, email, password_hash, role) VALUES ('bob', 'b@x.org', 'h', 'root')" 2>/dev/null || fail "role CHECK"
+	! q instance/dev.db "INSERT INTO users (username, email, password_hash, is_approved) VALUES ('bob', 'b@x.org', 'h', 2)" 2>/dev/null || fail "is_approved CHECK"
+	! q instance/dev.db "INSERT INTO users (username, email, password_hash) VALUES ('ALICE', 'c@x.org', 'h')" 2>/dev/null || fail "username NOCASE unique"
+	! q instance/dev.db "INSERT INTO users (username, email, password_hash) VALUES ('carol', 'A@X.ORG', 'h')" 2>/dev/null || fail "email NOCASE unique"
+	! q instance/dev.db "INSERT INTO users (username, password_hash) VALUES ('dave', 'h')" 2>/dev/null || fail "email NOT NULL"
+	# The history table records the revision with the file's SHA-256.
+	[ "$(q instance/dev.db "SELECT id || '|' || checksum FROM exodb_revisions")" = \
+	    "${f%%_*}|$(sha256sum "migrations/versions/$f" | cut -d ' ' -f 1)" ] || fail "history row"
+	x db current; expect_ok
+	[ "$(out)" = "${f%%_*} (head)" ] || fail "current: $(out)"
+	x db history; expect_ok
+	[ "$(out)" = "<base> -> ${f%%_*} (head), Initial user model [applied]" ] || fail "history: $(out)"
+	# A second migrate finds nothing and writes nothing.
+	snapshot
+	x db migrate -m "again"; expect_ok
+	expect_err '^no changes in schema detected$'
+	[ -z "$(out)" ] || fail "stdout on no change"
+	expect_unchanged
+	x db upgrade; expect_ok
+	expect_err '^database is at head'
+	expect_unchanged
+}
+
+t_revision_file_format() {
+	x db init
+	x db migrate -m "Initial user model"; expect_ok
+	f=$(out)
+	head -n 6 "$f" >"$T/h"
+	id=$(basename "$f" | cut -c 1-14)
+	printf -- '-- exodb revision\n-- id: %s\n-- revises: none\n-- message: Initial user model\n' "$id" | cmp -s - <(head -n 4 "$T/h") ||
+	    fail "header: $(cat "$T/h")"
+	grep -Eq '^-- created: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' "$f" || fail "created"
+	grep -q '^-- +upgrade$' "$f" && grep -q '^-- +downgrade$' "$f" || fail "sections"
+	grep -q '^DROP TABLE users;$' "$f" || fail "downgrade drops users"
+	# The upgrade renders the model exactly as DESIGN.md shows it.
+	sed -n '/^CREATE TABLE users/,/^CREATE UNIQUE INDEX ix_users_email/p' "$f" >"$T/ddl"
+	cat >"$T/want" <<'SQL'
+CREATE TABLE users (
+	id INTEGER NOT NULL PRIMARY KEY,
+	username VARCHAR(64) NOT NULL,
+	email VARCHAR(120) NOT NULL,
+	password_hash VARCHAR(256) NOT NULL,
+	role VARCHAR(20) NOT NULL DEFAULT 'user' CHECK (role IN ('user', 'admin')),
+	is_approved BOOLEAN NOT NULL DEFAULT 0 CHECK (is_approved IN (0, 1))
+);
+CREATE UNIQUE INDEX ix_users_username ON users (username COLLATE NOCASE);
+CREATE UNIQUE INDEX ix_users_email ON users (email COLLATE NOCASE);
+SQL
+	diff "$T/want" "$T/ddl" || fail "DDL differs from DESIGN.md"
+}
+
+t_second_revision_revises_head() {
+	seed
+	first=$(head_id)
+	q instance/dev.db "DROP INDEX ix_users_email"
+	x db migrate -m "Restore email index"; expect_ok
+	f=$(out)
+	grep -q "^-- revises: $first\$" "$f" || fail "revises"
+	grep -q '^CREATE UNIQUE INDEX ix_users_email ON users (email COLLATE NOCASE);$' "$f" || fail "create index"
+	grep -q '^DROP INDEX ix_users_email;$' "$f" || fail "downgrade drops index"
+	[ "$(basename "$f" | cut -c 1-14)" \> "$first" ] || fail "id not after head"
+	x db upgrade; expect_ok
+	[ "$(q instance/dev.db "SELECT count(*) FROM exodb_revisions")" = 2 ] || fail "two applied"
+	x db migrate -m nothing; expect_ok; expect_err 'no changes'
+}
+
+t_migrate_extra_index() {
+	seed
+	q instance/dev.db "CREATE INDEX ix_extra ON users (role)"
+	x db migrate -m "drop extra index"; expect_ok
+	f=$(out)
+	grep -q '^DROP INDEX ix_extra;$' "$f" || fail "drops extra index"
+	grep -q '^CREATE INDEX ix_extra ON users (role);$' "$f" || fail "downgrade recreates it"
+	x db upgrade; expect_ok
+	x db migrate -m again; expect_ok; expect_err 'no changes'
+}
+
+t_migrate_rebuild_when_add_column_cannot() {
+	seed
+	# NOT NULL without a default: ALTER TABLE ADD COLUMN cannot, so the
+	# table is rebuilt, and the downgrade rebuilds it back, extra index too.
+	q instance/dev.db "CREATE INDEX ix_extra ON users (role); ALTER TABLE users DROP COLUMN password_hash"
+	x db migrate -m "fix drift"; expect_ok
+	f=$(out)
+	grep -q '^-- rebuild table users: add column users.password_hash$' "$f" || fail "rebuild"
+	grep -q '^CREATE INDEX ix_extra ON users (role);$' "$f" || fail "downgrade recreates the index"
+	x db upgrade; expect_ok
+	x db migrate -m again; expect_ok; expect_err 'no changes'
+}
+
+t_migrate_add_column() {
+	seed
+	# A nullable column the model has can come back with ADD COLUMN; build a
+	# users table without is_approved (its NOT NULL has a default).
+	q instance/dev.db "ALTER TABLE users DROP COLUMN is_approved"
+	x db migrate -m "add is_approved"; expect_ok
+	f=$(out)
+	grep -q "^ALTER TABLE users ADD COLUMN is_approved BOOLEAN NOT NULL DEFAULT 0 CHECK (is_approved IN (0, 1));\$" "$f" || fail "add column"
+	grep -q '^ALTER TABLE users DROP COLUMN is_approved;$' "$f" || fail "downgrade drops it"
+	x db upgrade; expect_ok
+	x db migrate -m again; expect_ok; expect_err 'no changes'
+}
+
+t_migrate_missing_db_not_created() {
+	x db init
+	x db migrate -m "Initial user model"; expect_ok
+	[ ! -e instance ] || fail "instance/ created"
+}
+
+t_read_commands_never_create() {
+	x db init
+	x db current; expect_ok
+	x db history; expect_ok
+	[ ! -e instance ] || fail "instance/ created"
+	x -D other.db db current; expect_ok
+	[ ! -e other.db ] || fail "other.db created"
+}
+
+t_database_option_and_environment() {
+	x db init
+	x db migrate -m "Initial user model"
+	x -D my.db db upgrade; expect_ok
+	[ -f my.db ] && [ ! -e instance ] || fail "-D ignored"
+	EXODB_DATABASE=env.db run "$EXODB" db upgrade; expect_ok
+	[ -f env.db ] || fail "EXODB_DATABASE ignored"
+	[ "$(stat -c %a env.db)" = 600 ] || fail "env.db not 0600"
+}
+
+t_directory_option() {
+	x -d repo db init; expect_ok
+	x -d repo db migrate -m "Initial user model"; expect_ok
+	x -d repo db upgrade; expect_ok
+	[ -d repo/versions ] && [ ! -e migrations ] || fail "-d ignored"
+}
+
+t_help_and_version() {
+	x --help; expect_ok
+	expect_out '^usage: exodb '
+	for c in init migrate upgrade current history; do
+		expect_out "exodb db $c"
+	done
+	x -V; expect_ok; expect_out '^exodb [0-9]+\.[0-9]+\.[0-9]+'
+	x db --help; expect_ok; expect_out 'exodb db migrate'
+	for c in init migrate upgrade current history; do
+		x db $c --help; expect_ok
+		expect_out "^usage: exodb db $c"
+		x db $c -h; expect_ok
+	done
+	[ ! -e migrations ] && [ ! -e instance ] || fail "--help touched the disk"
+}
+
+t_quiet() {
+	x -q db init; expect_ok
+	[ ! -s "$T/.err" ] || fail "-q printed notes"
+	x -q db migrate -m "Initial user model"; expect_ok
+	[ ! -s "$T/.err" ] || fail "-q printed notes"
+	expect_out 'initial_user_model'
+}
+
+t_bad_no_arguments() { bad 2 'missing command' ; }
+t_bad_unknown_group() { bad 2 "unknown command group 'nope'" nope init; }
+t_bad_missing_command() { bad 2 'db: missing command' db; }
+t_bad_unknown_command() { bad 2 "db: unknown command 'ini'" db ini; }
+t_bad_unknown_global_option() { bad 2 "unknown option '--frobnicate'" --frobnicate db init; }
+t_bad_unknown_command_option() { bad 2 "db init: unknown option '--force'" db init --force; }
+t_bad_unknown_short_option() { bad 2 "db migrate: unknown option '-z'" db migrate -z; }
+t_bad_option_needs_value() { bad 2 "option '-D' needs a value" -D; }
+t_bad_too_many_arguments() { x db init; bad 2 'db current: too many arguments' db current extra; }
+
+t_bad_migrate_without_message() {
+	x db init
+	bad 2 'db migrate: a message is required' db migrate
+}
+
+t_bad_migrate_empty_message() {
+	x db init
+	bad 2 'db migrate: a message is required' db migrate -m ""
+	bad 2 'db migrate: a message is required' db migrate -m "   "
+}
+
+t_bad_migrate_before_init() {
+	bad 1 "migrations: no migration repository; run 'exodb db init'" db migrate -m x
+}
+
+t_bad_upgrade_before_init() {
+	bad 1 "run 'exodb db init'" db upgrade
+	[ ! -e instance ] || fail "instance/ created"
+}
+
+t_bad_init_twice() {
+	x db init; expect_ok
+	bad 1 'migrations: folder exists and is not empty' db init
+}
+
+t_init_in_existing_empty_folder() {
+	mkdir migrations
+	x db init; expect_ok
+	[ -d migrations/versions ] || fail "no versions"
+}
+
+t_bad_init_parent_missing() {
+	bad 1 'no/such: cannot create folder' -d no/such db init
+}
+
+t_bad_migrate_not_at_head() {
+	x db init
+	x db migrate -m "Initial user model"
+	x db upgrade
+	rev 29990101000000 "$(head_id)" "CREATE TABLE t (a);" "DROP TABLE t;"
+	bad 1 "database is not up to date; run 'exodb db upgrade'" db migrate -m more
+}
+
+t_bad_database_is_text_file() {
+	seed
+	echo "hello, I am not a database" >text.db
+	bad 1 'text.db: file is not a database' -D text.db db upgrade
+	bad 1 'text.db: file is not a database' -D text.db db current
+	bad 1 'text.db: file is not a database' -D text.db db migrate -m x
+}
+
+t_bad_database_is_folder() {
+	seed
+	mkdir folder.db
+	bad 1 'folder.db: is a directory' -D folder.db db upgrade
+	bad 1 'folder.db: is a directory' -D folder.db db current
+}
+
+t_bad_database_is_symlink() {
+	seed
+	ln -s instance/dev.db link.db
+	bad 1 'link.db: is a symbolic link' -D link.db db upgrade
+	bad 1 'link.db: is a symbolic link' -D link.db db history
+	ln -s nowhere.db dangling.db
+	bad 1 'dangling.db: is a symbolic link' -D dangling.db db upgrade
+}
+
+t_bad_database_uri() {
+	seed
+	bad 1 'file:instance/dev.db: URI file names are not accepted' -D file:instance/dev.db db upgrade
+	bad 1 'URI file names are not accepted' -D 'file:x.db?mode=memory' db current
+	EXODB_DATABASE=file:y.db run "$EXODB" db upgrade
+	expect_status 1; expect_one_error 'URI file names'
+	[ ! -e file:y.db ] && [ ! -e y.db ] || fail "created a database"
+}
+
+t_bad_malformed_header() {
+	seed
+	printf -- '-- exodb revision\n-- id: 29990101000000\n-- revises %s\n-- message: x\n-- created: x\n\n-- +upgrade\nCREATE TABLE t (a);\n-- +downgrade\nDROP TABLE t;\n' \
+	    "$(head_id)" >migrations/versions/29990101000000_bad.sql
+	bad 1 'migrations/versions/29990101000000_bad.sql: malformed revision: line 3' db upgrade
+	[ "$(q instance/dev.db "SELECT count(*) FROM sqlite_schema WHERE name = 't'")" = 0 ] || fail "ran"
+}
+
+t_bad_header_variants() {
+	seed
+	h=$(head_id)
+	f=migrations/versions/29990101000000_bad.sql
+	printf -- '-- not a revision\n' >$f
+	bad 1 "$f: malformed revision: first line" db upgrade
+	printf -- '-- exodb revision\n-- id: 29990101000001\n-- revises: %s\n-- message: x\n-- created: x\n\n-- +upgrade\n-- +downgrade\n' "$h" >$f
+	bad 1 "$f: malformed revision: header id 29990101000001 does not match" db upgrade
+	printf -- '-- exodb revision\n-- id: 29990101000000\n-- revises: %s\n-- message: x\n-- created: x\n\n-- +upgrade\nSELECT 1;\n' "$h" >$f
+	bad 1 "$f: malformed revision: no '-- \\+downgrade' section" db upgrade
+	printf -- '-- exodb revision\n-- id: 29990101000000\n-- message: x\n-- created: x\n\n-- +upgrade\n-- +downgrade\n' >$f
+	bad 1 "$f: malformed revision: header lacks 'revises'" db upgrade
+	printf -- '-- exodb revision\n-- id: 29990101000000\n-- revises: 12\n-- message: x\n-- created: x\n\n-- +upgrade\n-- +downgrade\n' >$f
+	bad 1 "$f: malformed revision: line 3: 'revises' names '12'" db upgrade
+	echo 'x' >migrations/versions/notarevision.sql
+	rm $f
+	bad 1 'notarevision.sql: not a revision file name' db upgrade
+}
+
+t_bad_second_statement_invalid() {
+	seed
+	rev 29990101000000 "$(head_id)" "CREATE TABLE t1 (a);
+INSERT INTO t1 VALUES (1);
+CREATE TABLE t2 (b;
+CREATE TABLE t3 (c);" "DROP TABLE t1;"
+	bad 1 'migrations/versions/29990101000000_hand.sql:10: incomplete input' db upgrade
+	[ "$(q instance/dev.db "SELECT count(*) FROM sqlite_schema WHERE name IN ('t1', 't2', 't3')")" = 0 ] || fail "not rolled back"
+	[ "$(q instance/dev.db "SELECT count(*) FROM exodb_revisions")" = 1 ] || fail "history row written"
+}
+
+t_bad_statement_fails_at_run_time() {
+	seed
+	rev 29990101000000 "$(head_id)" "CREATE TABLE t1 (a);
+INSERT INTO nowhere VALUES (1);" "DROP TABLE t1;"
+	bad 1 '_hand.sql:9: no such table: nowhere' db upgrade
+	[ "$(q instance/dev.db "SELECT count(*) FROM sqlite_schema WHERE name = 't1'")" = 0 ] || fail "not rolled back"
+}
+
+t_bad_transaction_statements() {
+	seed
+	h=$(head_id)
+	for stmt in "BEGIN;" "COMMIT;" "begin transaction;" "END;" "ROLLBACK;" "SAVEPOINT s;" "RELEASE s;" "ATTACH 'x.db' AS x;" "VACUUM;"; do
+		rm -f migrations/versions/2999*
+		rev 29990101000000 "$h" "CREATE TABLE t1 (a);
+$stmt
+CREATE TABLE t2 (a);" "SELECT 1;"
+		verb=$(echo "$stmt" | sed 's/[ ;].*//' | tr a-z A-Z)
+		bad 1 "_hand.sql:9: $verb is not allowed in a revision" db upgrade
+		[ "$(q instance/dev.db "SELECT count(*) FROM sqlite_schema WHERE name LIKE 't_'")" = 0 ] || fail "$stmt: ran"
+		[ ! -e x.db ] || fail "attached"
+	done
+}
+
+t_bad_revision_touches_history() {
+	seed
+	rev 29990101000000 "$(head_id)" "DELETE FROM exodb_revisions;" "SELECT 1;"
+	bad 1 'must not touch the history table' db upgrade
+}
+
+t_trigger_bodies_split_correctly() {
+	seed
+	rev 29990101000000 "$(head_id)" "CREATE TABLE log (msg TEXT);
+CREATE TRIGGER users_log AFTER INSERT ON users BEGIN
+	INSERT INTO log VALUES ('a;b');
+	INSERT INTO log VALUES (new.username);
+END;
+-- a comment; with a semicolon
+/* and another; */
+INSERT INTO log VALUES ('it''s; fine');" "DROP TABLE log;"
+	x db upgrade; expect_ok
+	[ "$(q instance/dev.db "SELECT msg FROM log")" = "it's; fine" ] || fail "split wrong"
+	q instance/dev.db "INSERT INTO users (username, email, password_hash) VALUES ('z', 'z@z', 'h')"
+	[ "$(q instance/dev.db "SELECT count(*) FROM log")" = 3 ] || fail "trigger body"
+}
+
+t_bad_read_only_instance() {
+	x db init
+	x db migrate -m "Initial user model"
+	mkdir instance
+	chmod 500 instance
+	cp "$EXODB" ./exodb-copy
+	chmod -R a+rX .
+	chmod 711 "$root"
+	if [ "$(id -u)" -eq 0 ]; then
+		# root ignores modes: run as nobody in a folder nobody owns.
+		chown -R 65534:65534 .
+		as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	else
+		as=()
+	fi
+	snapshot
+	run "${as[@]}" ./exodb-copy db upgrade
+	expect_status 1
+	expect_one_error 'instance/dev.db: cannot create database: Permission denied'
+	expect_unchanged
+	# An existing database in a read-only folder: SQLite could not journal.
+	chmod 700 instance
+	run "${as[@]}" ./exodb-copy db upgrade
+	expect_ok
+	rev 29990101000000 "$(head_id)" "CREATE TABLE t (a);" "DROP TABLE t;"
+	chmod -R a+rX . ; [ "$(id -u)" -eq 0 ] && chown -R 65534:65534 .
+	chmod 500 instance
+	snapshot
+	run "${as[@]}" ./exodb-copy db upgrade
+	expect_status 1
+	expect_one_error "instance/dev.db: cannot write in folder 'instance'"
+	expect_unchanged
+}
+
+t_bad_duplicate_ids() {
+	seed
+	h=$(head_id)
+	rev 29990101000000 "$h" "CREATE TABLE a (x);" "DROP TABLE a;" one
+	rev 29990101000000 "$h" "CREATE TABLE b (x);" "DROP TABLE b;" two
+	bad 1 'duplicate revision id 29990101000000: .*29990101000000_one.sql and .*29990101000000_two.sql' db upgrade
+	bad 1 'duplicate revision id' db migrate -m x
+	bad 1 'duplicate revision id' db current
+}
+
+t_slug_is_sanitised() {
+	x db init
+	x db migrate -m '../../etc/passwd'; expect_ok
+	f=$(out)
+	echo "$f" | grep -Eq '^migrations/versions/[0-9]{14}_etc_passwd\.sql$' || fail "slug: $f"
+	rm "$f"
+	x db migrate -m "$(printf 'line one\nline two\r\n-- id: 1\t')"; expect_ok
+	f=$(out)
+	echo "$f" | grep -Eq '^migrations/versions/[0-9]{14}_line_one_line_two_id_1\.sql$' || fail "slug: $f"
+	# The message stays on its one header line.
+	[ "$(grep -c '^-- id:' "$f")" = 1 ] || fail "header injected"
+	grep -q '^-- message: line one line two  -- id: 1 $' "$f" || fail "message line: $(grep message "$f")"
+	rm "$f"
+	x db migrate -m '!!! ???'; expect_ok
+	out | grep -Eq '_revision\.sql$' || fail "empty slug"
+	rm "$(out)"
+	long=$(head -c 10240 /dev/zero | tr '\0' 'a')
+	x db migrate -m "$long"; expect_ok
+	f=$(out)
+	[ "$(basename "$f")" = "$(basename "$f" | cut -c 1-14)_$(printf 'a%.0s' $(seq 40)).sql" ] || fail "long slug: $f"
+	[ "$(ls migrations/versions | wc -l)" = 1 ] || fail "files outside versions?"
+	[ "$(find . -name '*.sql' | wc -l)" = 1 ] || fail "a file landed elsewhere"
+	x db upgrade; expect_ok
+}
+
+t_ids_do_not_collide() {
+	seed
+	q instance/dev.db "DROP INDEX ix_users_email"
+	x db migrate -m a; expect_ok
+	x db upgrade
+	q instance/dev.db "DROP INDEX ix_users_username"
+	x db migrate -m b; expect_ok
+	[ "$(ls migrations/versions | cut -c 1-14 | sort -u | wc -l)" = 3 ] || fail "ids collide"
+	x db upgrade; expect_ok
+	x db history; expect_ok
+	[ "$(out | wc -l)" = 3 ] || fail "history"
+}
+
+t_unknown_table_left_alone() {
+	seed
+	q instance/dev.db "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('keep')"
+	x db migrate -m nothing; expect_ok
+	expect_err 'keeping table notes, which is not in the model'
+	expect_err 'no changes in schema detected'
+}
+
+t_symlinked_versions_refused() {
+	mkdir -p migrations elsewhere
+	ln -s ../elsewhere migrations/versions
+	bad 1 'migrations/versions: is a symbolic link' db migrate -m x
+}
+
+run_tests

@@ -1,0 +1,110 @@
+/*
+ * What every Check unit test shares: the runner and helpers for real
+ * databases (in memory or in a temporary folder), never a stubbed SQLite.
+ * Each tests/check-<module>.c defines unit_suite() and includes this once.
+ */
+#ifndef UNIT_H
+#define UNIT_H
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exodb.h"
+
+static Suite	*unit_suite(void);
+
+/* An in-memory database with sql run in it. */
+static sqlite3 *
+unit_db(const char *sql)
+{
+	sqlite3	*db;
+	char	*err = NULL;
+
+	ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+	if (sql != NULL && sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		ck_abort_msg("setup SQL failed: %s", err);
+	return db;
+}
+
+static void
+unit_exec(sqlite3 *db, const char *sql)
+{
+	char	*err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		ck_abort_msg("SQL failed: %s: %s", sql, err);
+		sqlite3_free(err);
+	}
+}
+
+/* The first column of the first row of a query, as text (caller frees). */
+static char *
+unit_query(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*stmt;
+	char		*text = NULL;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_text(stmt, 0) != NULL)
+		text = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	return text != NULL ? text : xstrdup("");
+}
+
+/* A fresh temporary folder, made the working directory. */
+static char unit_dir[64];
+
+static void
+unit_tmpdir(void)
+{
+	strcpy(unit_dir, "/tmp/exodb-unit-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(unit_dir));
+	ck_assert_int_eq(chdir(unit_dir), 0);
+}
+
+static void
+unit_rmdir(void)
+{
+	char	*cmd;
+
+	if (unit_dir[0] == '\0')
+		return;
+	if (chdir("/") != 0)
+		return;
+	cmd = xasprintf("rm -rf '%s'", unit_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", unit_dir);
+	free(cmd);
+	unit_dir[0] = '\0';
+}
+
+/* Write a file with the given text. */
+static void
+unit_write(const char *path, const char *text)
+{
+	FILE	*f;
+
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(unit_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
+
+#endif
