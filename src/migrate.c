@@ -8,6 +8,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "exodb.h"
 
@@ -17,6 +19,18 @@
 	"\tapplied_at TEXT NOT NULL\n" \
 	")"
 #define HISTORY_NOW "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+/*
+ * PRAGMA foreign_key_check for a script run by the sqlite3 shell, which has
+ * no way to look at a result and stop: a temporary trigger raises an error
+ * when the check finds a row, and .bail ends the script there.
+ */
+#define MIGRATE_FK_CHECK_SETUP \
+	"CREATE TEMP TABLE exodb_fk_check (x);\n" \
+	"CREATE TEMP TRIGGER exodb_fk_check BEFORE INSERT ON exodb_fk_check\n" \
+	"WHEN EXISTS (SELECT 1 FROM pragma_foreign_key_check)\n" \
+	"BEGIN SELECT RAISE(ABORT, 'foreign key check failed'); END;\n"
+#define MIGRATE_FK_CHECK "INSERT INTO temp.exodb_fk_check VALUES (1);\n"
 
 void
 migrate_history_free(struct history *h)
@@ -282,66 +296,480 @@ out:
 	return ret;
 }
 
+void
+migrate_plan_free(struct migrate_plan *plan)
+{
+	if (plan == NULL)
+		return;
+	free(plan->revs);
+	free(plan);
+}
+
+static int
+migrate_count(const char *spec, long *n)
+{
+	char	*end;
+
+	*n = strtol(spec + 1, &end, 10);
+	return *end == '\0' && *n > 0 && spec[1] >= '0' && spec[1] <= '9';
+}
+
 /*
- * Apply, in graph order, every revision target needs that is not applied yet
- * (target NULL: the single head). Every pending file is read and checked
- * before the first runs. Returns how many revisions this process applied, or
- * -1 on failure; those applied before a failure stay applied.
+ * Whether rev is "wanted": an ancestor (or itself) of some revision in the set
+ * the target names. want[i] says so for repo->revs[i].
+ */
+static void
+migrate_want_ancestors(const struct repo *repo, const struct revision *of,
+    int *want)
+{
+	size_t	i;
+
+	for (i = 0; i < repo->nrevs; i++) {
+		if (repo_is_ancestor(repo->revs[i], of))
+			want[i] = 1;
+	}
+}
+
+/* Whether every parent of rev is applied or about to be. */
+static int
+migrate_ready(const struct revision *rev, const int *applied)
+{
+	size_t	i;
+
+	for (i = 0; i < rev->nparents; i++) {
+		if (!applied[rev->parent_revs[i]->order])
+			return 0;
+	}
+	return 1;
+}
+
+/* Whether rev has an applied child. */
+static int
+migrate_has_applied_child(const struct repo *repo, const struct revision *rev,
+    const int *applied)
+{
+	size_t	i, j;
+
+	for (i = 0; i < repo->nrevs; i++) {
+		if (!applied[i])
+			continue;
+		for (j = 0; j < repo->revs[i]->nparents; j++) {
+			if (repo->revs[i]->parent_revs[j] == rev)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The revisions an upgrade (up) or downgrade to target would run, in the
+ * order they run: TARGET is an id or unique prefix, "head", "base", "+N"
+ * (upgrade only) or "-N" (downgrade only). An upgrade only applies and a
+ * downgrade only reverts. On success the caller frees *out with
+ * migrate_plan_free().
  */
 int
-migrate_upgrade(sqlite3 *db, const struct repo *repo,
-    const struct revision *target, const struct migrate_hooks *hooks,
-    char **cause)
+migrate_plan(const struct repo *repo, const struct history *h,
+    const char *target, int up, struct migrate_plan **out, char **cause)
 {
-	struct history		 *h = NULL;
-	struct revision		 *head, **pending = NULL;
-	struct lex_statement	**stmts = NULL;
-	size_t			 *nstmts = NULL, npending = 0, i;
-	int			  rc, ret = -1, applied = 0;
+	struct migrate_plan	*plan;
+	struct revision		*rev, *head;
+	int			*applied = NULL, *want = NULL;
+	size_t			 i, k;
+	long			 n;
+	int			 ret = -1;
 
-	if (target == NULL) {
-		if (repo_single_head(repo, &head, cause) == -1)
-			return -1;
-		target = head;
-	}
-	if (migrate_history(db, &h, cause) == -1)
-		return -1;
-	if (migrate_verify(repo, h, cause) == -1)
+	*out = NULL;
+	plan = xcalloc(1, sizeof *plan);
+	plan->revs = xcalloc(repo->nrevs, sizeof *plan->revs);
+	applied = xcalloc(repo->nrevs, sizeof *applied);
+	want = xcalloc(repo->nrevs, sizeof *want);
+	for (i = 0; i < repo->nrevs; i++)
+		applied[i] = migrate_applied(h, repo->revs[i]->id) != NULL;
+
+	if ((target[0] == '+' || target[0] == '-') &&
+	    !migrate_count(target, &n)) {
+		*cause = xasprintf("'%s': a relative target is +N or -N with N "
+		    "at least 1", target);
 		goto out;
-	if (target == NULL) {
+	}
+	if (target[0] == '+' && !up) {
+		*cause = xasprintf("'%s': downgrade goes back: use -N", target);
+		goto out;
+	}
+	if (target[0] == '-' && up) {
+		*cause = xasprintf("'%s': upgrade goes forward: use +N", target);
+		goto out;
+	}
+	if (target[0] == '+') {
+		/* The next N pending revisions whose parents are applied. */
+		for (k = 0; k < (size_t)n; k++) {
+			for (i = 0; i < repo->nrevs; i++) {
+				if (!applied[i] &&
+				    migrate_ready(repo->revs[i], applied))
+					break;
+			}
+			if (i == repo->nrevs) {
+				*cause = xasprintf("'%s': only %zu revision%s "
+				    "pending; that is past head", target, k,
+				    k == 1 ? "" : "s");
+				goto out;
+			}
+			applied[i] = 1;
+			plan->revs[plan->nrevs++] = repo->revs[i];
+		}
 		ret = 0;
 		goto out;
 	}
-	pending = xcalloc(repo->nrevs, sizeof *pending);
-	for (i = 0; i < repo->nrevs; i++) {
-		if (repo_is_ancestor(repo->revs[i], target) &&
-		    migrate_applied(h, repo->revs[i]->id) == NULL)
-			pending[npending++] = repo->revs[i];
+	if (target[0] == '-') {
+		/* The last N applied revisions no applied revision needs. */
+		for (k = 0; k < (size_t)n; k++) {
+			for (i = repo->nrevs; i > 0; i--) {
+				if (applied[i - 1] && !migrate_has_applied_child(
+				    repo, repo->revs[i - 1], applied))
+					break;
+			}
+			if (i == 0) {
+				*cause = xasprintf("'%s': only %zu revision%s "
+				    "applied; that is below base", target, k,
+				    k == 1 ? "" : "s");
+				goto out;
+			}
+			applied[i - 1] = 0;
+			plan->revs[plan->nrevs++] = repo->revs[i - 1];
+		}
+		ret = 0;
+		goto out;
 	}
-	stmts = xcalloc(npending, sizeof *stmts);
-	nstmts = xcalloc(npending, sizeof *nstmts);
-	for (i = 0; i < npending; i++) {
-		if (revision_statements(pending[i], 1, &stmts[i], &nstmts[i],
-		    cause) == -1)
+	if (strcmp(target, "head") == 0) {
+		if (repo_single_head(repo, &head, cause) == -1)
+			goto out;
+		for (i = 0; i < repo->nrevs; i++)
+			want[i] = 1;
+	} else if (strcmp(target, "base") != 0) {
+		if ((rev = repo_find(repo, target, cause)) == NULL)
+			goto out;
+		if (!up && !applied[rev->order]) {
+			*cause = xasprintf("revision %s is not applied; downgrade "
+			    "goes back to an applied revision", rev->id);
+			goto out;
+		}
+		migrate_want_ancestors(repo, rev, want);
+	}
+	if (up) {
+		for (i = 0; i < repo->nrevs; i++) {
+			if (want[i] && !applied[i])
+				plan->revs[plan->nrevs++] = repo->revs[i];
+		}
+	} else {
+		for (i = repo->nrevs; i > 0; i--) {
+			if (!want[i - 1] && applied[i - 1])
+				plan->revs[plan->nrevs++] = repo->revs[i - 1];
+		}
+	}
+	ret = 0;
+out:
+	free(applied);
+	free(want);
+	if (ret == 0)
+		*out = plan;
+	else
+		migrate_plan_free(plan);
+	return ret;
+}
+
+/*
+ * Run a plan: every file is split and checked before the first revision
+ * runs, then each runs in its own transaction. Returns how many revisions this
+ * process ran (another process may have run some), or -1 on failure; those
+ * run before a failure stay done.
+ */
+int
+migrate_apply(sqlite3 *db, const struct migrate_plan *plan, int up,
+    const struct migrate_hooks *hooks, char **cause)
+{
+	struct lex_statement	**stmts;
+	size_t			 *nstmts, i;
+	int			  rc, ret = -1, done = 0;
+
+	stmts = xcalloc(plan->nrevs, sizeof *stmts);
+	nstmts = xcalloc(plan->nrevs, sizeof *nstmts);
+	for (i = 0; i < plan->nrevs; i++) {
+		if (revision_statements(plan->revs[i], up, &stmts[i],
+		    &nstmts[i], cause) == -1)
 			goto out;
 	}
-	for (i = 0; i < npending; i++) {
-		rc = migrate_run(db, pending[i], 1, stmts[i], nstmts[i], cause);
+	for (i = 0; i < plan->nrevs; i++) {
+		rc = migrate_run(db, plan->revs[i], up, stmts[i], nstmts[i],
+		    cause);
 		if (rc == -1)
 			goto out;
 		if (rc == 1) {
-			applied++;
+			done++;
 			if (hooks != NULL && hooks->done != NULL)
-				hooks->done(pending[i], 1, hooks->arg);
+				hooks->done(plan->revs[i], up, hooks->arg);
 		}
 	}
-	ret = applied;
+	ret = done;
 out:
-	for (i = 0; i < npending && stmts != NULL; i++)
+	for (i = 0; i < plan->nrevs; i++)
 		lex_statements_free(stmts[i], nstmts[i]);
 	free(stmts);
 	free(nstmts);
-	free(pending);
-	migrate_history_free(h);
 	return ret;
+}
+
+/*
+ * The SQL script a plan would run, for the sqlite3 shell: the same
+ * transactions, statements and history rows as migrate_apply(). The shell
+ * stops at the first error (.bail), so a failing revision is rolled back as
+ * the runner would. The caller frees the result.
+ */
+int
+migrate_script(const struct migrate_plan *plan, int up, char **out,
+    char **cause)
+{
+	struct lex_statement	*stmts;
+	sqlite3_str		*s;
+	size_t			 i, j, n;
+
+	*out = NULL;
+	s = sqlite3_str_new(NULL);
+	/* SQLite's printf knows %lld, not %zu. */
+	sqlite3_str_appendf(s, "-- exodb %s script: %lld revision%s, for "
+	    "the sqlite3 shell\n.bail on\nPRAGMA foreign_keys = OFF;\n%s",
+	    up ? "upgrade" : "downgrade", (long long)plan->nrevs,
+	    plan->nrevs == 1 ? "" : "s", MIGRATE_FK_CHECK_SETUP);
+	for (i = 0; i < plan->nrevs; i++) {
+		if (revision_statements(plan->revs[i], up, &stmts, &n,
+		    cause) == -1) {
+			sqlite3_free(sqlite3_str_finish(s));
+			return -1;
+		}
+		sqlite3_str_appendf(s, "\n-- %s %s: %s\nBEGIN IMMEDIATE;\n%s;\n",
+		    up ? "upgrade" : "downgrade", plan->revs[i]->id,
+		    plan->revs[i]->message, HISTORY_DDL);
+		for (j = 0; j < n; j++)
+			sqlite3_str_appendf(s, "%s;\n", stmts[j].sql);
+		lex_statements_free(stmts, n);
+		sqlite3_str_appendall(s, MIGRATE_FK_CHECK);
+		if (up)
+			sqlite3_str_appendf(s, "INSERT INTO %s (id, checksum, "
+			    "applied_at) VALUES (%Q, %Q, %s);\n", HISTORY_TABLE,
+			    plan->revs[i]->id, plan->revs[i]->checksum,
+			    HISTORY_NOW);
+		else
+			sqlite3_str_appendf(s, "DELETE FROM %s WHERE id = %Q;\n",
+			    HISTORY_TABLE, plan->revs[i]->id);
+		sqlite3_str_appendall(s, "COMMIT;\n");
+	}
+	*out = xstr_finish(s);
+	return 0;
+}
+
+/*
+ * Record the revisions target names (and their ancestors) as applied and no
+ * others, without running any: "head", "base" or an id or prefix. In one
+ * transaction. Sets *added and *removed to the counts.
+ */
+int
+migrate_stamp(sqlite3 *db, const struct repo *repo, const char *target,
+    int *added, int *removed, char **cause)
+{
+	struct revision	*rev = NULL, *head;
+	sqlite3_stmt	*ins = NULL, *del = NULL;
+	int		*want = NULL, was, rc;
+	char		*why = NULL;
+	size_t		 i;
+	int		 ret = -1;
+
+	*added = *removed = 0;
+	want = xcalloc(repo->nrevs, sizeof *want);
+	if (strcmp(target, "head") == 0) {
+		if (repo_single_head(repo, &head, cause) == -1)
+			goto out;
+		for (i = 0; i < repo->nrevs; i++)
+			want[i] = 1;
+	} else if (strcmp(target, "base") != 0) {
+		if ((rev = repo_find(repo, target, cause)) == NULL)
+			goto out;
+		migrate_want_ancestors(repo, rev, want);
+	}
+	if (db_exec(db, "BEGIN IMMEDIATE", &why) == -1 ||
+	    db_exec(db, HISTORY_DDL, &why) == -1 ||
+	    db_prepare(db, &del, &why, "DELETE FROM %s WHERE id = ?1",
+	    HISTORY_TABLE) == -1 ||
+	    db_prepare(db, &ins, &why, "INSERT OR IGNORE INTO %s (id, "
+	    "checksum, applied_at) VALUES (?1, ?2, %s)", HISTORY_TABLE,
+	    HISTORY_NOW) == -1)
+		goto fail;
+	for (i = 0; i < repo->nrevs; i++) {
+		if (migrate_is_applied(db, repo->revs[i]->id, &was, &why) == -1)
+			goto fail;
+		if (want[i] == was)
+			continue;
+		if (want[i]) {
+			sqlite3_bind_text(ins, 1, repo->revs[i]->id, -1,
+			    SQLITE_STATIC);
+			sqlite3_bind_text(ins, 2, repo->revs[i]->checksum, -1,
+			    SQLITE_STATIC);
+			rc = sqlite3_step(ins);
+			sqlite3_reset(ins);
+			(*added)++;
+		} else {
+			sqlite3_bind_text(del, 1, repo->revs[i]->id, -1,
+			    SQLITE_STATIC);
+			rc = sqlite3_step(del);
+			sqlite3_reset(del);
+			(*removed)++;
+		}
+		if (rc != SQLITE_DONE) {
+			why = db_error(db);
+			goto fail;
+		}
+	}
+	sqlite3_finalize(ins);
+	sqlite3_finalize(del);
+	ins = del = NULL;
+	if (db_exec(db, "COMMIT", &why) == -1)
+		goto fail;
+	ret = 0;
+	goto out;
+fail:
+	*cause = xasprintf("%s: %s", HISTORY_TABLE, why);
+out:
+	sqlite3_finalize(ins);
+	sqlite3_finalize(del);
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	free(why);
+	free(want);
+	return ret;
+}
+
+/*
+ * Accept intended edits of applied revisions: record the current checksum of
+ * each applied file that changed and, with forget set, forget the applied
+ * revisions whose file is gone. report(id, path, old checksum, arg) is called
+ * for each row changed, with path NULL for a forgotten one. All in one
+ * transaction; without forget, a missing file fails before any write.
+ */
+int
+migrate_repair(sqlite3 *db, const struct repo *repo, const struct history *h,
+    int forget, void (*report)(const char *, const char *, const char *,
+    void *), void *arg, char **cause)
+{
+	const struct revision	*rev;
+	sqlite3_stmt		*upd = NULL, *del = NULL;
+	char			*why = NULL;
+	size_t			 i, j;
+	int			 rc, ret = -1;
+
+	for (i = 0; i < h->nrows && !forget; i++) {
+		for (j = 0; j < repo->nrevs; j++) {
+			if (strcmp(repo->revs[j]->id, h->rows[i].id) == 0)
+				break;
+		}
+		if (j == repo->nrevs) {
+			*cause = xasprintf("%s/%s_*.sql: revision %s is applied "
+			    "but its file is missing; restore it, or forget it "
+			    "with --forget-missing", repo->versions,
+			    h->rows[i].id, h->rows[i].id);
+			return -1;
+		}
+	}
+	if (db_exec(db, "BEGIN IMMEDIATE", &why) == -1 ||
+	    db_prepare(db, &upd, &why, "UPDATE %s SET checksum = ?2 WHERE "
+	    "id = ?1", HISTORY_TABLE) == -1 ||
+	    db_prepare(db, &del, &why, "DELETE FROM %s WHERE id = ?1",
+	    HISTORY_TABLE) == -1)
+		goto fail;
+	for (i = 0; i < h->nrows; i++) {
+		rev = NULL;
+		for (j = 0; j < repo->nrevs; j++) {
+			if (strcmp(repo->revs[j]->id, h->rows[i].id) == 0)
+				rev = repo->revs[j];
+		}
+		if (rev != NULL && strcmp(rev->checksum,
+		    h->rows[i].checksum) == 0)
+			continue;
+		if (rev == NULL) {
+			sqlite3_bind_text(del, 1, h->rows[i].id, -1,
+			    SQLITE_STATIC);
+			rc = sqlite3_step(del);
+			sqlite3_reset(del);
+		} else {
+			sqlite3_bind_text(upd, 1, rev->id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(upd, 2, rev->checksum, -1,
+			    SQLITE_STATIC);
+			rc = sqlite3_step(upd);
+			sqlite3_reset(upd);
+		}
+		if (rc != SQLITE_DONE) {
+			why = db_error(db);
+			goto fail;
+		}
+		if (report != NULL)
+			report(h->rows[i].id, rev != NULL ? rev->path : NULL,
+			    h->rows[i].checksum, arg);
+	}
+	sqlite3_finalize(upd);
+	sqlite3_finalize(del);
+	upd = del = NULL;
+	if (db_exec(db, "COMMIT", &why) == -1)
+		goto fail;
+	ret = 0;
+	goto out;
+fail:
+	*cause = xasprintf("%s: %s", HISTORY_TABLE, why);
+out:
+	sqlite3_finalize(upd);
+	sqlite3_finalize(del);
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	free(why);
+	return ret;
+}
+
+/*
+ * Copy the database to a new file beside it with VACUUM INTO, named after
+ * the time: <path>.<YYYYMMDDHHMMSS>.bak, or with -2, -3... if that exists.
+ * *backup is set to its path; the caller frees it.
+ */
+int
+migrate_backup(sqlite3 *db, const char *path, char **backup, char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	char		 stamp[32], *name = NULL;
+	int		 i, rc;
+
+	*backup = NULL;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+	if (db_prepare(db, &stmt, cause, "VACUUM INTO ?1") == -1)
+		return -1;
+	for (i = 1; i < 100; i++) {
+		free(name);
+		name = i == 1 ? xasprintf("%s.%s.bak", path, stamp) :
+		    xasprintf("%s.%s-%d.bak", path, stamp, i);
+		if (access(name, F_OK) == 0)
+			continue;
+		sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt);
+		sqlite3_finalize(stmt);
+		if (rc != SQLITE_DONE) {
+			*cause = xasprintf("%s: cannot write backup: %s", name,
+			    sqlite3_errmsg(db));
+			free(name);
+			return -1;
+		}
+		*backup = name;
+		return 0;
+	}
+	*cause = xasprintf("%s: cannot find a free backup name", path);
+	sqlite3_finalize(stmt);
+	free(name);
+	return -1;
 }

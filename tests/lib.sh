@@ -31,6 +31,11 @@ x() {
 	run "$EXODB" "$@"
 }
 
+# info MESSAGE: a line for the test report (figures a test measured).
+info() {
+	echo "  $*" >&3
+}
+
 out() { cat "$T/.out"; }
 err() { cat "$T/.err"; }
 
@@ -110,7 +115,7 @@ run_tests() {
 	for fn in $(declare -F | awk '{print $3}' | grep '^t_'); do
 		T="$root/$fn"
 		mkdir "$T"
-		(cd "$T" && $fn) >"$root/$fn.log" 2>&1
+		(cd "$T" && $fn) 3>&1 >"$root/$fn.log" 2>&1
 		if [ $? -eq 0 ]; then
 			passed=$((passed + 1))
 		else
