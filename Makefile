@@ -31,7 +31,7 @@ LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
 SRCS =		src/main.c $(LIB_SRCS)
 HDRS =		src/exodb.h
 UNIT_TESTS =	check-lex check-revision
-CLI_TESTS =	tests/cli-db.sh tests/cli-crash.sh
+CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-crash.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/.
 OBJS =		$(SRCS:src/%.c=build/%.o)

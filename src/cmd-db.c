@@ -135,11 +135,14 @@ const struct cmd_entry cmd_db_entries[] = {
 };
 const size_t cmd_db_nentries = sizeof cmd_db_entries / sizeof cmd_db_entries[0];
 
-/* Report a failure with its cause and free it; returns exit status 1. */
+/*
+ * Report a failure, "exodb: db COMMAND: cause", free the cause and return exit
+ * status 1.
+ */
 static int
-cmd_db_fail(char *cause)
+cmd_db_fail(struct cmd *cmd, char *cause)
 {
-	cmd_error("%s", cause);
+	cmd_error("%s %s: %s", cmd->entry->group, cmd->entry->name, cause);
 	free(cause);
 	return 1;
 }
@@ -150,7 +153,7 @@ cmd_db_init_exec(struct cmd *cmd)
 	char	*cause = NULL;
 
 	if (repo_init(cmd->directory, &cause) == -1)
-		return cmd_db_fail(cause);
+		return cmd_db_fail(cmd, cause);
 	cmd_note("created migration repository %s/ with %s/versions/; next: "
 	    "exodb db migrate -m MESSAGE", cmd->directory, cmd->directory);
 	return 0;
@@ -205,7 +208,8 @@ cmd_db_write_revision(struct cmd *cmd, const char *message,
 			cmd_note("warning: destructive: %s", h.destructive[i]);
 		printf("%s\n", path);
 	} else
-		cmd_error("%s", cause);
+		cmd_error("%s %s: %s", cmd->entry->group, cmd->entry->name,
+		    cause);
 	for (i = 0; i < h.ndestructive; i++)
 		free((char *)h.destructive[i]);
 	free(h.destructive);
@@ -249,7 +253,7 @@ cmd_db_migrate_exec(struct cmd *cmd)
 	}
 	if (autogen_prove(cmd->db, ag, model_schema(), flags, &cause) == -1) {
 		what = cause;
-		cause = xasprintf("db migrate: no revision written: %s", what);
+		cause = xasprintf("no revision written: %s", what);
 		free(what);
 		goto out;
 	}
@@ -263,7 +267,7 @@ cmd_db_migrate_exec(struct cmd *cmd)
 	    ag->up, ag->upgrade, ag->downgrade);
 out:
 	if (cause != NULL)
-		status = cmd_db_fail(cause);
+		status = cmd_db_fail(cmd, cause);
 	autogen_free(ag);
 	return status;
 }
@@ -326,22 +330,23 @@ cmd_db_move(struct cmd *cmd, int up, const char *target)
 		status = 0;
 		goto out;
 	}
-	if (!up && cmd->opt['B'] == NULL) {
-		if (migrate_backup(cmd->db, cmd->database, &backup,
-		    &cause) == -1)
-			goto out;
-		cmd_note("backup: %s", backup);
-	}
+	if (!up && cmd->opt['B'] == NULL &&
+	    migrate_backup(cmd->db, cmd->database, &backup, &cause) == -1)
+		goto out;
 	if (migrate_apply(cmd->db, plan, up, &hooks, &cause) == -1) {
 		/* A backup of a database nothing was done to is noise. */
 		if (backup != NULL && count == 0)
 			unlink(backup);
+		else if (backup != NULL)
+			cmd_note("backup from before the downgrade: %s", backup);
 		goto out;
 	}
+	if (backup != NULL)
+		cmd_note("backup from before the downgrade: %s", backup);
 	status = 0;
 out:
 	if (cause != NULL)
-		status = cmd_db_fail(cause);
+		status = cmd_db_fail(cmd, cause);
 	free(script);
 	free(backup);
 	migrate_plan_free(plan);
@@ -373,7 +378,7 @@ cmd_db_revision_exec(struct cmd *cmd)
 		return 2;
 	}
 	if (repo_single_head(cmd->repo, &head, &cause) == -1)
-		return cmd_db_fail(cause);
+		return cmd_db_fail(cmd, cause);
 	parent = head != NULL ? head->id : NULL;
 	return cmd_db_write_revision(cmd, cmd->opt['m'], &parent, head != NULL,
 	    NULL, "", "");
@@ -393,7 +398,7 @@ cmd_db_current_exec(struct cmd *cmd)
 	int			 covered;
 
 	if (migrate_history(cmd->db, &h, &cause) == -1)
-		return cmd_db_fail(cause);
+		return cmd_db_fail(cmd, cause);
 	for (i = 0; i < cmd->repo->nrevs; i++) {
 		rev = cmd->repo->revs[i];
 		if (migrate_applied(h, rev->id) == NULL)
@@ -547,7 +552,7 @@ cmd_db_history_exec(struct cmd *cmd)
 	status = 0;
 out:
 	if (cause != NULL)
-		status = cmd_db_fail(cause);
+		status = cmd_db_fail(cmd, cause);
 	free(first);
 	migrate_history_free(h);
 	return status;
@@ -626,9 +631,9 @@ cmd_db_show_exec(struct cmd *cmd)
 	size_t		 n;
 
 	if ((rev = cmd_db_find(cmd, cmd->argv[0], &cause)) == NULL)
-		return cmd_db_fail(cause);
+		return cmd_db_fail(cmd, cause);
 	if ((f = fopen(rev->path, "r")) == NULL) {
-		cmd_error("%s: %s", rev->path, strerror(errno));
+		cmd_error("db show: %s: %s", rev->path, strerror(errno));
 		return 1;
 	}
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
@@ -645,7 +650,7 @@ cmd_db_stamp_exec(struct cmd *cmd)
 
 	if (migrate_stamp(cmd->db, cmd->repo, cmd->argv[0], &added, &removed,
 	    &cause) == -1)
-		return cmd_db_fail(cause);
+		return cmd_db_fail(cmd, cause);
 	cmd_note("stamped %s: %d revision%s recorded as applied, %d removed; "
 	    "nothing was run", cmd->argv[0], added, added == 1 ? "" : "s",
 	    removed);
@@ -684,12 +689,12 @@ cmd_db_merge_exec(struct cmd *cmd)
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < n; j++) {
 			if (i != j && revs[i] == revs[j]) {
-				cause = xasprintf("db merge: %s is named twice",
+				cause = xasprintf("%s is named twice",
 				    revs[i]->id);
 				goto out;
 			}
 			if (i != j && repo_is_ancestor(revs[i], revs[j])) {
-				cause = xasprintf("db merge: %s is an ancestor "
+				cause = xasprintf("%s is an ancestor "
 				    "of %s; a merge joins heads", revs[i]->id,
 				    revs[j]->id);
 				goto out;
@@ -697,7 +702,7 @@ cmd_db_merge_exec(struct cmd *cmd)
 		}
 	}
 	if (n < 2) {
-		cause = xasprintf("db merge: a merge joins at least two "
+		cause = xasprintf("a merge joins at least two "
 		    "revisions; %s", cmd->repo->nheads < 2 ?
 		    "there is only one head" : "name two or more, or 'heads'");
 		goto out;
@@ -709,7 +714,7 @@ cmd_db_merge_exec(struct cmd *cmd)
 	    "", "");
 out:
 	if (cause != NULL)
-		status = cmd_db_fail(cause);
+		status = cmd_db_fail(cmd, cause);
 	free(parents);
 	free(revs);
 	return status;
@@ -754,17 +759,13 @@ cmd_db_edit_exec(struct cmd *cmd)
 	if (editor == NULL || *editor == '\0')
 		editor = cmd_db_on_path("vi") ? "vi" : NULL;
 	if (editor == NULL) {
-		cause = xstrdup("db edit: no editor found; set VISUAL or "
+		cause = xstrdup("no editor found; set VISUAL or "
 		    "EDITOR");
 		goto out;
 	}
-	if (migrate_applied(h, rev->id) != NULL)
-		cmd_note("warning: %s is applied; editing it does not change "
-		    "the database, and 'exodb db repair' must accept the edit",
-		    rev->id);
 	fflush(stdout);
 	if ((pid = fork()) == -1) {
-		cause = xasprintf("db edit: fork: %s", strerror(errno));
+		cause = xasprintf("fork: %s", strerror(errno));
 		goto out;
 	}
 	if (pid == 0) {
@@ -775,16 +776,20 @@ cmd_db_edit_exec(struct cmd *cmd)
 	while (waitpid(pid, &wstatus, 0) == -1 && errno == EINTR)
 		;
 	if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
-		cause = xasprintf("db edit: editor '%s' failed (%s %d)", editor,
+		cause = xasprintf("editor '%s' failed (%s %d)", editor,
 		    WIFEXITED(wstatus) ? "exit status" : "signal",
 		    WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
 		    WTERMSIG(wstatus));
 		goto out;
 	}
+	if (migrate_applied(h, rev->id) != NULL)
+		cmd_note("warning: %s is applied: editing it does not change "
+		    "the database, and 'exodb db repair' must accept the edit",
+		    rev->id);
 	status = 0;
 out:
 	if (cause != NULL)
-		status = cmd_db_fail(cause);
+		status = cmd_db_fail(cmd, cause);
 	migrate_history_free(h);
 	return status;
 }
@@ -808,7 +813,7 @@ cmd_db_check_exec(struct cmd *cmd)
 		pending++;
 	}
 	if (pending > 0) {
-		cause = xasprintf("db check: %s: %zu revision%s pending; run "
+		cause = xasprintf("%s: %zu revision%s pending; run "
 		    "'exodb db upgrade'", cmd->database, pending,
 		    pending == 1 ? "" : "s");
 		goto out;
@@ -821,7 +826,7 @@ cmd_db_check_exec(struct cmd *cmd)
 		free(what);
 	}
 	if (ag->up->nops > 0) {
-		cause = xasprintf("db check: %s: the model needs %zu "
+		cause = xasprintf("%s: the model needs %zu "
 		    "operation%s; run 'exodb db migrate -m MESSAGE'",
 		    cmd->database, ag->up->nops, ag->up->nops == 1 ? "" : "s");
 		goto out;
@@ -830,7 +835,7 @@ cmd_db_check_exec(struct cmd *cmd)
 	status = 0;
 out:
 	if (cause != NULL)
-		status = cmd_db_fail(cause);
+		status = cmd_db_fail(cmd, cause);
 	autogen_free(ag);
 	migrate_history_free(h);
 	return status;
@@ -861,7 +866,7 @@ cmd_db_repair_exec(struct cmd *cmd)
 	    migrate_repair(cmd->db, cmd->repo, h, cmd->opt['F'] != NULL,
 	    cmd_db_repaired, &n, &cause) == -1) {
 		migrate_history_free(h);
-		return cmd_db_fail(cause);
+		return cmd_db_fail(cmd, cause);
 	}
 	if (n == 0)
 		cmd_note("nothing to repair: every applied revision matches its "

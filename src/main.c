@@ -242,7 +242,7 @@ run_command(struct cmd *cmd)
 	status = e->exec(cmd);
 out:
 	if (cause != NULL) {
-		cmd_error("%s", cause);
+		cmd_error("%s %s: %s", e->group, e->name, cause);
 		free(cause);
 	}
 	if (cmd->db != NULL && sqlite3_close(cmd->db) != SQLITE_OK)
