@@ -213,7 +213,7 @@ introspect_indexes(sqlite3 *db, struct schema *s, struct table *t,
 	if (db_prepare(db, &stmt, cause, "SELECT l.name, l.\"unique\", "
 	    "l.origin, l.partial, m.sql FROM pragma_index_list(?1) AS l "
 	    "LEFT JOIN sqlite_schema AS m ON m.type = 'index' AND "
-	    "m.name = l.name ORDER BY l.name") == -1)
+	    "m.name = l.name ORDER BY m.rowid, l.name") == -1)
 		return -1;
 	sqlite3_bind_text(stmt, 1, t->name, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {

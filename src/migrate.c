@@ -128,7 +128,7 @@ migrate_verify(const struct repo *repo, const struct history *h, char **cause)
 		}
 		if (strcmp(rev->checksum, row->checksum) != 0) {
 			*cause = xasprintf("%s: changed since it was applied "
-			    "(checksum %.12s, applied %.12s); restore it, or "
+			    "(SHA-256 now %.12s, then %.12s); restore it, or "
 			    "accept the edit with 'exodb db repair'", rev->path,
 			    rev->checksum, row->checksum);
 			return -1;

@@ -157,7 +157,12 @@ repo_compare_ids(const void *a, const void *b)
 	const struct revision	*ra = *(struct revision *const *)a;
 	const struct revision	*rb = *(struct revision *const *)b;
 
-	return strcmp(ra->id, rb->id);
+	int			 c;
+
+	/* By file name within an id, so that messages are the same each run. */
+	if ((c = strcmp(ra->id, rb->id)) != 0)
+		return c;
+	return strcmp(ra->file, rb->file);
 }
 
 /* Exact id lookup in a repository whose revs are sorted by id. */

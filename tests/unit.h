@@ -59,6 +59,13 @@ unit_query(sqlite3 *db, const char *sql)
 	return text != NULL ? text : xstrdup("");
 }
 
+/* Compare a string the expression allocates with want, then free it. */
+#define CK_STR(expr, want) do {						\
+	char *got_ = (expr);						\
+	ck_assert_str_eq(got_, want);					\
+	free(got_);							\
+} while (0)
+
 /* A fresh temporary folder, made the working directory. */
 static char unit_dir[64];
 

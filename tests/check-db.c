@@ -1,0 +1,173 @@
+/* Unit tests of src/db.c: opening the one safe way, and the helpers. */
+#include <sys/stat.h>
+
+#include "unit.h"
+
+static char *
+open_error(const char *path, enum db_mode mode)
+{
+	struct db_created	 created;
+	sqlite3			*db;
+	char			*cause = NULL;
+
+	ck_assert_int_eq(db_open(path, mode, &db, &created, &cause), -1);
+	ck_assert_ptr_null(db);
+	return cause;
+}
+
+#define CK_ERROR(path, mode, want) do {					\
+	char *c_ = open_error(path, mode);				\
+	ck_assert_msg(strstr(c_, want) != NULL, "%s", c_);		\
+	free(c_);							\
+} while (0)
+
+START_TEST(test_db_open_create)
+{
+	struct db_created	 created;
+	struct stat		 sb;
+	sqlite3			*db;
+	char			*cause = NULL;
+
+	unit_tmpdir();
+	ck_assert_int_eq(db_open("inst/dev.db", DB_CREATE, &db, &created,
+	    &cause), 0);
+	ck_assert(created.file && created.dir);
+	ck_assert_int_eq(stat("inst", &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0700);
+	ck_assert_int_eq(stat("inst/dev.db", &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	sqlite3_close(db);
+	/* Nothing committed: discard takes file and folder back. */
+	db_discard("inst/dev.db", &created);
+	ck_assert_int_eq(access("inst", F_OK), -1);
+	ck_assert_int_eq(db_open("inst/dev.db", DB_CREATE, &db, &created,
+	    &cause), 0);
+	unit_exec(db, "CREATE TABLE t (x)");
+	sqlite3_close(db);
+	db_discard("inst/dev.db", &created);
+	ck_assert_int_eq(access("inst/dev.db", F_OK), 0);
+	ck_assert_int_eq(db_open("inst/dev.db", DB_CREATE, &db, &created,
+	    &cause), 0);
+	ck_assert(!created.file && !created.dir);
+	sqlite3_close(db);
+	unit_rmdir();
+}
+END_TEST
+
+START_TEST(test_db_open_read)
+{
+	struct db_created	 created;
+	sqlite3			*db;
+	char			*cause = NULL;
+
+	unit_tmpdir();
+	/* A missing file reads as empty and is not created. */
+	ck_assert_int_eq(db_open("no/dev.db", DB_READ, &db, &created, &cause),
+	    0);
+	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL,
+	    NULL), SQLITE_READONLY);
+	sqlite3_close(db);
+	ck_assert_int_eq(access("no", F_OK), -1);
+	CK_ERROR("no/dev.db", DB_WRITE, "no/dev.db: no such database; run "
+	    "'exodb db upgrade'");
+	unit_rmdir();
+}
+END_TEST
+
+START_TEST(test_db_open_refuses)
+{
+	unit_tmpdir();
+	unit_write("text.db", "not a database at all, just some text\n");
+	CK_ERROR("text.db", DB_READ, "text.db: file is not a database");
+	CK_ERROR("text.db", DB_CREATE, "text.db: file is not a database");
+	ck_assert_int_eq(mkdir("dir.db", 0700), 0);
+	CK_ERROR("dir.db", DB_READ, "dir.db: is a directory");
+	ck_assert_int_eq(symlink("text.db", "link.db"), 0);
+	CK_ERROR("link.db", DB_CREATE, "link.db: is a symbolic link");
+	ck_assert_int_eq(symlink("none.db", "dangling.db"), 0);
+	CK_ERROR("dangling.db", DB_CREATE, "dangling.db: is a symbolic link");
+	ck_assert_int_eq(access("none.db", F_OK), -1);
+	CK_ERROR("file:x.db", DB_CREATE, "file:x.db: URI file names are not "
+	    "accepted");
+	CK_ERROR("file:x.db?mode=memory", DB_READ, "URI file names");
+	ck_assert_int_eq(access("file:x.db", F_OK), -1);
+	CK_ERROR("missing/deeper/x.db", DB_CREATE, "cannot create folder");
+	unit_rmdir();
+}
+END_TEST
+
+START_TEST(test_db_exec_prepare)
+{
+	sqlite3		*db = unit_db(NULL);
+	sqlite3_stmt	*stmt;
+	char		*cause = NULL;
+	long long	 n;
+	int		 exists;
+
+	ck_assert_int_eq(db_exec(db, "CREATE TABLE \"we'ird\" (x); INSERT INTO "
+	    "\"we'ird\" VALUES (1), (2)", &cause), 0);
+	ck_assert_int_eq(db_exec(db, "SELEC 1", &cause), -1);
+	ck_assert_str_eq(cause, "near \"SELEC\": syntax error");
+	free(cause);
+	/* %w quotes an identifier whatever it holds. */
+	ck_assert_int_eq(db_prepare(db, &stmt, &cause, "SELECT count(*) FROM "
+	    "\"%w\"", "we'ird"), 0);
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(stmt, 0), 2);
+	sqlite3_finalize(stmt);
+	ck_assert_int_eq(db_prepare(db, &stmt, &cause, "SELECT * FROM nowhere"),
+	    -1);
+	ck_assert_ptr_null(stmt);
+	ck_assert_str_eq(cause, "no such table: nowhere");
+	free(cause);
+	ck_assert_int_eq(db_table_exists(db, "we'ird", &exists, &cause), 0);
+	ck_assert(exists);
+	ck_assert_int_eq(db_table_exists(db, "x", &exists, &cause), 0);
+	ck_assert(!exists);
+	ck_assert_int_eq(db_count(db, "SELECT max(x) FROM \"we'ird\"", &n,
+	    &cause), 0);
+	ck_assert_int_eq(n, 2);
+	sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(test_db_copy_schema)
+{
+	sqlite3	*from, *to;
+	char	*cause = NULL;
+
+	from = unit_db("CREATE TABLE t (a INTEGER PRIMARY KEY AUTOINCREMENT, "
+	    "b UNIQUE); CREATE INDEX t_b ON t (b); CREATE VIEW v AS SELECT * "
+	    "FROM t; CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;"
+	    "CREATE TABLE exodb_revisions (id); INSERT INTO t (b) VALUES (1);"
+	    "CREATE VIRTUAL TABLE f USING fts5(body);");
+	to = unit_db(NULL);
+	ck_assert_int_eq(db_copy_schema(from, to, &cause), 0);
+	CK_STR(unit_query(to, "SELECT group_concat(name, ' ') FROM (SELECT "
+	    "name FROM sqlite_schema WHERE name NOT LIKE 'f_%' ORDER BY name)"),
+	    "f sqlite_autoindex_t_1 sqlite_sequence t t_b tr v");
+	CK_STR(unit_query(to, "SELECT count(*) FROM t"), "0");
+	sqlite3_close(from);
+	sqlite3_close(to);
+}
+END_TEST
+
+static Suite *
+unit_suite(void)
+{
+	Suite	*s = suite_create("db");
+	TCase	*tc;
+
+	tc = tcase_create("db_open");
+	tcase_add_test(tc, test_db_open_create);
+	tcase_add_test(tc, test_db_open_read);
+	tcase_add_test(tc, test_db_open_refuses);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("db_exec");
+	tcase_add_test(tc, test_db_exec_prepare);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("db_copy_schema");
+	tcase_add_test(tc, test_db_copy_schema);
+	suite_add_tcase(s, tc);
+	return s;
+}
