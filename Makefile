@@ -78,7 +78,7 @@ run: deps
 	@$(MAKE) --no-print-directory exodb
 	./exodb db upgrade
 	./exodb db current
-	sqlite3 -header -column instance/dev.db "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('users')"
+	sqlite3 instance/dev.db .schema
 
 check: deps
 	@$(MAKE) --no-print-directory check-plain check-san
