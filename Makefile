@@ -30,8 +30,8 @@ LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
 		src/xmalloc.c
 SRCS =		src/main.c $(LIB_SRCS)
 HDRS =		src/exodb.h
-UNIT_TESTS =	check-lex check-schema check-introspect check-render check-revision \
-		check-repo check-migrate check-db
+UNIT_TESTS =	check-lex check-schema check-introspect check-render check-diff \
+		check-revision check-repo check-migrate check-db
 CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-crash.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/.

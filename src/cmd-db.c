@@ -165,21 +165,42 @@ cmd_db_blank(const char *s)
 	return s == NULL || s[strspn(s, " \t\r\n\v\f")] == '\0';
 }
 
+/* Add a header line for each destructive operation of d. */
+static void
+cmd_db_destructive(struct revision_header *h, const struct diff *d,
+    const char *prefix)
+{
+	char	*what;
+	size_t	 i;
+
+	for (i = 0; i < d->nops; i++) {
+		if (!diff_destructive(&d->ops[i]))
+			continue;
+		what = diff_describe(&d->ops[i]);
+		h->destructive = xreallocarray(h->destructive,
+		    h->ndestructive + 1, sizeof *h->destructive);
+		h->destructive[h->ndestructive++] = xasprintf("%s%s", prefix,
+		    what);
+		free(what);
+	}
+}
+
 /*
- * Write a new revision revising the current head (or parents, for a merge):
- * its id, file name and header are made here, the SQL comes from the caller.
+ * Write a new revision with the given parents: its id, file name and header
+ * are made here; the SQL comes from ag, or the sections are left empty for
+ * a hand-written revision or a merge (ag NULL). Destructive operations are
+ * named in the header, and those of the upgrade on stderr too.
  */
 static int
 cmd_db_write_revision(struct cmd *cmd, const char *message,
-    const char **parents, size_t nparents, const struct diff *up,
-    const char *upgrade, const char *downgrade)
+    const char **parents, size_t nparents, const struct autogen *ag)
 {
 	struct revision_header	 h;
 	time_t			 now = time(NULL);
 	char			 created[32];
 	char			*id, *slug, *name, *text, *path = NULL;
 	char			*cause = NULL;
-	size_t			 i;
+	size_t			 i, nup = 0;
 	int			 ret;
 
 	memset(&h, 0, sizeof h);
@@ -192,19 +213,18 @@ cmd_db_write_revision(struct cmd *cmd, const char *message,
 	h.nparents = nparents;
 	h.message = message;
 	h.created = created;
-	for (i = 0; up != NULL && i < up->nops; i++) {
-		if (!diff_destructive(&up->ops[i]))
-			continue;
-		h.destructive = xreallocarray(h.destructive,
-		    h.ndestructive + 1, sizeof *h.destructive);
-		h.destructive[h.ndestructive++] = diff_describe(&up->ops[i]);
+	if (ag != NULL) {
+		cmd_db_destructive(&h, ag->up, "");
+		nup = h.ndestructive;
+		cmd_db_destructive(&h, ag->down, "downgrade: ");
 	}
 	slug = revision_slug(message);
 	name = xasprintf("%s_%s.sql", id, slug);
-	text = revision_text(&h, upgrade, downgrade);
+	text = revision_text(&h, ag != NULL ? ag->upgrade : "",
+	    ag != NULL ? ag->downgrade : "");
 	ret = repo_write(cmd->repo, name, text, &path, &cause);
 	if (ret == 0) {
-		for (i = 0; i < h.ndestructive; i++)
+		for (i = 0; i < nup; i++)
 			cmd_note("warning: destructive: %s", h.destructive[i]);
 		printf("%s\n", path);
 	} else
@@ -264,7 +284,7 @@ cmd_db_migrate_exec(struct cmd *cmd)
 	}
 	parent = head != NULL ? head->id : NULL;
 	status = cmd_db_write_revision(cmd, message, &parent, head != NULL,
-	    ag->up, ag->upgrade, ag->downgrade);
+	    ag);
 out:
 	if (cause != NULL)
 		status = cmd_db_fail(cmd, cause);
@@ -295,6 +315,17 @@ cmd_db_done(const struct revision *rev, int up, void *arg)
 	cmd_note("%s %s %s", up ? "applied" : "reverted", rev->id, rev->message);
 }
 
+/* Only on a terminal: a line that rewrites itself, ended when done. */
+static void
+cmd_db_progress(const char *table, long long done, long long total, int last,
+    void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "\rrebuilding %s: %lld of %lld rows copied%s", table,
+	    done, total, last ? "\n" : "");
+	fflush(stderr);
+}
+
 /* Upgrade or downgrade: plan, then print the script or run it. */
 static int
 cmd_db_move(struct cmd *cmd, int up, const char *target)
@@ -306,6 +337,9 @@ cmd_db_move(struct cmd *cmd, int up, const char *target)
 	int			 count = 0, status = 1;
 
 	hooks.done = cmd_db_done;
+	hooks.progress = verbosity > 0 && isatty(STDERR_FILENO) ?
+	    cmd_db_progress : NULL;
+	hooks.progress_after_ms = 1000;
 	hooks.arg = &count;
 	if (cmd_db_history(cmd, &h, &cause) == -1 ||
 	    migrate_plan(cmd->repo, h, target, up, &plan, &cause) == -1)
@@ -381,7 +415,7 @@ cmd_db_revision_exec(struct cmd *cmd)
 		return cmd_db_fail(cmd, cause);
 	parent = head != NULL ? head->id : NULL;
 	return cmd_db_write_revision(cmd, cmd->opt['m'], &parent, head != NULL,
-	    NULL, "", "");
+	    NULL);
 }
 
 /*
@@ -710,8 +744,7 @@ cmd_db_merge_exec(struct cmd *cmd)
 	parents = xcalloc(n, sizeof *parents);
 	for (i = 0; i < n; i++)
 		parents[i] = revs[i]->id;
-	status = cmd_db_write_revision(cmd, cmd->opt['m'], parents, n, NULL,
-	    "", "");
+	status = cmd_db_write_revision(cmd, cmd->opt['m'], parents, n, NULL);
 out:
 	if (cause != NULL)
 		status = cmd_db_fail(cmd, cause);

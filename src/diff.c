@@ -6,9 +6,10 @@
  *
  * Per table, the cheap operations SQLite's ALTER TABLE can do (add column, drop
  * column, create and drop index) are used when every change of that table is
- * one of them; anything else (a changed type, NOT NULL, DEFAULT, CHECK,
- * primary key, collation, UNIQUE constraint or table option) rebuilds the table
- * once, which also recreates its indexes.
+ * one of them, and columns renamed in the model (struct column's "was") are
+ * renamed in place; anything else (a changed type, NOT NULL, DEFAULT, CHECK,
+ * primary key, collation, UNIQUE constraint, foreign key or table option)
+ * rebuilds the table once, which also recreates its indexes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,23 @@ diff_why(struct diff_why *why, const char *fmt, ...)
 	va_start(ap, fmt);
 	sqlite3_str_vappendf(why->text, fmt, ap);
 	va_end(ap);
+}
+
+/* "t gains UNIQUE (a, b)": a constraint by its columns, not its index. */
+static void
+diff_why_unique(struct diff_why *why, const char *table, const char *verb,
+    const struct index *ix)
+{
+	sqlite3_str	*cols = sqlite3_str_new(NULL);
+	char		*list;
+	size_t		 i;
+
+	for (i = 0; i < ix->ncolumns; i++)
+		sqlite3_str_appendf(cols, "%s%s", i > 0 ? ", " : "",
+		    ix->columns[i].name);
+	list = xstr_finish(cols);
+	diff_why(why, "%s %s UNIQUE (%s)", table, verb, list);
+	free(list);
 }
 
 static struct op *
@@ -78,6 +96,8 @@ diff_op_name(enum op_type type)
 		return "add column";
 	case OP_DROP_COLUMN:
 		return "drop column";
+	case OP_RENAME_COLUMN:
+		return "rename column";
 	case OP_CREATE_INDEX:
 		return "create index";
 	case OP_DROP_INDEX:
@@ -100,8 +120,8 @@ diff_destructive(const struct op *op)
 		return 1;
 	case OP_REBUILD_TABLE:
 		for (i = 0; i < op->from->ncolumns; i++) {
-			if (schema_column(op->to, op->from->columns[i].name) ==
-			    NULL)
+			if (schema_match_column(op->to,
+			    &op->from->columns[i]) == NULL)
 				return 1;
 		}
 		return 0;
@@ -125,6 +145,9 @@ diff_describe(const struct op *op)
 	case OP_DROP_COLUMN:
 		return xasprintf("%s %s.%s", name, op->from->name,
 		    op->column->name);
+	case OP_RENAME_COLUMN:
+		return xasprintf("%s %s.%s to %s", name, op->from->name,
+		    op->old->name, op->column->name);
 	case OP_CREATE_INDEX:
 	case OP_DROP_INDEX:
 		return xasprintf("%s %s on %s", name, op->index->name,
@@ -263,10 +286,16 @@ diff_can_drop(const struct schema *s, const struct table *t,
     const struct column *c, const struct table *keep)
 {
 	const struct index	*kept;
-	size_t			 i;
+	size_t			 i, j;
 
-	if (c->pk || c->hidden || t->foreign_keys > 0)
+	if (c->pk || c->hidden)
 		return 0;
+	for (i = 0; i < t->nfks; i++) {
+		for (j = 0; j < t->fks[i].ncolumns; j++) {
+			if (schema_same_name(t->fks[i].from[j], c->name))
+				return 0;
+		}
+	}
 	for (i = 0; i < t->nindexes; i++) {
 		/* Indexes the same diff drops first don't count. */
 		kept = schema_index(keep, t->indexes[i].name);
@@ -296,6 +325,43 @@ diff_can_drop(const struct schema *s, const struct table *t,
 	}
 	for (i = 0; s != NULL && i < s->nviews; i++) {
 		if (lex_mentions(s->views[i], c->name))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+diff_same_fk(const struct foreign_key *a, const struct foreign_key *b)
+{
+	size_t	i;
+
+	if (!schema_same_name(a->table, b->table) ||
+	    a->ncolumns != b->ncolumns ||
+	    !schema_same_name(a->on_update, b->on_update) ||
+	    !schema_same_name(a->on_delete, b->on_delete))
+		return 0;
+	for (i = 0; i < a->ncolumns; i++) {
+		if (!schema_same_name(a->from[i], b->from[i]) ||
+		    !schema_same_name(a->to[i], b->to[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* Whether the two tables declare the same foreign keys, in any order. */
+static int
+diff_same_fks(const struct table *a, const struct table *b)
+{
+	size_t	i, j;
+
+	if (a->nfks != b->nfks)
+		return 0;
+	for (i = 0; i < a->nfks; i++) {
+		for (j = 0; j < b->nfks; j++) {
+			if (diff_same_fk(&a->fks[i], &b->fks[j]))
+				break;
+		}
+		if (j == b->nfks)
 			return 0;
 	}
 	return 1;
@@ -351,16 +417,17 @@ diff_table(struct diff *d, const struct schema *sa, const struct table *a,
 		    b->autoincrement ? "gains" : "loses");
 	if (!diff_same_checks(a, b))
 		diff_why(&why, "%s table CHECK constraints change", b->name);
+	if (!diff_same_fks(a, b))
+		diff_why(&why, "%s foreign keys change", b->name);
 	for (i = 0; i < a->nindexes; i++) {
 		ia = &a->indexes[i];
 		if (ia->origin == 'u' && !diff_has_unique(b, ia))
-			diff_why(&why, "%s loses UNIQUE constraint %s", b->name,
-			    ia->name);
+			diff_why_unique(&why, b->name, "loses", ia);
 	}
 	for (i = 0; i < b->nindexes; i++) {
 		ib = &b->indexes[i];
 		if (ib->origin == 'u' && !diff_has_unique(a, ib))
-			diff_why(&why, "%s gains a UNIQUE constraint", b->name);
+			diff_why_unique(&why, b->name, "gains", ib);
 	}
 
 	/* Indexes that go or change are dropped before columns change. */
@@ -374,7 +441,12 @@ diff_table(struct diff *d, const struct schema *sa, const struct table *a,
 	}
 	for (i = 0; i < a->ncolumns; i++) {
 		ca = &a->columns[i];
-		if ((cb = schema_column(b, ca->name)) != NULL) {
+		if ((cb = schema_match_column(b, ca)) != NULL) {
+			if (!schema_same_name(ca->name, cb->name)) {
+				op = diff_add(d, OP_RENAME_COLUMN, a, b);
+				op->column = cb;
+				op->old = ca;
+			}
 			diff_column(&why, b->name, ca, cb);
 			continue;
 		}
@@ -385,7 +457,7 @@ diff_table(struct diff *d, const struct schema *sa, const struct table *a,
 	}
 	for (i = 0; i < b->ncolumns; i++) {
 		cb = &b->columns[i];
-		if (schema_column(a, cb->name) != NULL)
+		if (schema_match_column(a, cb) != NULL)
 			continue;
 		if (diff_can_add(b, cb))
 			diff_add(d, OP_ADD_COLUMN, a, b)->column = cb;
@@ -402,21 +474,47 @@ diff_table(struct diff *d, const struct schema *sa, const struct table *a,
 	}
 	if (why.text == NULL)
 		return 0;
-	if (a->foreign_keys > 0) {
-		char	*text = xstr_finish(why.text);
-
-		*cause = xasprintf("table %s must be rebuilt (%s), but it "
-		    "declares foreign keys, which exodb does not manage", a->name,
-		    text);
-		free(text);
-		return -1;
-	}
 	/* One rebuild replaces this table's other operations. */
 	for (i = first; i < d->nops; i++)
 		free(d->ops[i].why);
 	d->nops = first;
 	op = diff_add(d, OP_REBUILD_TABLE, a, b);
 	op->why = xstr_finish(why.text);
+	return 0;
+}
+
+/*
+ * Whether op creates an index (alone or with its table) whose name another
+ * table's index has in schema from.
+ */
+static int
+diff_index_taken(const struct schema *from, const struct op *op, char **cause)
+{
+	const struct table	*t = op->to;
+	const struct index	*ix;
+	size_t			 i, j, k;
+
+	if (op->type != OP_CREATE_INDEX && op->type != OP_CREATE_TABLE &&
+	    op->type != OP_REBUILD_TABLE)
+		return 0;
+	for (i = 0; i < t->nindexes; i++) {
+		ix = &t->indexes[i];
+		if (op->type == OP_CREATE_INDEX && ix != op->index)
+			continue;
+		for (j = 0; j < from->ntables; j++) {
+			if (schema_same_name(from->tables[j].name, t->name))
+				continue;
+			for (k = 0; k < from->tables[j].nindexes; k++) {
+				if (!schema_same_name(from->tables[j]
+				    .indexes[k].name, ix->name))
+					continue;
+				*cause = xasprintf("index %s cannot be created on "
+				    "%s: table %s has an index of that name",
+				    ix->name, t->name, from->tables[j].name);
+				return 1;
+			}
+		}
+	}
 	return 0;
 }
 
@@ -432,15 +530,29 @@ diff_schemas(const struct schema *from, const struct schema *to, int flags,
 {
 	struct diff		*d;
 	const struct table	*a, *b;
-	size_t			 i;
+	size_t			 i, j;
 
 	*out = NULL;
 	d = xcalloc(1, sizeof *d);
 	for (i = 0; i < to->ntables; i++) {
 		b = &to->tables[i];
-		if ((a = schema_table(from, b->name)) == NULL)
-			diff_add(d, OP_CREATE_TABLE, NULL, b);
-		else if (diff_table(d, from, a, b, cause) == -1)
+		if ((a = schema_table(from, b->name)) != NULL) {
+			if (diff_table(d, from, a, b, cause) == -1)
+				goto fail;
+			continue;
+		}
+		for (j = 0; j < from->nviews; j++) {
+			if (schema_same_name(from->view_names[j], b->name)) {
+				*cause = xasprintf("table %s cannot be created: "
+				    "a view has that name", b->name);
+				goto fail;
+			}
+		}
+		diff_add(d, OP_CREATE_TABLE, NULL, b);
+	}
+	/* An index name is unique in the whole database, not per table. */
+	for (i = 0; i < d->nops; i++) {
+		if (diff_index_taken(from, &d->ops[i], cause))
 			goto fail;
 	}
 	for (i = 0; i < from->ntables; i++) {

@@ -18,6 +18,9 @@
 /* The history table: one row per applied revision. */
 #define HISTORY_TABLE "exodb_revisions"
 
+/* The prefix of the table a rebuild makes before renaming it into place. */
+#define REBUILD_PREFIX "exodb_new_"
+
 #define PRINTFLIKE(a, b) __attribute__((format(printf, a, b)))
 
 /* xmalloc.c: allocation failure is fatal here, so callers never check for NULL. */
@@ -80,6 +83,8 @@ struct column {
 	const char	*check;		/* expression of its CHECK, or NULL */
 	const char	*collation;	/* COLLATE name, or NULL for BINARY */
 	int		 hidden;	/* 2 or 3: a generated column (not managed) */
+	const char	*was;		/* model only: the name it had before a
+					   rename, so the differ renames it */
 };
 struct index_column {
 	const char	*name;
@@ -96,6 +101,14 @@ struct index {
 	const char		*sql;		/* CREATE INDEX text, when a key is
 						   an expression (a NULL name) */
 };
+struct foreign_key {
+	const char	 *table;	/* the table it references */
+	const char	**from;		/* columns of this table */
+	const char	**to;		/* columns referenced; NULL: its key */
+	size_t		  ncolumns;
+	const char	 *on_update;	/* NULL for NO ACTION */
+	const char	 *on_delete;
+};
 struct table {
 	const char	*name;
 	struct column	*columns;
@@ -108,7 +121,8 @@ struct table {
 	int		 without_rowid;
 	int		 strict;
 	int		 autoincrement;
-	int		 foreign_keys;	/* how many it declares (not managed) */
+	struct foreign_key *fks;
+	size_t		 nfks;
 	const char	**triggers;	/* CREATE TRIGGER texts on this table */
 	size_t		 ntriggers;
 };
@@ -116,6 +130,7 @@ struct schema {
 	struct table	*tables;
 	size_t		 ntables;
 	const char	**views;	/* CREATE VIEW texts */
+	const char	**view_names;
 	size_t		 nviews;
 	char		**pool;		/* strings owned by this schema */
 	size_t		 npool;
@@ -131,6 +146,8 @@ void		 schema_add_index_column(struct schema *, struct index *,
 		    const char *, const char *, int);
 const struct table *schema_table(const struct schema *, const char *);
 const struct column *schema_column(const struct table *, const char *);
+const struct column *schema_match_column(const struct table *,
+		    const struct column *);
 const struct index *schema_index(const struct table *, const char *);
 int		 schema_same_text(const char *, const char *);
 int		 schema_same_name(const char *, const char *);
@@ -147,6 +164,7 @@ enum op_type {
 	OP_DROP_TABLE,
 	OP_ADD_COLUMN,
 	OP_DROP_COLUMN,
+	OP_RENAME_COLUMN,
 	OP_CREATE_INDEX,
 	OP_DROP_INDEX,
 	OP_REBUILD_TABLE
@@ -155,7 +173,9 @@ struct op {
 	enum op_type		 type;
 	const struct table	*from;	/* the table before: NULL when created */
 	const struct table	*to;	/* the table after: NULL when dropped */
-	const struct column	*column;	/* OP_ADD_COLUMN, OP_DROP_COLUMN */
+	const struct column	*column;	/* the column added, dropped, or
+						   renamed (its new name) */
+	const struct column	*old;		/* OP_RENAME_COLUMN: its old name */
 	const struct index	*index;		/* OP_CREATE_INDEX, OP_DROP_INDEX */
 	char			*why;	/* OP_REBUILD_TABLE: what changed */
 };
@@ -284,7 +304,14 @@ struct history {
 	size_t			 nrows;
 };
 struct migrate_hooks {
+	/* A revision was applied (int 1) or reverted (0). */
 	void	(*done)(const struct revision *, int, void *);
+	/*
+	 * A table rebuild has copied so many rows of so many, called once it
+	 * has run a second, and a last time (int 1) when it ends.
+	 */
+	void	(*progress)(const char *, long long, long long, int, void *);
+	long	  progress_after_ms;	/* how long before the first call */
 	void	 *arg;
 };
 int	 migrate_history(sqlite3 *, struct history **, char **);

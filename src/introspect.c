@@ -243,6 +243,64 @@ out:
 	return ret;
 }
 
+static const char *
+introspect_action(struct schema *s, const char *action)
+{
+	if (action == NULL || strcasecmp(action, "NO ACTION") == 0)
+		return NULL;
+	return schema_strdup(s, action);
+}
+
+/*
+ * The table's foreign keys, one per id, columns in order. SQLite numbers them
+ * last declared first: reversed, they render as they were written.
+ */
+static int
+introspect_foreign_keys(sqlite3 *db, struct schema *s, struct table *t,
+    char **cause)
+{
+	sqlite3_stmt		*stmt = NULL;
+	struct foreign_key	*fk = NULL;
+	const char		*to;
+	int			 rc, id, last = -1;
+
+	if (db_prepare(db, &stmt, cause, "SELECT id, \"table\", \"from\", "
+	    "\"to\", on_update, on_delete FROM pragma_foreign_key_list(?1) "
+	    "ORDER BY id DESC, seq") == -1)
+		return -1;
+	sqlite3_bind_text(stmt, 1, t->name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		id = sqlite3_column_int(stmt, 0);
+		if (id != last) {
+			t->fks = xreallocarray(t->fks, t->nfks + 1,
+			    sizeof *t->fks);
+			fk = &t->fks[t->nfks++];
+			memset(fk, 0, sizeof *fk);
+			fk->table = schema_strdup(s,
+			    (const char *)sqlite3_column_text(stmt, 1));
+			fk->on_update = introspect_action(s,
+			    (const char *)sqlite3_column_text(stmt, 4));
+			fk->on_delete = introspect_action(s,
+			    (const char *)sqlite3_column_text(stmt, 5));
+			last = id;
+		}
+		fk->from = xreallocarray(fk->from, fk->ncolumns + 1,
+		    sizeof *fk->from);
+		fk->to = xreallocarray(fk->to, fk->ncolumns + 1,
+		    sizeof *fk->to);
+		fk->from[fk->ncolumns] = schema_strdup(s,
+		    (const char *)sqlite3_column_text(stmt, 2));
+		to = (const char *)sqlite3_column_text(stmt, 3);
+		fk->to[fk->ncolumns++] = schema_strdup(s, to);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("%s: %s", t->name, sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 introspect_table(sqlite3 *db, struct schema *s, struct table *t, char **cause)
 {
@@ -253,17 +311,8 @@ introspect_table(sqlite3 *db, struct schema *s, struct table *t, char **cause)
 	    introspect_indexes(db, s, t, cause) == -1)
 		return -1;
 	introspect_table_sql(s, t);
-	if (db_prepare(db, &stmt, cause, "SELECT count(*) FROM "
-	    "pragma_foreign_key_list(?1)") == -1)
+	if (introspect_foreign_keys(db, s, t, cause) == -1)
 		return -1;
-	sqlite3_bind_text(stmt, 1, t->name, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		t->foreign_keys = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_ROW) {
-		*cause = xasprintf("%s: %s", t->name, sqlite3_errmsg(db));
-		return -1;
-	}
 	if (db_prepare(db, &stmt, cause, "SELECT sql FROM sqlite_schema WHERE "
 	    "type = 'trigger' AND tbl_name = ?1 AND sql IS NOT NULL "
 	    "ORDER BY rowid") == -1)
@@ -313,7 +362,10 @@ introspect_schema(sqlite3 *db, struct schema **out, char **cause)
 		if (strcmp(type, "view") == 0) {
 			s->views = xreallocarray(s->views, s->nviews + 1,
 			    sizeof *s->views);
-			s->views[s->nviews++] = schema_strdup(s, sql);
+			s->view_names = xreallocarray(s->view_names,
+			    s->nviews + 1, sizeof *s->view_names);
+			s->views[s->nviews] = schema_strdup(s, sql);
+			s->view_names[s->nviews++] = schema_strdup(s, name);
 			continue;
 		}
 		t = schema_add_table(s, name);

@@ -238,6 +238,144 @@ migrate_record(sqlite3 *db, const struct revision *rev, int up, char **cause)
 	return 0;
 }
 
+/* Progress of a rebuild's copy, counted row by row as SQLite reads them. */
+struct migrate_copy {
+	const struct migrate_hooks	*hooks;
+	char				*table;
+	long long			 done;
+	long long			 total;
+	struct timespec			 start;
+	int				 shown;
+};
+
+static void
+migrate_copy_count(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct migrate_copy	*mc = sqlite3_user_data(ctx);
+	struct timespec		 now;
+
+	(void)argc;
+	(void)argv;
+	if ((++mc->done & 4095) == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - mc->start.tv_sec) * 1000 +
+		    (now.tv_nsec - mc->start.tv_nsec) / 1000000 >=
+		    mc->hooks->progress_after_ms) {
+			mc->shown = 1;
+			mc->hooks->progress(mc->table, mc->done, mc->total, 0,
+			    mc->hooks->arg);
+		}
+	}
+	sqlite3_result_int(ctx, 1);
+}
+
+/*
+ * The table a rebuild copies from, when sql is the copy render.c writes,
+ * "INSERT INTO exodb_new_T (...) SELECT ... FROM T"; else NULL. The caller
+ * frees it.
+ */
+static char *
+migrate_copy_source(const char *sql)
+{
+	struct lex	 lx;
+	const char	*tok, *last = NULL, *before = NULL;
+	size_t		 len, lastlen = 0, beforelen = 0;
+	enum lex_token	 t, lastt = LEX_EOF;
+	char		*name;
+	int		 n = 0, depth = 0, ok = 0;
+
+	lex_init(&lx, sql, strlen(sql), 1);
+	while ((t = lex_next_token(&lx, &tok, &len)) != LEX_EOF) {
+		if (n == 0)
+			ok = lex_word_is(tok, len, "INSERT");
+		else if (n == 1)
+			ok = ok && lex_word_is(tok, len, "INTO");
+		else if (n == 2 && ok) {
+			name = lex_unquote(tok, len);
+			ok = strncmp(name, REBUILD_PREFIX,
+			    strlen(REBUILD_PREFIX)) == 0;
+			free(name);
+		}
+		if (t == LEX_LPAREN)
+			depth++;
+		else if (t == LEX_RPAREN)
+			depth--;
+		n++;
+		before = last;
+		beforelen = lastlen;
+		last = tok;
+		lastlen = len;
+		lastt = t;
+	}
+	if (!ok || depth != 0 || before == NULL ||
+	    !lex_word_is(before, beforelen, "FROM") ||
+	    (lastt != LEX_WORD && lastt != LEX_IDENT))
+		return NULL;
+	return lex_unquote(last, lastlen);
+}
+
+/*
+ * Run a rebuild's copy counting the rows it reads, so that a long one can
+ * show progress: the same statement with a WHERE that is always true.
+ */
+static int
+migrate_copy(sqlite3 *db, const char *sql, char *table,
+    const struct migrate_hooks *hooks, char **cause)
+{
+	struct migrate_copy	 mc;
+	long long		 total = 0;
+	char			*counted, *count;
+	int			 ret;
+
+	count = sqlite3_mprintf("SELECT count(*) FROM \"%w\"", table);
+	ret = db_count(db, count, &total, cause);
+	sqlite3_free(count);
+	if (ret == -1)
+		return -1;
+	memset(&mc, 0, sizeof mc);
+	mc.hooks = hooks;
+	mc.table = table;
+	mc.total = total;
+	clock_gettime(CLOCK_MONOTONIC, &mc.start);
+	sqlite3_create_function(db, "exodb_copy_progress", 0, SQLITE_UTF8 |
+	    SQLITE_DIRECTONLY, &mc, migrate_copy_count, NULL, NULL);
+	counted = xasprintf("%s WHERE exodb_copy_progress()", sql);
+	ret = migrate_step(db, counted, cause);
+	free(counted);
+	sqlite3_create_function(db, "exodb_copy_progress", 0, SQLITE_UTF8,
+	    NULL, NULL, NULL, NULL);
+	if (mc.shown)
+		hooks->progress(table, mc.done, total, 1, hooks->arg);
+	return ret;
+}
+
+/*
+ * Run one statement of a revision; a rebuild's copy with progress when the
+ * caller wants it. SQLite names the rebuild's new table in its messages
+ * ("NOT NULL constraint failed: exodb_new_users.email"): say the table.
+ */
+static int
+migrate_statement(sqlite3 *db, const char *sql,
+    const struct migrate_hooks *hooks, char **cause)
+{
+	char	*table = NULL, *why = NULL, *p;
+	size_t	 n = strlen(REBUILD_PREFIX);
+	int	 ret;
+
+	if (hooks != NULL && hooks->progress != NULL &&
+	    (table = migrate_copy_source(sql)) != NULL)
+		ret = migrate_copy(db, sql, table, hooks, &why);
+	else
+		ret = migrate_step(db, sql, &why);
+	free(table);
+	if (ret == -1) {
+		while ((p = strstr(why, REBUILD_PREFIX)) != NULL)
+			memmove(p, p + n, strlen(p + n) + 1);
+		*cause = why;
+	}
+	return ret;
+}
+
 /*
  * Run one revision's upgrade (up) or downgrade section in its own transaction
  * with its history row. The statements were split and checked beforehand.
@@ -246,7 +384,8 @@ migrate_record(sqlite3 *db, const struct revision *rev, int up, char **cause)
  */
 static int
 migrate_run(sqlite3 *db, const struct revision *rev, int up,
-    const struct lex_statement *stmts, size_t nstmts, char **cause)
+    const struct lex_statement *stmts, size_t nstmts,
+    const struct migrate_hooks *hooks, char **cause)
 {
 	char	*why = NULL;
 	size_t	 i;
@@ -268,7 +407,7 @@ migrate_run(sqlite3 *db, const struct revision *rev, int up,
 		goto out;
 	}
 	for (i = 0; i < nstmts; i++) {
-		if (migrate_step(db, stmts[i].sql, &why) == -1) {
+		if (migrate_statement(db, stmts[i].sql, hooks, &why) == -1) {
 			*cause = xasprintf("%s:%u: %s", rev->path,
 			    stmts[i].line, why);
 			goto out;
@@ -501,7 +640,7 @@ migrate_apply(sqlite3 *db, const struct migrate_plan *plan, int up,
 	}
 	for (i = 0; i < plan->nrevs; i++) {
 		rc = migrate_run(db, plan->revs[i], up, stmts[i], nstmts[i],
-		    cause);
+		    hooks, cause);
 		if (rc == -1)
 			goto out;
 		if (rc == 1) {

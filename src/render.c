@@ -10,9 +10,6 @@
 
 #include "exodb.h"
 
-/* The prefix of the table a rebuild creates before renaming it into place. */
-#define REBUILD_PREFIX "exodb_new_"
-
 static int
 render_bare(const char *name)
 {
@@ -93,6 +90,32 @@ render_index_columns(sqlite3_str *out, const struct index *ix)
 }
 
 static void
+render_foreign_key(sqlite3_str *out, const struct foreign_key *fk)
+{
+	size_t	i;
+
+	sqlite3_str_appendall(out, "FOREIGN KEY (");
+	for (i = 0; i < fk->ncolumns; i++) {
+		if (i > 0)
+			sqlite3_str_appendall(out, ", ");
+		render_ident_to(out, fk->from[i]);
+	}
+	sqlite3_str_appendall(out, ") REFERENCES ");
+	render_ident_to(out, fk->table);
+	/* A NULL column: the reference is to the other table's key. */
+	for (i = 0; i < fk->ncolumns && fk->to[i] != NULL; i++) {
+		sqlite3_str_appendall(out, i == 0 ? " (" : ", ");
+		render_ident_to(out, fk->to[i]);
+	}
+	if (i > 0)
+		sqlite3_str_appendall(out, ")");
+	if (fk->on_update != NULL)
+		sqlite3_str_appendf(out, " ON UPDATE %s", fk->on_update);
+	if (fk->on_delete != NULL)
+		sqlite3_str_appendf(out, " ON DELETE %s", fk->on_delete);
+}
+
+static void
 render_table_to(sqlite3_str *out, const struct table *t, const char *name)
 {
 	size_t	 i, npk = 0;
@@ -128,6 +151,10 @@ render_table_to(sqlite3_str *out, const struct table *t, const char *name)
 			continue;
 		sqlite3_str_appendall(out, ",\n\tUNIQUE ");
 		render_index_columns(out, &t->indexes[i]);
+	}
+	for (i = 0; i < t->nfks; i++) {
+		sqlite3_str_appendall(out, ",\n\t");
+		render_foreign_key(out, &t->fks[i]);
 	}
 	for (i = 0; i < t->nchecks; i++)
 		sqlite3_str_appendf(out, ",\n\tCHECK (%s)", t->checks[i]);
@@ -216,7 +243,7 @@ render_rebuild(sqlite3_str *out, const struct op *op)
 	render_ident_to(out, tmp);
 	sqlite3_str_appendall(out, " (");
 	for (i = 0; i < to->ncolumns; i++) {
-		if (schema_column(from, to->columns[i].name) == NULL)
+		if (schema_match_column(from, &to->columns[i]) == NULL)
 			continue;
 		if (n++ > 0)
 			sqlite3_str_appendall(out, ", ");
@@ -226,7 +253,7 @@ render_rebuild(sqlite3_str *out, const struct op *op)
 	n = 0;
 	for (i = 0; i < to->ncolumns; i++) {
 		c = &to->columns[i];
-		if ((old = schema_column(from, c->name)) == NULL)
+		if ((old = schema_match_column(from, c)) == NULL)
 			continue;
 		if (n++ > 0)
 			sqlite3_str_appendall(out, ", ");
@@ -294,6 +321,15 @@ render_op(sqlite3_str *out, const struct op *op)
 		sqlite3_str_appendall(out, "ALTER TABLE ");
 		render_ident_to(out, op->from->name);
 		sqlite3_str_appendall(out, " DROP COLUMN ");
+		render_ident_to(out, op->column->name);
+		sqlite3_str_appendall(out, ";\n");
+		break;
+	case OP_RENAME_COLUMN:
+		sqlite3_str_appendall(out, "ALTER TABLE ");
+		render_ident_to(out, op->from->name);
+		sqlite3_str_appendall(out, " RENAME COLUMN ");
+		render_ident_to(out, op->old->name);
+		sqlite3_str_appendall(out, " TO ");
 		render_ident_to(out, op->column->name);
 		sqlite3_str_appendall(out, ";\n");
 		break;

@@ -23,6 +23,11 @@ schema_free_table(struct table *t)
 
 	for (i = 0; i < t->nindexes; i++)
 		free(t->indexes[i].columns);
+	for (i = 0; i < t->nfks; i++) {
+		free(t->fks[i].from);
+		free(t->fks[i].to);
+	}
+	free(t->fks);
 	free(t->columns);
 	free(t->indexes);
 	free(t->checks);
@@ -40,6 +45,7 @@ schema_free(struct schema *s)
 		schema_free_table(&s->tables[i]);
 	free(s->tables);
 	free(s->views);
+	free(s->view_names);
 	for (i = 0; i < s->npool; i++)
 		free(s->pool[i]);
 	free(s->pool);
@@ -180,6 +186,30 @@ schema_index(const struct table *t, const char *name)
 	for (i = 0; i < t->nindexes; i++) {
 		if (schema_same_name(t->indexes[i].name, name))
 			return &t->indexes[i];
+	}
+	return NULL;
+}
+
+/*
+ * The column of table other that is c, allowing for a rename: the one with
+ * c's name, else the one c was called before (c->was), else the one that
+ * names c as what it was. Works in both directions of a diff.
+ */
+const struct column *
+schema_match_column(const struct table *other, const struct column *c)
+{
+	const struct column	*found;
+	size_t			 i;
+
+	if ((found = schema_column(other, c->name)) != NULL)
+		return found;
+	if (c->was != NULL && (found = schema_column(other, c->was)) != NULL &&
+	    schema_column(other, c->name) == NULL)
+		return found;
+	for (i = 0; i < other->ncolumns; i++) {
+		if (other->columns[i].was != NULL &&
+		    schema_same_name(other->columns[i].was, c->name))
+			return &other->columns[i];
 	}
 	return NULL;
 }

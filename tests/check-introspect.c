@@ -89,8 +89,9 @@ END_TEST
 
 START_TEST(test_introspect_skips)
 {
-	sqlite3		*db;
-	struct schema	*s;
+	sqlite3			*db;
+	struct schema		*s;
+	const struct table	*t;
 
 	db = unit_db("CREATE TABLE exodb_revisions (id); "
 	    "CREATE TABLE k (id INTEGER PRIMARY KEY AUTOINCREMENT); "
@@ -111,7 +112,12 @@ START_TEST(test_introspect_skips)
 	    "CREATE TRIGGER tr AFTER INSERT ON k BEGIN SELECT 1; END");
 	ck_assert_int_eq(schema_table(s, "w")->without_rowid, 1);
 	ck_assert_int_eq(schema_table(s, "st")->strict, 1);
-	ck_assert_int_eq(schema_table(s, "fk")->foreign_keys, 2);
+	t = schema_table(s, "fk");
+	ck_assert_uint_eq(t->nfks, 2);
+	ck_assert_str_eq(t->fks[0].table, "k");
+	ck_assert_str_eq(t->fks[0].from[0], "x");
+	ck_assert_str_eq(t->fks[0].to[0], "id");
+	ck_assert_str_eq(t->fks[1].from[0], "y");
 	ck_assert_uint_eq(s->nviews, 1);
 	schema_free(s);
 	sqlite3_close(db);
