@@ -31,8 +31,9 @@ LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
 SRCS =		src/main.c $(LIB_SRCS)
 HDRS =		src/exodb.h
 UNIT_TESTS =	check-lex check-schema check-introspect check-render check-diff \
-		check-revision check-repo check-migrate check-db
-CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-crash.sh
+		check-autogen check-revision check-repo check-migrate check-db
+CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
+		tests/cli-crash.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/.
 OBJS =		$(SRCS:src/%.c=build/%.o)

@@ -398,6 +398,7 @@ diff_table(struct diff *d, const struct schema *sa, const struct table *a,
 	const struct index	*ia, *ib;
 	size_t			 i, first = d->nops;
 	struct op		*op;
+	char			*what;
 
 	for (i = 0; i < a->ncolumns; i++) {
 		if (a->columns[i].hidden == 2 || a->columns[i].hidden == 3) {
@@ -474,9 +475,13 @@ diff_table(struct diff *d, const struct schema *sa, const struct table *a,
 	}
 	if (why.text == NULL)
 		return 0;
-	/* One rebuild replaces this table's other operations. */
-	for (i = first; i < d->nops; i++)
+	/* One rebuild replaces this table's other operations: say them too. */
+	for (i = first; i < d->nops; i++) {
+		what = diff_describe(&d->ops[i]);
+		diff_why(&why, "%s", what);
+		free(what);
 		free(d->ops[i].why);
+	}
 	d->nops = first;
 	op = diff_add(d, OP_REBUILD_TABLE, a, b);
 	op->why = xstr_finish(why.text);

@@ -242,6 +242,105 @@ START_TEST(test_migrate_apply_rolls_back)
 }
 END_TEST
 
+struct progress_seen {
+	long long	last;
+	long long	total;
+	int		calls;
+	int		finals;
+};
+
+static void
+progress_count(const char *table, long long done, long long total, int last,
+    void *arg)
+{
+	struct progress_seen	*seen = arg;
+
+	ck_assert_str_eq(table, "big");
+	ck_assert_int_ge(done, seen->last);
+	seen->last = done;
+	seen->total = total;
+	seen->calls++;
+	seen->finals += last;
+}
+
+/* A rebuild's copy reports rows copied of the total, and a last call. */
+START_TEST(test_migrate_apply_progress)
+{
+	struct repo		*repo;
+	struct history		*h;
+	struct migrate_plan	*p;
+	struct migrate_hooks	 hooks;
+	struct progress_seen	 seen;
+	sqlite3			*db;
+	char			*cause = NULL;
+
+	unit_tmpdir();
+	ck_assert_int_eq(repo_init("m", &cause), 0);
+	unit_write("m/versions/20260101000001_r.sql", "-- exodb revision\n"
+	    "-- id: 20260101000001\n-- revises: none\n-- message: r\n"
+	    "-- created: c\n\n-- +upgrade\nCREATE TABLE exodb_new_big (v);\n"
+	    "INSERT INTO exodb_new_big (v)\n\tSELECT v FROM big;\n"
+	    "DROP TABLE big;\nALTER TABLE exodb_new_big RENAME TO big;\n"
+	    "-- +downgrade\n");
+	db = unit_db("CREATE TABLE big (v); WITH RECURSIVE c(n) AS (SELECT 1 "
+	    "UNION ALL SELECT n + 1 FROM c WHERE n < 10000) INSERT INTO big "
+	    "SELECT n FROM c");
+	repo = load();
+	h = history(db);
+	ck_assert_int_eq(migrate_plan(repo, h, "head", 1, &p, &cause), 0);
+	memset(&seen, 0, sizeof seen);
+	memset(&hooks, 0, sizeof hooks);
+	hooks.progress = progress_count;
+	hooks.progress_after_ms = 0;
+	hooks.arg = &seen;
+	ck_assert_int_eq(migrate_apply(db, p, 1, &hooks, &cause), 1);
+	/* Every 4096 rows, then once at the end. */
+	ck_assert_int_eq(seen.calls, 3);
+	ck_assert_int_eq(seen.finals, 1);
+	ck_assert_int_eq(seen.last, 10000);
+	ck_assert_int_eq(seen.total, 10000);
+	CK_STR(unit_query(db, "SELECT count(*) || ' ' || sum(v) FROM big"),
+	    "10000 50005000");
+	migrate_plan_free(p);
+	migrate_history_free(h);
+	repo_free(repo);
+	sqlite3_close(db);
+	unit_rmdir();
+}
+END_TEST
+
+/* SQLite's message names the rebuild's new table; the runner says the table. */
+START_TEST(test_migrate_apply_names_the_table)
+{
+	struct repo		*repo;
+	struct history		*h;
+	struct migrate_plan	*p;
+	sqlite3			*db;
+	char			*cause = NULL;
+
+	unit_tmpdir();
+	ck_assert_int_eq(repo_init("m", &cause), 0);
+	unit_write("m/versions/20260101000001_r.sql", "-- exodb revision\n"
+	    "-- id: 20260101000001\n-- revises: none\n-- message: r\n"
+	    "-- created: c\n\n-- +upgrade\nCREATE TABLE exodb_new_t "
+	    "(v NOT NULL);\nINSERT INTO exodb_new_t (v)\n\tSELECT v FROM t;\n"
+	    "-- +downgrade\n");
+	db = unit_db("CREATE TABLE t (v); INSERT INTO t VALUES (NULL)");
+	repo = load();
+	h = history(db);
+	ck_assert_int_eq(migrate_plan(repo, h, "head", 1, &p, &cause), 0);
+	ck_assert_int_eq(migrate_apply(db, p, 1, NULL, &cause), -1);
+	ck_assert_str_eq(cause, "m/versions/20260101000001_r.sql:9: NOT NULL "
+	    "constraint failed: t.v");
+	free(cause);
+	migrate_plan_free(p);
+	migrate_history_free(h);
+	repo_free(repo);
+	sqlite3_close(db);
+	unit_rmdir();
+}
+END_TEST
+
 START_TEST(test_migrate_verify)
 {
 	struct repo	*repo;
@@ -437,6 +536,8 @@ unit_suite(void)
 	tcase_add_test(tc, test_migrate_apply);
 	tcase_add_test(tc, test_migrate_apply_rereads_history);
 	tcase_add_test(tc, test_migrate_apply_rolls_back);
+	tcase_add_test(tc, test_migrate_apply_progress);
+	tcase_add_test(tc, test_migrate_apply_names_the_table);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("migrate_verify");
 	tcase_add_test(tc, test_migrate_verify);

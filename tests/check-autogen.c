@@ -1,0 +1,81 @@
+/* Unit tests of src/autogen.c: the plan, and the proof before writing. */
+#include "unit.h"
+
+START_TEST(test_autogen_plan)
+{
+	sqlite3		*db = unit_db(NULL);
+	struct autogen	*ag;
+	char		*cause = NULL;
+
+	ck_assert_int_eq(autogen_plan(db, model_schema(), 0, &ag, &cause), 0);
+	ck_assert_uint_eq(ag->up->nops, 1);
+	ck_assert_int_eq(ag->up->ops[0].type, OP_CREATE_TABLE);
+	ck_assert_uint_eq(ag->down->nops, 1);
+	ck_assert_int_eq(ag->down->ops[0].type, OP_DROP_TABLE);
+	ck_assert_ptr_nonnull(strstr(ag->upgrade, "CREATE TABLE users ("));
+	ck_assert_ptr_nonnull(strstr(ag->downgrade, "DROP TABLE users;"));
+	ck_assert_int_eq(autogen_prove(db, ag, model_schema(), 0, &cause), 0);
+	/* The upgrade brings a database to the model: nothing left to do. */
+	unit_exec(db, ag->upgrade);
+	autogen_free(ag);
+	ck_assert_int_eq(autogen_plan(db, model_schema(), 0, &ag, &cause), 0);
+	ck_assert_uint_eq(ag->up->nops, 0);
+	ck_assert_str_eq(ag->upgrade, "");
+	autogen_free(ag);
+	sqlite3_close(db);
+}
+END_TEST
+
+/* A revision that does not do what it says is never written. */
+START_TEST(test_autogen_prove_refuses)
+{
+	sqlite3		*db;
+	struct autogen	*ag;
+	char		*cause = NULL, *saved;
+
+	db = unit_db("CREATE TABLE users (id INTEGER PRIMARY KEY, "
+	    "username TEXT); CREATE TABLE keep (x)");
+	ck_assert_int_eq(autogen_plan(db, model_schema(), 0, &ag, &cause), 0);
+	ck_assert_int_eq(autogen_prove(db, ag, model_schema(), 0, &cause), 0);
+	saved = ag->upgrade;
+	ag->upgrade = xstrdup("SELECT 1;");
+	ck_assert_int_eq(autogen_prove(db, ag, model_schema(), 0, &cause), -1);
+	ck_assert_msg(strncmp(cause, "after the upgrade on a copy of the schema, "
+	    "yet it still needs: rebuild table users", 71) == 0, "%s", cause);
+	free(cause);
+	free(ag->upgrade);
+	ag->upgrade = xstrdup("DROP TABLE nowhere;");
+	ck_assert_int_eq(autogen_prove(db, ag, model_schema(), 0, &cause), -1);
+	ck_assert_str_eq(cause, "the upgrade fails on a copy of the schema: "
+	    "no such table: nowhere");
+	free(cause);
+	free(ag->upgrade);
+	ag->upgrade = saved;
+	free(ag->downgrade);
+	ag->downgrade = xstrdup("DROP TABLE keep;");
+	ck_assert_int_eq(autogen_prove(db, ag, model_schema(), 0, &cause), -1);
+	ck_assert_msg(strstr(cause, "after the downgrade on a copy of the "
+	    "schema, yet it still needs: ") == cause, "%s", cause);
+	free(cause);
+	/* The live database itself was never touched. */
+	CK_STR(unit_query(db, "SELECT group_concat(name, ' ') FROM "
+	    "sqlite_schema"), "users keep");
+	autogen_free(ag);
+	sqlite3_close(db);
+}
+END_TEST
+
+static Suite *
+unit_suite(void)
+{
+	Suite	*s = suite_create("autogen");
+	TCase	*tc;
+
+	tc = tcase_create("autogen_plan");
+	tcase_add_test(tc, test_autogen_plan);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("autogen_prove");
+	tcase_add_test(tc, test_autogen_prove_refuses);
+	suite_add_tcase(s, tc);
+	return s;
+}
