@@ -33,7 +33,7 @@ HDRS =		src/exodb.h
 UNIT_TESTS =	check-lex check-schema check-introspect check-render check-diff \
 		check-autogen check-revision check-repo check-migrate check-db
 CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
-		tests/cli-crash.sh
+		tests/cli-crash.sh tests/cli-docs.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/.
 OBJS =		$(SRCS:src/%.c=build/%.o)

@@ -1,8 +1,9 @@
 -- exodb revision
--- id: 20261125051202
+-- id: 20261125052643
 -- revises: none
 -- message: Initial user model
--- created: 2026-11-25T05:12:02Z
+-- created: 2026-11-25T05:26:43Z
+-- destructive: downgrade: drop table users
 
 -- +upgrade
 -- create table users

@@ -1,0 +1,64 @@
+# The documentation describes what exists and nothing else: the manual's
+# command list and options against --help, and README's quick start.
+. "$(dirname "$0")/lib.sh"
+
+MAN="$TOP/man/exodb.1"
+
+t_every_command_is_in_the_manual() {
+	local group name usage
+	for group in db user; do
+		for name in $("$EXODB" --help | sed -n "s/^  exodb $group \([a-z-]*\).*/\1/p"); do
+			usage=$("$EXODB" $group "$name" --help | sed -n '1s/^usage: //p')
+			grep -qxF -- "$usage" "$MAN" || fail "the manual lacks '$usage'"
+			grep -q "^\.It Ic $group $name" "$MAN" || fail "the manual does not describe $group $name"
+		done
+	done
+	info "commands checked against the manual: $("$EXODB" --help | grep -c '^  exodb ')"
+}
+
+t_the_manual_lists_no_other_command() {
+	sed -n '/^\.Bd -literal/,/^\.Ed/p' "$MAN" | grep '^exodb [a-z]* [a-z]' | while read -r line; do
+		set -- $line
+		x "$2" "$3" --help
+		expect_ok
+		[ "$(sed -n '1s/^usage: //p' "$T/.out")" = "$line" ] || fail "'$line' is not what --help says"
+	done
+}
+
+t_every_option_is_in_the_manual() {
+	local group name opt
+	for opt in $("$EXODB" --help | grep -o -- '--[a-z-]*' | sort -u); do
+		grep -q -- "Fl -${opt#--}\b" "$MAN" || fail "the manual lacks $opt"
+	done
+	for group in db user; do
+		for name in $("$EXODB" --help | sed -n "s/^  exodb $group \([a-z-]*\).*/\1/p"); do
+			for opt in $("$EXODB" $group "$name" --help | grep -o -- '--[a-z-]*' | sort -u); do
+				grep -q -- "Fl -${opt#--}\b" "$MAN" || fail "the manual lacks $group $name $opt"
+			done
+		done
+	done
+}
+
+t_the_manual_has_no_other_option() {
+	local opt all
+	all=$({ "$EXODB" --help; for group in db user; do
+		for name in $("$EXODB" --help | sed -n "s/^  exodb $group \([a-z-]*\).*/\1/p"); do
+			"$EXODB" $group "$name" --help
+		done; done; } | grep -o -- '--[a-z-]*' | sort -u)
+	for opt in $(grep -o 'Fl -[a-z][a-z-]*' "$MAN" | sed 's/Fl -/--/' | sort -u); do
+		echo "$all" | grep -qx -- "$opt" || fail "the manual describes $opt, which no command has"
+	done
+}
+
+t_readme_quick_start_is_two_commands() {
+	sed -n '/^## Quick start/,/^## /p' "$TOP/README.md" | sed -n '/^```/,/^```/p' | grep -v '^```' >"$T/qs"
+	[ "$(cat "$T/qs")" = "make run
+make check" ] || fail "quick start: $(cat "$T/qs")"
+}
+
+t_the_manual_names_the_environment() {
+	grep -q '^\.It Ev EXODB_DATABASE' "$MAN" || fail "EXODB_DATABASE"
+	x --help; expect_out 'EXODB_DATABASE'
+}
+
+run_tests
