@@ -418,8 +418,8 @@ cmd_db_revision_exec(struct cmd *cmd)
 }
 
 /*
- * The applied revisions none of whose applied children exist: where the
- * database is. Rows of revisions missing from the repository are shown too.
+ * The applied revisions no applied revision revises: where the database is.
+ * Rows of revisions missing from the repository are shown too.
  */
 static int
 cmd_db_current_exec(struct cmd *cmd)
@@ -427,33 +427,17 @@ cmd_db_current_exec(struct cmd *cmd)
 	struct history		*h = NULL;
 	const struct revision	*rev;
 	char			*cause = NULL;
-	size_t			 i, j, k;
-	int			 covered;
+	size_t			 i;
 
 	if (migrate_history(cmd->db, &h, &cause) == -1)
 		return cmd_db_fail(cmd, cause);
 	for (i = 0; i < cmd->repo->nrevs; i++) {
 		rev = cmd->repo->revs[i];
-		if (migrate_applied(h, rev->id) == NULL)
-			continue;
-		covered = 0;
-		for (j = 0; j < cmd->repo->nrevs && !covered; j++) {
-			if (migrate_applied(h, cmd->repo->revs[j]->id) == NULL)
-				continue;
-			for (k = 0; k < cmd->repo->revs[j]->nparents; k++) {
-				if (cmd->repo->revs[j]->parent_revs[k] == rev)
-					covered = 1;
-			}
-		}
-		if (!covered)
+		if (migrate_is_current(cmd->repo, h, rev))
 			printf("%s%s\n", rev->id, rev->is_head ? " (head)" : "");
 	}
 	for (i = 0; i < h->nrows; i++) {
-		for (j = 0; j < cmd->repo->nrevs; j++) {
-			if (strcmp(cmd->repo->revs[j]->id, h->rows[i].id) == 0)
-				break;
-		}
-		if (j == cmd->repo->nrevs)
+		if (repo_get(cmd->repo, h->rows[i].id) == NULL)
 			printf("%s (file missing)\n", h->rows[i].id);
 	}
 	if (h->nrows == 0)
@@ -468,23 +452,10 @@ cmd_db_current_rev(const struct repo *repo, const struct history *h,
     char **cause)
 {
 	const struct revision	*found = NULL;
-	size_t			 i, j, k;
-	int			 covered;
+	size_t			 i;
 
 	for (i = 0; i < repo->nrevs; i++) {
-		if (migrate_applied(h, repo->revs[i]->id) == NULL)
-			continue;
-		covered = 0;
-		for (j = 0; j < repo->nrevs; j++) {
-			if (migrate_applied(h, repo->revs[j]->id) == NULL)
-				continue;
-			for (k = 0; k < repo->revs[j]->nparents; k++) {
-				if (repo->revs[j]->parent_revs[k] ==
-				    repo->revs[i])
-					covered = 1;
-			}
-		}
-		if (covered)
+		if (!migrate_is_current(repo, h, repo->revs[i]))
 			continue;
 		if (found != NULL) {
 			*cause = xstrdup("'current': the database is at more "

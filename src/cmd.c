@@ -24,18 +24,24 @@ cmd_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static void
+cmd_vnote(int level, const char *fmt, va_list ap)
+{
+	if (verbosity < level)
+		return;
+	fflush(stdout);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void
 cmd_note(const char *fmt, ...)
 {
 	va_list	ap;
 
-	if (verbosity < 1)
-		return;
-	fflush(stdout);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cmd_vnote(1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void
@@ -43,19 +49,11 @@ cmd_verbose(const char *fmt, ...)
 {
 	va_list	ap;
 
-	if (verbosity < 2)
-		return;
-	fflush(stdout);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cmd_vnote(2, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
-/*
- * Refuse unless the database has every revision applied: a revision written
- * against a database that is behind would repeat what is pending.
- */
 int
 cmd_require_head(struct cmd *cmd, char **cause)
 {

@@ -268,6 +268,7 @@ int	 repo_init(const char *, char **);
 int	 repo_load(const char *, struct repo **, char **);
 void	 repo_free(struct repo *);
 struct revision *repo_find(const struct repo *, const char *, char **);
+struct revision *repo_get(const struct repo *, const char *);
 int	 repo_single_head(const struct repo *, struct revision **, char **);
 int	 repo_is_ancestor(const struct revision *, const struct revision *);
 char	*repo_new_id(const struct repo *, long long);
@@ -320,6 +321,8 @@ const struct history_row *migrate_applied(const struct history *,
 	    const char *);
 int	 migrate_verify(const struct repo *, const struct history *, char **);
 int	 migrate_at_head(const struct repo *, const struct history *);
+int	 migrate_is_current(const struct repo *, const struct history *,
+	    const struct revision *);
 struct migrate_plan {
 	struct revision	**revs;		/* in the order they run */
 	size_t		  nrevs;

@@ -110,16 +110,11 @@ migrate_verify(const struct repo *repo, const struct history *h, char **cause)
 {
 	const struct history_row	*row;
 	const struct revision		*rev;
-	size_t				 i, j;
+	size_t				 i;
 
 	for (i = 0; i < h->nrows; i++) {
 		row = &h->rows[i];
-		rev = NULL;
-		for (j = 0; j < repo->nrevs; j++) {
-			if (strcmp(repo->revs[j]->id, row->id) == 0)
-				rev = repo->revs[j];
-		}
-		if (rev == NULL) {
+		if ((rev = repo_get(repo, row->id)) == NULL) {
 			*cause = xasprintf("%s/%s_*.sql: revision %s is applied "
 			    "but its file is missing; restore it, or forget it "
 			    "with 'exodb db repair'", repo->versions, row->id,
@@ -135,6 +130,25 @@ migrate_verify(const struct repo *repo, const struct history *h, char **cause)
 		}
 	}
 	return 0;
+}
+
+/* Whether rev is applied and no applied revision revises it. */
+int
+migrate_is_current(const struct repo *repo, const struct history *h,
+    const struct revision *rev)
+{
+	size_t	i, j;
+
+	if (migrate_applied(h, rev->id) == NULL)
+		return 0;
+	for (i = 0; i < repo->nrevs; i++) {
+		for (j = 0; j < repo->revs[i]->nparents; j++) {
+			if (repo->revs[i]->parent_revs[j] == rev &&
+			    migrate_applied(h, repo->revs[i]->id) != NULL)
+				return 0;
+		}
+	}
+	return 1;
 }
 
 /* Whether every revision of the repository is applied. */
@@ -214,25 +228,59 @@ migrate_is_applied(sqlite3 *db, const char *id, int *applied, char **cause)
 	return 0;
 }
 
+/*
+ * Record id as applied with its checksum (an existing row keeps the time it
+ * was applied), or forget it when checksum is NULL.
+ */
 static int
-migrate_record(sqlite3 *db, const struct revision *rev, int up, char **cause)
+migrate_set_row(sqlite3 *db, const char *id, const char *checksum,
+    char **cause)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if (up && db_prepare(db, &stmt, cause, "INSERT INTO %s (id, checksum, "
-	    "applied_at) VALUES (?1, ?2, %s)", HISTORY_TABLE, HISTORY_NOW) == -1)
+	if (checksum != NULL && db_prepare(db, &stmt, cause, "INSERT INTO %s "
+	    "(id, checksum, applied_at) VALUES (?1, ?2, %s) ON CONFLICT (id) "
+	    "DO UPDATE SET checksum = excluded.checksum", HISTORY_TABLE,
+	    HISTORY_NOW) == -1)
 		return -1;
-	if (!up && db_prepare(db, &stmt, cause, "DELETE FROM %s WHERE id = ?1",
-	    HISTORY_TABLE) == -1)
+	if (checksum == NULL && db_prepare(db, &stmt, cause, "DELETE FROM %s "
+	    "WHERE id = ?1", HISTORY_TABLE) == -1)
 		return -1;
-	sqlite3_bind_text(stmt, 1, rev->id, -1, SQLITE_STATIC);
-	if (up)
-		sqlite3_bind_text(stmt, 2, rev->checksum, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+	if (checksum != NULL)
+		sqlite3_bind_text(stmt, 2, checksum, -1, SQLITE_STATIC);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {
 		*cause = xasprintf("%s: %s", HISTORY_TABLE, sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+migrate_record(sqlite3 *db, const struct revision *rev, int up, char **cause)
+{
+	return migrate_set_row(db, rev->id, up ? rev->checksum : NULL, cause);
+}
+
+/*
+ * Change the history table alone, in one BEGIN IMMEDIATE transaction: fn
+ * makes the changes, reading what it needs inside the lock.
+ */
+static int
+migrate_history_transaction(sqlite3 *db, int (*fn)(sqlite3 *, void *,
+    char **), void *arg, char **cause)
+{
+	char	*why = NULL;
+
+	if (db_exec(db, "BEGIN IMMEDIATE", &why) == -1 ||
+	    db_exec(db, HISTORY_DDL, &why) == -1 || fn(db, arg, &why) == -1 ||
+	    db_exec(db, "COMMIT", &why) == -1) {
+		*cause = why;
+		if (!sqlite3_get_autocommit(db))
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
 	return 0;
@@ -706,6 +754,37 @@ migrate_script(const struct migrate_plan *plan, int up, char **out,
 	return 0;
 }
 
+struct migrate_stamping {
+	const struct repo	*repo;
+	const int		*want;
+	int			 added;
+	int			 removed;
+};
+
+static int
+migrate_stamp_rows(sqlite3 *db, void *arg, char **cause)
+{
+	struct migrate_stamping	*st = arg;
+	const struct revision	*rev;
+	size_t			 i;
+	int			 was;
+
+	for (i = 0; i < st->repo->nrevs; i++) {
+		rev = st->repo->revs[i];
+		if (migrate_is_applied(db, rev->id, &was, cause) == -1)
+			return -1;
+		if (st->want[i] == was)
+			continue;
+		if (migrate_record(db, rev, st->want[i], cause) == -1)
+			return -1;
+		if (st->want[i])
+			st->added++;
+		else
+			st->removed++;
+	}
+	return 0;
+}
+
 /*
  * Record the revisions target names (and their ancestors) as applied and no
  * others, without running any: "head", "base" or an id or prefix. In one
@@ -715,12 +794,11 @@ int
 migrate_stamp(sqlite3 *db, const struct repo *repo, const char *target,
     int *added, int *removed, char **cause)
 {
-	struct revision	*rev = NULL, *head;
-	sqlite3_stmt	*ins = NULL, *del = NULL;
-	int		*want = NULL, was, rc;
-	char		*why = NULL;
-	size_t		 i;
-	int		 ret = -1;
+	struct migrate_stamping	 st;
+	struct revision		*rev, *head;
+	int			*want;
+	size_t			 i;
+	int			 ret = -1;
 
 	*added = *removed = 0;
 	want = xcalloc(repo->nrevs, sizeof *want);
@@ -734,82 +812,65 @@ migrate_stamp(sqlite3 *db, const struct repo *repo, const char *target,
 			goto out;
 		migrate_want_ancestors(repo, rev, want);
 	}
-	if (db_exec(db, "BEGIN IMMEDIATE", &why) == -1 ||
-	    db_exec(db, HISTORY_DDL, &why) == -1 ||
-	    db_prepare(db, &del, &why, "DELETE FROM %s WHERE id = ?1",
-	    HISTORY_TABLE) == -1 ||
-	    db_prepare(db, &ins, &why, "INSERT OR IGNORE INTO %s (id, "
-	    "checksum, applied_at) VALUES (?1, ?2, %s)", HISTORY_TABLE,
-	    HISTORY_NOW) == -1)
-		goto fail;
-	for (i = 0; i < repo->nrevs; i++) {
-		if (migrate_is_applied(db, repo->revs[i]->id, &was, &why) == -1)
-			goto fail;
-		if (want[i] == was)
-			continue;
-		if (want[i]) {
-			sqlite3_bind_text(ins, 1, repo->revs[i]->id, -1,
-			    SQLITE_STATIC);
-			sqlite3_bind_text(ins, 2, repo->revs[i]->checksum, -1,
-			    SQLITE_STATIC);
-			rc = sqlite3_step(ins);
-			sqlite3_reset(ins);
-			(*added)++;
-		} else {
-			sqlite3_bind_text(del, 1, repo->revs[i]->id, -1,
-			    SQLITE_STATIC);
-			rc = sqlite3_step(del);
-			sqlite3_reset(del);
-			(*removed)++;
-		}
-		if (rc != SQLITE_DONE) {
-			why = db_error(db);
-			goto fail;
-		}
-	}
-	sqlite3_finalize(ins);
-	sqlite3_finalize(del);
-	ins = del = NULL;
-	if (db_exec(db, "COMMIT", &why) == -1)
-		goto fail;
+	memset(&st, 0, sizeof st);
+	st.repo = repo;
+	st.want = want;
+	if (migrate_history_transaction(db, migrate_stamp_rows, &st,
+	    cause) == -1)
+		goto out;
+	*added = st.added;
+	*removed = st.removed;
 	ret = 0;
-	goto out;
-fail:
-	*cause = xasprintf("%s: %s", HISTORY_TABLE, why);
 out:
-	sqlite3_finalize(ins);
-	sqlite3_finalize(del);
-	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	free(why);
 	free(want);
 	return ret;
+}
+
+struct migrate_repairing {
+	const struct repo	*repo;
+	const struct history	*h;
+	int			*changed;	/* per history row */
+};
+
+static int
+migrate_repair_rows(sqlite3 *db, void *arg, char **cause)
+{
+	struct migrate_repairing	*rp = arg;
+	const struct revision		*rev;
+	size_t				 i;
+
+	for (i = 0; i < rp->h->nrows; i++) {
+		rev = repo_get(rp->repo, rp->h->rows[i].id);
+		if (rev != NULL && strcmp(rev->checksum,
+		    rp->h->rows[i].checksum) == 0)
+			continue;
+		if (migrate_set_row(db, rp->h->rows[i].id, rev != NULL ?
+		    rev->checksum : NULL, cause) == -1)
+			return -1;
+		rp->changed[i] = 1;
+	}
+	return 0;
 }
 
 /*
  * Accept intended edits of applied revisions: record the current checksum of
  * each applied file that changed and, with forget set, forget the applied
- * revisions whose file is gone. report(id, path, old checksum, arg) is called
- * for each row changed, with path NULL for a forgotten one. All in one
- * transaction; without forget, a missing file fails before any write.
+ * revisions whose file is gone. Once committed, report(id, path, old
+ * checksum, arg) is called for each row changed, with path NULL for a
+ * forgotten one. Without forget, a missing file fails before any write.
  */
 int
 migrate_repair(sqlite3 *db, const struct repo *repo, const struct history *h,
     int forget, void (*report)(const char *, const char *, const char *,
     void *), void *arg, char **cause)
 {
-	const struct revision	*rev;
-	sqlite3_stmt		*upd = NULL, *del = NULL;
-	char			*why = NULL;
-	size_t			 i, j;
-	int			 rc, ret = -1;
+	struct migrate_repairing	 rp;
+	const struct revision		*rev;
+	size_t				 i;
+	int				 ret = -1;
 
 	for (i = 0; i < h->nrows && !forget; i++) {
-		for (j = 0; j < repo->nrevs; j++) {
-			if (strcmp(repo->revs[j]->id, h->rows[i].id) == 0)
-				break;
-		}
-		if (j == repo->nrevs) {
+		if (repo_get(repo, h->rows[i].id) == NULL) {
 			*cause = xasprintf("%s/%s_*.sql: revision %s is applied "
 			    "but its file is missing; restore it, or forget it "
 			    "with --forget-missing", repo->versions,
@@ -817,56 +878,22 @@ migrate_repair(sqlite3 *db, const struct repo *repo, const struct history *h,
 			return -1;
 		}
 	}
-	if (db_exec(db, "BEGIN IMMEDIATE", &why) == -1 ||
-	    db_prepare(db, &upd, &why, "UPDATE %s SET checksum = ?2 WHERE "
-	    "id = ?1", HISTORY_TABLE) == -1 ||
-	    db_prepare(db, &del, &why, "DELETE FROM %s WHERE id = ?1",
-	    HISTORY_TABLE) == -1)
-		goto fail;
+	rp.repo = repo;
+	rp.h = h;
+	rp.changed = xcalloc(h->nrows, sizeof *rp.changed);
+	if (migrate_history_transaction(db, migrate_repair_rows, &rp,
+	    cause) == -1)
+		goto out;
 	for (i = 0; i < h->nrows; i++) {
-		rev = NULL;
-		for (j = 0; j < repo->nrevs; j++) {
-			if (strcmp(repo->revs[j]->id, h->rows[i].id) == 0)
-				rev = repo->revs[j];
-		}
-		if (rev != NULL && strcmp(rev->checksum,
-		    h->rows[i].checksum) == 0)
+		if (!rp.changed[i] || report == NULL)
 			continue;
-		if (rev == NULL) {
-			sqlite3_bind_text(del, 1, h->rows[i].id, -1,
-			    SQLITE_STATIC);
-			rc = sqlite3_step(del);
-			sqlite3_reset(del);
-		} else {
-			sqlite3_bind_text(upd, 1, rev->id, -1, SQLITE_STATIC);
-			sqlite3_bind_text(upd, 2, rev->checksum, -1,
-			    SQLITE_STATIC);
-			rc = sqlite3_step(upd);
-			sqlite3_reset(upd);
-		}
-		if (rc != SQLITE_DONE) {
-			why = db_error(db);
-			goto fail;
-		}
-		if (report != NULL)
-			report(h->rows[i].id, rev != NULL ? rev->path : NULL,
-			    h->rows[i].checksum, arg);
+		rev = repo_get(repo, h->rows[i].id);
+		report(h->rows[i].id, rev != NULL ? rev->path : NULL,
+		    h->rows[i].checksum, arg);
 	}
-	sqlite3_finalize(upd);
-	sqlite3_finalize(del);
-	upd = del = NULL;
-	if (db_exec(db, "COMMIT", &why) == -1)
-		goto fail;
 	ret = 0;
-	goto out;
-fail:
-	*cause = xasprintf("%s: %s", HISTORY_TABLE, why);
 out:
-	sqlite3_finalize(upd);
-	sqlite3_finalize(del);
-	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	free(why);
+	free(rp.changed);
 	return ret;
 }
 

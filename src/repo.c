@@ -378,6 +378,19 @@ fail:
 	return -1;
 }
 
+/* The revision with exactly this id, or NULL. */
+struct revision *
+repo_get(const struct repo *repo, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < repo->nrevs; i++) {
+		if (strcmp(repo->revs[i]->id, id) == 0)
+			return repo->revs[i];
+	}
+	return NULL;
+}
+
 /*
  * The revision an id or a unique prefix of one names. An ambiguous prefix
  * lists the candidates.

@@ -8,7 +8,6 @@ EXODB=$(cd "$(dirname "$EXODB")" && pwd)/$(basename "$EXODB")
 dir=$(mktemp -d "${TMPDIR:-/tmp}/exodb-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 cd "$dir"
-export EXODB_ARGON2_COST=  # the default cost unless a benchmark sets one
 
 now_us() { echo $(( $(date +%s%N) / 1000 )); }
 
