@@ -165,9 +165,9 @@ repo_compare_ids(const void *a, const void *b)
 	return strcmp(ra->file, rb->file);
 }
 
-/* Exact id lookup in a repository whose revs are sorted by id. */
+/* Exact id lookup while revs is still sorted by id, during repo_load(). */
 static struct revision *
-repo_by_id(struct revision **revs, size_t n, const char *id)
+repo_bsearch(struct revision **revs, size_t n, const char *id)
 {
 	size_t	lo = 0, hi = n, mid;
 	int	c;
@@ -201,7 +201,7 @@ repo_graph(struct repo *repo, char **cause)
 		r = repo->revs[i];
 		r->parent_revs = xcalloc(r->nparents, sizeof *r->parent_revs);
 		for (j = 0; j < r->nparents; j++) {
-			r->parent_revs[j] = repo_by_id(repo->revs, n,
+			r->parent_revs[j] = repo_bsearch(repo->revs, n,
 			    r->parents[j]);
 			if (r->parent_revs[j] == NULL) {
 				*cause = xasprintf("%s: revises unknown revision "
