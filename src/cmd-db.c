@@ -314,6 +314,16 @@ cmd_db_done(const struct revision *rev, int up, void *arg)
 	cmd_note("%s %s %s", up ? "applied" : "reverted", rev->id, rev->message);
 }
 
+/* With -v: each statement's place and first line as it starts. */
+static void
+cmd_db_statement(const struct revision *rev, unsigned line, const char *sql,
+    void *arg)
+{
+	(void)arg;
+	cmd_verbose("%s:%u: %.*s%s", rev->path, line, (int)strcspn(sql, "\n"),
+	    sql, strchr(sql, '\n') != NULL ? " ..." : "");
+}
+
 /* Only on a terminal: a line that rewrites itself, ended when done. */
 static void
 cmd_db_progress(const char *table, long long done, long long total, int last,
@@ -339,6 +349,7 @@ cmd_db_move(struct cmd *cmd, int up, const char *target)
 	hooks.progress = verbosity > 0 && isatty(STDERR_FILENO) ?
 	    cmd_db_progress : NULL;
 	hooks.progress_after_ms = 1000;
+	hooks.statement = verbosity > 1 ? cmd_db_statement : NULL;
 	hooks.arg = &count;
 	if (cmd_db_history(cmd, &h, &cause) == -1 ||
 	    migrate_plan(cmd->repo, h, target, up, &plan, &cause) == -1)

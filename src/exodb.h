@@ -313,6 +313,9 @@ struct migrate_hooks {
 	 */
 	void	(*progress)(const char *, long long, long long, int, void *);
 	long	  progress_after_ms;	/* how long before the first call */
+	/* A statement is about to run: its revision, line and text. */
+	void	(*statement)(const struct revision *, unsigned, const char *,
+		    void *);
 	void	 *arg;
 };
 int	 migrate_history(sqlite3 *, struct history **, char **);

@@ -42,7 +42,7 @@ static const char global_help[] =
 "                         instance/dev.db); plain paths only, no file: URIs\n"
 "  -d, --directory DIR    the migration repository (default migrations)\n"
 "  -q, --quiet            print only data and errors\n"
-"  -v, --verbose          say more about what is done\n"
+"  -v, --verbose          also print each SQL statement as it runs\n"
 "  -h, --help             show this help\n"
 "  -V, --version          show exodb's version\n";
 

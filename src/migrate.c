@@ -455,6 +455,9 @@ migrate_run(sqlite3 *db, const struct revision *rev, int up,
 		goto out;
 	}
 	for (i = 0; i < nstmts; i++) {
+		if (hooks != NULL && hooks->statement != NULL)
+			hooks->statement(rev, stmts[i].line, stmts[i].sql,
+			    hooks->arg);
 		if (migrate_statement(db, stmts[i].sql, hooks, &why) == -1) {
 			*cause = xasprintf("%s:%u: %s", rev->path,
 			    stmts[i].line, why);

@@ -79,6 +79,14 @@ t_upgrade_and_downgrade_targets() {
 	x db downgrade base; expect_ok; expect_err 'nothing to revert'
 }
 
+t_verbose_prints_statements() {
+	chain
+	x -v db upgrade +1; expect_ok
+	expect_err '^migrations/versions/29990101000002_a.sql:8: CREATE TABLE a \(x\)$'
+	x db upgrade +1; expect_ok
+	! grep -q '_b.sql:8' "$T/.err" || fail "statements without -v"
+}
+
 t_bad_unknown_target() { chain; x db upgrade; bad 1 "unknown revision '29991231'" db downgrade 29991231; }
 t_bad_not_a_target() { chain; bad 1 "'tip': not a revision id, 'head' or 'base'" db upgrade tip; }
 
