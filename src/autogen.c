@@ -95,8 +95,23 @@ out:
 }
 
 /*
+ * Whether every view and trigger still makes sense: renaming a table, with
+ * legacy_alter_table off, makes SQLite check the whole schema.
+ */
+static int
+autogen_valid(sqlite3 *scratch, char **cause)
+{
+	return db_exec(scratch, "PRAGMA legacy_alter_table = OFF;"
+	    "CREATE TABLE exodb_schema_check (x);"
+	    "ALTER TABLE exodb_schema_check RENAME TO exodb_schema_checked;"
+	    "DROP TABLE exodb_schema_checked", cause);
+}
+
+/*
  * Prove the plan on an in-memory copy of db's schema: after the upgrade the
- * schema must equal the model, after the downgrade the live schema again.
+ * schema must equal the model, after the downgrade the live schema again,
+ * and neither may leave a view or trigger that no longer works (unless the
+ * live schema already had one).
  */
 int
 autogen_prove(sqlite3 *db, const struct autogen *ag,
@@ -104,7 +119,7 @@ autogen_prove(sqlite3 *db, const struct autogen *ag,
 {
 	sqlite3	*scratch = NULL;
 	char	*why = NULL;
-	int	 ret = -1;
+	int	 ret = -1, check;
 
 	if (sqlite3_open_v2(":memory:", &scratch, SQLITE_OPEN_READWRITE,
 	    NULL) != SQLITE_OK) {
@@ -115,6 +130,9 @@ autogen_prove(sqlite3 *db, const struct autogen *ag,
 		*cause = xasprintf("cannot copy the schema: %s", why);
 		goto out;
 	}
+	check = autogen_valid(scratch, &why) == 0;
+	free(why);
+	why = NULL;
 	if (autogen_replay(scratch, ag->upgrade, &why) == -1) {
 		*cause = xasprintf("the upgrade fails on a copy of the schema: "
 		    "%s", why);
@@ -123,6 +141,11 @@ autogen_prove(sqlite3 *db, const struct autogen *ag,
 	if (autogen_compare(scratch, model, flags, "after the upgrade on a "
 	    "copy of the schema", cause) == -1)
 		goto out;
+	if (check && autogen_valid(scratch, &why) == -1) {
+		*cause = xasprintf("after the upgrade on a copy of the schema: "
+		    "%s", why);
+		goto out;
+	}
 	if (autogen_replay(scratch, ag->downgrade, &why) == -1) {
 		*cause = xasprintf("the downgrade fails on a copy of the schema: "
 		    "%s", why);
@@ -131,6 +154,11 @@ autogen_prove(sqlite3 *db, const struct autogen *ag,
 	if (autogen_compare(scratch, ag->live, DIFF_DROP_UNKNOWN, "after the "
 	    "downgrade on a copy of the schema", cause) == -1)
 		goto out;
+	if (check && autogen_valid(scratch, &why) == -1) {
+		*cause = xasprintf("after the downgrade on a copy of the schema: "
+		    "%s", why);
+		goto out;
+	}
 	ret = 0;
 out:
 	free(why);

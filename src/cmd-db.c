@@ -382,11 +382,12 @@ cmd_db_move(struct cmd *cmd, int up, const char *target)
 		if (backup != NULL && count == 0)
 			unlink(backup);
 		else if (backup != NULL)
-			cmd_note("backup from before the downgrade: %s", backup);
+			printf("%s\n", backup);
 		goto out;
 	}
+	/* The backup is a new file: its path is data, as migrate's is. */
 	if (backup != NULL)
-		cmd_note("backup from before the downgrade: %s", backup);
+		printf("%s\n", backup);
 	status = 0;
 out:
 	if (cause != NULL)

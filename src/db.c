@@ -88,8 +88,8 @@ db_open(const char *path, enum db_mode mode, sqlite3 **db,
     struct db_created *created, char **cause)
 {
 	struct stat	 sb;
-	char		*dir = NULL;
-	int		 flags, ret = -1;
+	char		*dir = NULL, *sqlname = NULL;
+	int		 flags, memory = 0, ret = -1;
 
 	*db = NULL;
 	memset(created, 0, sizeof *created);
@@ -109,7 +109,7 @@ db_open(const char *path, enum db_mode mode, sqlite3 **db,
 			return -1;
 		}
 		if (mode == DB_READ)
-			path = ":memory:";
+			memory = 1;
 		else if (db_create(path, created, cause) == -1)
 			return -1;
 	} else if (S_ISLNK(sb.st_mode)) {
@@ -123,7 +123,7 @@ db_open(const char *path, enum db_mode mode, sqlite3 **db,
 		*cause = xasprintf("%s: not a regular file", path);
 		return -1;
 	}
-	if (mode != DB_READ) {
+	if (mode != DB_READ && !memory) {
 		dir = db_dirname(path);
 		if (access(dir, W_OK) == -1) {
 			*cause = xasprintf("%s: cannot write in folder '%s', "
@@ -134,7 +134,14 @@ db_open(const char *path, enum db_mode mode, sqlite3 **db,
 	}
 	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
 	    SQLITE_OPEN_EXRESCODE;
-	if (sqlite3_open_v2(path, db, flags, NULL) != SQLITE_OK) {
+	/* A file named ":memory:" is a file: SQLite is told "./:memory:". */
+	if (memory)
+		sqlname = xstrdup(":memory:");
+	else if (strchr(path, '/') == NULL)
+		sqlname = xasprintf("./%s", path);
+	else
+		sqlname = xstrdup(path);
+	if (sqlite3_open_v2(sqlname, db, flags, NULL) != SQLITE_OK) {
 		*cause = xasprintf("%s: %s", path, *db == NULL ?
 		    "out of memory" : sqlite3_errmsg(*db));
 		goto out;
@@ -165,6 +172,7 @@ out:
 		db_discard(path, created);
 	}
 	free(dir);
+	free(sqlname);
 	return ret;
 }
 

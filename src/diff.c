@@ -130,9 +130,8 @@ diff_destructive(const struct op *op)
 	}
 }
 
-/* One line for the operation, as revision files and messages show it. */
-char *
-diff_describe(const struct op *op)
+static char *
+diff_describe_raw(const struct op *op)
 {
 	const char	*name = diff_op_name(op->type);
 
@@ -156,6 +155,25 @@ diff_describe(const struct op *op)
 		return xasprintf("%s %s: %s", name, op->from->name, op->why);
 	}
 	return xstrdup(name);
+}
+
+/*
+ * One line for the operation, as revision files and messages show it. Names
+ * and expressions come from the live database and may hold any character:
+ * control characters become spaces, so that the line stays one line (and a
+ * "-- " comment in a revision stays a comment).
+ */
+char *
+diff_describe(const struct op *op)
+{
+	char	*text, *p;
+
+	text = diff_describe_raw(op);
+	for (p = text; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	}
+	return text;
 }
 
 static const char *
@@ -386,6 +404,46 @@ diff_same_checks(const struct table *a, const struct table *b)
 }
 
 /*
+ * Whether rebuilding table a into b would leave a view or trigger naming a
+ * column that goes away or changes its name: the rebuild keeps them as they
+ * were written (SQLite does not check them then), and they would fail when
+ * used. Sets *cause.
+ */
+static int
+diff_rebuild_breaks(const struct schema *sa, const struct table *a,
+    const struct table *b, char **cause)
+{
+	const struct column	*ca, *cb;
+	size_t			 i, j;
+
+	for (i = 0; i < a->ncolumns; i++) {
+		ca = &a->columns[i];
+		cb = schema_match_column(b, ca);
+		if (cb != NULL && schema_same_name(ca->name, cb->name))
+			continue;
+		for (j = 0; j < a->ntriggers; j++) {
+			if (lex_mentions(a->triggers[j], ca->name)) {
+				*cause = xasprintf("table %s: a trigger names "
+				    "column %s, which the change %s; change the "
+				    "trigger first", a->name, ca->name, cb == NULL ?
+				    "drops" : "renames");
+				return 1;
+			}
+		}
+		for (j = 0; sa != NULL && j < sa->nviews; j++) {
+			if (lex_mentions(sa->views[j], ca->name)) {
+				*cause = xasprintf("table %s: view %s names column "
+				    "%s, which the change %s; change the view "
+				    "first", a->name, sa->view_names[j], ca->name,
+				    cb == NULL ? "drops" : "renames");
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
  * The operations that turn table a (of schema sa) into table b. Added to d;
  * fails only on what exodb cannot manage.
  */
@@ -400,8 +458,11 @@ diff_table(struct diff *d, const struct schema *sa, const struct table *a,
 	struct op		*op;
 	char			*what;
 
+	/* Generated columns can only be kept, as part of the same text. */
 	for (i = 0; i < a->ncolumns; i++) {
-		if (a->columns[i].hidden == 2 || a->columns[i].hidden == 3) {
+		if ((a->columns[i].hidden == 2 || a->columns[i].hidden == 3) &&
+		    !(a->sql != NULL && b->sql != NULL &&
+		    schema_same_text(a->sql, b->sql))) {
 			*cause = xasprintf("table %s: generated column %s is not "
 			    "supported", a->name, a->columns[i].name);
 			return -1;
@@ -475,6 +536,10 @@ diff_table(struct diff *d, const struct schema *sa, const struct table *a,
 	}
 	if (why.text == NULL)
 		return 0;
+	if (diff_rebuild_breaks(sa, a, b, cause)) {
+		sqlite3_free(sqlite3_str_finish(why.text));
+		return -1;
+	}
 	/* One rebuild replaces this table's other operations: say them too. */
 	for (i = first; i < d->nops; i++) {
 		what = diff_describe(&d->ops[i]);

@@ -118,6 +118,9 @@ struct table {
 	const char	**checks;	/* table CHECK constraints, expressions */
 	size_t		 nchecks;
 	const char	*sql;		/* CREATE TABLE text from the database, or NULL */
+	int		 verbatim;	/* sql holds what these structs cannot (named
+					   constraints, ON CONFLICT, DEFERRABLE,
+					   generated columns): re-create it from sql */
 	int		 without_rowid;
 	int		 strict;
 	int		 autoincrement;

@@ -89,6 +89,14 @@ introspect_item(struct schema *s, struct table *t, struct lex *lx)
 		after_check = tt == LEX_WORD && lex_word_is(tok, len, "CHECK");
 		if (tt == LEX_WORD && lex_word_is(tok, len, "AUTOINCREMENT"))
 			t->autoincrement = 1;
+		if (tt == LEX_WORD && (lex_word_is(tok, len, "CONSTRAINT") ||
+		    lex_word_is(tok, len, "CONFLICT") ||
+		    lex_word_is(tok, len, "DEFERRABLE") ||
+		    lex_word_is(tok, len, "GENERATED") ||
+		    lex_word_is(tok, len, "AS") ||
+		    lex_word_is(tok, len, "ASC") ||
+		    lex_word_is(tok, len, "DESC")))
+			t->verbatim = 1;
 	}
 	return tt;
 }

@@ -322,14 +322,16 @@ lex_add(struct lex_statement **stmts, size_t *n, const char *start,
  * Split SQL text into statements. A semicolon ends a statement only where
  * SQLite's own sqlite3_complete() agrees, so trigger bodies stay whole. Lines
  * are counted from first_line. Fails on an unterminated string, identifier or
- * comment. On success the caller frees *stmts with lex_statements_free().
+ * comment. A statement's text runs from its first token to its last, comments
+ * around it left out. On success the caller frees *stmts with
+ * lex_statements_free().
  */
 int
 lex_split(const char *sql, unsigned first_line, struct lex_statement **stmts,
     size_t *nstmts, char **cause)
 {
 	struct lex	 lx;
-	const char	*tok, *start = NULL;
+	const char	*tok, *start = NULL, *end = NULL;
 	size_t		 len;
 	enum lex_token	 t;
 	unsigned	 line = 0, tokline;
@@ -355,7 +357,7 @@ lex_split(const char *sql, unsigned first_line, struct lex_statement **stmts,
 		}
 		if (t == LEX_EOF) {
 			if (start != NULL)
-				lex_add(stmts, nstmts, start, tok, line);
+				lex_add(stmts, nstmts, start, end, line);
 			return 0;
 		}
 		if (start == NULL) {
@@ -364,15 +366,17 @@ lex_split(const char *sql, unsigned first_line, struct lex_statement **stmts,
 			start = tok;
 			line = tokline;
 		}
-		if (t != LEX_SEMI)
-			continue;
-		text = xstrndup(start, (size_t)(tok + 1 - start));
-		complete = sqlite3_complete(text);
-		free(text);
-		if (complete) {
-			lex_add(stmts, nstmts, start, tok, line);
-			start = NULL;
+		if (t == LEX_SEMI) {
+			text = xstrndup(start, (size_t)(tok + 1 - start));
+			complete = sqlite3_complete(text);
+			free(text);
+			if (complete) {
+				lex_add(stmts, nstmts, start, end, line);
+				start = NULL;
+			}
 		}
+		/* A statement ends at its last token, not at a comment. */
+		end = tok + len;
 	}
 }
 

@@ -21,16 +21,34 @@
 #define HISTORY_NOW "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
 /*
- * PRAGMA foreign_key_check for a script run by the sqlite3 shell, which has
- * no way to look at a result and stop: a temporary trigger raises an error
- * when the check finds a row, and .bail ends the script there.
+ * PRAGMA foreign_key_check before each commit, counting only what the
+ * revision broke: rows that broke a foreign key before it began (common where
+ * the application runs with foreign keys off) are counted first, per child
+ * table, parent and key, and only more of them fail the revision.
  */
-#define MIGRATE_FK_CHECK_SETUP \
+#define FK_COUNTS "SELECT \"table\", parent, fkid, count(*) AS n " \
+	"FROM pragma_foreign_key_check GROUP BY 1, 2, 3"
+#define FK_BEFORE "DROP TABLE IF EXISTS temp.exodb_fk_before;\n" \
+	"CREATE TEMP TABLE exodb_fk_before AS " FK_COUNTS ";\n"
+#define FK_NEW "SELECT a.\"table\", a.parent, a.n - coalesce(b.n, 0) " \
+	"FROM (" FK_COUNTS ") AS a LEFT JOIN temp.exodb_fk_before AS b " \
+	"ON b.\"table\" = a.\"table\" AND b.parent = a.parent AND " \
+	"b.fkid = a.fkid WHERE a.n > coalesce(b.n, 0)"
+
+/*
+ * The same check in a script for the sqlite3 shell, which cannot look at a
+ * result and stop: a temporary trigger raises an error when the check finds
+ * a row, and .bail ends the script there.
+ */
+#define SCRIPT_FK_SETUP \
 	"CREATE TEMP TABLE exodb_fk_check (x);\n" \
+	"CREATE TEMP TABLE exodb_fk_before (\"table\", parent, fkid, n);\n" \
 	"CREATE TEMP TRIGGER exodb_fk_check BEFORE INSERT ON exodb_fk_check\n" \
-	"WHEN EXISTS (SELECT 1 FROM pragma_foreign_key_check)\n" \
+	"WHEN EXISTS (" FK_NEW ")\n" \
 	"BEGIN SELECT RAISE(ABORT, 'foreign key check failed'); END;\n"
-#define MIGRATE_FK_CHECK "INSERT INTO temp.exodb_fk_check VALUES (1);\n"
+#define SCRIPT_FK_BEFORE "DELETE FROM temp.exodb_fk_before;\n" \
+	"INSERT INTO temp.exodb_fk_before " FK_COUNTS ";\n"
+#define SCRIPT_FK_CHECK "INSERT INTO temp.exodb_fk_check VALUES (1);\n"
 
 void
 migrate_history_free(struct history *h)
@@ -71,6 +89,15 @@ migrate_history(sqlite3 *db, struct history **out, char **cause)
 		return -1;
 	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (sqlite3_column_type(stmt, 0) == SQLITE_NULL ||
+		    sqlite3_column_type(stmt, 1) == SQLITE_NULL ||
+		    sqlite3_column_type(stmt, 2) == SQLITE_NULL) {
+			*cause = xasprintf("%s: a row holds NULL; the table was "
+			    "changed by hand", HISTORY_TABLE);
+			sqlite3_finalize(stmt);
+			migrate_history_free(h);
+			return -1;
+		}
 		h->rows = xreallocarray(h->rows, h->nrows + 1, sizeof *h->rows);
 		row = &h->rows[h->nrows++];
 		row->id = xstrdup((const char *)sqlite3_column_text(stmt, 0));
@@ -185,22 +212,30 @@ migrate_step(sqlite3 *db, const char *sql, char **cause)
 	return 0;
 }
 
-/* Describe the first row PRAGMA foreign_key_check reports, if any. */
+/* Count the rows that break a foreign key before the revision runs. */
+static int
+migrate_fk_before(sqlite3 *db, char **cause)
+{
+	return db_exec(db, FK_BEFORE, cause);
+}
+
+/* Fail, describing it, if the revision made a row break a foreign key. */
 static int
 migrate_fk_check(sqlite3 *db, char **cause)
 {
 	sqlite3_stmt	*stmt = NULL;
+	long long	 n;
 	int		 rc;
 
-	if (db_prepare(db, &stmt, cause, "PRAGMA foreign_key_check") == -1)
+	if (db_prepare(db, &stmt, cause, "%s LIMIT 1", FK_NEW) == -1)
 		return -1;
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
-		*cause = xasprintf("foreign key check failed: row %lld of %s "
-		    "refers to a missing row of %s", (long long)
-		    sqlite3_column_int64(stmt, 1),
-		    (const char *)sqlite3_column_text(stmt, 0),
-		    (const char *)sqlite3_column_text(stmt, 2));
+		n = sqlite3_column_int64(stmt, 2);
+		*cause = xasprintf("foreign key check failed: %lld row%s of %s "
+		    "refer%s to missing rows of %s", n, n == 1 ? "" : "s",
+		    (const char *)sqlite3_column_text(stmt, 0), n == 1 ? "s" :
+		    "", (const char *)sqlite3_column_text(stmt, 1));
 	} else if (rc != SQLITE_DONE)
 		*cause = db_error(db);
 	sqlite3_finalize(stmt);
@@ -317,49 +352,75 @@ migrate_copy_count(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, 1);
 }
 
+/* Skip a parenthesised group whose "(" was just read; 0 if unbalanced. */
+static int
+migrate_skip_group(struct lex *lx)
+{
+	const char	*tok;
+	size_t		 len;
+	enum lex_token	 t;
+	int		 depth = 1;
+
+	while (depth > 0 && (t = lex_next_token(lx, &tok, &len)) != LEX_EOF) {
+		if (t == LEX_LPAREN)
+			depth++;
+		else if (t == LEX_RPAREN)
+			depth--;
+	}
+	return depth == 0;
+}
+
 /*
- * The table a rebuild copies from, when sql is the copy render.c writes,
- * "INSERT INTO exodb_new_T (...) SELECT ... FROM T"; else NULL. The caller
- * frees it.
+ * The table a rebuild copies from, when sql is exactly the shape of the copy
+ * render.c writes, "INSERT INTO exodb_new_T (a, ...) SELECT a, f(b, ...), ...
+ * FROM T", and nothing else; NULL for any other statement. The caller frees
+ * the result.
  */
 static char *
 migrate_copy_source(const char *sql)
 {
 	struct lex	 lx;
-	const char	*tok, *last = NULL, *before = NULL;
-	size_t		 len, lastlen = 0, beforelen = 0;
-	enum lex_token	 t, lastt = LEX_EOF;
-	char		*name;
-	int		 n = 0, depth = 0, ok = 0;
+	const char	*tok;
+	size_t		 len;
+	enum lex_token	 t;
+	char		*name = NULL;
 
 	lex_init(&lx, sql, strlen(sql), 1);
-	while ((t = lex_next_token(&lx, &tok, &len)) != LEX_EOF) {
-		if (n == 0)
-			ok = lex_word_is(tok, len, "INSERT");
-		else if (n == 1)
-			ok = ok && lex_word_is(tok, len, "INTO");
-		else if (n == 2 && ok) {
-			name = lex_unquote(tok, len);
-			ok = strncmp(name, REBUILD_PREFIX,
-			    strlen(REBUILD_PREFIX)) == 0;
-			free(name);
-		}
-		if (t == LEX_LPAREN)
-			depth++;
-		else if (t == LEX_RPAREN)
-			depth--;
-		n++;
-		before = last;
-		beforelen = lastlen;
-		last = tok;
-		lastlen = len;
-		lastt = t;
-	}
-	if (!ok || depth != 0 || before == NULL ||
-	    !lex_word_is(before, beforelen, "FROM") ||
-	    (lastt != LEX_WORD && lastt != LEX_IDENT))
+#define NEXT() (t = lex_next_token(&lx, &tok, &len))
+	if (NEXT() != LEX_WORD || !lex_word_is(tok, len, "INSERT") ||
+	    NEXT() != LEX_WORD || !lex_word_is(tok, len, "INTO") ||
+	    (NEXT() != LEX_WORD && t != LEX_IDENT))
 		return NULL;
-	return lex_unquote(last, lastlen);
+	name = lex_unquote(tok, len);
+	if (strncmp(name, REBUILD_PREFIX, strlen(REBUILD_PREFIX)) != 0 ||
+	    NEXT() != LEX_LPAREN || !migrate_skip_group(&lx) ||
+	    NEXT() != LEX_WORD || !lex_word_is(tok, len, "SELECT"))
+		goto no;
+	/* Items: a column, or a function call on columns, comma separated. */
+	for (;;) {
+		if (NEXT() != LEX_WORD && t != LEX_IDENT)
+			goto no;
+		if (NEXT() == LEX_LPAREN) {
+			if (!migrate_skip_group(&lx))
+				goto no;
+			NEXT();
+		}
+		if (t != LEX_COMMA)
+			break;
+	}
+	free(name);
+	name = NULL;
+	if (t != LEX_WORD || !lex_word_is(tok, len, "FROM") ||
+	    (NEXT() != LEX_WORD && t != LEX_IDENT))
+		return NULL;
+	name = lex_unquote(tok, len);
+	if (NEXT() != LEX_EOF)
+		goto no;
+#undef NEXT
+	return name;
+no:
+	free(name);
+	return NULL;
 }
 
 /*
@@ -452,6 +513,10 @@ migrate_run(sqlite3 *db, const struct revision *rev, int up,
 	}
 	if (applied == up) {
 		ret = 0;
+		goto out;
+	}
+	if (migrate_fk_before(db, &why) == -1) {
+		*cause = xasprintf("%s: %s", rev->path, why);
 		goto out;
 	}
 	for (i = 0; i < nstmts; i++) {
@@ -729,20 +794,20 @@ migrate_script(const struct migrate_plan *plan, int up, char **out,
 	sqlite3_str_appendf(s, "-- exodb %s script: %lld revision%s, for "
 	    "the sqlite3 shell\n.bail on\nPRAGMA foreign_keys = OFF;\n%s",
 	    up ? "upgrade" : "downgrade", (long long)plan->nrevs,
-	    plan->nrevs == 1 ? "" : "s", MIGRATE_FK_CHECK_SETUP);
+	    plan->nrevs == 1 ? "" : "s", SCRIPT_FK_SETUP);
 	for (i = 0; i < plan->nrevs; i++) {
 		if (revision_statements(plan->revs[i], up, &stmts, &n,
 		    cause) == -1) {
 			sqlite3_free(sqlite3_str_finish(s));
 			return -1;
 		}
-		sqlite3_str_appendf(s, "\n-- %s %s: %s\nBEGIN IMMEDIATE;\n%s;\n",
+		sqlite3_str_appendf(s, "\n-- %s %s: %s\nBEGIN IMMEDIATE;\n%s;\n%s",
 		    up ? "upgrade" : "downgrade", plan->revs[i]->id,
-		    plan->revs[i]->message, HISTORY_DDL);
+		    plan->revs[i]->message, HISTORY_DDL, SCRIPT_FK_BEFORE);
 		for (j = 0; j < n; j++)
 			sqlite3_str_appendf(s, "%s;\n", stmts[j].sql);
 		lex_statements_free(stmts, n);
-		sqlite3_str_appendall(s, MIGRATE_FK_CHECK);
+		sqlite3_str_appendall(s, SCRIPT_FK_CHECK);
 		if (up)
 			sqlite3_str_appendf(s, "INSERT INTO %s (id, checksum, "
 			    "applied_at) VALUES (%Q, %Q, %s);\n", HISTORY_TABLE,

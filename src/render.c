@@ -115,12 +115,47 @@ render_foreign_key(sqlite3_str *out, const struct foreign_key *fk)
 		sqlite3_str_appendf(out, " ON DELETE %s", fk->on_delete);
 }
 
+/*
+ * A table as the database has it, under another name when name is not NULL:
+ * its CREATE TABLE text with the name replaced, as ALTER TABLE RENAME would.
+ */
+static void
+render_table_sql(sqlite3_str *out, const struct table *t, const char *name)
+{
+	struct lex	 lx;
+	const char	*tok;
+	size_t		 len;
+	enum lex_token	 tt;
+
+	lex_init(&lx, t->sql, strlen(t->sql), 1);
+	while ((tt = lex_next_token(&lx, &tok, &len)) != LEX_EOF) {
+		if (tt == LEX_WORD && lex_word_is(tok, len, "TABLE"))
+			break;
+	}
+	/* IF NOT EXISTS, then the name, perhaps "main." first. */
+	while ((tt = lex_next_token(&lx, &tok, &len)) == LEX_WORD &&
+	    (lex_word_is(tok, len, "IF") || lex_word_is(tok, len, "NOT") ||
+	    lex_word_is(tok, len, "EXISTS")))
+		;
+	if (lx.p < lx.end && *lx.p == '.') {
+		lex_next_token(&lx, &tok, &len);	/* the dot */
+		lex_next_token(&lx, &tok, &len);
+	}
+	sqlite3_str_append(out, t->sql, (int)(tok - t->sql));
+	render_ident_to(out, name != NULL ? name : t->name);
+	sqlite3_str_appendall(out, lx.p);
+}
+
 static void
 render_table_to(sqlite3_str *out, const struct table *t, const char *name)
 {
 	size_t	 i, npk = 0;
 	int	 first = 1;
 
+	if (t->verbatim && t->sql != NULL) {
+		render_table_sql(out, t, name);
+		return;
+	}
 	for (i = 0; i < t->ncolumns; i++)
 		npk += t->columns[i].pk != 0;
 	sqlite3_str_appendall(out, "CREATE TABLE ");
@@ -243,7 +278,9 @@ render_rebuild(sqlite3_str *out, const struct op *op)
 	render_ident_to(out, tmp);
 	sqlite3_str_appendall(out, " (");
 	for (i = 0; i < to->ncolumns; i++) {
-		if (schema_match_column(from, &to->columns[i]) == NULL)
+		/* Generated columns compute themselves. */
+		if (to->columns[i].hidden ||
+		    schema_match_column(from, &to->columns[i]) == NULL)
 			continue;
 		if (n++ > 0)
 			sqlite3_str_appendall(out, ", ");
@@ -253,7 +290,7 @@ render_rebuild(sqlite3_str *out, const struct op *op)
 	n = 0;
 	for (i = 0; i < to->ncolumns; i++) {
 		c = &to->columns[i];
-		if ((old = schema_match_column(from, c)) == NULL)
+		if (c->hidden || (old = schema_match_column(from, c)) == NULL)
 			continue;
 		if (n++ > 0)
 			sqlite3_str_appendall(out, ", ");

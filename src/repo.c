@@ -455,21 +455,41 @@ repo_single_head(const struct repo *repo, struct revision **head,
 	return -1;
 }
 
-/* Whether a is b or one of b's ancestors. */
+/*
+ * Whether a is b or one of b's ancestors: a walk up from b that visits each
+ * revision once (merges make the paths many) and never goes below a, since
+ * a parent always comes before its child in the order.
+ */
 int
 repo_is_ancestor(const struct revision *a, const struct revision *b)
 {
-	size_t	i;
+	const struct revision	**stack, *r, *p;
+	char			 *seen;
+	size_t			  n = 0, i;
+	int			  found = 0;
 
 	if (a == b)
 		return 1;
 	if (a->order > b->order)
 		return 0;
-	for (i = 0; i < b->nparents; i++) {
-		if (repo_is_ancestor(a, b->parent_revs[i]))
-			return 1;
+	stack = xcalloc(b->order + 1, sizeof *stack);
+	seen = xcalloc(b->order + 1, 1);
+	stack[n++] = b;
+	while (n > 0 && !found) {
+		r = stack[--n];
+		for (i = 0; i < r->nparents && !found; i++) {
+			p = r->parent_revs[i];
+			if (p == a)
+				found = 1;
+			else if (p->order > a->order && !seen[p->order]) {
+				seen[p->order] = 1;
+				stack[n++] = p;
+			}
+		}
 	}
-	return 0;
+	free(stack);
+	free(seen);
+	return found;
 }
 
 /*

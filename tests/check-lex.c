@@ -104,6 +104,17 @@ START_TEST(test_lex_split)
 	ck_assert_ptr_null(s);
 	free(cause);
 
+	/* A trailing comment is not part of the statement. */
+	ck_assert_int_eq(lex_split("DROP TABLE x -- bye", 1, &s, &n, &cause),
+	    0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(s[0].sql, "DROP TABLE x");
+	lex_statements_free(s, n);
+	ck_assert_int_eq(lex_split("SELECT 1 /* a */ ;", 1, &s, &n, &cause),
+	    0);
+	ck_assert_str_eq(s[0].sql, "SELECT 1");
+	lex_statements_free(s, n);
+
 	ck_assert_int_eq(lex_split("  -- only a comment\n", 1, &s, &n, &cause),
 	    0);
 	ck_assert_uint_eq(n, 0);

@@ -309,6 +309,47 @@ START_TEST(test_migrate_apply_progress)
 }
 END_TEST
 
+/* Only the copy render.c writes is counted; anything else runs as written. */
+START_TEST(test_migrate_apply_progress_only_for_copies)
+{
+	struct repo		*repo;
+	struct history		*h;
+	struct migrate_plan	*p;
+	struct migrate_hooks	 hooks;
+	struct progress_seen	 seen;
+	sqlite3			*db;
+	char			*cause = NULL;
+
+	unit_tmpdir();
+	ck_assert_int_eq(repo_init("m", &cause), 0);
+	unit_write("m/versions/20260101000001_r.sql", "-- exodb revision\n"
+	    "-- id: 20260101000001\n-- revises: none\n-- message: r\n"
+	    "-- created: c\n\n-- +upgrade\nCREATE TABLE exodb_new_big (a, b);\n"
+	    "INSERT INTO exodb_new_big SELECT a, b FROM big WHERE a IS NOT "
+	    "DISTINCT FROM b;\n"
+	    "INSERT INTO exodb_new_big (a, b) SELECT a, b FROM big "
+	    "ORDER BY a;\n-- +downgrade\n");
+	db = unit_db("CREATE TABLE big (a, b); WITH RECURSIVE c(n) AS (SELECT "
+	    "1 UNION ALL SELECT n + 1 FROM c WHERE n < 10000) INSERT INTO big "
+	    "SELECT n, n FROM c");
+	repo = load();
+	h = history(db);
+	ck_assert_int_eq(migrate_plan(repo, h, "head", 1, &p, &cause), 0);
+	memset(&seen, 0, sizeof seen);
+	memset(&hooks, 0, sizeof hooks);
+	hooks.progress = progress_count;
+	hooks.arg = &seen;
+	ck_assert_int_eq(migrate_apply(db, p, 1, &hooks, &cause), 1);
+	ck_assert_int_eq(seen.calls, 0);
+	CK_STR(unit_query(db, "SELECT count(*) FROM exodb_new_big"), "20000");
+	migrate_plan_free(p);
+	migrate_history_free(h);
+	repo_free(repo);
+	sqlite3_close(db);
+	unit_rmdir();
+}
+END_TEST
+
 /* SQLite's message names the rebuild's new table; the runner says the table. */
 START_TEST(test_migrate_apply_names_the_table)
 {
@@ -537,6 +578,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_migrate_apply_rereads_history);
 	tcase_add_test(tc, test_migrate_apply_rolls_back);
 	tcase_add_test(tc, test_migrate_apply_progress);
+	tcase_add_test(tc, test_migrate_apply_progress_only_for_copies);
 	tcase_add_test(tc, test_migrate_apply_names_the_table);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("migrate_verify");

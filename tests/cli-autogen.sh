@@ -120,6 +120,30 @@ t_drop_unknown_tables() {
 )" ] || fail "not recreated: $(q instance/dev.db "SELECT sql FROM sqlite_schema WHERE name = 'audit_log'")"
 }
 
+# Names come from the database: a newline in one must not end a comment.
+t_hostile_names_stay_names() {
+	seed
+	q instance/dev.db "INSERT INTO users (username, email, password_hash) VALUES ('alice', 'a@x.org', 'h');
+	    ALTER TABLE users ADD COLUMN \"x
+UPDATE users SET role = 'admin';
+--\" TEXT"
+	x db migrate -m "Drop the odd column"; expect_ok
+	f=$(out)
+	expect_err "^warning: destructive: drop column users.x UPDATE users SET role = 'admin'; --\$"
+	x db upgrade; expect_ok
+	[ "$(q instance/dev.db "SELECT role FROM users")" = user ] || fail "the name ran as SQL"
+	[ "$(q instance/dev.db "SELECT count(*) FROM pragma_table_info('users')")" = 6 ] || fail "not dropped"
+	x db downgrade --no-backup; expect_ok
+	[ "$(q instance/dev.db "SELECT role FROM users")" = user ] || fail "the name ran as SQL"
+}
+
+# A view on a column the model drops would break: refused, nothing written.
+t_refuses_to_break_a_view() {
+	seed
+	q instance/dev.db "ALTER TABLE users ADD COLUMN legacy TEXT; CREATE VIEW old AS SELECT legacy FROM users"
+	bad 1 'db migrate: table users: view old names column legacy, which the change drops; change the view first' db migrate -m x
+}
+
 t_migrate_is_refused_not_written() {
 	x db init
 	x db migrate -m "Initial user model"

@@ -129,7 +129,7 @@ t_downgrade_writes_a_backup() {
 	x db upgrade
 	q instance/dev.db "INSERT INTO users (username, email, password_hash) VALUES ('keep', 'k@x', 'h')"
 	x db downgrade -1; expect_ok
-	b=$(sed -n 's/^backup from before the downgrade: //p' "$T/.err")
+	b=$(out)
 	[ -n "$b" ] && [ -f "$b" ] || fail "no backup named"
 	echo "$b" | grep -Eq '^instance/dev\.db\.[0-9]{14}\.bak$' || fail "backup name $b"
 	[ "$(stat -c %a "$b")" = 600 ] || fail "backup not 0600"
@@ -139,7 +139,7 @@ t_downgrade_writes_a_backup() {
 	[ "$(ls instance/*.bak | wc -l)" = 2 ] || fail "second backup"
 	x db downgrade --no-backup -1; expect_ok
 	[ "$(ls instance/*.bak | wc -l)" = 2 ] || fail "--no-backup wrote one"
-	! grep -q '^backup' "$T/.err" || fail "--no-backup printed a backup"
+	[ ! -s "$T/.out" ] || fail "--no-backup printed a backup"
 }
 
 t_failed_downgrade_keeps_no_useless_backup() {
@@ -342,11 +342,26 @@ CREATE TABLE child (pid INTEGER REFERENCES parent (id));
 INSERT INTO child VALUES (42);" "DROP TABLE child; DROP TABLE parent;" fk
 	snapshot
 	x db upgrade; expect_status 1
-	expect_one_error '_fk.sql: foreign key check failed: row 1 of child refers to a missing row of parent'
+	expect_one_error '_fk.sql: foreign key check failed: 1 row of child refers to missing rows of parent'
 	expect_unchanged
 	x db upgrade --sql
 	! sqlite3 instance/dev.db <"$T/.out" 2>/dev/null || fail "the script passed the check"
 	expect_unchanged
+}
+
+# Rows that broke a foreign key before a revision do not block it.
+t_old_foreign_key_breakage_does_not_block() {
+	chain
+	x db upgrade
+	q instance/dev.db "CREATE TABLE posts (uid INTEGER REFERENCES users (id)); INSERT INTO posts VALUES (42)"
+	hand 29990101000005 29990101000004 "CREATE TABLE unrelated (x);" "DROP TABLE unrelated;" u
+	x db upgrade; expect_ok
+	x db downgrade --no-backup; expect_ok
+	x db upgrade --sql
+	sqlite3 instance/dev.db <"$T/.out" || fail "the script is blocked"
+	hand 29990101000006 29990101000005 "INSERT INTO posts VALUES (43);" "DELETE FROM posts WHERE uid = 43;" more
+	x db upgrade; expect_status 1
+	expect_one_error '_more.sql: foreign key check failed: 1 row of posts refers to missing rows of users'
 }
 
 t_edit_runs_the_editor() {
