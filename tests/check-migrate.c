@@ -104,6 +104,7 @@ START_TEST(test_migrate_history)
 {
 	sqlite3		*db = unit_db(NULL);
 	struct history	*h;
+	char		*cause = NULL;
 
 	h = history(db);
 	ck_assert_uint_eq(h->nrows, 0);
@@ -119,6 +120,13 @@ START_TEST(test_migrate_history)
 	ck_assert_ptr_nonnull(migrate_applied(h, "2"));
 	ck_assert_ptr_null(migrate_applied(h, "3"));
 	migrate_history_free(h);
+	/* A row changed by hand to hold NULL is an error, not a crash. */
+	unit_exec(db, "INSERT INTO exodb_revisions VALUES (NULL, 'z', 'now')");
+	ck_assert_int_eq(migrate_history(db, &h, &cause), -1);
+	ck_assert_ptr_null(h);
+	ck_assert_str_eq(cause, "exodb_revisions: a row holds NULL; the table "
+	    "was changed by hand");
+	free(cause);
 	sqlite3_close(db);
 }
 END_TEST

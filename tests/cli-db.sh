@@ -170,6 +170,14 @@ t_database_option_and_environment() {
 	[ "$(stat -c %a env.db)" = 600 ] || fail "env.db not 0600"
 }
 
+t_database_named_like_sqlite_special_names() {
+	x db init
+	x db migrate -m "Initial user model"
+	x -D :memory: db upgrade; expect_ok
+	[ "$(q ./:memory: "SELECT count(*) FROM exodb_revisions")" = 1 ] || fail ":memory: is not a file"
+	x -D :memory: db current; expect_ok; expect_out '\(head\)'
+}
+
 t_directory_option() {
 	x -d repo db init; expect_ok
 	x -d repo db migrate -m "Initial user model"; expect_ok
