@@ -381,4 +381,10 @@ int	 password_needs_rehash(const char *, const struct password_cost *);
 int	 password_derive(const struct password_input *, void *, size_t,
 	    char **);
 
+/* prompt.c: passwords and confirmations from the terminal, or stdin. */
+#define PROMPT_TWICE	0x1	/* ask again and compare */
+#define PROMPT_STDIN	0x2	/* one line of standard input, no prompt */
+int	 prompt_password(const char *, int, char *, size_t, size_t *, char **);
+int	 prompt_confirm(const char *, int *, char **);
+
 #endif
