@@ -387,4 +387,37 @@ int	 password_derive(const struct password_input *, void *, size_t,
 int	 prompt_password(const char *, int, char *, size_t, size_t *, char **);
 int	 prompt_confirm(const char *, int *, char **);
 
+/* user.c: the users table. Names and emails match without regard to case. */
+struct user {
+	long long	 id;
+	char		*username;
+	char		*email;
+	char		*role;
+	int		 approved;
+	char		*password_hash;	/* never shown */
+};
+struct user_filter {
+	int		 pending;	/* only those not approved */
+	const char	*role;		/* only this role, or NULL */
+};
+void	 user_free(struct user *);
+void	 user_list_free(struct user *, size_t);
+int	 user_valid_name(const char *, char **);
+int	 user_valid_email(const char *, char **);
+int	 user_valid_role(const char *, char **);
+int	 user_find(sqlite3 *, const char *, struct user **, char **);
+int	 user_check_free(sqlite3 *, const char *, const char *, char **);
+int	 user_create(sqlite3 *, const struct user *, long long *, char **);
+int	 user_set_approved(sqlite3 *, const char *, int, char **, int *,
+	    char **);
+int	 user_set_role(sqlite3 *, const char *, const char *, char **, int *,
+	    char **);
+int	 user_set_hash(sqlite3 *, long long, const char *, const char *,
+	    int *, char **);
+int	 user_delete(sqlite3 *, long long, int *, char **);
+int	 user_list(sqlite3 *, const struct user_filter *, struct user **,
+	    size_t *, char **);
+int	 user_list_json(sqlite3 *, const struct user_filter *, char **,
+	    char **);
+
 #endif
