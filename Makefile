@@ -27,7 +27,8 @@ SAN_FLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
 LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
 		src/introspect.c src/lex.c src/migrate.c src/model.c \
 		src/render.c src/repo.c src/revision.c src/schema.c \
-		src/xmalloc.c src/password.c src/prompt.c src/user.c
+		src/xmalloc.c src/cmd-user.c src/password.c src/prompt.c \
+		src/user.c
 SRCS =		src/main.c $(LIB_SRCS)
 HDRS =		src/exodb.h
 UNIT_TESTS =	check-lex check-schema check-diff check-revision check-repo \

@@ -420,4 +420,8 @@ int	 user_list(sqlite3 *, const struct user_filter *, struct user **,
 int	 user_list_json(sqlite3 *, const struct user_filter *, char **,
 	    char **);
 
+/* cmd-user.c */
+extern const struct cmd_entry cmd_user_entries[];
+extern const size_t cmd_user_nentries;
+
 #endif
