@@ -16,8 +16,11 @@
 
 static Suite	*unit_suite(void);
 
+/* Not every test file uses every helper. */
+#define UNIT_HELPER static __attribute__((unused))
+
 /* An in-memory database with sql run in it. */
-static sqlite3 *
+UNIT_HELPER sqlite3 *
 unit_db(const char *sql)
 {
 	sqlite3	*db;
@@ -29,7 +32,7 @@ unit_db(const char *sql)
 	return db;
 }
 
-static void
+UNIT_HELPER void
 unit_exec(sqlite3 *db, const char *sql)
 {
 	char	*err = NULL;
@@ -41,7 +44,7 @@ unit_exec(sqlite3 *db, const char *sql)
 }
 
 /* The first column of the first row of a query, as text (caller frees). */
-static char *
+UNIT_HELPER char *
 unit_query(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt	*stmt;
@@ -56,10 +59,17 @@ unit_query(sqlite3 *db, const char *sql)
 	return text != NULL ? text : xstrdup("");
 }
 
+/* Compare a string the expression allocates with want, then free it. */
+#define CK_STR(expr, want) do {						\
+	char *got_ = (expr);						\
+	ck_assert_str_eq(got_, want);					\
+	free(got_);							\
+} while (0)
+
 /* A fresh temporary folder, made the working directory. */
 static char unit_dir[64];
 
-static void
+UNIT_HELPER void
 unit_tmpdir(void)
 {
 	strcpy(unit_dir, "/tmp/exodb-unit-XXXXXX");
@@ -67,7 +77,7 @@ unit_tmpdir(void)
 	ck_assert_int_eq(chdir(unit_dir), 0);
 }
 
-static void
+UNIT_HELPER void
 unit_rmdir(void)
 {
 	char	*cmd;
@@ -84,7 +94,7 @@ unit_rmdir(void)
 }
 
 /* Write a file with the given text. */
-static void
+UNIT_HELPER void
 unit_write(const char *path, const char *text)
 {
 	FILE	*f;
