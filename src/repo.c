@@ -349,7 +349,9 @@ repo_load(const char *dir, struct repo **out, char **cause)
 	}
 	closedir(d);
 	d = NULL;
-	qsort(repo->revs, repo->nrevs, sizeof *repo->revs, repo_compare_ids);
+	if (repo->nrevs > 1)
+		qsort(repo->revs, repo->nrevs, sizeof *repo->revs,
+		    repo_compare_ids);
 	for (i = 1; i < repo->nrevs; i++) {
 		if (strcmp(repo->revs[i - 1]->id, repo->revs[i]->id) == 0) {
 			*cause = xasprintf("duplicate revision id %s: %s and %s",
