@@ -32,7 +32,7 @@ LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
 SRCS =		src/main.c $(LIB_SRCS)
 HDRS =		src/exodb.h
 UNIT_TESTS =	check-lex check-schema check-diff check-revision check-repo \
-		check-migrate check-db
+		check-migrate check-db check-password check-user
 CLI_TESTS =	tests/cli-db.sh tests/cli-crash.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/.
