@@ -76,6 +76,23 @@ user_valid_text(const char *what, const char *s, char **cause)
 	return 0;
 }
 
+/* Not empty, text that can be named in a message, at most max bytes. */
+static int
+user_valid_field(const char *what, const char *s, size_t max, char **cause)
+{
+	if (*s == '\0') {
+		*cause = xasprintf("%s is empty", what);
+		return -1;
+	}
+	if (user_valid_text(what, s, cause) == -1)
+		return -1;
+	if (strlen(s) > max) {
+		*cause = xasprintf("%s is longer than %zu bytes", what, max);
+		return -1;
+	}
+	return 0;
+}
+
 /* A username: [A-Za-z0-9._-], 1 to 64 bytes. */
 int
 user_valid_name(const char *name, char **cause)
@@ -83,17 +100,8 @@ user_valid_name(const char *name, char **cause)
 	static const char	ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789._-";
 
-	if (*name == '\0') {
-		*cause = xstrdup("username is empty");
+	if (user_valid_field("username", name, USER_NAME_MAX, cause) == -1)
 		return -1;
-	}
-	if (user_valid_text("username", name, cause) == -1)
-		return -1;
-	if (strlen(name) > USER_NAME_MAX) {
-		*cause = xasprintf("username is longer than %d bytes",
-		    USER_NAME_MAX);
-		return -1;
-	}
 	if (name[strspn(name, ok)] != '\0') {
 		*cause = xasprintf("username '%s' has a character other than "
 		    "letters, digits, '.', '_' and '-'", name);
@@ -112,17 +120,8 @@ user_valid_email(const char *email, char **cause)
 {
 	const char	*at;
 
-	if (*email == '\0') {
-		*cause = xstrdup("email is empty");
+	if (user_valid_field("email", email, USER_EMAIL_MAX, cause) == -1)
 		return -1;
-	}
-	if (user_valid_text("email", email, cause) == -1)
-		return -1;
-	if (strlen(email) > USER_EMAIL_MAX) {
-		*cause = xasprintf("email is longer than %d bytes",
-		    USER_EMAIL_MAX);
-		return -1;
-	}
 	if (strchr(email, ' ') != NULL) {
 		*cause = xasprintf("email '%s' contains a space", email);
 		return -1;
@@ -158,15 +157,22 @@ user_valid_role(const char *role, char **cause)
 	return -1;
 }
 
+/* Free what u holds, not u. */
+static void
+user_clear(struct user *u)
+{
+	free(u->username);
+	free(u->email);
+	free(u->role);
+	free(u->password_hash);
+}
+
 void
 user_free(struct user *u)
 {
 	if (u == NULL)
 		return;
-	free(u->username);
-	free(u->email);
-	free(u->role);
-	free(u->password_hash);
+	user_clear(u);
 	free(u);
 }
 
@@ -175,12 +181,8 @@ user_list_free(struct user *users, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; i < n; i++) {
-		free(users[i].username);
-		free(users[i].email);
-		free(users[i].role);
-		free(users[i].password_hash);
-	}
+	for (i = 0; i < n; i++)
+		user_clear(&users[i]);
 	free(users);
 }
 
