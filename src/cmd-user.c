@@ -430,14 +430,16 @@ out:
 }
 
 /*
- * Check a password. On a match, a hash made with weaker parameters than the
- * current cost is replaced by a fresh one, unless the password changed
+ * Check a password; a stored hash that cannot be read is refused before the
+ * password is asked for. On a match, a hash made with weaker parameters than
+ * the current cost is replaced by a fresh one, unless the password changed
  * meanwhile; failing to store it is a warning, not a failed check.
  */
 static int
 cmd_user_verify_exec(struct cmd *cmd)
 {
 	struct password_cost	 cost;
+	struct password_params	 pp;
 	struct user		*u = NULL;
 	char			 pw[PASSWORD_MAX + 1];
 	char			*cause = NULL, *prompt = NULL, *hash = NULL;
@@ -446,7 +448,8 @@ cmd_user_verify_exec(struct cmd *cmd)
 
 	if (password_cost(&cost, &cause) == -1 ||
 	    cmd_require_head(cmd, &cause) == -1 ||
-	    user_find(cmd->db, cmd->argv[0], &u, &cause) == -1)
+	    user_find(cmd->db, cmd->argv[0], &u, &cause) == -1 ||
+	    password_params(u->password_hash, &pp, &cause) == -1)
 		goto out;
 	prompt = xasprintf("Password for %s: ", u->username);
 	if (prompt_password(prompt, cmd->opt['P'] != NULL ? PROMPT_STDIN : 0,

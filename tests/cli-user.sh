@@ -228,6 +228,11 @@ t_verify() {
 	db "UPDATE users SET password_hash = '\$2b\$12\$abc' WHERE username = 'alice'"
 	badin "$PW" 1 "^exodb: user verify: stored hash is not an Argon2 PHC string\$" \
 	    user verify alice --password-stdin
+	# ... found before any password is asked for.
+	snapshot
+	run timeout 10 "$EXODB" user verify alice
+	expect_one_error "^exodb: user verify: stored hash is not an Argon2 PHC string\$"
+	expect_unchanged
 }
 
 # A hash weaker than the current cost is replaced on a match, once.
