@@ -151,6 +151,7 @@ cmd_user_create_exec(struct cmd *cmd)
 		cmd_error("user create: an email is required: --email EMAIL");
 		return 2;
 	}
+	/* Borrowed from argv; only the hash is this function's to free. */
 	u.username = (char *)name;
 	u.email = (char *)cmd->opt['e'];
 	u.role = (char *)(cmd->opt['r'] != NULL ? cmd->opt['r'] : "user");

@@ -136,8 +136,8 @@ prompt_write(int fd, const char *s)
  * Read one line from fd into buf, without its newline, NUL-terminated, a byte
  * at a time so that nothing is left in a stdio buffer. Bytes beyond size - 1
  * are read to the end of the line and dropped, and *len is then size, so the
- * caller can tell. Returns 0 for a line (or bytes ended by
- * end of input), 1 for end of input before any byte, -1 on a read error.
+ * caller can tell. Returns 0 for a line (or bytes ended by end of input), 1
+ * for end of input before any byte, -1 on a read error.
  */
 static int
 prompt_line(int fd, char *buf, size_t size, size_t *len)
