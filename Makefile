@@ -27,13 +27,15 @@ SAN_FLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
 LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
 		src/introspect.c src/lex.c src/migrate.c src/model.c \
 		src/render.c src/repo.c src/revision.c src/schema.c \
-		src/xmalloc.c
+		src/xmalloc.c src/cmd-user.c src/password.c src/prompt.c \
+		src/user.c
 SRCS =		src/main.c $(LIB_SRCS)
 HDRS =		src/exodb.h
 UNIT_TESTS =	check-lex check-schema check-introspect check-render check-diff \
-		check-autogen check-revision check-repo check-migrate check-db
+		check-autogen check-revision check-repo check-migrate check-db \
+		check-password check-user
 CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
-		tests/cli-crash.sh tests/cli-docs.sh
+		tests/cli-user.sh tests/cli-crash.sh tests/cli-docs.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/.
 OBJS =		$(SRCS:src/%.c=build/%.o)
@@ -72,6 +74,19 @@ build/san/tests/%: tests/%.c tests/unit.h $(HDRS) $(LIB_SRCS:src/%.c=build/san/%
 	@echo "CC  $< (sanitizers)"
 	@$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< \
 	    $(LIB_SRCS:src/%.c=build/san/%.o) $(LDLIBS_ALL) $(CHECK_LIBS)
+
+# libsodium's Argon2, a second implementation that the end-to-end tests verify
+# exodb's hashes with; built only when libsodium is installed (the test says
+# when it skipped).
+SODIUM_VERIFY =	$(shell $(PKG_CONFIG) --exists libsodium 2>/dev/null && \
+		    echo build/tests/sodium-verify)
+
+build/tests/sodium-verify: tests/sodium-verify.c | build
+	@echo "CC  $<"
+	@$(CC) $(WARNFLAGS) $(CFLAGS) $$($(PKG_CONFIG) --cflags libsodium) \
+	    -o $@ tests/sodium-verify.c $$($(PKG_CONFIG) --libs libsodium)
+
+check-plain check-san: $(SODIUM_VERIFY)
 
 # The two quick-start commands install what is missing first, then build in
 # a second make, so that pkg-config answers only once the libraries are there.

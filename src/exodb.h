@@ -389,4 +389,89 @@ int	cmd_require_head(struct cmd *, char **);
 extern const struct cmd_entry cmd_db_entries[];
 extern const size_t cmd_db_nentries;
 
+/* password.c: Argon2id hashes as PHC strings; the only user of libargon2. */
+#define PASSWORD_MIN		8	/* bytes */
+#define PASSWORD_MAX		256	/* bytes; longer is refused, not cut */
+#define PASSWORD_SALT_LEN	16
+#define PASSWORD_TAG_LEN	32
+#define PASSWORD_COST_ENV	"EXODB_ARGON2_COST"
+struct password_cost {
+	unsigned	 m;	/* memory in KiB */
+	unsigned	 t;	/* passes */
+	unsigned	 p;	/* lanes, and threads */
+};
+struct password_params {
+	int			 argon2id;	/* 0 for argon2i or argon2d */
+	unsigned		 version;
+	struct password_cost	 cost;
+	size_t			 saltlen;
+	size_t			 taglen;
+};
+/* Every input of Argon2id, for the known-answer tests. */
+struct password_input {
+	const void		*pwd;
+	size_t			 pwdlen;
+	const void		*salt;
+	size_t			 saltlen;
+	const void		*secret;
+	size_t			 secretlen;
+	const void		*ad;
+	size_t			 adlen;
+	struct password_cost	 cost;
+};
+extern const struct password_cost password_default;
+extern const struct password_cost password_floor;
+int	 password_cost(struct password_cost *, char **);
+int	 password_parse_cost(const char *, struct password_cost *, char **);
+int	 password_hash(const char *, size_t, const struct password_cost *,
+	    char **, char **);
+int	 password_verify(const char *, const char *, size_t, int *, char **);
+int	 password_params(const char *, struct password_params *, char **);
+int	 password_needs_rehash(const char *, const struct password_cost *);
+int	 password_derive(const struct password_input *, void *, size_t,
+	    char **);
+
+/* prompt.c: passwords and confirmations from the terminal, or stdin. */
+#define PROMPT_TWICE	0x1	/* ask again and compare */
+#define PROMPT_STDIN	0x2	/* one line of standard input, no prompt */
+int	 prompt_password(const char *, int, char *, size_t, size_t *, char **);
+int	 prompt_confirm(const char *, int *, char **);
+
+/* user.c: the users table. Names and emails match without regard to case. */
+struct user {
+	long long	 id;
+	char		*username;
+	char		*email;
+	char		*role;
+	int		 approved;
+	char		*password_hash;	/* never shown */
+};
+struct user_filter {
+	int		 pending;	/* only those not approved */
+	const char	*role;		/* only this role, or NULL */
+};
+void	 user_free(struct user *);
+void	 user_list_free(struct user *, size_t);
+int	 user_valid_name(const char *, char **);
+int	 user_valid_email(const char *, char **);
+int	 user_valid_role(const char *, char **);
+int	 user_find(sqlite3 *, const char *, struct user **, char **);
+int	 user_check_free(sqlite3 *, const char *, const char *, char **);
+int	 user_create(sqlite3 *, const struct user *, long long *, char **);
+int	 user_set_approved(sqlite3 *, const char *, int, char **, int *,
+	    char **);
+int	 user_set_role(sqlite3 *, const char *, const char *, char **, int *,
+	    char **);
+int	 user_set_hash(sqlite3 *, long long, const char *, const char *,
+	    int *, char **);
+int	 user_delete(sqlite3 *, long long, int *, char **);
+int	 user_list(sqlite3 *, const struct user_filter *, struct user **,
+	    size_t *, char **);
+int	 user_list_json(sqlite3 *, const struct user_filter *, char **,
+	    char **);
+
+/* cmd-user.c */
+extern const struct cmd_entry cmd_user_entries[];
+extern const size_t cmd_user_nentries;
+
 #endif

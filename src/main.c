@@ -26,6 +26,7 @@ struct group {
 
 static const struct group groups[] = {
 	{ "db", "Schema commands", cmd_db_entries, &cmd_db_nentries },
+	{ "user", "User commands", cmd_user_entries, &cmd_user_nentries },
 };
 #define NGROUPS (sizeof groups / sizeof groups[0])
 
