@@ -140,13 +140,74 @@ numeric_args(int argc, char **argv, char ***out)
 	return n;
 }
 
+/*
+ * getopt_long() takes any unique abbreviation of a long option ("--pass" for
+ * "--password-stdin"); exodb takes exact names only. Check every "--name"
+ * before getopt sees it, up to "--" (or, with stop set, the first operand).
+ * A message names the option only, never a value given after '=': it could
+ * be a password typed in the wrong place. Returns 0, or -1 having said why
+ * (who is what the message starts with).
+ */
+static int
+check_long_options(int argc, char **argv, const char *optstring,
+    const struct option *longopts, int stop, const char *who,
+    const char *help)
+{
+	const struct option	*o;
+	const char		*arg, *name, *p, *q;
+	size_t			 len;
+	int			 i;
+
+	for (i = 1; i < argc; i++) {
+		arg = argv[i];
+		if (strcmp(arg, "--") == 0)
+			break;
+		if (arg[0] != '-' || arg[1] == '\0') {
+			if (stop)
+				break;
+			continue;
+		}
+		if (arg[1] != '-') {
+			/* Short options; one that takes a value ends the group. */
+			for (p = arg + 1; *p != '\0'; p++) {
+				q = strchr(optstring, *p);
+				if (*p != ':' && q != NULL && q[1] == ':') {
+					i += p[1] == '\0';
+					break;
+				}
+			}
+			continue;
+		}
+		name = arg + 2;
+		len = strcspn(name, "=");
+		for (o = longopts; o->name != NULL; o++) {
+			if (strlen(o->name) == len &&
+			    strncmp(o->name, name, len) == 0)
+				break;
+		}
+		if (o->name == NULL) {
+			cmd_error("%s: unknown option '--%.*s'; see '%s'", who,
+			    (int)len, name, help);
+			return -1;
+		}
+		if (o->has_arg == no_argument && name[len] == '=') {
+			cmd_error("%s: option '--%s' takes no value", who,
+			    o->name);
+			return -1;
+		}
+		if (o->has_arg == required_argument && name[len] != '=')
+			i++;
+	}
+	return 0;
+}
+
 /* Parse a command's options into cmd; returns -1 with a message, 1 for --help. */
 static int
 parse_command(struct cmd *cmd, int argc, char **argv)
 {
 	const struct cmd_entry	*e = cmd->entry;
 	struct option		*longopts;
-	char			*optstring;
+	char			*optstring, *who = NULL, *help = NULL;
 	size_t			 n = 0, i;
 	int			 c, ret = -1;
 
@@ -159,6 +220,11 @@ parse_command(struct cmd *cmd, int argc, char **argv)
 	longopts[n].has_arg = no_argument;
 	longopts[n].val = 'h';
 	optstring = xasprintf(":%sh", e->optstring);
+	who = xasprintf("%s %s", e->group, e->name);
+	help = xasprintf("exodb %s %s --help", e->group, e->name);
+	if (check_long_options(argc, argv, optstring, longopts, 0, who,
+	    help) == -1)
+		goto out;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
@@ -167,14 +233,9 @@ parse_command(struct cmd *cmd, int argc, char **argv)
 			goto out;
 		}
 		if (c == '?') {
-			if (optopt != 0)
-				cmd_error("%s %s: unknown option '-%c'; see "
-				    "'exodb %s %s --help'", e->group, e->name,
-				    optopt, e->group, e->name);
-			else
-				cmd_error("%s %s: unknown option '%s'; see "
-				    "'exodb %s %s --help'", e->group, e->name,
-				    argv[optind - 1], e->group, e->name);
+			/* Long options were checked above: this is a letter. */
+			cmd_error("%s: unknown option '-%c'; see '%s'", who,
+			    optopt, help);
 			goto out;
 		}
 		if (c == ':') {
@@ -198,6 +259,8 @@ parse_command(struct cmd *cmd, int argc, char **argv)
 out:
 	free(longopts);
 	free(optstring);
+	free(who);
+	free(help);
 	return ret;
 }
 
@@ -273,6 +336,9 @@ main(int argc, char **argv)
 	cmd.database = env != NULL && *env != '\0' ? env : DEFAULT_DATABASE;
 	cmd.directory = DEFAULT_DIRECTORY;
 
+	if (check_long_options(argc, argv, "D:d:qvhV", global_options, 1,
+	    "usage", "exodb --help") == -1)
+		return 2;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:D:d:qvhV", global_options,
 	    NULL)) != -1) {
@@ -300,12 +366,8 @@ main(int argc, char **argv)
 			cmd_error("usage: option '%s' needs a value", argv[optind - 1]);
 			return 2;
 		default:
-			if (optopt != 0)
-				cmd_error("usage: unknown option '-%c'; see "
-				    "'exodb --help'", optopt);
-			else
-				cmd_error("usage: unknown option '%s'; see "
-				    "'exodb --help'", argv[optind - 1]);
+			cmd_error("usage: unknown option '-%c'; see 'exodb "
+			    "--help'", optopt);
 			return 2;
 		}
 	}

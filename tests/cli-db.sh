@@ -216,6 +216,24 @@ t_bad_unknown_command() { bad 2 "db: unknown command 'ini'" db ini; }
 t_bad_unknown_global_option() { bad 2 "unknown option '--frobnicate'" --frobnicate db init; }
 t_bad_unknown_command_option() { bad 2 "db init: unknown option '--force'" db init --force; }
 t_bad_unknown_short_option() { bad 2 "db migrate: unknown option '-z'" db migrate -z; }
+# Exact option names only: getopt would take any unique abbreviation.
+t_bad_abbreviated_options() {
+	x db init
+	bad 2 "usage: unknown option '--data'" --data x.db db current
+	bad 2 "db migrate: unknown option '--mess'" db migrate --mess x
+	bad 2 "db upgrade: option '--sql' takes no value" db upgrade --sql=yes
+	x db migrate -m --looks-like-an-option; expect_ok
+}
+
+# A value typed after '=' is never repeated: it could be a password.
+t_bad_option_values_are_not_echoed() {
+	x db init
+	bad 2 "unknown option '--passwd'" db upgrade --passwd=hunter22
+	! grep -q hunter22 "$T/.err" || fail "the value was echoed"
+	bad 2 "unknown option '--secret'" --secret=hunter22 db upgrade
+	! grep -q hunter22 "$T/.err" || fail "the value was echoed"
+}
+
 t_bad_option_needs_value() { bad 2 "option '-D' needs a value" -D; }
 t_bad_too_many_arguments() { x db init; bad 2 'db current: too many arguments' db current extra; }
 
