@@ -212,26 +212,38 @@ migrate_step(sqlite3 *db, const char *sql, char **cause)
 	return 0;
 }
 
-/* Count the rows that break a foreign key before the revision runs. */
+/*
+ * Count the rows that break a foreign key before the revision runs, into a
+ * temporary table; *dirty says whether there were any. Usually there are
+ * none, and then nothing needs keeping.
+ */
 static int
-migrate_fk_before(sqlite3 *db, char **cause)
+migrate_fk_before(sqlite3 *db, int *dirty, char **cause)
 {
-	return db_exec(db, FK_BEFORE, cause);
+	long long	n;
+
+	if (db_count(db, "SELECT EXISTS (SELECT 1 FROM "
+	    "pragma_foreign_key_check)", &n, cause) == -1)
+		return -1;
+	*dirty = n != 0;
+	return *dirty ? db_exec(db, FK_BEFORE, cause) : 0;
 }
 
 /* Fail, describing it, if the revision made a row break a foreign key. */
 static int
-migrate_fk_check(sqlite3 *db, char **cause)
+migrate_fk_check(sqlite3 *db, int dirty, char **cause)
 {
 	sqlite3_stmt	*stmt = NULL;
 	long long	 n;
 	int		 rc;
 
-	if (db_prepare(db, &stmt, cause, "%s LIMIT 1", FK_NEW) == -1)
+	if (db_prepare(db, &stmt, cause, "%s LIMIT 1", dirty ? FK_NEW :
+	    FK_COUNTS) == -1)
 		return -1;
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
-		n = sqlite3_column_int64(stmt, 2);
+		/* FK_NEW has the count third, FK_COUNTS fourth. */
+		n = sqlite3_column_int64(stmt, dirty ? 2 : 3);
 		*cause = xasprintf("foreign key check failed: %lld row%s of %s "
 		    "refer%s to missing rows of %s", n, n == 1 ? "" : "s",
 		    (const char *)sqlite3_column_text(stmt, 0), n == 1 ? "s" :
@@ -498,7 +510,7 @@ migrate_run(sqlite3 *db, const struct revision *rev, int up,
 {
 	char	*why = NULL;
 	size_t	 i;
-	int	 applied, ret = -1;
+	int	 applied, dirty, ret = -1;
 
 	if (db_exec(db, "PRAGMA foreign_keys = OFF", &why) == -1 ||
 	    db_exec(db, "BEGIN IMMEDIATE", &why) == -1) {
@@ -515,7 +527,7 @@ migrate_run(sqlite3 *db, const struct revision *rev, int up,
 		ret = 0;
 		goto out;
 	}
-	if (migrate_fk_before(db, &why) == -1) {
+	if (migrate_fk_before(db, &dirty, &why) == -1) {
 		*cause = xasprintf("%s: %s", rev->path, why);
 		goto out;
 	}
@@ -534,7 +546,7 @@ migrate_run(sqlite3 *db, const struct revision *rev, int up,
 			goto out;
 		}
 	}
-	if (migrate_fk_check(db, &why) == -1) {
+	if (migrate_fk_check(db, dirty, &why) == -1) {
 		*cause = xasprintf("%s: %s", rev->path, why);
 		goto out;
 	}

@@ -81,3 +81,15 @@ echo "rebuild of a 1,000,000-row users table, median of 5:"
 echo "  sqlite3 shell, the same script       $shell ms"
 echo "  exodb db upgrade                     $ex ms ($(ratio "$ex" "$shell") of the shell)"
 cd ..
+
+# 4. One user create, at the default Argon2id cost and at the test floor.
+mkdir users && cd users
+"$EXODB" -q db init && "$EXODB" -q db migrate -m "Initial user model" >/dev/null && "$EXODB" -q db upgrade
+cp instance/dev.db pristine.db
+pw=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+def=$(median_ms 11 "cp pristine.db instance/dev.db" "echo $pw | '$EXODB' -q user create alice --email a@example.org --password-stdin")
+floor=$(median_ms 11 "cp pristine.db instance/dev.db" "echo $pw | EXODB_ARGON2_COST=m=19456,t=2,p=1 '$EXODB' -q user create alice --email a@example.org --password-stdin")
+echo "one user create, median of 11:"
+echo "  default cost m=65536,t=3,p=4         $def ms"
+echo "  test floor m=19456,t=2,p=1           $floor ms"
+cd ..
