@@ -237,16 +237,27 @@ db_prepare(sqlite3 *db, sqlite3_stmt **stmt, char **cause, const char *fmt,
 	return 0;
 }
 
+/*
+ * Whether the query, built like db_prepare()'s with value bound to ?1, finds
+ * a row.
+ */
 int
-db_table_exists(sqlite3 *db, const char *name, int *exists, char **cause)
+db_exists(sqlite3 *db, const char *value, int *exists, char **cause,
+    const char *fmt, ...)
 {
 	sqlite3_stmt	*stmt;
+	va_list		 ap;
+	char		*sql;
 	int		 rc;
 
-	if (db_prepare(db, &stmt, cause, "SELECT 1 FROM sqlite_schema WHERE "
-	    "type = 'table' AND name = ?1") == -1)
+	va_start(ap, fmt);
+	sql = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	rc = db_prepare(db, &stmt, cause, "%s", sql);
+	sqlite3_free(sql);
+	if (rc == -1)
 		return -1;
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 1, value, -1, SQLITE_STATIC);
 	rc = sqlite3_step(stmt);
 	*exists = rc == SQLITE_ROW;
 	sqlite3_finalize(stmt);
@@ -255,6 +266,13 @@ db_table_exists(sqlite3 *db, const char *name, int *exists, char **cause)
 		return -1;
 	}
 	return 0;
+}
+
+int
+db_table_exists(sqlite3 *db, const char *name, int *exists, char **cause)
+{
+	return db_exists(db, name, exists, cause, "SELECT 1 FROM sqlite_schema "
+	    "WHERE type = 'table' AND name = ?1");
 }
 
 /* The integer the first column of the query's first row holds. */

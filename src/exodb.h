@@ -292,6 +292,7 @@ int	 db_open(const char *, enum db_mode, sqlite3 **, struct db_created *,
 void	 db_discard(const char *, const struct db_created *);
 int	 db_exec(sqlite3 *, const char *, char **);
 int	 db_prepare(sqlite3 *, sqlite3_stmt **, char **, const char *, ...);
+int	 db_exists(sqlite3 *, const char *, int *, char **, const char *, ...);
 int	 db_table_exists(sqlite3 *, const char *, int *, char **);
 int	 db_count(sqlite3 *, const char *, long long *, char **);
 char	*db_error(sqlite3 *);

@@ -597,6 +597,34 @@ migrate_want_ancestors(const struct repo *repo, const struct revision *of,
 	}
 }
 
+/*
+ * The revisions a database at target has: all for "head", none for "base",
+ * else the revision an id or prefix names (set in *rev) and its ancestors.
+ * want[i] is set for repo->revs[i].
+ */
+static int
+migrate_want(const struct repo *repo, const char *target, int *want,
+    struct revision **rev, char **cause)
+{
+	struct revision	*head;
+	size_t		 i;
+
+	*rev = NULL;
+	if (strcmp(target, "base") == 0)
+		return 0;
+	if (strcmp(target, "head") == 0) {
+		if (repo_single_head(repo, &head, cause) == -1)
+			return -1;
+		for (i = 0; i < repo->nrevs; i++)
+			want[i] = 1;
+		return 0;
+	}
+	if ((*rev = repo_find(repo, target, cause)) == NULL)
+		return -1;
+	migrate_want_ancestors(repo, *rev, want);
+	return 0;
+}
+
 /* Whether every parent of rev is applied or about to be. */
 static int
 migrate_ready(const struct revision *rev, const int *applied)
@@ -640,7 +668,7 @@ migrate_plan(const struct repo *repo, const struct history *h,
     const char *target, int up, struct migrate_plan **out, char **cause)
 {
 	struct migrate_plan	*plan;
-	struct revision		*rev, *head;
+	struct revision		*rev;
 	int			*applied = NULL, *want = NULL;
 	size_t			 i, k;
 	long			 n;
@@ -708,20 +736,14 @@ migrate_plan(const struct repo *repo, const struct history *h,
 		ret = 0;
 		goto out;
 	}
-	if (strcmp(target, "head") == 0) {
-		if (repo_single_head(repo, &head, cause) == -1)
-			goto out;
-		for (i = 0; i < repo->nrevs; i++)
-			want[i] = 1;
-	} else if (strcmp(target, "base") != 0) {
-		if ((rev = repo_find(repo, target, cause)) == NULL)
-			goto out;
+	if (migrate_want(repo, target, want, &rev, cause) == -1)
+		goto out;
+	if (rev != NULL) {
 		if (!up && !applied[rev->order]) {
 			*cause = xasprintf("revision %s is not applied; downgrade "
 			    "goes back to an applied revision", rev->id);
 			goto out;
 		}
-		migrate_want_ancestors(repo, rev, want);
 	}
 	if (up) {
 		for (i = 0; i < repo->nrevs; i++) {
@@ -875,23 +897,14 @@ migrate_stamp(sqlite3 *db, const struct repo *repo, const char *target,
     int *added, int *removed, char **cause)
 {
 	struct migrate_stamping	 st;
-	struct revision		*rev, *head;
+	struct revision		*rev;
 	int			*want;
-	size_t			 i;
 	int			 ret = -1;
 
 	*added = *removed = 0;
 	want = xcalloc(repo->nrevs, sizeof *want);
-	if (strcmp(target, "head") == 0) {
-		if (repo_single_head(repo, &head, cause) == -1)
-			goto out;
-		for (i = 0; i < repo->nrevs; i++)
-			want[i] = 1;
-	} else if (strcmp(target, "base") != 0) {
-		if ((rev = repo_find(repo, target, cause)) == NULL)
-			goto out;
-		migrate_want_ancestors(repo, rev, want);
-	}
+	if (migrate_want(repo, target, want, &rev, cause) == -1)
+		goto out;
 	memset(&st, 0, sizeof st);
 	st.repo = repo;
 	st.want = want;

@@ -239,21 +239,8 @@ static int
 user_exists(sqlite3 *db, const char *column, const char *value, int *exists,
     char **cause)
 {
-	sqlite3_stmt	*stmt;
-	int		 rc;
-
-	if (db_prepare(db, &stmt, cause, "SELECT 1 FROM users WHERE %w = ?1 "
-	    "COLLATE NOCASE", column) == -1)
-		return -1;
-	sqlite3_bind_text(stmt, 1, value, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	*exists = rc == SQLITE_ROW;
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		*cause = db_error(db);
-		return -1;
-	}
-	return 0;
+	return db_exists(db, value, exists, cause, "SELECT 1 FROM users WHERE "
+	    "%w = ?1 COLLATE NOCASE", column);
 }
 
 /*
