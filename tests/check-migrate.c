@@ -271,37 +271,61 @@ progress_count(const char *table, long long done, long long total, int last,
 	seen->finals += last;
 }
 
-/* A rebuild's copy reports rows copied of the total, and a last call. */
-START_TEST(test_migrate_apply_progress)
+/*
+ * In a fresh repository, one revision whose upgrade is the given SQL, applied
+ * with hooks to a database made by setup. Returns what migrate_apply() does;
+ * the caller closes *db and calls unit_rmdir().
+ */
+static int
+apply_one(const char *setup, const char *upgrade,
+    const struct migrate_hooks *hooks, sqlite3 **db, char **cause)
 {
 	struct repo		*repo;
 	struct history		*h;
 	struct migrate_plan	*p;
+	char			*text;
+	int			 rc;
+
+	unit_tmpdir();
+	ck_assert_int_eq(repo_init("m", cause), 0);
+	text = xasprintf("-- exodb revision\n-- id: 20260101000001\n"
+	    "-- revises: none\n-- message: r\n-- created: c\n\n-- +upgrade\n"
+	    "%s-- +downgrade\n", upgrade);
+	unit_write("m/versions/20260101000001_r.sql", text);
+	free(text);
+	*db = unit_db(setup);
+	repo = load();
+	h = history(*db);
+	ck_assert_int_eq(migrate_plan(repo, h, "head", 1, &p, cause), 0);
+	rc = migrate_apply(*db, p, 1, hooks, cause);
+	migrate_plan_free(p);
+	migrate_history_free(h);
+	repo_free(repo);
+	return rc;
+}
+
+#define BIG_TABLE(cols, values) "CREATE TABLE big " cols "; WITH RECURSIVE " \
+	"c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 10000) " \
+	"INSERT INTO big SELECT " values " FROM c"
+
+/* A rebuild's copy reports rows copied of the total, and a last call. */
+START_TEST(test_migrate_apply_progress)
+{
 	struct migrate_hooks	 hooks;
 	struct progress_seen	 seen;
 	sqlite3			*db;
 	char			*cause = NULL;
 
-	unit_tmpdir();
-	ck_assert_int_eq(repo_init("m", &cause), 0);
-	unit_write("m/versions/20260101000001_r.sql", "-- exodb revision\n"
-	    "-- id: 20260101000001\n-- revises: none\n-- message: r\n"
-	    "-- created: c\n\n-- +upgrade\nCREATE TABLE exodb_new_big (v);\n"
-	    "INSERT INTO exodb_new_big (v)\n\tSELECT v FROM big;\n"
-	    "DROP TABLE big;\nALTER TABLE exodb_new_big RENAME TO big;\n"
-	    "-- +downgrade\n");
-	db = unit_db("CREATE TABLE big (v); WITH RECURSIVE c(n) AS (SELECT 1 "
-	    "UNION ALL SELECT n + 1 FROM c WHERE n < 10000) INSERT INTO big "
-	    "SELECT n FROM c");
-	repo = load();
-	h = history(db);
-	ck_assert_int_eq(migrate_plan(repo, h, "head", 1, &p, &cause), 0);
 	memset(&seen, 0, sizeof seen);
 	memset(&hooks, 0, sizeof hooks);
 	hooks.progress = progress_count;
 	hooks.progress_after_ms = 0;
 	hooks.arg = &seen;
-	ck_assert_int_eq(migrate_apply(db, p, 1, &hooks, &cause), 1);
+	ck_assert_int_eq(apply_one(BIG_TABLE("(v)", "n"),
+	    "CREATE TABLE exodb_new_big (v);\n"
+	    "INSERT INTO exodb_new_big (v)\n\tSELECT v FROM big;\n"
+	    "DROP TABLE big;\nALTER TABLE exodb_new_big RENAME TO big;\n",
+	    &hooks, &db, &cause), 1);
 	/* Every 4096 rows, then once at the end. */
 	ck_assert_int_eq(seen.calls, 3);
 	ck_assert_int_eq(seen.finals, 1);
@@ -309,9 +333,6 @@ START_TEST(test_migrate_apply_progress)
 	ck_assert_int_eq(seen.total, 10000);
 	CK_STR(unit_query(db, "SELECT count(*) || ' ' || sum(v) FROM big"),
 	    "10000 50005000");
-	migrate_plan_free(p);
-	migrate_history_free(h);
-	repo_free(repo);
 	sqlite3_close(db);
 	unit_rmdir();
 }
@@ -320,39 +341,23 @@ END_TEST
 /* Only the copy render.c writes is counted; anything else runs as written. */
 START_TEST(test_migrate_apply_progress_only_for_copies)
 {
-	struct repo		*repo;
-	struct history		*h;
-	struct migrate_plan	*p;
 	struct migrate_hooks	 hooks;
 	struct progress_seen	 seen;
 	sqlite3			*db;
 	char			*cause = NULL;
 
-	unit_tmpdir();
-	ck_assert_int_eq(repo_init("m", &cause), 0);
-	unit_write("m/versions/20260101000001_r.sql", "-- exodb revision\n"
-	    "-- id: 20260101000001\n-- revises: none\n-- message: r\n"
-	    "-- created: c\n\n-- +upgrade\nCREATE TABLE exodb_new_big (a, b);\n"
-	    "INSERT INTO exodb_new_big SELECT a, b FROM big WHERE a IS NOT "
-	    "DISTINCT FROM b;\n"
-	    "INSERT INTO exodb_new_big (a, b) SELECT a, b FROM big "
-	    "ORDER BY a;\n-- +downgrade\n");
-	db = unit_db("CREATE TABLE big (a, b); WITH RECURSIVE c(n) AS (SELECT "
-	    "1 UNION ALL SELECT n + 1 FROM c WHERE n < 10000) INSERT INTO big "
-	    "SELECT n, n FROM c");
-	repo = load();
-	h = history(db);
-	ck_assert_int_eq(migrate_plan(repo, h, "head", 1, &p, &cause), 0);
 	memset(&seen, 0, sizeof seen);
 	memset(&hooks, 0, sizeof hooks);
 	hooks.progress = progress_count;
 	hooks.arg = &seen;
-	ck_assert_int_eq(migrate_apply(db, p, 1, &hooks, &cause), 1);
+	ck_assert_int_eq(apply_one(BIG_TABLE("(a, b)", "n, n"),
+	    "CREATE TABLE exodb_new_big (a, b);\n"
+	    "INSERT INTO exodb_new_big SELECT a, b FROM big WHERE a IS NOT "
+	    "DISTINCT FROM b;\n"
+	    "INSERT INTO exodb_new_big (a, b) SELECT a, b FROM big ORDER BY a;\n",
+	    &hooks, &db, &cause), 1);
 	ck_assert_int_eq(seen.calls, 0);
 	CK_STR(unit_query(db, "SELECT count(*) FROM exodb_new_big"), "20000");
-	migrate_plan_free(p);
-	migrate_history_free(h);
-	repo_free(repo);
 	sqlite3_close(db);
 	unit_rmdir();
 }
@@ -361,30 +366,16 @@ END_TEST
 /* SQLite's message names the rebuild's new table; the runner says the table. */
 START_TEST(test_migrate_apply_names_the_table)
 {
-	struct repo		*repo;
-	struct history		*h;
-	struct migrate_plan	*p;
-	sqlite3			*db;
-	char			*cause = NULL;
+	sqlite3	*db;
+	char	*cause = NULL;
 
-	unit_tmpdir();
-	ck_assert_int_eq(repo_init("m", &cause), 0);
-	unit_write("m/versions/20260101000001_r.sql", "-- exodb revision\n"
-	    "-- id: 20260101000001\n-- revises: none\n-- message: r\n"
-	    "-- created: c\n\n-- +upgrade\nCREATE TABLE exodb_new_t "
-	    "(v NOT NULL);\nINSERT INTO exodb_new_t (v)\n\tSELECT v FROM t;\n"
-	    "-- +downgrade\n");
-	db = unit_db("CREATE TABLE t (v); INSERT INTO t VALUES (NULL)");
-	repo = load();
-	h = history(db);
-	ck_assert_int_eq(migrate_plan(repo, h, "head", 1, &p, &cause), 0);
-	ck_assert_int_eq(migrate_apply(db, p, 1, NULL, &cause), -1);
+	ck_assert_int_eq(apply_one("CREATE TABLE t (v); INSERT INTO t VALUES "
+	    "(NULL)", "CREATE TABLE exodb_new_t (v NOT NULL);\n"
+	    "INSERT INTO exodb_new_t (v)\n\tSELECT v FROM t;\n", NULL, &db,
+	    &cause), -1);
 	ck_assert_str_eq(cause, "m/versions/20260101000001_r.sql:9: NOT NULL "
 	    "constraint failed: t.v");
 	free(cause);
-	migrate_plan_free(p);
-	migrate_history_free(h);
-	repo_free(repo);
 	sqlite3_close(db);
 	unit_rmdir();
 }
