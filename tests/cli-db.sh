@@ -456,9 +456,15 @@ t_slug_is_sanitised() {
 	x db migrate -m '!!! ???'; expect_ok
 	out | grep -Eq '_revision\.sql$' || fail "empty slug"
 	rm "$(out)"
+	# A message is one header line: at most 200 bytes, refused beyond.
 	long=$(head -c 10240 /dev/zero | tr '\0' 'a')
+	bad 2 'db migrate: the message is 10240 bytes; at most 200' db migrate -m "$long"
+	bad 2 'db revision: the message is 201 bytes' db revision -m "$(head -c 201 /dev/zero | tr '\0' 'a')"
+	bad 2 'db merge: the message is 202 bytes' db merge -m "$(printf '%0200d' 0)é" heads
+	long=$(head -c 200 /dev/zero | tr '\0' 'a')
 	x db migrate -m "$long"; expect_ok
 	f=$(out)
+	grep -q "^-- message: $long\$" "$f" || fail "message not whole: $(grep message "$f")"
 	[ "$(basename "$f")" = "$(basename "$f" | cut -c 1-14)_$(printf 'a%.0s' $(seq 40)).sql" ] || fail "long slug: $f"
 	[ "$(ls migrations/versions | wc -l)" = 1 ] || fail "files outside versions?"
 	[ "$(find . -name '*.sql' | wc -l)" = 1 ] || fail "a file landed elsewhere"

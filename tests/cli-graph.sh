@@ -88,7 +88,17 @@ t_verbose_prints_statements() {
 }
 
 t_bad_unknown_target() { chain; x db upgrade; bad 1 "unknown revision '29991231'" db downgrade 29991231; }
-t_bad_not_a_target() { chain; bad 1 "'tip': not a revision id, 'head' or 'base'" db upgrade tip; }
+# Each command's message lists exactly the spellings it accepts.
+t_bad_not_a_target() {
+	chain
+	bad 1 "'tip': not a revision id, 'head', 'base' or \\+N$" db upgrade tip
+	bad 1 "'tip': not a revision id, 'head', 'base' or -N$" db downgrade tip
+	bad 1 "'tip': not a revision id, 'head' or 'base'$" db stamp tip
+	bad 1 "db show: 'base': not a revision id or 'head'$" db show base
+	bad 1 "db edit: 'heads': not a revision id or 'head'$" db edit heads
+	bad 1 "db merge: 'head': not a revision id or 'heads'$" db merge -m j head
+	bad 1 "db history: 'tip': not a revision id, 'head', 'base', 'current' or empty$" db history -r tip:
+}
 
 t_bad_ambiguous_prefix() {
 	chain
