@@ -2,13 +2,6 @@
 # db current and db history, and every bad input they must refuse cleanly.
 . "$(dirname "$0")/lib.sh"
 
-# A revision file written by hand: rev ID PARENT BODY-UP BODY-DOWN
-rev() {
-	local id=$1 parent=$2 up=$3 down=$4 name=${5:-hand}
-	printf -- '-- exodb revision\n-- id: %s\n-- revises: %s\n-- message: %s\n-- created: 2026-01-01T00:00:00Z\n\n-- +upgrade\n%s\n\n-- +downgrade\n%s\n' \
-	    "$id" "$parent" "$name" "$up" "$down" >"migrations/versions/${id}_$name.sql"
-}
-
 head_id() {
 	ls migrations/versions | sed -n 's/^\([0-9]\{14\}\)_.*/\1/p' | sort | tail -n 1
 }
