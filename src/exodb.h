@@ -354,8 +354,6 @@ const struct history_row *migrate_applied(const struct history *,
 	    const char *);
 int	 migrate_verify(const struct repo *, const struct history *, char **);
 int	 migrate_at_head(const struct repo *, const struct history *);
-int	 migrate_is_current(const struct repo *, const struct history *,
-	    const struct revision *);
 struct migrate_plan {
 	struct revision	**revs;		/* in the order they run */
 	size_t		  nrevs;

@@ -182,23 +182,6 @@ migrate_verify(const struct repo *repo, const struct history *h, char **cause)
 	return 0;
 }
 
-/* Whether rev is applied and no applied revision revises it. */
-int
-migrate_is_current(const struct repo *repo, const struct history *h,
-    const struct revision *rev)
-{
-	size_t	i;
-
-	(void)repo;
-	if (migrate_applied(h, rev->id) == NULL)
-		return 0;
-	for (i = 0; i < rev->nchildren; i++) {
-		if (migrate_applied(h, rev->children[i]->id) != NULL)
-			return 0;
-	}
-	return 1;
-}
-
 /* Whether every revision of the repository is applied. */
 int
 migrate_at_head(const struct repo *repo, const struct history *h)
