@@ -3,6 +3,9 @@
  * form a graph through their "revises" lines, as Alembic's do. Loading checks
  * the whole graph (duplicate ids, unknown parents, cycles) before any command
  * acts on it, and orders it so that every revision comes after its parents.
+ * The graph answers what commands ask of it (targets, heads, ancestry,
+ * branches, merges) in time linear in its size, and new revisions are added
+ * through it.
  */
 #include <sys/stat.h>
 
@@ -693,7 +696,8 @@ repo_steps(const char *spec)
  *	REPO_HEADS	"heads": every head
  *	REPO_BASE	"base": no revision
  *	REPO_CURRENT	"current": the one applied revision no applied revision
- *			revises (applied[] by order says what is applied)
+ *			revises (applied[] by order says what is applied; it may
+ *			be NULL when REPO_CURRENT is not allowed)
  *	REPO_UP/DOWN	"+N"/"-N": t->steps is N, no revision
  *	REPO_EMPTY	"": no revision
  * t->kind says which matched; t->revs (the caller frees the array) holds the
