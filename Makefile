@@ -34,6 +34,9 @@ HDRS =		src/exodb.h
 UNIT_TESTS =	check-lex check-schema check-introspect check-render check-diff \
 		check-autogen check-revision check-repo check-migrate check-db \
 		check-password check-user
+# What the end-to-end tests run besides exodb: revision files written by
+# exodb's own formatter.
+CLI_TOOLS =	build/tests/revision-file
 CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
 		tests/cli-user.sh tests/cli-crash.sh tests/cli-docs.sh
 
@@ -99,11 +102,11 @@ run: deps
 check: deps
 	@$(MAKE) --no-print-directory check-plain check-san
 
-check-plain: exodb $(UNIT_TESTS:%=build/tests/%)
+check-plain: exodb $(CLI_TOOLS) $(UNIT_TESTS:%=build/tests/%)
 	@tests/run-unit build/tests $(UNIT_TESTS)
 	@EXODB=$(CURDIR)/exodb tests/run-cli $(CLI_TESTS)
 
-check-san: build/san/exodb $(UNIT_TESTS:%=build/san/tests/%)
+check-san: build/san/exodb $(CLI_TOOLS) $(UNIT_TESTS:%=build/san/tests/%)
 	@echo "== again under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -112,7 +115,7 @@ check-san: build/san/exodb $(UNIT_TESTS:%=build/san/tests/%)
 	    EXODB=$(CURDIR)/build/san/exodb tests/run-cli $(CLI_TESTS)
 
 bench: deps
-	@$(MAKE) --no-print-directory exodb
+	@$(MAKE) --no-print-directory exodb $(CLI_TOOLS)
 	@EXODB=$(CURDIR)/exodb tests/bench.sh
 
 install: exodb

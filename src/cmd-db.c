@@ -158,104 +158,71 @@ cmd_db_init_exec(struct cmd *cmd)
 	return 0;
 }
 
+/* Exit status 2 unless -m gives a message a revision may have. */
 static int
-cmd_db_blank(const char *s)
+cmd_db_message(struct cmd *cmd)
 {
-	return s == NULL || s[strspn(s, " \t\r\n\v\f")] == '\0';
-}
+	char	*cause = NULL;
 
-/* Add a header line for each destructive operation of d. */
-static void
-cmd_db_destructive(struct revision_header *h, const struct diff *d,
-    const char *prefix)
-{
-	char	*what;
-	size_t	 i;
-
-	for (i = 0; i < d->nops; i++) {
-		if (!diff_destructive(&d->ops[i]))
-			continue;
-		what = diff_describe(&d->ops[i]);
-		h->destructive = xreallocarray(h->destructive,
-		    h->ndestructive + 1, sizeof *h->destructive);
-		h->destructive[h->ndestructive++] = xasprintf("%s%s", prefix,
-		    what);
-		free(what);
-	}
+	if (revision_check_message(cmd->opt['m'], &cause) == 0)
+		return 0;
+	cmd_error("%s %s: %s", cmd->entry->group, cmd->entry->name, cause);
+	free(cause);
+	return 2;
 }
 
 /*
- * Write a new revision with the given parents: its id, file name and header
- * are made here; the SQL comes from ag, or the sections are left empty for
- * a hand-written revision or a merge (ag NULL). Destructive operations are
- * named in the header, and those of the upgrade on stderr too.
+ * Add a revision on the given parents, with the SQL of ag, or with empty
+ * sections for a hand-written revision or a merge (ag NULL). Prints its path
+ * and a warning for each destructive operation of the upgrade.
  */
 static int
-cmd_db_write_revision(struct cmd *cmd, const char *message,
-    const char **parents, size_t nparents, const struct autogen *ag)
+cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
+    size_t nparents, const struct autogen *ag)
 {
-	struct revision_header	 h;
-	time_t			 now = time(NULL);
-	char			 created[32];
-	char			*id, *slug, *name, *text, *path = NULL;
-	char			*cause = NULL;
-	size_t			 i, nup = 0;
-	int			 ret;
+	struct revision	 r;
+	char		*path = NULL, *cause = NULL;
+	size_t		 i, nup = 0;
+	int		 status = 0;
 
-	memset(&h, 0, sizeof h);
-	id = repo_new_id(cmd->repo, (long long)now);
-	/* The id is the creation time, moved on a second if it was taken. */
-	snprintf(created, sizeof created, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", id,
-	    id + 4, id + 6, id + 8, id + 10, id + 12);
-	h.id = id;
-	h.parents = parents;
-	h.nparents = nparents;
-	h.message = message;
-	h.created = created;
+	memset(&r, 0, sizeof r);
+	r.message = (char *)cmd->opt['m'];	/* borrowed, never freed */
+	r.parents = xcalloc(nparents, sizeof *r.parents);
+	for (i = 0; i < nparents; i++)
+		r.parents[i] = parents[i]->id;
+	r.nparents = nparents;
 	if (ag != NULL) {
-		cmd_db_destructive(&h, ag->up, "");
-		nup = h.ndestructive;
-		cmd_db_destructive(&h, ag->down, "downgrade: ");
+		nup = revision_add_destructive(&r, ag->up, 1);
+		revision_add_destructive(&r, ag->down, 0);
+		r.upgrade = ag->upgrade;
+		r.downgrade = ag->downgrade;
 	}
-	slug = revision_slug(message);
-	name = xasprintf("%s_%s.sql", id, slug);
-	text = revision_text(&h, ag != NULL ? ag->upgrade : "",
-	    ag != NULL ? ag->downgrade : "");
-	ret = repo_write(cmd->repo, name, text, &path, &cause);
-	if (ret == 0) {
+	if (repo_add(cmd->repo, &r, time(NULL), &path, &cause) == 0) {
 		for (i = 0; i < nup; i++)
-			cmd_note("warning: destructive: %s", h.destructive[i]);
+			cmd_note("warning: destructive: %s", r.destructive[i]);
 		printf("%s\n", path);
 	} else
-		cmd_error("%s %s: %s", cmd->entry->group, cmd->entry->name,
-		    cause);
-	for (i = 0; i < h.ndestructive; i++)
-		free((char *)h.destructive[i]);
-	free(h.destructive);
-	free(id);
-	free(slug);
-	free(name);
-	free(text);
+		status = cmd_db_fail(cmd, cause);
+	for (i = 0; i < r.ndestructive; i++)
+		free(r.destructive[i]);
+	free(r.destructive);
+	free(r.parents);
 	free(path);
-	free(cause);
-	return ret == 0 ? 0 : 1;
+	return status;
 }
 
 static int
 cmd_db_migrate_exec(struct cmd *cmd)
 {
-	const char	*message = cmd->opt['m'];
 	struct revision	*head;
 	struct autogen	*ag = NULL;
-	const char	*parent;
 	char		*cause = NULL, *what;
 	size_t		 i;
 	int		 flags = 0, status = 1;
 
-	if (cmd_db_blank(message)) {
-		cmd_error("db migrate: a message is required: -m MESSAGE");
-		return 2;
-	}
+	if ((status = cmd_db_message(cmd)) != 0)
+		return status;
+	status = 1;
 	if (cmd->opt['X'] != NULL)
 		flags |= DIFF_DROP_UNKNOWN;
 	if (repo_single_head(cmd->repo, &head, &cause) == -1 ||
@@ -281,9 +248,7 @@ cmd_db_migrate_exec(struct cmd *cmd)
 		cmd_note("detected %s", what);
 		free(what);
 	}
-	parent = head != NULL ? head->id : NULL;
-	status = cmd_db_write_revision(cmd, message, &parent, head != NULL,
-	    ag);
+	status = cmd_db_write_revision(cmd, &head, head != NULL, ag);
 out:
 	if (cause != NULL)
 		status = cmd_db_fail(cmd, cause);
@@ -415,18 +380,14 @@ static int
 cmd_db_revision_exec(struct cmd *cmd)
 {
 	struct revision	*head;
-	const char	*parent;
 	char		*cause = NULL;
+	int		 status;
 
-	if (cmd_db_blank(cmd->opt['m'])) {
-		cmd_error("db revision: a message is required: -m MESSAGE");
-		return 2;
-	}
+	if ((status = cmd_db_message(cmd)) != 0)
+		return status;
 	if (repo_single_head(cmd->repo, &head, &cause) == -1)
 		return cmd_db_fail(cmd, cause);
-	parent = head != NULL ? head->id : NULL;
-	return cmd_db_write_revision(cmd, cmd->opt['m'], &parent, head != NULL,
-	    NULL);
+	return cmd_db_write_revision(cmd, &head, head != NULL, NULL);
 }
 
 /*
@@ -439,15 +400,18 @@ cmd_db_current_exec(struct cmd *cmd)
 	struct history		*h = NULL;
 	const struct revision	*rev;
 	char			*cause = NULL;
+	int			*applied;
 	size_t			 i;
 
 	if (migrate_history(cmd->db, &h, &cause) == -1)
 		return cmd_db_fail(cmd, cause);
+	applied = repo_applied(cmd->repo, h);
 	for (i = 0; i < cmd->repo->nrevs; i++) {
 		rev = cmd->repo->revs[i];
-		if (migrate_is_current(cmd->repo, h, rev))
+		if (repo_is_current(rev, applied))
 			printf("%s%s\n", rev->id, rev->is_head ? " (head)" : "");
 	}
+	free(applied);
 	for (i = 0; i < h->nrows; i++) {
 		if (repo_get(cmd->repo, h->rows[i].id) == NULL)
 			printf("%s (file missing)\n", h->rows[i].id);
@@ -458,49 +422,24 @@ cmd_db_current_exec(struct cmd *cmd)
 	return 0;
 }
 
-/* The one applied revision no applied revision revises, for -r current. */
-static const struct revision *
-cmd_db_current_rev(const struct repo *repo, const struct history *h,
-    char **cause)
-{
-	const struct revision	*found = NULL;
-	size_t			 i;
-
-	for (i = 0; i < repo->nrevs; i++) {
-		if (!migrate_is_current(repo, h, repo->revs[i]))
-			continue;
-		if (found != NULL) {
-			*cause = xstrdup("'current': the database is at more "
-			    "than one revision");
-			return NULL;
-		}
-		found = repo->revs[i];
-	}
-	if (found == NULL)
-		*cause = xstrdup("'current': no revision is applied");
-	return found;
-}
-
 /*
- * One end of a -r range: NULL for an open end (empty, "base" at the start,
- * "head" at the end), else the revision named.
+ * One end of a -r range: NULL for an open end (empty, "base", or "head" in an
+ * empty repository), else the revision named.
  */
 static int
-cmd_db_range_end(const struct repo *repo, const struct history *h,
+cmd_db_range_end(const struct repo *repo, const int *applied,
     const char *spec, const struct revision **rev, char **cause)
 {
-	struct revision	*head;
+	struct repo_target	t;
 
 	*rev = NULL;
-	if (*spec == '\0' || strcmp(spec, "base") == 0)
-		return 0;
-	if (strcmp(spec, "head") == 0)
-		return repo_single_head(repo, &head, cause) == -1 ? -1 :
-		    (*rev = head, 0);
-	if (strcmp(spec, "current") == 0)
-		return (*rev = cmd_db_current_rev(repo, h, cause)) == NULL ?
-		    -1 : 0;
-	return (*rev = repo_find(repo, spec, cause)) == NULL ? -1 : 0;
+	if (repo_resolve(repo, applied, spec, REPO_EMPTY | REPO_ID | REPO_BASE |
+	    REPO_HEAD | REPO_CURRENT, &t, cause) == -1)
+		return -1;
+	if (t.nrevs > 0)
+		*rev = t.revs[0];
+	free(t.revs);
+	return 0;
 }
 
 static void
@@ -541,6 +480,7 @@ cmd_db_history_exec(struct cmd *cmd)
 	struct history		*h = NULL;
 	const char		*range = cmd->opt['r'], *colon;
 	char			*cause = NULL, *first = NULL;
+	int			*applied = NULL, *after = NULL, *before = NULL;
 	size_t			 i;
 	int			 status = 1;
 
@@ -553,15 +493,23 @@ cmd_db_history_exec(struct cmd *cmd)
 	if (range != NULL) {
 		colon = strchr(range, ':');
 		first = xstrndup(range, (size_t)(colon - range));
-		if (cmd_db_range_end(cmd->repo, h, first, &from, &cause) == -1 ||
-		    cmd_db_range_end(cmd->repo, h, colon + 1, &to, &cause) == -1)
+		applied = repo_applied(cmd->repo, h);
+		if (cmd_db_range_end(cmd->repo, applied, first, &from,
+		    &cause) == -1 || cmd_db_range_end(cmd->repo, applied,
+		    colon + 1, &to, &cause) == -1)
 			goto out;
 	}
+	/* FROM and what descends from it, TO and what it descends from. */
+	if (from != NULL)
+		repo_descendants(cmd->repo, from,
+		    after = xcalloc(cmd->repo->nrevs, sizeof *after));
+	if (to != NULL)
+		repo_ancestors(to, before = xcalloc(cmd->repo->nrevs,
+		    sizeof *before));
 	for (i = cmd->repo->nrevs; i > 0; i--) {
 		rev = cmd->repo->revs[i - 1];
-		if (from != NULL && !repo_is_ancestor(from, rev))
-			continue;
-		if (to != NULL && !repo_is_ancestor(rev, to))
+		if ((after != NULL && !after[i - 1]) ||
+		    (before != NULL && !before[i - 1]))
 			continue;
 		cmd_db_history_line(rev, h, cmd->opt['v'] != NULL);
 	}
@@ -569,6 +517,9 @@ cmd_db_history_exec(struct cmd *cmd)
 out:
 	if (cause != NULL)
 		status = cmd_db_fail(cmd, cause);
+	free(applied);
+	free(after);
+	free(before);
 	free(first);
 	migrate_history_free(h);
 	return status;
@@ -591,51 +542,37 @@ cmd_db_heads_exec(struct cmd *cmd)
 static int
 cmd_db_branches_exec(struct cmd *cmd)
 {
-	const struct revision	*rev, *child;
-	size_t			 i, j, k, n;
-	int			 pass;
+	struct revision		**points;
+	const struct revision	 *rev, *child;
+	size_t			  i, j, n;
 
-	for (i = 0; i < cmd->repo->nrevs; i++) {
-		rev = cmd->repo->revs[i];
-		for (n = 0, pass = 0; pass < 2; pass++) {
-			if (pass == 1 && n < 2)
-				break;
-			if (pass == 1)
-				printf("%s (branchpoint), %s\n", rev->id,
-				    rev->message);
-			for (j = 0; j < cmd->repo->nrevs; j++) {
-				child = cmd->repo->revs[j];
-				for (k = 0; k < child->nparents; k++) {
-					if (child->parent_revs[k] != rev)
-						continue;
-					if (pass == 0)
-						n++;
-					else
-						printf("    -> %s%s, %s\n",
-						    child->id, child->is_head ?
-						    " (head)" : "",
-						    child->message);
-				}
-			}
+	repo_branchpoints(cmd->repo, &points, &n);
+	for (i = 0; i < n; i++) {
+		rev = points[i];
+		printf("%s (branchpoint), %s\n", rev->id, rev->message);
+		for (j = 0; j < rev->nchildren; j++) {
+			child = rev->children[j];
+			printf("    -> %s%s, %s\n", child->id, child->is_head ?
+			    " (head)" : "", child->message);
 		}
 	}
+	free(points);
 	return 0;
 }
 
-/* REV as an id, a unique prefix or "head". */
+/* REV for show and edit: an id, a unique prefix or "head". */
 static struct revision *
 cmd_db_find(struct cmd *cmd, const char *spec, char **cause)
 {
-	struct revision	*head;
+	struct repo_target	 t;
+	struct revision		*rev;
 
-	if (strcmp(spec, "head") != 0)
-		return repo_find(cmd->repo, spec, cause);
-	if (repo_single_head(cmd->repo, &head, cause) == -1)
+	if (repo_resolve(cmd->repo, NULL, spec, REPO_ID | REPO_HEAD | REPO_ONE,
+	    &t, cause) == -1)
 		return NULL;
-	if (head == NULL)
-		*cause = xasprintf("'head': no revisions in %s",
-		    cmd->repo->versions);
-	return head;
+	rev = t.revs[0];
+	free(t.revs);
+	return rev;
 }
 
 static int
@@ -681,56 +618,29 @@ cmd_db_stamp_exec(struct cmd *cmd)
 static int
 cmd_db_merge_exec(struct cmd *cmd)
 {
-	struct revision	**revs = NULL, *rev;
-	const char	**parents = NULL;
-	char		 *cause = NULL;
-	size_t		  n = 0, i, j;
-	int		  k, status = 1;
+	struct revision		**revs = NULL;
+	struct repo_target	  t;
+	char			 *cause = NULL;
+	size_t			  n = 0;
+	int			  k, status;
 
-	if (cmd_db_blank(cmd->opt['m'])) {
-		cmd_error("db merge: a message is required: -m MESSAGE");
-		return 2;
-	}
-	revs = xcalloc((size_t)cmd->argc + cmd->repo->nheads, sizeof *revs);
+	if ((status = cmd_db_message(cmd)) != 0)
+		return status;
 	for (k = 0; k < cmd->argc; k++) {
-		if (strcmp(cmd->argv[k], "heads") == 0) {
-			for (i = 0; i < cmd->repo->nheads; i++)
-				revs[n++] = cmd->repo->heads[i];
-			continue;
-		}
-		if ((rev = repo_find(cmd->repo, cmd->argv[k], &cause)) == NULL)
+		if (repo_resolve(cmd->repo, NULL, cmd->argv[k], REPO_ID |
+		    REPO_HEADS, &t, &cause) == -1)
 			goto out;
-		revs[n++] = rev;
+		revs = xreallocarray(revs, n + t.nrevs, sizeof *revs);
+		memcpy(revs + n, t.revs, t.nrevs * sizeof *revs);
+		n += t.nrevs;
+		free(t.revs);
 	}
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < n; j++) {
-			if (i != j && revs[i] == revs[j]) {
-				cause = xasprintf("%s is named twice",
-				    revs[i]->id);
-				goto out;
-			}
-			if (i != j && repo_is_ancestor(revs[i], revs[j])) {
-				cause = xasprintf("%s is an ancestor "
-				    "of %s; a merge joins heads", revs[i]->id,
-				    revs[j]->id);
-				goto out;
-			}
-		}
-	}
-	if (n < 2) {
-		cause = xasprintf("a merge joins at least two "
-		    "revisions; %s", cmd->repo->nheads < 2 ?
-		    "there is only one head" : "name two or more, or 'heads'");
+	if (repo_check_merge(cmd->repo, revs, n, &cause) == -1)
 		goto out;
-	}
-	parents = xcalloc(n, sizeof *parents);
-	for (i = 0; i < n; i++)
-		parents[i] = revs[i]->id;
-	status = cmd_db_write_revision(cmd, cmd->opt['m'], parents, n, NULL);
+	status = cmd_db_write_revision(cmd, revs, n, NULL);
 out:
 	if (cause != NULL)
 		status = cmd_db_fail(cmd, cause);
-	free(parents);
 	free(revs);
 	return status;
 }

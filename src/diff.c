@@ -444,6 +444,125 @@ diff_rebuild_breaks(const struct schema *sa, const struct table *a,
 }
 
 /*
+ * Whether table a can only become b by a rebuild; the reasons go to why:
+ * table options, CHECKs, foreign keys, UNIQUE constraints, column changes,
+ * and columns that cannot be dropped or added in place. Pure.
+ */
+static int
+diff_table_needs_rebuild(const struct schema *sa, const struct table *a,
+    const struct table *b, struct diff_why *why)
+{
+	const struct column	*ca, *cb;
+	const struct index	*ia, *ib;
+	size_t			 i;
+
+	if (a->without_rowid != b->without_rowid)
+		diff_why(why, "%s becomes %s", b->name, b->without_rowid ?
+		    "WITHOUT ROWID" : "a rowid table");
+	if (a->strict != b->strict)
+		diff_why(why, "%s becomes %s", b->name, b->strict ? "STRICT" :
+		    "not STRICT");
+	if (a->autoincrement != b->autoincrement)
+		diff_why(why, "%s %s AUTOINCREMENT", b->name,
+		    b->autoincrement ? "gains" : "loses");
+	if (!diff_same_checks(a, b))
+		diff_why(why, "%s table CHECK constraints change", b->name);
+	if (!diff_same_fks(a, b))
+		diff_why(why, "%s foreign keys change", b->name);
+	for (i = 0; i < a->nindexes; i++) {
+		ia = &a->indexes[i];
+		if (ia->origin == 'u' && !diff_has_unique(b, ia))
+			diff_why_unique(why, b->name, "loses", ia);
+	}
+	for (i = 0; i < b->nindexes; i++) {
+		ib = &b->indexes[i];
+		if (ib->origin == 'u' && !diff_has_unique(a, ib))
+			diff_why_unique(why, b->name, "gains", ib);
+	}
+	for (i = 0; i < a->ncolumns; i++) {
+		ca = &a->columns[i];
+		if ((cb = schema_match_column(b, ca)) != NULL)
+			diff_column(why, b->name, ca, cb);
+		else if (!diff_can_drop(sa, a, ca, b))
+			diff_why(why, "drop column %s.%s", a->name, ca->name);
+	}
+	for (i = 0; i < b->ncolumns; i++) {
+		cb = &b->columns[i];
+		if (schema_match_column(a, cb) == NULL && !diff_can_add(b, cb))
+			diff_why(why, "add column %s.%s", b->name, cb->name);
+	}
+	return why->text != NULL;
+}
+
+/*
+ * The ALTERs that turn table a into b, each handed to emit() in the order
+ * they run: indexes that go or change are dropped before columns change, and
+ * created after. Columns that cannot change in place are left to the rebuild
+ * diff_table_needs_rebuild() asks for.
+ */
+static void
+diff_table_cheap_ops(const struct schema *sa, const struct table *a,
+    const struct table *b, void (*emit)(const struct op *, void *), void *arg)
+{
+	struct op		 op;
+	const struct column	*ca, *cb;
+	const struct index	*ia, *ib;
+	size_t			 i;
+
+#define EMIT(t, ...) do {						\
+	op = (struct op){ .type = (t), .from = a, .to = b, __VA_ARGS__ };	\
+	emit(&op, arg);							\
+} while (0)
+	for (i = 0; i < a->nindexes; i++) {
+		ia = &a->indexes[i];
+		if (ia->origin != 'c')
+			continue;
+		ib = schema_index(b, ia->name);
+		if (ib == NULL || ib->origin != 'c' || !diff_same_index(ia, ib))
+			EMIT(OP_DROP_INDEX, .index = ia);
+	}
+	for (i = 0; i < a->ncolumns; i++) {
+		ca = &a->columns[i];
+		if ((cb = schema_match_column(b, ca)) != NULL) {
+			if (!schema_same_name(ca->name, cb->name))
+				EMIT(OP_RENAME_COLUMN, .column = cb, .old = ca);
+		} else if (diff_can_drop(sa, a, ca, b))
+			EMIT(OP_DROP_COLUMN, .column = ca);
+	}
+	for (i = 0; i < b->ncolumns; i++) {
+		cb = &b->columns[i];
+		if (schema_match_column(a, cb) == NULL && diff_can_add(b, cb))
+			EMIT(OP_ADD_COLUMN, .column = cb);
+	}
+	for (i = 0; i < b->nindexes; i++) {
+		ib = &b->indexes[i];
+		if (ib->origin != 'c')
+			continue;
+		ia = schema_index(a, ib->name);
+		if (ia == NULL || ia->origin != 'c' || !diff_same_index(ia, ib))
+			EMIT(OP_CREATE_INDEX, .index = ib);
+	}
+#undef EMIT
+}
+
+/* An emit() for diff_table_cheap_ops(): append the op to the diff. */
+static void
+diff_emit_op(const struct op *op, void *arg)
+{
+	*diff_add(arg, op->type, op->from, op->to) = *op;
+}
+
+/* An emit() for diff_table_cheap_ops(): name the op in a rebuild's reasons. */
+static void
+diff_emit_why(const struct op *op, void *arg)
+{
+	char	*what = diff_describe(op);
+
+	diff_why(arg, "%s", what);
+	free(what);
+}
+
+/*
  * The operations that turn table a (of schema sa) into table b. Added to d;
  * fails only on what exodb cannot manage.
  */
@@ -451,12 +570,8 @@ static int
 diff_table(struct diff *d, const struct schema *sa, const struct table *a,
     const struct table *b, char **cause)
 {
-	struct diff_why		 why = { NULL };
-	const struct column	*ca, *cb;
-	const struct index	*ia, *ib;
-	size_t			 i, first = d->nops;
-	struct op		*op;
-	char			*what;
+	struct diff_why	 why = { NULL };
+	size_t		 i;
 
 	/* Generated columns can only be kept, as part of the same text. */
 	for (i = 0; i < a->ncolumns; i++) {
@@ -468,88 +583,17 @@ diff_table(struct diff *d, const struct schema *sa, const struct table *a,
 			return -1;
 		}
 	}
-	if (a->without_rowid != b->without_rowid)
-		diff_why(&why, "%s becomes %s", b->name, b->without_rowid ?
-		    "WITHOUT ROWID" : "a rowid table");
-	if (a->strict != b->strict)
-		diff_why(&why, "%s becomes %s", b->name, b->strict ? "STRICT" :
-		    "not STRICT");
-	if (a->autoincrement != b->autoincrement)
-		diff_why(&why, "%s %s AUTOINCREMENT", b->name,
-		    b->autoincrement ? "gains" : "loses");
-	if (!diff_same_checks(a, b))
-		diff_why(&why, "%s table CHECK constraints change", b->name);
-	if (!diff_same_fks(a, b))
-		diff_why(&why, "%s foreign keys change", b->name);
-	for (i = 0; i < a->nindexes; i++) {
-		ia = &a->indexes[i];
-		if (ia->origin == 'u' && !diff_has_unique(b, ia))
-			diff_why_unique(&why, b->name, "loses", ia);
-	}
-	for (i = 0; i < b->nindexes; i++) {
-		ib = &b->indexes[i];
-		if (ib->origin == 'u' && !diff_has_unique(a, ib))
-			diff_why_unique(&why, b->name, "gains", ib);
-	}
-
-	/* Indexes that go or change are dropped before columns change. */
-	for (i = 0; i < a->nindexes; i++) {
-		ia = &a->indexes[i];
-		if (ia->origin != 'c')
-			continue;
-		ib = schema_index(b, ia->name);
-		if (ib == NULL || ib->origin != 'c' || !diff_same_index(ia, ib))
-			diff_add(d, OP_DROP_INDEX, a, b)->index = ia;
-	}
-	for (i = 0; i < a->ncolumns; i++) {
-		ca = &a->columns[i];
-		if ((cb = schema_match_column(b, ca)) != NULL) {
-			if (!schema_same_name(ca->name, cb->name)) {
-				op = diff_add(d, OP_RENAME_COLUMN, a, b);
-				op->column = cb;
-				op->old = ca;
-			}
-			diff_column(&why, b->name, ca, cb);
-			continue;
-		}
-		if (diff_can_drop(sa, a, ca, b))
-			diff_add(d, OP_DROP_COLUMN, a, b)->column = ca;
-		else
-			diff_why(&why, "drop column %s.%s", a->name, ca->name);
-	}
-	for (i = 0; i < b->ncolumns; i++) {
-		cb = &b->columns[i];
-		if (schema_match_column(a, cb) != NULL)
-			continue;
-		if (diff_can_add(b, cb))
-			diff_add(d, OP_ADD_COLUMN, a, b)->column = cb;
-		else
-			diff_why(&why, "add column %s.%s", b->name, cb->name);
-	}
-	for (i = 0; i < b->nindexes; i++) {
-		ib = &b->indexes[i];
-		if (ib->origin != 'c')
-			continue;
-		ia = schema_index(a, ib->name);
-		if (ia == NULL || ia->origin != 'c' || !diff_same_index(ia, ib))
-			diff_add(d, OP_CREATE_INDEX, a, b)->index = ib;
-	}
-	if (why.text == NULL)
+	if (!diff_table_needs_rebuild(sa, a, b, &why)) {
+		diff_table_cheap_ops(sa, a, b, diff_emit_op, d);
 		return 0;
+	}
 	if (diff_rebuild_breaks(sa, a, b, cause)) {
 		sqlite3_free(sqlite3_str_finish(why.text));
 		return -1;
 	}
-	/* One rebuild replaces this table's other operations: say them too. */
-	for (i = first; i < d->nops; i++) {
-		what = diff_describe(&d->ops[i]);
-		diff_why(&why, "%s", what);
-		free(what);
-		free(d->ops[i].why);
-	}
-	d->nops = first;
-	op = diff_add(d, OP_REBUILD_TABLE, a, b);
-	op->why = xstr_finish(why.text);
+	/* One rebuild does this table's other changes too: say them. */
+	diff_table_cheap_ops(sa, a, b, diff_emit_why, &why);
+	diff_add(d, OP_REBUILD_TABLE, a, b)->why = xstr_finish(why.text);
 	return 0;
 }
 

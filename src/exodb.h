@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdarg.h>
+#include <time.h>
 #include <sqlite3.h>
 
 #define EXODB_VERSION "0.1.0"
@@ -220,6 +221,7 @@ int	 autogen_prove(sqlite3 *, const struct autogen *, const struct schema *,
 void	 autogen_free(struct autogen *);
 
 /* revision.c: one revision file. */
+#define REVISION_MESSAGE_MAX 200	/* bytes of a new revision's message */
 struct revision {
 	char		 *id;		/* YYYYMMDDHHMMSS */
 	char		 *file;		/* its name inside versions/ */
@@ -228,32 +230,27 @@ struct revision {
 	char		 *created;
 	char		**parents;
 	size_t		  nparents;
+	char		**destructive;	/* the "-- destructive:" lines */
+	size_t		  ndestructive;
 	char		 *upgrade;	/* SQL of the "-- +upgrade" section */
 	unsigned	  upgrade_line;
 	char		 *downgrade;	/* SQL of the "-- +downgrade" section */
 	unsigned	  downgrade_line;
 	char		  checksum[65];	/* SHA-256 of the file, hex */
-	int		  destructive;
 	/* Filled by repo.c. */
 	size_t		  order;	/* position in topological order */
 	struct revision	**parent_revs;
+	struct revision	**children;	/* in topological order */
+	size_t		  nchildren;
 	int		  is_head;
-};
-struct revision_header {
-	const char	 *id;
-	const char	**parents;
-	size_t		  nparents;
-	const char	 *message;
-	const char	 *created;
-	const char	**destructive;	/* lines naming destructive operations */
-	size_t		  ndestructive;
 };
 int	 revision_parse(const char *, const char *, const char *, size_t,
 	    struct revision **, char **);
 void	 revision_free(struct revision *);
 char	*revision_slug(const char *);
-char	*revision_text(const struct revision_header *, const char *,
-	    const char *);
+char	*revision_format(const struct revision *);
+int	 revision_check_message(const char *, char **);
+size_t	 revision_add_destructive(struct revision *, const struct diff *, int);
 int	 revision_valid_id(const char *);
 int	 revision_statements(const struct revision *, int,
 	    struct lex_statement **, size_t *, char **);
@@ -263,19 +260,47 @@ struct repo {
 	char		 *dir;
 	char		 *versions;
 	struct revision	**revs;		/* in topological order, oldest first */
+	struct revision	**byid;		/* the same, sorted by id */
 	size_t		  nrevs;
 	struct revision	**heads;
 	size_t		  nheads;
 };
+/* The spellings of a revision target repo_resolve() may accept. */
+#define REPO_ID		0x001	/* an id or a unique prefix of one */
+#define REPO_HEAD	0x002	/* "head" */
+#define REPO_HEADS	0x004	/* "heads" */
+#define REPO_BASE	0x008	/* "base" */
+#define REPO_CURRENT	0x010	/* "current" */
+#define REPO_UP		0x020	/* "+N" */
+#define REPO_DOWN	0x040	/* "-N" */
+#define REPO_EMPTY	0x080	/* "" */
+#define REPO_ONE	0x100	/* "head" must name a revision */
+struct repo_target {
+	int		  kind;		/* the REPO_* spelling that matched */
+	struct revision	**revs;		/* what it names; the caller frees */
+	size_t		  nrevs;
+	long		  steps;	/* N of +N or -N */
+};
+struct history;
 int	 repo_init(const char *, char **);
 int	 repo_load(const char *, struct repo **, char **);
 void	 repo_free(struct repo *);
-struct revision *repo_find(const struct repo *, const char *, char **);
 struct revision *repo_get(const struct repo *, const char *);
+int	 repo_resolve(const struct repo *, const int *, const char *, int,
+	    struct repo_target *, char **);
 int	 repo_single_head(const struct repo *, struct revision **, char **);
+int	*repo_applied(const struct repo *, const struct history *);
+int	 repo_is_current(const struct revision *, const int *);
+void	 repo_ancestors(const struct revision *, int *);
+void	 repo_descendants(const struct repo *, const struct revision *, int *);
 int	 repo_is_ancestor(const struct revision *, const struct revision *);
-char	*repo_new_id(const struct repo *, long long);
+void	 repo_branchpoints(const struct repo *, struct revision ***, size_t *);
+int	 repo_check_merge(const struct repo *, struct revision *const *, size_t,
+	    char **);
+int	 repo_add(struct repo *, const struct revision *, time_t, char **,
+	    char **);
 int	 repo_write(struct repo *, const char *, const char *, char **, char **);
+
 
 /* db.c: opening databases and running statements. */
 enum db_mode {
@@ -307,6 +332,7 @@ struct history_row {
 struct history {
 	struct history_row	*rows;
 	size_t			 nrows;
+	struct history_row	**byid;		/* the rows sorted by id */
 };
 struct migrate_hooks {
 	/* A revision was applied (int 1) or reverted (0). */
@@ -328,8 +354,6 @@ const struct history_row *migrate_applied(const struct history *,
 	    const char *);
 int	 migrate_verify(const struct repo *, const struct history *, char **);
 int	 migrate_at_head(const struct repo *, const struct history *);
-int	 migrate_is_current(const struct repo *, const struct history *,
-	    const struct revision *);
 struct migrate_plan {
 	struct revision	**revs;		/* in the order they run */
 	size_t		  nrevs;

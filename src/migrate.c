@@ -63,7 +63,15 @@ migrate_history_free(struct history *h)
 		free(h->rows[i].applied_at);
 	}
 	free(h->rows);
+	free(h->byid);
 	free(h);
+}
+
+static int
+migrate_compare_rows(const void *a, const void *b)
+{
+	return strcmp((*(struct history_row *const *)a)->id,
+	    (*(struct history_row *const *)b)->id);
 }
 
 /* The history table's rows, oldest first; none when it does not exist. */
@@ -73,6 +81,7 @@ migrate_history(sqlite3 *db, struct history **out, char **cause)
 	struct history		*h;
 	struct history_row	*row;
 	sqlite3_stmt		*stmt = NULL;
+	size_t			 i;
 	int			 exists, rc;
 
 	*out = NULL;
@@ -112,19 +121,33 @@ migrate_history(sqlite3 *db, struct history **out, char **cause)
 		migrate_history_free(h);
 		return -1;
 	}
+	/* An index by id, for migrate_applied(). */
+	h->byid = xcalloc(h->nrows, sizeof *h->byid);
+	for (i = 0; i < h->nrows; i++)
+		h->byid[i] = &h->rows[i];
+	qsort(h->byid, h->nrows, sizeof *h->byid, migrate_compare_rows);
 	*out = h;
 	return 0;
 }
 
-/* The history row recording revision id, or NULL when it is not applied. */
+/*
+ * The history row recording revision id, or NULL when it is not applied: a
+ * binary search of the index by id.
+ */
 const struct history_row *
 migrate_applied(const struct history *h, const char *id)
 {
-	size_t	i;
+	size_t	lo = 0, hi = h->nrows, mid;
+	int	c;
 
-	for (i = 0; i < h->nrows; i++) {
-		if (strcmp(h->rows[i].id, id) == 0)
-			return &h->rows[i];
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((c = strcmp(id, h->byid[mid]->id)) == 0)
+			return h->byid[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
 	return NULL;
 }
@@ -157,25 +180,6 @@ migrate_verify(const struct repo *repo, const struct history *h, char **cause)
 		}
 	}
 	return 0;
-}
-
-/* Whether rev is applied and no applied revision revises it. */
-int
-migrate_is_current(const struct repo *repo, const struct history *h,
-    const struct revision *rev)
-{
-	size_t	i, j;
-
-	if (migrate_applied(h, rev->id) == NULL)
-		return 0;
-	for (i = 0; i < repo->nrevs; i++) {
-		for (j = 0; j < repo->revs[i]->nparents; j++) {
-			if (repo->revs[i]->parent_revs[j] == rev &&
-			    migrate_applied(h, repo->revs[i]->id) != NULL)
-				return 0;
-		}
-	}
-	return 1;
 }
 
 /* Whether every revision of the repository is applied. */
@@ -582,46 +586,30 @@ migrate_count(const char *spec, long *n)
 }
 
 /*
- * Whether rev is "wanted": an ancestor (or itself) of some revision in the set
- * the target names. want[i] says so for repo->revs[i].
- */
-static void
-migrate_want_ancestors(const struct repo *repo, const struct revision *of,
-    int *want)
-{
-	size_t	i;
-
-	for (i = 0; i < repo->nrevs; i++) {
-		if (repo_is_ancestor(repo->revs[i], of))
-			want[i] = 1;
-	}
-}
-
-/*
  * The revisions a database at target has: all for "head", none for "base",
  * else the revision an id or prefix names (set in *rev) and its ancestors.
- * want[i] is set for repo->revs[i].
+ * want[i] is set for repo->revs[i]. allow adds the spellings the caller has
+ * handled already, for the message.
  */
 static int
-migrate_want(const struct repo *repo, const char *target, int *want,
-    struct revision **rev, char **cause)
+migrate_want(const struct repo *repo, const char *target, int allow,
+    int *want, struct revision **rev, char **cause)
 {
-	struct revision	*head;
-	size_t		 i;
+	struct repo_target	t;
+	size_t			i;
 
 	*rev = NULL;
-	if (strcmp(target, "base") == 0)
-		return 0;
-	if (strcmp(target, "head") == 0) {
-		if (repo_single_head(repo, &head, cause) == -1)
-			return -1;
+	if (repo_resolve(repo, NULL, target, REPO_ID | REPO_HEAD | REPO_BASE |
+	    allow, &t, cause) == -1)
+		return -1;
+	if (t.kind == REPO_HEAD) {
 		for (i = 0; i < repo->nrevs; i++)
 			want[i] = 1;
-		return 0;
+	} else if (t.kind == REPO_ID) {
+		*rev = t.revs[0];
+		repo_ancestors(*rev, want);
 	}
-	if ((*rev = repo_find(repo, target, cause)) == NULL)
-		return -1;
-	migrate_want_ancestors(repo, *rev, want);
+	free(t.revs);
 	return 0;
 }
 
@@ -643,15 +631,12 @@ static int
 migrate_has_applied_child(const struct repo *repo, const struct revision *rev,
     const int *applied)
 {
-	size_t	i, j;
+	size_t	i;
 
-	for (i = 0; i < repo->nrevs; i++) {
-		if (!applied[i])
-			continue;
-		for (j = 0; j < repo->revs[i]->nparents; j++) {
-			if (repo->revs[i]->parent_revs[j] == rev)
-				return 1;
-		}
+	(void)repo;
+	for (i = 0; i < rev->nchildren; i++) {
+		if (applied[rev->children[i]->order])
+			return 1;
 	}
 	return 0;
 }
@@ -736,7 +721,8 @@ migrate_plan(const struct repo *repo, const struct history *h,
 		ret = 0;
 		goto out;
 	}
-	if (migrate_want(repo, target, want, &rev, cause) == -1)
+	if (migrate_want(repo, target, up ? REPO_UP : REPO_DOWN, want, &rev,
+	    cause) == -1)
 		goto out;
 	if (rev != NULL) {
 		if (!up && !applied[rev->order]) {
@@ -903,7 +889,7 @@ migrate_stamp(sqlite3 *db, const struct repo *repo, const char *target,
 
 	*added = *removed = 0;
 	want = xcalloc(repo->nrevs, sizeof *want);
-	if (migrate_want(repo, target, want, &rev, cause) == -1)
+	if (migrate_want(repo, target, 0, want, &rev, cause) == -1)
 		goto out;
 	memset(&st, 0, sizeof st);
 	st.repo = repo;

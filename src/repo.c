@@ -3,6 +3,9 @@
  * form a graph through their "revises" lines, as Alembic's do. Loading checks
  * the whole graph (duplicate ids, unknown parents, cycles) before any command
  * acts on it, and orders it so that every revision comes after its parents.
+ * The graph answers what commands ask of it (targets, heads, ancestry,
+ * branches, merges) in time linear in its size, and new revisions are added
+ * through it.
  */
 #include <sys/stat.h>
 
@@ -104,7 +107,8 @@ repo_free(struct repo *repo)
 	if (repo == NULL)
 		return;
 	for (i = 0; i < repo->nrevs; i++)
-		revision_free(repo->revs[i]);
+		revision_free(repo->byid[i]);
+	free(repo->byid);
 	free(repo->revs);
 	free(repo->heads);
 	free(repo->dir);
@@ -165,9 +169,9 @@ repo_compare_ids(const void *a, const void *b)
 	return strcmp(ra->file, rb->file);
 }
 
-/* Exact id lookup while revs is still sorted by id, during repo_load(). */
+/* Exact id lookup in a sorted-by-id array. */
 static struct revision *
-repo_bsearch(struct revision **revs, size_t n, const char *id)
+repo_bsearch(struct revision *const *revs, size_t n, const char *id)
 {
 	size_t	lo = 0, hi = n, mid;
 	int	c;
@@ -184,90 +188,139 @@ repo_bsearch(struct revision **revs, size_t n, const char *id)
 	return NULL;
 }
 
+/* The ready set of repo_graph(): a min-heap of indexes into byid. */
+struct repo_heap {
+	size_t	*v;
+	size_t	 n;
+};
+
+static void
+repo_heap_push(struct repo_heap *h, size_t x)
+{
+	size_t	i = h->n++, up;
+
+	for (; i > 0 && h->v[up = (i - 1) / 2] > x; i = up)
+		h->v[i] = h->v[up];
+	h->v[i] = x;
+}
+
+static size_t
+repo_heap_pop(struct repo_heap *h)
+{
+	size_t	top = h->v[0], x = h->v[--h->n], i = 0, c;
+
+	for (; (c = 2 * i + 1) < h->n; i = c) {
+		if (c + 1 < h->n && h->v[c + 1] < h->v[c])
+			c++;
+		if (x <= h->v[c])
+			break;
+		h->v[i] = h->v[c];
+	}
+	h->v[i] = x;
+	return top;
+}
+
+/* Fill each revision's children from the parent links, in the order of revs. */
+static void
+repo_children(struct revision **revs, size_t n)
+{
+	struct revision	*r, *p;
+	size_t		 i, j;
+
+	/* nchildren holds the count from repo_graph()'s first pass. */
+	for (i = 0; i < n; i++) {
+		if (revs[i]->children == NULL && revs[i]->nchildren > 0)
+			revs[i]->children = xcalloc(revs[i]->nchildren,
+			    sizeof *revs[i]->children);
+		revs[i]->nchildren = 0;
+	}
+	for (i = 0; i < n; i++) {
+		r = revs[i];
+		for (j = 0; j < r->nparents; j++) {
+			p = r->parent_revs[j];
+			p->children[p->nchildren++] = r;
+		}
+	}
+}
+
 /*
- * Link each revision to its parents, then order the graph: Kahn's algorithm,
- * taking the lowest id among the ready revisions, so that a linear history is
- * in id order. What is left unordered lies on a cycle.
+ * Link each revision to its parents and children, then order the graph:
+ * Kahn's algorithm, taking the lowest id among the ready revisions (a heap),
+ * so that a linear history is in id order. What is left unordered lies on a
+ * cycle. O(N log N) for N revisions.
  */
 static int
 repo_graph(struct repo *repo, char **cause)
 {
-	struct revision	**sorted, *r;
-	size_t		  i, j, k, n = repo->nrevs, nsorted = 0;
-	size_t		 *waiting;
-	int		 *done;
+	struct revision		**byid = repo->byid, **sorted, *r, *c;
+	struct repo_heap	  ready;
+	size_t			  i, j, n = repo->nrevs, nsorted = 0;
+	size_t			 *waiting;
 
 	for (i = 0; i < n; i++) {
-		r = repo->revs[i];
+		r = byid[i];
+		r->order = i;	/* its place in byid, until sorted */
 		r->parent_revs = xcalloc(r->nparents, sizeof *r->parent_revs);
 		for (j = 0; j < r->nparents; j++) {
-			r->parent_revs[j] = repo_bsearch(repo->revs, n,
+			r->parent_revs[j] = repo_bsearch(byid, n,
 			    r->parents[j]);
 			if (r->parent_revs[j] == NULL) {
 				*cause = xasprintf("%s: revises unknown revision "
 				    "%s", r->path, r->parents[j]);
 				return -1;
 			}
+			r->parent_revs[j]->nchildren++;
 		}
 	}
+	repo_children(byid, n);
 	sorted = xcalloc(n, sizeof *sorted);
 	waiting = xcalloc(n, sizeof *waiting);
-	done = xcalloc(n, sizeof *done);
-	for (i = 0; i < n; i++)
-		waiting[i] = repo->revs[i]->nparents;
-	while (nsorted < n) {
-		/* revs is sorted by id: the first ready one is the lowest. */
-		for (i = 0; i < n; i++) {
-			if (!done[i] && waiting[i] == 0)
-				break;
-		}
-		if (i == n)
-			break;
-		done[i] = 1;
-		r = repo->revs[i];
-		r->order = nsorted;
+	ready.v = xcalloc(n, sizeof *ready.v);
+	ready.n = 0;
+	for (i = 0; i < n; i++) {
+		if ((waiting[i] = byid[i]->nparents) == 0)
+			repo_heap_push(&ready, i);
+	}
+	while (ready.n > 0) {
+		r = byid[repo_heap_pop(&ready)];
 		sorted[nsorted++] = r;
-		for (j = 0; j < n; j++) {
-			for (k = 0; k < repo->revs[j]->nparents; k++) {
-				if (repo->revs[j]->parent_revs[k] == r)
-					waiting[j]--;
-			}
+		for (j = 0; j < r->nchildren; j++) {
+			c = r->children[j];
+			if (--waiting[c->order] == 0)
+				repo_heap_push(&ready, c->order);
 		}
 	}
+	free(ready.v);
 	if (nsorted < n) {
 		sqlite3_str	*out = sqlite3_str_new(NULL);
 		char		*list;
 
 		for (i = 0; i < n; i++) {
-			if (!done[i])
+			if (waiting[i] > 0)
 				sqlite3_str_appendf(out, "%s%s",
 				    sqlite3_str_length(out) > 0 ? ", " : "",
-				    repo->revs[i]->path);
+				    byid[i]->path);
 		}
 		list = xstr_finish(out);
 		*cause = xasprintf("revision graph has a cycle: %s", list);
 		free(list);
 		free(sorted);
 		free(waiting);
-		free(done);
 		return -1;
 	}
-	free(repo->revs);
-	repo->revs = sorted;
 	free(waiting);
-	free(done);
+	repo->revs = sorted;
 	for (i = 0; i < n; i++)
-		repo->revs[i]->is_head = 1;
+		sorted[i]->order = i;
+	/* Children in graph order, as listings show them. */
+	repo_children(sorted, n);
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < repo->revs[i]->nparents; j++)
-			repo->revs[i]->parent_revs[j]->is_head = 0;
-	}
-	for (i = 0; i < n; i++) {
-		if (!repo->revs[i]->is_head)
-			continue;
-		repo->heads = xreallocarray(repo->heads, repo->nheads + 1,
-		    sizeof *repo->heads);
-		repo->heads[repo->nheads++] = repo->revs[i];
+		r = sorted[i];
+		if ((r->is_head = r->nchildren == 0)) {
+			repo->heads = xreallocarray(repo->heads,
+			    repo->nheads + 1, sizeof *repo->heads);
+			repo->heads[repo->nheads++] = r;
+		}
 	}
 	return 0;
 }
@@ -348,20 +401,20 @@ repo_load(const char *dir, struct repo **out, char **cause)
 		text = NULL;
 		free(path);
 		path = NULL;
-		repo->revs = xreallocarray(repo->revs, repo->nrevs + 1,
-		    sizeof *repo->revs);
-		repo->revs[repo->nrevs++] = rev;
+		repo->byid = xreallocarray(repo->byid, repo->nrevs + 1,
+		    sizeof *repo->byid);
+		repo->byid[repo->nrevs++] = rev;
 	}
 	closedir(d);
 	d = NULL;
 	if (repo->nrevs > 1)
-		qsort(repo->revs, repo->nrevs, sizeof *repo->revs,
+		qsort(repo->byid, repo->nrevs, sizeof *repo->byid,
 		    repo_compare_ids);
 	for (i = 1; i < repo->nrevs; i++) {
-		if (strcmp(repo->revs[i - 1]->id, repo->revs[i]->id) == 0) {
+		if (strcmp(repo->byid[i - 1]->id, repo->byid[i]->id) == 0) {
 			*cause = xasprintf("duplicate revision id %s: %s and %s",
-			    repo->revs[i]->id, repo->revs[i - 1]->path,
-			    repo->revs[i]->path);
+			    repo->byid[i]->id, repo->byid[i - 1]->path,
+			    repo->byid[i]->path);
 			goto fail;
 		}
 	}
@@ -382,53 +435,136 @@ fail:
 struct revision *
 repo_get(const struct repo *repo, const char *id)
 {
-	size_t	i;
-
-	for (i = 0; i < repo->nrevs; i++) {
-		if (strcmp(repo->revs[i]->id, id) == 0)
-			return repo->revs[i];
-	}
-	return NULL;
+	return repo_bsearch(repo->byid, repo->nrevs, id);
 }
 
 /*
- * The revision an id or a unique prefix of one names. An ambiguous prefix
- * lists the candidates.
+ * Which revisions a history records: a flag per revision, indexed by its
+ * order. Rows naming no file are left out. The caller frees the array.
  */
-struct revision *
-repo_find(const struct repo *repo, const char *name, char **cause)
+int *
+repo_applied(const struct repo *repo, const struct history *h)
 {
-	struct revision	*found = NULL;
-	sqlite3_str	*list;
-	size_t		 i, len = strlen(name), n = 0;
-	char		*text;
+	const struct revision	*rev;
+	int			*applied;
+	size_t			 i;
 
-	if (len == 0 || len > 14 || strspn(name, "0123456789") != len) {
-		*cause = xasprintf("'%s': not a revision id, 'head' or 'base'",
-		    name);
-		return NULL;
+	applied = xcalloc(repo->nrevs, sizeof *applied);
+	for (i = 0; h != NULL && i < h->nrows; i++) {
+		if ((rev = repo_get(repo, h->rows[i].id)) != NULL)
+			applied[rev->order] = 1;
 	}
-	for (i = 0; i < repo->nrevs; i++) {
-		if (strncmp(repo->revs[i]->id, name, len) == 0) {
-			found = repo->revs[i];
-			n++;
+	return applied;
+}
+
+/* Whether rev is applied and none of its children is. */
+int
+repo_is_current(const struct revision *rev, const int *applied)
+{
+	size_t	i;
+
+	if (!applied[rev->order])
+		return 0;
+	for (i = 0; i < rev->nchildren; i++) {
+		if (applied[rev->children[i]->order])
+			return 0;
+	}
+	return 1;
+}
+
+/* Set want[] for rev and each of its ancestors, by order; each visited once. */
+void
+repo_ancestors(const struct revision *rev, int *want)
+{
+	const struct revision	**stack, *r, *p;
+	size_t			  n = 0, i;
+
+	if (want[rev->order])
+		return;
+	stack = xcalloc(rev->order + 1, sizeof *stack);
+	want[rev->order] = 1;
+	stack[n++] = rev;
+	while (n > 0) {
+		r = stack[--n];
+		for (i = 0; i < r->nparents; i++) {
+			p = r->parent_revs[i];
+			if (!want[p->order]) {
+				want[p->order] = 1;
+				stack[n++] = p;
+			}
 		}
 	}
-	if (n == 1)
-		return found;
-	if (n == 0) {
-		*cause = xasprintf("unknown revision '%s'", name);
-		return NULL;
+	free(stack);
+}
+
+/* Set want[] for rev and each of its descendants, by order. */
+void
+repo_descendants(const struct repo *repo, const struct revision *rev,
+    int *want)
+{
+	const struct revision	*r;
+	size_t			 i, j;
+
+	want[rev->order] = 1;
+	/* Parents come before children: one pass in order reaches them all. */
+	for (i = rev->order + 1; i < repo->nrevs; i++) {
+		r = repo->revs[i];
+		for (j = 0; j < r->nparents && !want[i]; j++)
+			want[i] = want[r->parent_revs[j]->order];
 	}
-	list = sqlite3_str_new(NULL);
+}
+
+/*
+ * The revisions more than one revision revises, in graph order. The caller
+ * frees *out (not the revisions).
+ */
+void
+repo_branchpoints(const struct repo *repo, struct revision ***out, size_t *n)
+{
+	size_t	i;
+
+	*out = xcalloc(repo->nrevs, sizeof **out);
+	*n = 0;
 	for (i = 0; i < repo->nrevs; i++) {
-		if (strncmp(repo->revs[i]->id, name, len) == 0)
-			sqlite3_str_appendf(list, " %s", repo->revs[i]->id);
+		if (repo->revs[i]->nchildren > 1)
+			(*out)[(*n)++] = repo->revs[i];
 	}
-	text = xstr_finish(list);
-	*cause = xasprintf("revision prefix '%s' is ambiguous:%s", name, text);
-	free(text);
-	return NULL;
+}
+
+/*
+ * Whether revs may be the parents of a merge: at least two, none named twice
+ * and none an ancestor of another (a merge joins heads).
+ */
+int
+repo_check_merge(const struct repo *repo, struct revision *const *revs,
+    size_t n, char **cause)
+{
+	size_t	i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n; j++) {
+			if (i == j)
+				continue;
+			if (revs[i] == revs[j]) {
+				*cause = xasprintf("%s is named twice",
+				    revs[i]->id);
+				return -1;
+			}
+			if (repo_is_ancestor(revs[i], revs[j])) {
+				*cause = xasprintf("%s is an ancestor of %s; a "
+				    "merge joins heads", revs[i]->id,
+				    revs[j]->id);
+				return -1;
+			}
+		}
+	}
+	if (n < 2) {
+		*cause = xasprintf("a merge joins at least two revisions; %s",
+		    repo->nheads < 2 ? "there is only one head" :
+		    "name two or more, or 'heads'");
+		return -1;
+	}
+	return 0;
 }
 
 /* The one head, or NULL for an empty repository; several are an error. */
@@ -452,6 +588,200 @@ repo_single_head(const struct repo *repo, struct revision **head,
 	*cause = xasprintf("the revision graph has %zu heads:%s; join them "
 	    "with 'exodb db merge -m MESSAGE heads'", repo->nheads, text);
 	free(text);
+	return -1;
+}
+
+static int
+repo_compare_order(const void *a, const void *b)
+{
+	const struct revision	*ra = *(struct revision *const *)a;
+	const struct revision	*rb = *(struct revision *const *)b;
+
+	return ra->order < rb->order ? -1 : ra->order > rb->order;
+}
+
+/*
+ * The revision an id or a unique prefix of one names: a binary search for
+ * the first id at or after the prefix, since byid is sorted. An ambiguous
+ * prefix lists the candidates in graph order.
+ */
+static struct revision *
+repo_find(const struct repo *repo, const char *name, char **cause)
+{
+	struct revision	**match;
+	sqlite3_str	 *list;
+	size_t		  lo = 0, hi = repo->nrevs, mid, len = strlen(name), n, i;
+	char		 *text;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (strncmp(repo->byid[mid]->id, name, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (n = 0; lo + n < repo->nrevs &&
+	    strncmp(repo->byid[lo + n]->id, name, len) == 0; n++)
+		;
+	if (n == 1)
+		return repo->byid[lo];
+	if (n == 0) {
+		*cause = xasprintf("unknown revision '%s'", name);
+		return NULL;
+	}
+	match = xcalloc(n, sizeof *match);
+	memcpy(match, repo->byid + lo, n * sizeof *match);
+	qsort(match, n, sizeof *match, repo_compare_order);
+	list = sqlite3_str_new(NULL);
+	for (i = 0; i < n; i++)
+		sqlite3_str_appendf(list, " %s", match[i]->id);
+	free(match);
+	text = xstr_finish(list);
+	*cause = xasprintf("revision prefix '%s' is ambiguous:%s", name, text);
+	free(text);
+	return NULL;
+}
+
+/* "not a revision id, 'head' or 'base'": the spellings allow accepts. */
+static char *
+repo_accepted(int allow)
+{
+	static const struct {
+		int		 bit;
+		const char	*name;
+	} names[] = {
+		{ REPO_ID, "a revision id" },
+		{ REPO_HEAD, "'head'" },
+		{ REPO_HEADS, "'heads'" },
+		{ REPO_BASE, "'base'" },
+		{ REPO_CURRENT, "'current'" },
+		{ REPO_UP, "+N" },
+		{ REPO_DOWN, "-N" },
+		{ REPO_EMPTY, "empty" },
+	};
+	sqlite3_str	*out = sqlite3_str_new(NULL);
+	size_t		 i, n = 0, left = 0;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		left += (allow & names[i].bit) != 0;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (!(allow & names[i].bit))
+			continue;
+		sqlite3_str_appendf(out, "%s%s", n == 0 ? "" : n + 1 == left ?
+		    " or " : ", ", names[i].name);
+		n++;
+	}
+	return xstr_finish(out);
+}
+
+/* N of "+N" or "-N", at least 1, or 0 when spec is not such. */
+static long
+repo_steps(const char *spec)
+{
+	char	*end;
+	long	 n;
+
+	if (spec[1] < '0' || spec[1] > '9')
+		return 0;
+	errno = 0;
+	n = strtol(spec + 1, &end, 10);
+	return *end != '\0' || errno != 0 || n < 1 ? 0 : n;
+}
+
+/*
+ * Resolve the revision target spec, accepting the spellings allow names:
+ *	REPO_ID		an id or a unique prefix of one: that revision
+ *	REPO_HEAD	"head": the one head (none in an empty repository, an
+ *			error with REPO_ONE); several heads are an error
+ *	REPO_HEADS	"heads": every head
+ *	REPO_BASE	"base": no revision
+ *	REPO_CURRENT	"current": the one applied revision no applied revision
+ *			revises (applied[] by order says what is applied; it may
+ *			be NULL when REPO_CURRENT is not allowed)
+ *	REPO_UP/DOWN	"+N"/"-N": t->steps is N, no revision
+ *	REPO_EMPTY	"": no revision
+ * t->kind says which matched; t->revs (the caller frees the array) holds the
+ * revisions named. A spelling not allowed gets a message listing those that
+ * are.
+ */
+int
+repo_resolve(const struct repo *repo, const int *applied, const char *spec,
+    int allow, struct repo_target *t, char **cause)
+{
+	struct revision	*rev;
+	char		*list;
+	size_t		 i;
+	int		 kind = 0;
+
+	memset(t, 0, sizeof *t);
+	if (*spec == '\0')
+		kind = REPO_EMPTY;
+	else if (strcmp(spec, "head") == 0)
+		kind = REPO_HEAD;
+	else if (strcmp(spec, "heads") == 0)
+		kind = REPO_HEADS;
+	else if (strcmp(spec, "base") == 0)
+		kind = REPO_BASE;
+	else if (strcmp(spec, "current") == 0)
+		kind = REPO_CURRENT;
+	else if (spec[0] == '+' && (t->steps = repo_steps(spec)) > 0)
+		kind = REPO_UP;
+	else if (spec[0] == '-' && (t->steps = repo_steps(spec)) > 0)
+		kind = REPO_DOWN;
+	else if (strlen(spec) <= 14 && strspn(spec, "0123456789") ==
+	    strlen(spec))
+		kind = REPO_ID;
+	if (!(kind & allow)) {
+		list = repo_accepted(allow);
+		*cause = xasprintf("'%s': not %s", spec, list);
+		free(list);
+		t->steps = 0;
+		return -1;
+	}
+	t->kind = kind;
+	t->revs = xcalloc(repo->nheads + 1, sizeof *t->revs);
+	switch (kind) {
+	case REPO_ID:
+		if ((rev = repo_find(repo, spec, cause)) == NULL)
+			goto fail;
+		t->revs[t->nrevs++] = rev;
+		break;
+	case REPO_HEAD:
+		if (repo_single_head(repo, &rev, cause) == -1)
+			goto fail;
+		if (rev == NULL && (allow & REPO_ONE)) {
+			*cause = xasprintf("'head': no revisions in %s",
+			    repo->versions);
+			goto fail;
+		}
+		if (rev != NULL)
+			t->revs[t->nrevs++] = rev;
+		break;
+	case REPO_HEADS:
+		for (i = 0; i < repo->nheads; i++)
+			t->revs[t->nrevs++] = repo->heads[i];
+		break;
+	case REPO_CURRENT:
+		for (i = 0; i < repo->nrevs; i++) {
+			if (!repo_is_current(repo->revs[i], applied))
+				continue;
+			if (t->nrevs > 0) {
+				*cause = xstrdup("'current': the database is "
+				    "at more than one revision");
+				goto fail;
+			}
+			t->revs[t->nrevs++] = repo->revs[i];
+		}
+		if (t->nrevs == 0) {
+			*cause = xstrdup("'current': no revision is applied");
+			goto fail;
+		}
+		break;
+	}
+	return 0;
+fail:
+	free(t->revs);
+	memset(t, 0, sizeof *t);
 	return -1;
 }
 
@@ -493,27 +823,41 @@ repo_is_ancestor(const struct revision *a, const struct revision *b)
 }
 
 /*
- * The id for a revision made at time now: that second, or the next one no
- * revision has yet. The caller frees it.
+ * Add a revision made at time now: its id is that second in UTC, or the next
+ * second no revision has yet, and its creation stamp is the same second. The
+ * draft gives the parents, message, destructive lines and sections; its id,
+ * created, file and path are ignored. The file <id>_<slug>.sql is written
+ * whole or not at all (repo_write()); *path is set to its path, which the
+ * caller frees.
  */
-char *
-repo_new_id(const struct repo *repo, long long now)
+int
+repo_add(struct repo *repo, const struct revision *draft, time_t now,
+    char **path, char **cause)
 {
+	struct revision	 r = *draft;
 	struct tm	 tm;
-	time_t		 t = (time_t)now;
-	char		 id[32];
-	size_t		 i;
+	char		 id[32], created[32], *slug, *name, *text;
+	int		 ret;
 
-	for (;; t++) {
-		gmtime_r(&t, &tm);
+	if (revision_check_message(draft->message, cause) == -1)
+		return -1;
+	for (;; now++) {
+		gmtime_r(&now, &tm);
 		strftime(id, sizeof id, "%Y%m%d%H%M%S", &tm);
-		for (i = 0; i < repo->nrevs; i++) {
-			if (strcmp(repo->revs[i]->id, id) == 0)
-				break;
-		}
-		if (i == repo->nrevs)
-			return xstrdup(id);
+		if (repo_get(repo, id) == NULL)
+			break;
 	}
+	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	r.id = id;
+	r.created = created;
+	text = revision_format(&r);
+	slug = revision_slug(r.message);
+	name = xasprintf("%s_%s.sql", id, slug);
+	ret = repo_write(repo, name, text, path, cause);
+	free(name);
+	free(slug);
+	free(text);
+	return ret;
 }
 
 /*

@@ -49,7 +49,11 @@ revision_free(struct revision *rev)
 	for (i = 0; i < rev->nparents; i++)
 		free(rev->parents[i]);
 	free(rev->parents);
+	for (i = 0; i < rev->ndestructive; i++)
+		free(rev->destructive[i]);
+	free(rev->destructive);
 	free(rev->parent_revs);
+	free(rev->children);
 	free(rev->upgrade);
 	free(rev->downgrade);
 	free(rev);
@@ -109,35 +113,104 @@ revision_append_line(sqlite3_str *out, const char *value)
 		    (char)*p);
 }
 
-/* The text of a new revision file. The caller frees it. */
+/*
+ * The text of revision file r: its header (id, revises, message, created and
+ * a line per destructive operation) and its two sections, each ended by a
+ * newline. revision_parse() reads it back to the same fields. The caller
+ * frees the result.
+ */
 char *
-revision_text(const struct revision_header *h, const char *upgrade,
-    const char *downgrade)
+revision_format(const struct revision *r)
 {
 	sqlite3_str	*out;
+	const char	*up = r->upgrade != NULL ? r->upgrade : "";
+	const char	*down = r->downgrade != NULL ? r->downgrade : "";
 	size_t		 i;
 
 	out = sqlite3_str_new(NULL);
 	sqlite3_str_appendf(out, "%s\n-- id: %s\n-- revises:", REVISION_MAGIC,
-	    h->id);
-	if (h->nparents == 0)
+	    r->id);
+	if (r->nparents == 0)
 		sqlite3_str_appendall(out, " none");
-	for (i = 0; i < h->nparents; i++)
-		sqlite3_str_appendf(out, " %s", h->parents[i]);
+	for (i = 0; i < r->nparents; i++)
+		sqlite3_str_appendf(out, " %s", r->parents[i]);
 	sqlite3_str_appendall(out, "\n-- message: ");
-	revision_append_line(out, h->message);
-	sqlite3_str_appendf(out, "\n-- created: %s\n", h->created);
-	for (i = 0; i < h->ndestructive; i++) {
+	revision_append_line(out, r->message);
+	sqlite3_str_appendf(out, "\n-- created: %s\n", r->created);
+	for (i = 0; i < r->ndestructive; i++) {
 		sqlite3_str_appendall(out, "-- destructive: ");
-		revision_append_line(out, h->destructive[i]);
+		revision_append_line(out, r->destructive[i]);
 		sqlite3_str_appendall(out, "\n");
 	}
-	sqlite3_str_appendf(out, "\n%s\n%s%s\n%s\n%s", REVISION_UP, upgrade,
-	    *upgrade != '\0' && upgrade[strlen(upgrade) - 1] != '\n' ? "\n" :
-	    "", REVISION_DOWN, downgrade);
-	if (*downgrade != '\0' && downgrade[strlen(downgrade) - 1] != '\n')
+	sqlite3_str_appendf(out, "\n%s\n%s%s\n%s\n%s", REVISION_UP, up,
+	    *up != '\0' && up[strlen(up) - 1] != '\n' ? "\n" : "",
+	    REVISION_DOWN, down);
+	if (*down != '\0' && down[strlen(down) - 1] != '\n')
 		sqlite3_str_appendall(out, "\n");
 	return xstr_finish(out);
+}
+
+/*
+ * Whether message may head a new revision: not blank, and at most
+ * REVISION_MESSAGE_MAX bytes, since it is one header line and the summary
+ * listings show. Older files with longer messages still load.
+ */
+int
+revision_check_message(const char *message, char **cause)
+{
+	size_t	len;
+
+	if (message == NULL || message[strspn(message, " \t\r\n\v\f")] ==
+	    '\0') {
+		*cause = xstrdup("a message is required: -m MESSAGE");
+		return -1;
+	}
+	if ((len = strlen(message)) > REVISION_MESSAGE_MAX) {
+		*cause = xasprintf("the message is %zu bytes; at most %d are "
+		    "allowed (it is the revision's one-line summary)", len,
+		    REVISION_MESSAGE_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Name each destructive operation of d in r's header, the downgrade's with a
+ * "downgrade: " prefix. Returns how many were added.
+ */
+size_t
+revision_add_destructive(struct revision *r, const struct diff *d, int up)
+{
+	size_t	i, n = 0;
+	char	*what;
+
+	for (i = 0; i < d->nops; i++) {
+		if (!diff_destructive(&d->ops[i]))
+			continue;
+		what = diff_describe(&d->ops[i]);
+		r->destructive = xreallocarray(r->destructive,
+		    r->ndestructive + 1, sizeof *r->destructive);
+		r->destructive[r->ndestructive++] = xasprintf("%s%s",
+		    up ? "" : "downgrade: ", what);
+		free(what);
+		n++;
+	}
+	return n;
+}
+
+/* A section as parsed: trailing blank lines dropped, one final newline. */
+static char *
+revision_section(const char *start, size_t len)
+{
+	char	*s;
+
+	while (len > 0 && isspace((unsigned char)start[len - 1]))
+		len--;
+	s = xmalloc(len + 2);
+	memcpy(s, start, len);
+	s[len] = '\n';
+	s[len + (len > 0)] = '\0';
+	return s;
 }
 
 /* Whether line (of length len) is the marker, trailing blanks aside. */
@@ -259,9 +332,12 @@ revision_header_line(struct revision *rev, const char *line, size_t len,
 		}
 		rev->created = value;
 		value = NULL;
-	} else if (KEY("destructive"))
-		rev->destructive = 1;
-	else {
+	} else if (KEY("destructive")) {
+		rev->destructive = xreallocarray(rev->destructive,
+		    rev->ndestructive + 1, sizeof *rev->destructive);
+		rev->destructive[rev->ndestructive++] = value;
+		value = NULL;
+	} else {
 		*cause = xasprintf("unknown header key '%.*s'",
 		    (int)(keylen > 40 ? 40 : keylen), key);
 		goto out;
@@ -325,7 +401,7 @@ revision_parse_text(struct revision *rev, const char *text, size_t len,
 				    "' out of place", lineno);
 				return -1;
 			}
-			rev->upgrade = xstrndup(up, (size_t)(line - up));
+			rev->upgrade = revision_section(up, (size_t)(line - up));
 			down = nl < end ? nl + 1 : end;
 			downline = lineno + 1;
 			continue;
@@ -357,7 +433,7 @@ revision_parse_text(struct revision *rev, const char *text, size_t len,
 		    "no '" REVISION_DOWN "' section");
 		return -1;
 	}
-	rev->downgrade = xstrndup(down, (size_t)(end - down));
+	rev->downgrade = revision_section(down, (size_t)(end - down));
 	rev->upgrade_line = upline;
 	rev->downgrade_line = downline;
 	return 0;

@@ -5,6 +5,8 @@
 set -eu
 : "${EXODB:?set EXODB to the exodb binary}"
 EXODB=$(cd "$(dirname "$EXODB")" && pwd)/$(basename "$EXODB")
+# Revision files are written by exodb's own formatter (make builds it).
+REVISION_FILE=${REVISION_FILE:-$(cd "$(dirname "$0")/.." && pwd)/build/tests/revision-file}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/exodb-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 cd "$dir"
@@ -48,8 +50,7 @@ parent=none
 for i in $(seq 200); do
 	id=$(printf '2026010100%04d' "$i")
 	sql="CREATE TABLE t$i (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t$i (v) VALUES ('row $i');"
-	printf -- '-- exodb revision\n-- id: %s\n-- revises: %s\n-- message: r%d\n-- created: c\n\n-- +upgrade\n%s\n\n-- +downgrade\nDROP TABLE t%d;\n' \
-	    "$id" "$parent" "$i" "$sql" "$i" >"migrations/versions/${id}_r$i.sql"
+	"$REVISION_FILE" migrations/versions "$id" "$parent" "r$i" "r$i" "$sql" "DROP TABLE t$i;"
 	printf 'BEGIN;\n%s\nCOMMIT;\n' "$sql" >>statements.sql
 	parent=$id
 done

@@ -6,15 +6,7 @@
 static void
 rev(const char *id, const char *parents, const char *slug)
 {
-	char	*path, *text;
-
-	path = xasprintf("m/versions/%s_%s.sql", id, slug);
-	text = xasprintf("-- exodb revision\n-- id: %s\n-- revises: %s\n"
-	    "-- message: %s\n-- created: c\n\n-- +upgrade\n-- +downgrade\n",
-	    id, parents, slug);
-	unit_write(path, text);
-	free(path);
-	free(text);
+	unit_revision("m/versions", id, parents, slug, NULL, NULL);
 }
 
 static struct repo *
@@ -140,35 +132,172 @@ START_TEST(test_repo_load_errors)
 }
 END_TEST
 
-START_TEST(test_repo_find)
+/* What repo_resolve() names, as ids separated by spaces, or its error. */
+static char *
+resolve(const struct repo *repo, const int *applied, const char *spec,
+    int allow)
+{
+	struct repo_target	 t;
+	sqlite3_str		*out;
+	char			*cause = NULL;
+	size_t			 i;
+
+	if (repo_resolve(repo, applied, spec, allow, &t, &cause) == -1) {
+		ck_assert_ptr_null(t.revs);
+		return cause;
+	}
+	out = sqlite3_str_new(NULL);
+	sqlite3_str_appendf(out, "%x:", t.kind);
+	for (i = 0; i < t.nrevs; i++)
+		sqlite3_str_appendf(out, " %s", t.revs[i]->id);
+	if (t.steps > 0)
+		sqlite3_str_appendf(out, " %ld", t.steps);
+	free(t.revs);
+	return xstr_finish(out);
+}
+
+#define ALL (REPO_ID | REPO_HEAD | REPO_HEADS | REPO_BASE | REPO_CURRENT | \
+	REPO_UP | REPO_DOWN | REPO_EMPTY)
+
+START_TEST(test_repo_resolve)
 {
 	struct repo	*repo;
 	char		*cause = NULL;
+	int		 applied[4] = { 1, 1, 0, 0 };
 
 	unit_tmpdir();
 	ck_assert_int_eq(repo_init("m", &cause), 0);
+	repo = load_ok();
+	CK_STR(resolve(repo, NULL, "head", REPO_HEAD), "2:");
+	CK_STR(resolve(repo, NULL, "head", REPO_HEAD | REPO_ONE),
+	    "'head': no revisions in m/versions");
+	repo_free(repo);
 	rev("20260101000001", "none", "a");
 	rev("20260101000012", "20260101000001", "b");
 	rev("20260101000013", "20260101000012", "c");
 	repo = load_ok();
-	ck_assert_str_eq(repo_find(repo, "20260101000012", &cause)->id,
-	    "20260101000012");
-	ck_assert_str_eq(repo_find(repo, "202601010000013", &cause) == NULL ?
-	    "" : "x", "");
-	free(cause);
-	ck_assert_str_eq(repo_find(repo, "2026010100000", &cause)->id,
-	    "20260101000001");
-	ck_assert_ptr_null(repo_find(repo, "202601010000", &cause));
-	ck_assert_str_eq(cause, "revision prefix '202601010000' is ambiguous: "
+	CK_STR(resolve(repo, NULL, "20260101000012", REPO_ID),
+	    "1: 20260101000012");
+	CK_STR(resolve(repo, NULL, "2026010100000", REPO_ID),
+	    "1: 20260101000001");
+	CK_STR(resolve(repo, NULL, "202601010000", REPO_ID),
+	    "revision prefix '202601010000' is ambiguous: "
 	    "20260101000001 20260101000012 20260101000013");
-	free(cause);
-	ck_assert_ptr_null(repo_find(repo, "3", &cause));
-	ck_assert_str_eq(cause, "unknown revision '3'");
-	free(cause);
-	ck_assert_ptr_null(repo_find(repo, "head~1", &cause));
-	ck_assert_str_eq(cause, "'head~1': not a revision id, 'head' or "
-	    "'base'");
-	free(cause);
+	CK_STR(resolve(repo, NULL, "3", REPO_ID), "unknown revision '3'");
+	CK_STR(resolve(repo, NULL, "202601010000013", REPO_ID),
+	    "'202601010000013': not a revision id");
+	CK_STR(resolve(repo, NULL, "head", ALL), "2: 20260101000013");
+	CK_STR(resolve(repo, NULL, "heads", ALL), "4: 20260101000013");
+	CK_STR(resolve(repo, NULL, "base", ALL), "8:");
+	CK_STR(resolve(repo, NULL, "", ALL), "80:");
+	CK_STR(resolve(repo, NULL, "+2", ALL), "20: 2");
+	CK_STR(resolve(repo, NULL, "-12", ALL), "40: 12");
+	CK_STR(resolve(repo, applied, "current", ALL), "10: 20260101000012");
+	applied[0] = applied[1] = 0;
+	CK_STR(resolve(repo, applied, "current", ALL),
+	    "'current': no revision is applied");
+	/* The message lists exactly what the caller accepts. */
+	CK_STR(resolve(repo, NULL, "head~1", ALL), "'head~1': not a revision "
+	    "id, 'head', 'heads', 'base', 'current', +N, -N or empty");
+	CK_STR(resolve(repo, NULL, "base", REPO_ID | REPO_HEAD),
+	    "'base': not a revision id or 'head'");
+	CK_STR(resolve(repo, NULL, "+0", REPO_ID | REPO_UP),
+	    "'+0': not a revision id or +N");
+	CK_STR(resolve(repo, NULL, "-1", REPO_HEADS), "'-1': not 'heads'");
+	repo_free(repo);
+	/* Two heads, and a current revision on each branch. */
+	rev("20260101000014", "20260101000012", "d");
+	repo = load_ok();
+	CK_STR(resolve(repo, NULL, "heads", ALL),
+	    "4: 20260101000013 20260101000014");
+	CK_STR(resolve(repo, NULL, "head", ALL), "the revision graph has 2 "
+	    "heads: 20260101000013 20260101000014; join them with 'exodb db "
+	    "merge -m MESSAGE heads'");
+	applied[0] = applied[1] = applied[2] = applied[3] = 1;
+	CK_STR(resolve(repo, applied, "current", ALL),
+	    "'current': the database is at more than one revision");
+	repo_free(repo);
+	unit_rmdir();
+}
+END_TEST
+
+START_TEST(test_repo_graph_questions)
+{
+	struct repo	 *repo;
+	struct revision	**points, *m[3];
+	char		 *cause = NULL;
+	size_t		  n;
+	int		  applied[5] = { 1, 1, 0, 0, 0 }, want[5];
+
+	unit_tmpdir();
+	ck_assert_int_eq(repo_init("m", &cause), 0);
+	rev("20260101000001", "none", "a");
+	rev("20260101000002", "20260101000001", "b");
+	rev("20260101000003", "20260101000001", "c");
+	rev("20260101000004", "20260101000001", "d");
+	rev("20260101000005", "20260101000002 20260101000003", "e");
+	repo = load_ok();
+	/* Children, in graph order. */
+	ck_assert_uint_eq(repo->revs[0]->nchildren, 3);
+	ck_assert_ptr_eq(repo->revs[0]->children[2], repo->revs[3]);
+	ck_assert_uint_eq(repo->revs[1]->nchildren, 1);
+	ck_assert_ptr_eq(repo->revs[1]->children[0], repo->revs[4]);
+	ck_assert_uint_eq(repo->revs[4]->nchildren, 0);
+	repo_branchpoints(repo, &points, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ptr_eq(points[0], repo->revs[0]);
+	free(points);
+	ck_assert(repo_is_current(repo->revs[1], applied));
+	ck_assert(!repo_is_current(repo->revs[0], applied));
+	ck_assert(!repo_is_current(repo->revs[2], applied));
+	memset(want, 0, sizeof want);
+	repo_ancestors(repo->revs[4], want);
+	ck_assert(want[0] && want[1] && want[2] && !want[3] && want[4]);
+	memset(want, 0, sizeof want);
+	repo_descendants(repo, repo->revs[2], want);
+	ck_assert(!want[0] && !want[1] && want[2] && !want[3] && want[4]);
+	/* Merges join heads: two or more, none twice, none an ancestor. */
+	m[0] = repo->revs[3];
+	m[1] = repo->revs[4];
+	ck_assert_int_eq(repo_check_merge(repo, m, 2, &cause), 0);
+	m[1] = repo->revs[3];
+	ck_assert_int_eq(repo_check_merge(repo, m, 2, &cause), -1);
+	CK_STR(cause, "20260101000004 is named twice");
+	m[1] = repo->revs[0];
+	ck_assert_int_eq(repo_check_merge(repo, m, 2, &cause), -1);
+	CK_STR(cause, "20260101000001 is an ancestor of 20260101000004; a "
+	    "merge joins heads");
+	ck_assert_int_eq(repo_check_merge(repo, m, 1, &cause), -1);
+	CK_STR(cause, "a merge joins at least two revisions; name two or "
+	    "more, or 'heads'");
+	repo_free(repo);
+	unit_rmdir();
+}
+END_TEST
+
+/* A long chain loads in order, with its one head and lookups by id. */
+START_TEST(test_repo_long_chain)
+{
+	struct repo	*repo;
+	char		*cause = NULL, id[16], parent[16];
+	int		 i;
+
+	unit_tmpdir();
+	ck_assert_int_eq(repo_init("m", &cause), 0);
+	strcpy(parent, "none");
+	for (i = 0; i < 500; i++) {
+		snprintf(id, sizeof id, "2026010%07d", i);
+		rev(id, parent, "r");
+		strcpy(parent, id);
+	}
+	repo = load_ok();
+	ck_assert_uint_eq(repo->nrevs, 500);
+	ck_assert_uint_eq(repo->nheads, 1);
+	ck_assert_str_eq(repo->heads[0]->id, "20260100000499");
+	for (i = 0; i < 500; i++)
+		ck_assert_uint_eq(repo->revs[i]->order, (size_t)i);
+	ck_assert_ptr_eq(repo_get(repo, "20260100000234"), repo->revs[234]);
+	ck_assert_ptr_null(repo_get(repo, "20260100000500"));
 	repo_free(repo);
 	unit_rmdir();
 }
@@ -226,23 +355,56 @@ START_TEST(test_repo_is_ancestor)
 }
 END_TEST
 
-START_TEST(test_repo_new_id)
+START_TEST(test_repo_add)
 {
 	struct repo	*repo;
-	char		*cause = NULL, *id;
+	struct revision	 r, *got;
+	char		*cause = NULL, *path;
+	const char	*parents[] = { "20261125043013" };
+	const char	*destructive[] = { "drop table old" };
 
 	unit_tmpdir();
 	ck_assert_int_eq(repo_init("m", &cause), 0);
 	rev("20261125043012", "none", "a");
 	rev("20261125043013", "20261125043012", "b");
 	repo = load_ok();
-	/* 2026-11-25T04:30:11Z, then the two taken seconds after it. */
-	id = repo_new_id(repo, 1795581011LL);
-	ck_assert_str_eq(id, "20261125043011");
-	free(id);
-	id = repo_new_id(repo, 1795581012LL);
-	ck_assert_str_eq(id, "20261125043014");
-	free(id);
+	memset(&r, 0, sizeof r);
+	r.message = (char *)"Add posts";
+	r.parents = (char **)parents;
+	r.nparents = 1;
+	r.destructive = (char **)destructive;
+	r.ndestructive = 1;
+	r.upgrade = (char *)"CREATE TABLE posts (id INTEGER);\n";
+	r.downgrade = (char *)"DROP TABLE posts;\n";
+	/* 2026-11-25T04:30:11Z is free; 04:30:12 and :13 are taken. */
+	ck_assert_int_eq(repo_add(repo, &r, 1795581011, &path, &cause), 0);
+	ck_assert_str_eq(path, "m/versions/20261125043011_add_posts.sql");
+	free(path);
+	ck_assert_int_eq(repo_add(repo, &r, 1795581012, &path, &cause), 0);
+	ck_assert_str_eq(path, "m/versions/20261125043014_add_posts.sql");
+	free(path);
+	repo_free(repo);
+	/* It reads back as written, created from the same second as the id. */
+	repo = load_ok();
+	got = repo_get(repo, "20261125043014");
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got->created, "2026-11-25T04:30:14Z");
+	ck_assert_str_eq(got->message, "Add posts");
+	ck_assert_str_eq(got->parents[0], "20261125043013");
+	ck_assert_uint_eq(got->ndestructive, 1);
+	ck_assert_str_eq(got->destructive[0], "drop table old");
+	ck_assert_str_eq(got->upgrade, r.upgrade);
+	ck_assert_str_eq(got->downgrade, r.downgrade);
+	/* A message past the bound writes nothing. */
+	r.message = (char *)"0123456789012345678901234567890123456789"
+	    "0123456789012345678901234567890123456789"
+	    "0123456789012345678901234567890123456789"
+	    "0123456789012345678901234567890123456789"
+	    "0123456789012345678901234567890123456789x";
+	ck_assert_int_eq(repo_add(repo, &r, 1795581011, &path, &cause), -1);
+	CK_STR(cause, "the message is 201 bytes; at most 200 are allowed (it "
+	    "is the revision's one-line summary)");
+	ck_assert_int_eq(system("test $(ls m/versions | wc -l) = 4"), 0);
 	repo_free(repo);
 	unit_rmdir();
 }
@@ -294,8 +456,12 @@ unit_suite(void)
 	tcase_add_test(tc, test_repo_load_orders_the_graph);
 	tcase_add_test(tc, test_repo_load_errors);
 	suite_add_tcase(s, tc);
-	tc = tcase_create("repo_find");
-	tcase_add_test(tc, test_repo_find);
+	tcase_add_test(tc, test_repo_long_chain);
+	tc = tcase_create("repo_resolve");
+	tcase_add_test(tc, test_repo_resolve);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("repo_graph_questions");
+	tcase_add_test(tc, test_repo_graph_questions);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("repo_single_head");
 	tcase_add_test(tc, test_repo_single_head);
@@ -303,8 +469,8 @@ unit_suite(void)
 	tc = tcase_create("repo_is_ancestor");
 	tcase_add_test(tc, test_repo_is_ancestor);
 	suite_add_tcase(s, tc);
-	tc = tcase_create("repo_new_id");
-	tcase_add_test(tc, test_repo_new_id);
+	tc = tcase_create("repo_add");
+	tcase_add_test(tc, test_repo_add);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("repo_write");
 	tcase_add_test(tc, test_repo_write);

@@ -1,4 +1,4 @@
-/* Unit tests of src/revision.c: slugs, file text, parsing, statements. */
+/* Unit tests of src/revision.c: slugs, formatting, parsing, statements. */
 #include "unit.h"
 
 #define GOOD \
@@ -47,34 +47,133 @@ START_TEST(test_revision_slug)
 }
 END_TEST
 
-START_TEST(test_revision_text)
+/* The revision GOOD holds, as a struct. */
+static void
+good(struct revision *r)
 {
-	struct revision_header	 h;
-	const char		*parents[] = { "20261120120000", "20261121120000" };
-	const char		*destructive[] = { "drop table old" };
-	char			*text;
+	static const char *parents[] = { "20261120120000", "20261121120000" };
+	static const char *destructive[] = { "drop table old" };
 
-	memset(&h, 0, sizeof h);
-	h.id = "20261125043012";
-	h.parents = parents;
-	h.nparents = 2;
-	h.message = "Initial user model";
-	h.created = "2026-11-25T04:30:12Z";
-	h.destructive = destructive;
-	h.ndestructive = 1;
-	text = revision_text(&h, "CREATE TABLE t (a);\nINSERT INTO t VALUES (1);\n",
-	    "DROP TABLE t;");
+	memset(r, 0, sizeof *r);
+	r->id = (char *)"20261125043012";
+	r->parents = (char **)parents;
+	r->nparents = 2;
+	r->message = (char *)"Initial user model";
+	r->created = (char *)"2026-11-25T04:30:12Z";
+	r->destructive = (char **)destructive;
+	r->ndestructive = 1;
+	r->upgrade = (char *)"CREATE TABLE t (a);\nINSERT INTO t VALUES (1);\n";
+	r->downgrade = (char *)"DROP TABLE t;\n";
+}
+
+START_TEST(test_revision_format)
+{
+	struct revision	 r;
+	char		*text;
+
+	good(&r);
+	text = revision_format(&r);
+	ck_assert_str_eq(text, GOOD);
+	free(text);
+	/* A section without its last newline gets one. */
+	r.downgrade = (char *)"DROP TABLE t;";
+	text = revision_format(&r);
 	ck_assert_str_eq(text, GOOD);
 	free(text);
 
 	/* A message cannot add header lines. */
-	h.nparents = 0;
-	h.ndestructive = 0;
-	h.message = "a\n-- id: 1\rb";
-	text = revision_text(&h, "", "");
+	r.nparents = 0;
+	r.ndestructive = 0;
+	r.message = (char *)"a\n-- id: 1\rb";
+	r.upgrade = r.downgrade = NULL;
+	text = revision_format(&r);
 	ck_assert_ptr_nonnull(strstr(text, "\n-- revises: none\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\n-- message: a -- id: 1 b\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\n-- +upgrade\n\n-- +downgrade\n"));
 	free(text);
+}
+END_TEST
+
+/* Whether two revisions have the same file-format fields. */
+static void
+same(const struct revision *a, const struct revision *b)
+{
+	size_t	i;
+
+	ck_assert_str_eq(a->id, b->id);
+	ck_assert_str_eq(a->message, b->message);
+	ck_assert_str_eq(a->created, b->created);
+	ck_assert_uint_eq(a->nparents, b->nparents);
+	for (i = 0; i < a->nparents; i++)
+		ck_assert_str_eq(a->parents[i], b->parents[i]);
+	ck_assert_uint_eq(a->ndestructive, b->ndestructive);
+	for (i = 0; i < a->ndestructive; i++)
+		ck_assert_str_eq(a->destructive[i], b->destructive[i]);
+	ck_assert_str_eq(a->upgrade, b->upgrade);
+	ck_assert_str_eq(a->downgrade, b->downgrade);
+}
+
+/* parse(format(r)) == r, and format(parse(text)) == text. */
+START_TEST(test_revision_round_trip)
+{
+	struct revision	 r, *back, *again;
+	char		*text, *text2, *cause = NULL;
+	static const char *three[] = { "drop table a", "drop column b.c",
+	    "downgrade: drop table d" };
+
+	good(&r);
+	text = revision_format(&r);
+	ck_assert_int_eq(parse(text, "20261125043012_x.sql", &back, &cause), 0);
+	same(&r, back);
+	text2 = revision_format(back);
+	ck_assert_str_eq(text2, text);
+	free(text2);
+	free(text);
+	revision_free(back);
+	/* A root, no destructive lines, empty sections. */
+	r.nparents = 0;
+	r.ndestructive = 0;
+	r.upgrade = r.downgrade = (char *)"";
+	text = revision_format(&r);
+	ck_assert_int_eq(parse(text, "20261125043012_x.sql", &back, &cause), 0);
+	same(&r, back);
+	free(text);
+	revision_free(back);
+	/* Several destructive lines, in order; SQL over several lines. */
+	r.destructive = (char **)three;
+	r.ndestructive = 3;
+	r.upgrade = (char *)"CREATE TABLE a (\n\tx\n);\n\nSELECT 1;\n";
+	text = revision_format(&r);
+	ck_assert_int_eq(parse(text, "20261125043012_x.sql", &back, &cause), 0);
+	same(&r, back);
+	text2 = revision_format(back);
+	ck_assert_int_eq(parse(text2, "20261125043012_x.sql", &again, &cause),
+	    0);
+	same(back, again);
+	free(text2);
+	free(text);
+	revision_free(again);
+	revision_free(back);
+}
+END_TEST
+
+START_TEST(test_revision_check_message)
+{
+	char	*cause = NULL, msg[256];
+
+	ck_assert_int_eq(revision_check_message("Add posts", &cause), 0);
+	ck_assert_int_eq(revision_check_message(NULL, &cause), -1);
+	CK_STR(cause, "a message is required: -m MESSAGE");
+	ck_assert_int_eq(revision_check_message(" \t\n", &cause), -1);
+	CK_STR(cause, "a message is required: -m MESSAGE");
+	memset(msg, 'a', 200);
+	msg[200] = '\0';
+	ck_assert_int_eq(revision_check_message(msg, &cause), 0);
+	/* Bytes, not characters: a two-byte character at the end is over. */
+	strcpy(msg + 199, "\xc3\xa9");
+	ck_assert_int_eq(revision_check_message(msg, &cause), -1);
+	CK_STR(cause, "the message is 201 bytes; at most 200 are allowed (it "
+	    "is the revision's one-line summary)");
 }
 END_TEST
 
@@ -90,9 +189,12 @@ START_TEST(test_revision_parse)
 	ck_assert_str_eq(rev->parents[1], "20261121120000");
 	ck_assert_str_eq(rev->message, "Initial user model");
 	ck_assert_str_eq(rev->created, "2026-11-25T04:30:12Z");
-	ck_assert_int_eq(rev->destructive, 1);
+	ck_assert_uint_eq(rev->ndestructive, 1);
+	ck_assert_str_eq(rev->destructive[0], "drop table old");
+	/* Sections end with one newline: the blank line before a marker is
+	 * the format's, not the SQL's. */
 	ck_assert_str_eq(rev->upgrade,
-	    "CREATE TABLE t (a);\nINSERT INTO t VALUES (1);\n\n");
+	    "CREATE TABLE t (a);\nINSERT INTO t VALUES (1);\n");
 	ck_assert_uint_eq(rev->upgrade_line, 9);
 	ck_assert_str_eq(rev->downgrade, "DROP TABLE t;\n");
 	ck_assert_uint_eq(rev->downgrade_line, 13);
@@ -235,8 +337,12 @@ unit_suite(void)
 	tc = tcase_create("revision_slug");
 	tcase_add_test(tc, test_revision_slug);
 	suite_add_tcase(s, tc);
-	tc = tcase_create("revision_text");
-	tcase_add_test(tc, test_revision_text);
+	tc = tcase_create("revision_format");
+	tcase_add_test(tc, test_revision_format);
+	tcase_add_test(tc, test_revision_round_trip);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("revision_check_message");
+	tcase_add_test(tc, test_revision_check_message);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("revision_parse");
 	tcase_add_test(tc, test_revision_parse);

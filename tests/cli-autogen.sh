@@ -162,25 +162,14 @@ t_rebuild_progress_only_on_a_terminal() {
 	    WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 400000)
 	    INSERT INTO big (v) SELECT 'v' || n FROM c"
 	parent=$(ls migrations/versions | cut -c 1-14)
-	cat >migrations/versions/29990101000000_slow.sql <<SQL
--- exodb revision
--- id: 29990101000000
--- revises: $parent
--- message: slow rebuild
--- created: 2999-01-01T00:00:00Z
-
--- +upgrade
-CREATE TABLE exodb_new_big (
+	rev 29990101000000 "$parent" "CREATE TABLE exodb_new_big (
 	id INTEGER PRIMARY KEY,
 	v TEXT CHECK (length(replace(printf('%.2000c', 'a'), 'a', v)) > 0)
 );
 INSERT INTO exodb_new_big (id, v)
 	SELECT id, v FROM big;
 DROP TABLE big;
-ALTER TABLE exodb_new_big RENAME TO big;
-
--- +downgrade
-SQL
+ALTER TABLE exodb_new_big RENAME TO big;" "" slow "slow rebuild"
 	cp instance/dev.db pristine.db
 	x db upgrade; expect_ok
 	! grep -q 'rebuilding' "$T/.err" || fail "progress without a terminal"

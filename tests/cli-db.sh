@@ -2,13 +2,6 @@
 # db current and db history, and every bad input they must refuse cleanly.
 . "$(dirname "$0")/lib.sh"
 
-# A revision file written by hand: rev ID PARENT BODY-UP BODY-DOWN
-rev() {
-	local id=$1 parent=$2 up=$3 down=$4 name=${5:-hand}
-	printf -- '-- exodb revision\n-- id: %s\n-- revises: %s\n-- message: %s\n-- created: 2026-01-01T00:00:00Z\n\n-- +upgrade\n%s\n\n-- +downgrade\n%s\n' \
-	    "$id" "$parent" "$name" "$up" "$down" >"migrations/versions/${id}_$name.sql"
-}
-
 head_id() {
 	ls migrations/versions | sed -n 's/^\([0-9]\{14\}\)_.*/\1/p' | sort | tail -n 1
 }
@@ -456,9 +449,15 @@ t_slug_is_sanitised() {
 	x db migrate -m '!!! ???'; expect_ok
 	out | grep -Eq '_revision\.sql$' || fail "empty slug"
 	rm "$(out)"
+	# A message is one header line: at most 200 bytes, refused beyond.
 	long=$(head -c 10240 /dev/zero | tr '\0' 'a')
+	bad 2 'db migrate: the message is 10240 bytes; at most 200' db migrate -m "$long"
+	bad 2 'db revision: the message is 201 bytes' db revision -m "$(head -c 201 /dev/zero | tr '\0' 'a')"
+	bad 2 'db merge: the message is 202 bytes' db merge -m "$(printf '%0200d' 0)é" heads
+	long=$(head -c 200 /dev/zero | tr '\0' 'a')
 	x db migrate -m "$long"; expect_ok
 	f=$(out)
+	grep -q "^-- message: $long\$" "$f" || fail "message not whole: $(grep message "$f")"
 	[ "$(basename "$f")" = "$(basename "$f" | cut -c 1-14)_$(printf 'a%.0s' $(seq 40)).sql" ] || fail "long slug: $f"
 	[ "$(ls migrations/versions | wc -l)" = 1 ] || fail "files outside versions?"
 	[ "$(find . -name '*.sql' | wc -l)" = 1 ] || fail "a file landed elsewhere"

@@ -3,19 +3,13 @@
 # edit, check, repair, --sql, and the checksums that guard applied files.
 . "$(dirname "$0")/lib.sh"
 
-# hand ID PARENTS UP DOWN [SLUG]: write a revision file by hand.
-hand() {
-	printf -- '-- exodb revision\n-- id: %s\n-- revises: %s\n-- message: %s\n-- created: 2999-01-01T00:00:00Z\n\n-- +upgrade\n%s\n\n-- +downgrade\n%s\n' \
-	    "$1" "$2" "${5:-$1}" "$3" "$4" >"migrations/versions/${1}_${5:-hand}.sql"
-}
-
 # A chain: the model's first revision, then three that each add a table.
 chain() {
 	seed
 	R1=$(ls migrations/versions | cut -c 1-14)
-	hand 29990101000002 "$R1" "CREATE TABLE a (x);" "DROP TABLE a;" a
-	hand 29990101000003 29990101000002 "CREATE TABLE b (x);" "DROP TABLE b;" b
-	hand 29990101000004 29990101000003 "CREATE TABLE c (x);" "DROP TABLE c;" c
+	rev 29990101000002 "$R1" "CREATE TABLE a (x);" "DROP TABLE a;" a
+	rev 29990101000003 29990101000002 "CREATE TABLE b (x);" "DROP TABLE b;" b
+	rev 29990101000004 29990101000003 "CREATE TABLE c (x);" "DROP TABLE c;" c
 }
 
 applied() {
@@ -88,7 +82,17 @@ t_verbose_prints_statements() {
 }
 
 t_bad_unknown_target() { chain; x db upgrade; bad 1 "unknown revision '29991231'" db downgrade 29991231; }
-t_bad_not_a_target() { chain; bad 1 "'tip': not a revision id, 'head' or 'base'" db upgrade tip; }
+# Each command's message lists exactly the spellings it accepts.
+t_bad_not_a_target() {
+	chain
+	bad 1 "'tip': not a revision id, 'head', 'base' or \\+N$" db upgrade tip
+	bad 1 "'tip': not a revision id, 'head', 'base' or -N$" db downgrade tip
+	bad 1 "'tip': not a revision id, 'head' or 'base'$" db stamp tip
+	bad 1 "db show: 'base': not a revision id or 'head'$" db show base
+	bad 1 "db edit: 'heads': not a revision id or 'head'$" db edit heads
+	bad 1 "db merge: 'head': not a revision id or 'heads'$" db merge -m j head
+	bad 1 "db history: 'tip': not a revision id, 'head', 'base', 'current' or empty$" db history -r tip:
+}
 
 t_bad_ambiguous_prefix() {
 	chain
@@ -144,7 +148,7 @@ t_downgrade_writes_a_backup() {
 
 t_failed_downgrade_keeps_no_useless_backup() {
 	chain
-	hand 29990101000005 29990101000004 "CREATE TABLE d (x);" "DROP TABLE nosuch;" d
+	rev 29990101000005 29990101000004 "CREATE TABLE d (x);" "DROP TABLE nosuch;" d
 	x db upgrade; expect_ok
 	snapshot
 	x db downgrade; expect_status 1
@@ -165,7 +169,7 @@ t_current_heads_branches_show() {
 	[ "$(out)" = "29990101000004 (head), c" ] || fail "heads: $(out)"
 	x db branches; expect_ok
 	[ -z "$(out)" ] || fail "branches on a chain: $(out)"
-	hand 29990101000009 29990101000002 "CREATE TABLE z (x);" "DROP TABLE z;" z
+	rev 29990101000009 29990101000002 "CREATE TABLE z (x);" "DROP TABLE z;" z
 	x db branches; expect_ok
 	[ "$(out)" = "29990101000002 (branchpoint), a
     -> 29990101000003, b
@@ -237,7 +241,7 @@ t_stamp_moves_both_ways() {
 
 t_two_heads_and_merge() {
 	chain
-	hand 29990101000009 29990101000002 "CREATE TABLE z (x);" "DROP TABLE z;" z
+	rev 29990101000009 29990101000002 "CREATE TABLE z (x);" "DROP TABLE z;" z
 	bad 1 "the revision graph has 2 heads: 29990101000004 29990101000009; join them with 'exodb db merge -m MESSAGE heads'" db upgrade
 	bad 1 'has 2 heads' db migrate -m x
 	bad 1 'has 2 heads' db revision -m x
@@ -264,7 +268,7 @@ t_bad_merge_needs_two_parents() {
 
 t_merge_with_explicit_parents() {
 	chain
-	hand 29990101000009 29990101000002 "CREATE TABLE z (x);" "DROP TABLE z;" z
+	rev 29990101000009 29990101000002 "CREATE TABLE z (x);" "DROP TABLE z;" z
 	x db merge -m j 2999010100000 29990101000009; expect_status 1; expect_one_error 'ambiguous'
 	x db merge -m j 29990101000004 29990101000009; expect_ok
 	grep -q '^-- revises: 29990101000004 29990101000009$' "$(out)" || fail "parents"
@@ -272,7 +276,7 @@ t_merge_with_explicit_parents() {
 
 t_downgrade_through_a_merge_and_back() {
 	chain
-	hand 29990101000009 29990101000002 "CREATE TABLE z (x);
+	rev 29990101000009 29990101000002 "CREATE TABLE z (x);
 INSERT INTO z VALUES (1);" "DROP TABLE z;" z
 	x db merge -m j heads
 	x db upgrade; expect_ok
@@ -296,7 +300,7 @@ INSERT INTO z VALUES (1);" "DROP TABLE z;" z
 
 t_sql_scripts_equal_the_commands() {
 	chain
-	hand 29990101000009 29990101000002 "CREATE TABLE z (x);" "DROP TABLE z;" z
+	rev 29990101000009 29990101000002 "CREATE TABLE z (x);" "DROP TABLE z;" z
 	x db merge -m j heads
 	# A rebuild too: drift the table, let migrate write the revision.
 	x db upgrade; expect_ok
@@ -326,7 +330,7 @@ t_sql_scripts_equal_the_commands() {
 t_sql_script_stops_on_a_failing_revision() {
 	chain
 	x db upgrade
-	hand 29990101000005 29990101000004 "CREATE TABLE d (x);
+	rev 29990101000005 29990101000004 "CREATE TABLE d (x);
 INSERT INTO nowhere VALUES (1);" "DROP TABLE d;" d
 	x db upgrade --sql; expect_ok
 	cp instance/dev.db before.db
@@ -337,7 +341,7 @@ INSERT INTO nowhere VALUES (1);" "DROP TABLE d;" d
 t_foreign_key_check_before_commit() {
 	chain
 	x db upgrade
-	hand 29990101000005 29990101000004 "CREATE TABLE parent (id INTEGER PRIMARY KEY);
+	rev 29990101000005 29990101000004 "CREATE TABLE parent (id INTEGER PRIMARY KEY);
 CREATE TABLE child (pid INTEGER REFERENCES parent (id));
 INSERT INTO child VALUES (42);" "DROP TABLE child; DROP TABLE parent;" fk
 	snapshot
@@ -354,12 +358,12 @@ t_old_foreign_key_breakage_does_not_block() {
 	chain
 	x db upgrade
 	q instance/dev.db "CREATE TABLE posts (uid INTEGER REFERENCES users (id)); INSERT INTO posts VALUES (42)"
-	hand 29990101000005 29990101000004 "CREATE TABLE unrelated (x);" "DROP TABLE unrelated;" u
+	rev 29990101000005 29990101000004 "CREATE TABLE unrelated (x);" "DROP TABLE unrelated;" u
 	x db upgrade; expect_ok
 	x db downgrade --no-backup; expect_ok
 	x db upgrade --sql
 	sqlite3 instance/dev.db <"$T/.out" || fail "the script is blocked"
-	hand 29990101000006 29990101000005 "INSERT INTO posts VALUES (43);" "DELETE FROM posts WHERE uid = 43;" more
+	rev 29990101000006 29990101000005 "INSERT INTO posts VALUES (43);" "DELETE FROM posts WHERE uid = 43;" more
 	x db upgrade; expect_status 1
 	expect_one_error '_more.sql: foreign key check failed: 1 row of posts refers to missing rows of users'
 }
@@ -409,7 +413,7 @@ t_edited_applied_file_stops_everything() {
 	chain
 	x db upgrade
 	echo "-- a change" >>migrations/versions/29990101000003_b.sql
-	hand 29990101000005 29990101000004 "CREATE TABLE d (x);" "DROP TABLE d;" d
+	rev 29990101000005 29990101000004 "CREATE TABLE d (x);" "DROP TABLE d;" d
 	for c in "db upgrade" "db downgrade" "db check" "db history" "db migrate -m x"; do
 		bad 1 'migrations/versions/29990101000003_b.sql: changed since it was applied .*exodb db repair' $c
 	done
@@ -439,15 +443,15 @@ t_missing_applied_file_stops_everything() {
 
 t_bad_cycle() {
 	chain
-	hand 29990101000007 29990101000008 "SELECT 1;" "SELECT 1;" p
-	hand 29990101000008 29990101000007 "SELECT 1;" "SELECT 1;" q
+	rev 29990101000007 29990101000008 "SELECT 1;" "SELECT 1;" p
+	rev 29990101000008 29990101000007 "SELECT 1;" "SELECT 1;" q
 	bad 1 'revision graph has a cycle: migrations/versions/29990101000007_p.sql, migrations/versions/29990101000008_q.sql' db upgrade
 	bad 1 'cycle' db history
 }
 
 t_bad_unknown_parent() {
 	chain
-	hand 29990101000007 29991231000000 "SELECT 1;" "SELECT 1;" p
+	rev 29990101000007 29991231000000 "SELECT 1;" "SELECT 1;" p
 	bad 1 'migrations/versions/29990101000007_p.sql: revises unknown revision 29991231000000' db upgrade
 }
 

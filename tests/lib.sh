@@ -103,6 +103,15 @@ q() {
 	sqlite3 "$1" "$2"
 }
 
+# rev ID PARENTS UP DOWN [SLUG [MESSAGE]]: write the revision file
+# migrations/versions/ID_SLUG.sql (SLUG "hand" unless given; MESSAGE the slug
+# unless given) with exodb's own formatter. PARENTS is "none" or ids.
+REVISION_FILE=${REVISION_FILE:-$TOP/build/tests/revision-file}
+rev() {
+	"$REVISION_FILE" migrations/versions "$1" "$2" "${5:-hand}" \
+	    "${6:-${5:-hand}}" "$3" "$4" || fail "rev $1: cannot write"
+}
+
 seed() {
 	x db init && expect_ok
 	x db migrate -m "Initial user model" && expect_ok

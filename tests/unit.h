@@ -104,6 +104,39 @@ unit_write(const char *path, const char *text)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+/*
+ * Write the revision file DIR/ID_SLUG.sql with exodb's own formatter, so that
+ * tests follow the file format wherever it goes. PARENTS is "none" or ids
+ * separated by spaces; the message is the slug; up and down may be NULL.
+ */
+UNIT_HELPER void
+unit_revision(const char *dir, const char *id, const char *parents,
+    const char *slug, const char *up, const char *down)
+{
+	struct revision	 r;
+	char		*list, *word, *path, *text;
+
+	memset(&r, 0, sizeof r);
+	r.id = (char *)id;
+	r.message = (char *)slug;
+	r.created = (char *)"2026-01-01T00:00:00Z";
+	r.upgrade = (char *)up;
+	r.downgrade = (char *)down;
+	list = xstrdup(parents);
+	r.parents = xcalloc(strlen(list) / 2 + 1, sizeof *r.parents);
+	for (word = strtok(list, " "); word != NULL; word = strtok(NULL, " ")) {
+		if (strcmp(word, "none") != 0)
+			r.parents[r.nparents++] = word;
+	}
+	text = revision_format(&r);
+	path = xasprintf("%s/%s_%s.sql", dir, id, slug);
+	unit_write(path, text);
+	free(path);
+	free(text);
+	free(r.parents);
+	free(list);
+}
+
 int
 main(void)
 {
