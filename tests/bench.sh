@@ -16,18 +16,19 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/exodb-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 cd "$dir"
 
-# Microseconds, from bash itself: forking date(1) would add a millisecond.
-now_us() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t)); }
+# Microseconds between two of bash's EPOCHREALTIME: forking date(1) to read
+# the clock would add a millisecond to each figure.
+elapsed_us() { echo $(( 10#${2/[.,]/} - 10#${1/[.,]/} )); }
 
 # median_ms N SETUP CMD: run SETUP then time CMD, N times; the median in ms.
 median_ms() {
 	local n=$1 setup=$2 cmd=$3 i t0 t1
 	for i in $(seq "$n"); do
 		eval "$setup"
-		t0=$(now_us)
+		t0=$EPOCHREALTIME
 		eval "$cmd" >/dev/null 2>&1
-		t1=$(now_us)
-		echo $((t1 - t0))
+		t1=$EPOCHREALTIME
+		elapsed_us "$t0" "$t1"
 	done | median
 }
 
@@ -57,7 +58,7 @@ paired() {
 				exit 1
 			fi
 			t1=$EPOCHREALTIME
-			echo $(( 10#${t1/[.,]/} - 10#${t0/[.,]/} )) >>"$out/$j"
+			elapsed_us "$t0" "$t1" >>"$out/$j"
 			j=$((j + 1))
 		done
 	done
@@ -127,10 +128,11 @@ fi
 bench_startup() {
 	mkdir startup && cd startup
 	"$EXODB" -q db init && "$EXODB" -q db migrate -m "Initial user model" >/dev/null && "$EXODB" -q db upgrade
-	shell=$(median_ms 101 : "sqlite3 instance/dev.db 'select 1'")
-	up=$(median_ms 101 : "'$EXODB' db upgrade")
-	cur=$(median_ms 101 : "'$EXODB' db current")
-	echo "start-up, median of 101:"
+	mapfile -t m < <(paired 101 "sqlite3 instance/dev.db 'select 1'" \
+	    "'$EXODB' db upgrade" "'$EXODB' db current")
+	[ "${#m[@]}" -eq 3 ] || exit 1
+	shell=${m[0]} up=${m[1]} cur=${m[2]}
+	echo "start-up, paired medians of 101:"
 	echo "  sqlite3 instance/dev.db 'select 1'   $shell ms"
 	echo "  exodb db upgrade (at head)           $up ms ($(ratio "$up" "$shell") of the shell)"
 	echo "  exodb db current                     $cur ms ($(ratio "$cur" "$shell") of the shell)"
