@@ -213,113 +213,189 @@ cmd_user_revoke_exec(struct cmd *cmd)
 	return cmd_user_approval(cmd, 0);
 }
 
-/* How many columns s takes on a terminal: one per code point. */
-static size_t
-cmd_user_width(const char *s)
-{
-	size_t	n = 0;
+/*
+ * What a list writes, gathered in blocks so that stdio is called once a block
+ * rather than once a cell: a million-row list spends its time reading rows.
+ */
+static char	cmd_user_out[1 << 16];
+static size_t	cmd_user_outlen;
 
-	for (; *s != '\0'; s++) {
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
+static void
+cmd_user_flush(void)
+{
+	fwrite(cmd_user_out, 1, cmd_user_outlen, stdout);
+	cmd_user_outlen = 0;
+}
+
+static void
+cmd_user_put(const char *s, size_t n)
+{
+	size_t	k;
+
+	while (n > 0) {
+		if (cmd_user_outlen == sizeof cmd_user_out)
+			cmd_user_flush();
+		k = sizeof cmd_user_out - cmd_user_outlen;
+		if (k > n)
+			k = n;
+		memcpy(cmd_user_out + cmd_user_outlen, s, k);
+		cmd_user_outlen += k;
+		s += k;
+		n -= k;
 	}
-	return n;
+}
+
+static void
+cmd_user_putc(char c)
+{
+	if (cmd_user_outlen == sizeof cmd_user_out)
+		cmd_user_flush();
+	cmd_user_out[cmd_user_outlen++] = c;
 }
 
 /*
- * Print a cell of a table padded to width. What the app stored may hold
- * anything: control characters show as '?', so that no cell can move the
- * cursor or end a line.
+ * Put a cell of a table padded to width columns and two more, or ending the
+ * line when last. What the app stored may hold anything: control characters
+ * show as '?', so that no cell can move the cursor or end a line.
  */
+static void
+cmd_user_put_cell(const char *s, size_t width, int last)
+{
+	unsigned char	c;
+	size_t		n = 0, pad;
+
+	/* A byte at a time into the block: cells are short. */
+	for (; (c = (unsigned char)*s) != '\0'; s++) {
+		if (c < 0x20 || c == 0x7f)
+			c = '?';
+		n += (c & 0xc0) != 0x80;
+		if (cmd_user_outlen == sizeof cmd_user_out)
+			cmd_user_flush();
+		cmd_user_out[cmd_user_outlen++] = (char)c;
+	}
+	if (last) {
+		cmd_user_putc('\n');
+		return;
+	}
+	for (pad = n < width + 2 ? width + 2 - n : 0; pad > 0; pad -= n) {
+		if (cmd_user_outlen == sizeof cmd_user_out)
+			cmd_user_flush();
+		n = sizeof cmd_user_out - cmd_user_outlen;
+		if (n > pad)
+			n = pad;
+		memset(cmd_user_out + cmd_user_outlen, ' ', n);
+		cmd_user_outlen += n;
+	}
+}
+
+/* Print a cell on its own, as cmd_user_put_cell() puts it. */
 static void
 cmd_user_cell(const char *s, size_t width, int last)
 {
-	size_t	n = cmd_user_width(s);
+	cmd_user_put_cell(s, width, last);
+	cmd_user_flush();
+}
 
-	for (; *s != '\0'; s++)
-		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
-	if (last) {
-		putchar('\n');
-		return;
-	}
-	for (; n < width + 2; n++)
-		putchar(' ');
+/* v in decimal at the end of buf[24]; returns where it starts. */
+static const char *
+cmd_user_decimal(long long v, char buf[24])
+{
+	unsigned long long	 u = v < 0 ? 0ULL - (unsigned long long)v :
+				     (unsigned long long)v;
+	char			*p = buf + 23;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (v < 0)
+		*--p = '-';
+	return p;
 }
 
 #define CMD_USER_NCOLUMNS 5
 
-/* The cells of a row of the table: u, or the titles when u is NULL. */
+/* One line of the table: the cells padded to width. */
 static void
-cmd_user_row(const struct user *u, char *id, size_t idsize,
-    const char *cell[CMD_USER_NCOLUMNS])
+cmd_user_line(const char *const cell[CMD_USER_NCOLUMNS],
+    const size_t width[CMD_USER_NCOLUMNS])
+{
+	size_t	j;
+
+	for (j = 0; j < CMD_USER_NCOLUMNS; j++)
+		cmd_user_put_cell(cell[j], width[j], j == CMD_USER_NCOLUMNS - 1);
+}
+
+/*
+ * The users l lists as a table with a title line, each column as wide as it
+ * needs, or as a JSON array of objects; *rows counts them. Written as read,
+ * so only one row is ever in memory.
+ */
+static int
+cmd_user_print(struct user_list *l, size_t *rows, char **cause)
 {
 	static const char	*titles[CMD_USER_NCOLUMNS] = {
 		"id", "username", "email", "role", "approved"
 	};
-	size_t			 j;
+	const char		*cell[CMD_USER_NCOLUMNS];
+	char			 id[24];
+	size_t			 width[CMD_USER_NCOLUMNS] = { 0 }, j;
+	int			 rc = 0;
 
-	if (u == NULL) {
-		for (j = 0; j < CMD_USER_NCOLUMNS; j++)
-			cell[j] = titles[j];
-		return;
-	}
-	snprintf(id, idsize, "%lld", u->id);
-	cell[0] = id;
-	cell[1] = u->username;
-	cell[2] = u->email;
-	cell[3] = u->role;
-	cell[4] = u->approved ? "yes" : "no";
-}
-
-/* The users as a table with a title line, each column as wide as it needs. */
-static void
-cmd_user_table(const struct user *users, size_t n)
-{
-	const char	*cell[CMD_USER_NCOLUMNS];
-	char		 id[24];
-	size_t		 width[CMD_USER_NCOLUMNS] = { 0 }, i, j, w;
-
-	for (i = 0; i <= n; i++) {
-		cmd_user_row(i == 0 ? NULL : &users[i - 1], id, sizeof id, cell);
+	if (l->json)
+		cmd_user_putc('[');
+	else {
 		for (j = 0; j < CMD_USER_NCOLUMNS; j++) {
-			if ((w = cmd_user_width(cell[j])) > width[j])
-				width[j] = w;
+			width[j] = user_width(titles[j]);
+			if (j < USER_LIST_NWIDTHS && l->width[j] > width[j])
+				width[j] = l->width[j];
 		}
+		cmd_user_line(titles, width);
 	}
-	for (i = 0; i <= n; i++) {
-		cmd_user_row(i == 0 ? NULL : &users[i - 1], id, sizeof id, cell);
-		for (j = 0; j < CMD_USER_NCOLUMNS; j++)
-			cmd_user_cell(cell[j], width[j],
-			    j == CMD_USER_NCOLUMNS - 1);
+	/* Stop early once nobody reads what is written; main reports it. */
+	while (!ferror(stdout) && (rc = user_list_next(l, cause)) == 1) {
+		if (l->json) {
+			if (*rows > 0)
+				cmd_user_putc(',');
+			cmd_user_put(l->object, l->objectlen);
+		} else {
+			cell[0] = cmd_user_decimal(l->id, id);
+			cell[1] = l->username;
+			cell[2] = l->email;
+			cell[3] = l->role;
+			cell[4] = l->approved ? "yes" : "no";
+			cmd_user_line(cell, width);
+		}
+		(*rows)++;
 	}
+	if (rc != -1 && l->json)
+		cmd_user_put("]\n", 2);
+	cmd_user_flush();
+	return rc == -1 ? -1 : 0;
 }
 
 static int
 cmd_user_list_exec(struct cmd *cmd)
 {
 	struct user_filter	 f;
-	struct user		*users = NULL;
-	char			*cause = NULL, *json = NULL;
-	size_t			 n = 0;
+	struct user_list	 l;
+	char			*cause = NULL;
+	size_t			 rows = 0;
+	int			 ret;
 
 	f.pending = cmd->opt['p'] != NULL;
 	f.role = cmd->opt['r'];
 	if (cmd_require_head(cmd, &cause) == -1)
 		return cmd_user_fail(cmd, cause);
-	if (cmd->opt['j'] != NULL) {
-		if (user_list_json(cmd->db, &f, &json, &cause) == -1)
-			return cmd_user_fail(cmd, cause);
-		printf("%s\n", json);
-		free(json);
-		return 0;
-	}
-	if (user_list(cmd->db, &f, &users, &n, &cause) == -1)
+	ret = user_list_open(cmd->db, &f, cmd->opt['j'] != NULL, &l, &cause);
+	if (ret == 0)
+		ret = cmd_user_print(&l, &rows, &cause);
+	user_list_close(&l);
+	if (ret == -1)
 		return cmd_user_fail(cmd, cause);
-	cmd_user_table(users, n);
-	if (n == 0)
+	if (rows == 0 && cmd->opt['j'] == NULL)
 		cmd_note("no users%s", f.pending || f.role != NULL ?
 		    " match" : "");
-	user_list_free(users, n);
 	return 0;
 }
 

@@ -476,7 +476,6 @@ struct user_filter {
 	const char	*role;		/* only this role, or NULL */
 };
 void	 user_free(struct user *);
-void	 user_list_free(struct user *, size_t);
 int	 user_valid_name(const char *, char **);
 int	 user_valid_email(const char *, char **);
 int	 user_valid_role(const char *, char **);
@@ -490,10 +489,32 @@ int	 user_set_role(sqlite3 *, const char *, const char *, char **, int *,
 int	 user_set_hash(sqlite3 *, long long, const char *, const char *,
 	    int *, char **);
 int	 user_delete(sqlite3 *, long long, int *, char **);
-int	 user_list(sqlite3 *, const struct user_filter *, struct user **,
-	    size_t *, char **);
-int	 user_list_json(sqlite3 *, const struct user_filter *, char **,
-	    char **);
+size_t	 user_width(const char *);
+/* A list streamed from the database; see user_list_open(). */
+#define USER_LIST_NWIDTHS 4
+struct user_list {
+	sqlite3		*db;
+	sqlite3_stmt	*widths;
+	sqlite3_stmt	*stmt;
+	int		 json;
+	int		 function;	/* exodb_widths() is registered */
+	/* The widest id, username, email and role, in columns; not with json. */
+	size_t		 width[USER_LIST_NWIDTHS];
+	/* The current row, borrowed until the next user_list_next(). */
+	long long	 id;
+	const char	*username;
+	const char	*email;
+	const char	*role;
+	int		 approved;
+	const char	*object;	/* with json: the row as an object */
+	size_t		 objectlen;
+	char		*objectbuf;	/* where object is written */
+	size_t		 objectsize;
+};
+int	 user_list_open(sqlite3 *, const struct user_filter *, int,
+	    struct user_list *, char **);
+int	 user_list_next(struct user_list *, char **);
+void	 user_list_close(struct user_list *);
 
 /* cmd-user.c */
 extern const struct cmd_entry cmd_user_entries[];

@@ -176,22 +176,21 @@ user_free(struct user *u)
 	free(u);
 }
 
-void
-user_list_free(struct user *users, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		user_clear(&users[i]);
-	free(users);
-}
-
 static char *
 user_column_text(sqlite3_stmt *stmt, int i)
 {
 	const unsigned char	*s = sqlite3_column_text(stmt, i);
 
 	return xstrdup(s != NULL ? (const char *)s : "");
+}
+
+/* Column i's text, "" for NULL, borrowed until the next step. */
+static const char *
+user_list_text(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char	*s = sqlite3_column_text(stmt, i);
+
+	return s != NULL ? (const char *)s : "";
 }
 
 /* Fill u from a row of USER_COLUMNS. */
@@ -438,75 +437,196 @@ user_delete(sqlite3 *db, long long id, int *deleted, char **cause)
 	return 0;
 }
 
-/* The WHERE clause of a list; ?1 pending, ?2 the role. */
-#define USER_FILTER "WHERE (?1 = 0 OR is_approved = 0) AND " \
-	"(?2 IS NULL OR role = ?2)"
-
+/*
+ * Prepare "SELECT what FROM users WHERE ... tail" for the users f lets
+ * through, with ?1 the role. The clause names only the filters f has, so
+ * that a row that passes is not tested against a filter that is not there.
+ */
 static int
 user_list_prepare(sqlite3 *db, const struct user_filter *f, sqlite3_stmt **stmt,
-    const char *sql, char **cause)
+    const char *what, const char *tail, char **cause)
 {
+	static const char	*where[] = {
+		"", " WHERE is_approved = 0", " WHERE role = ?1",
+		" WHERE is_approved = 0 AND role = ?1"
+	};
+
 	if (f->role != NULL && user_valid_role(f->role, cause) == -1)
 		return -1;
-	if (db_prepare(db, stmt, cause, "%s", sql) == -1)
+	if (db_prepare(db, stmt, cause, "SELECT %s FROM users%s%s", what,
+	    where[(f->pending != 0) | (f->role != NULL) << 1], tail) == -1)
 		return -1;
-	sqlite3_bind_int(*stmt, 1, f->pending != 0);
 	if (f->role != NULL)
-		sqlite3_bind_text(*stmt, 2, f->role, -1, SQLITE_STATIC);
-	return 0;
-}
-
-/* The users f lets through, by id; the caller frees with user_list_free(). */
-int
-user_list(sqlite3 *db, const struct user_filter *f, struct user **users,
-    size_t *n, char **cause)
-{
-	sqlite3_stmt	*stmt;
-	int		 rc;
-
-	*users = NULL;
-	*n = 0;
-	if (user_list_prepare(db, f, &stmt, "SELECT " USER_COLUMNS " FROM "
-	    "users " USER_FILTER " ORDER BY id", cause) == -1)
-		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		*users = xreallocarray(*users, *n + 1, sizeof **users);
-		user_row(stmt, &(*users)[(*n)++]);
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		user_list_free(*users, *n);
-		*users = NULL;
-		*n = 0;
-		*cause = db_error(db);
-		return -1;
-	}
+		sqlite3_bind_text(*stmt, 1, f->role, -1, SQLITE_STATIC);
 	return 0;
 }
 
 /*
- * The same list as a JSON array of objects (id, username, email, role,
- * approved), made by SQLite's JSON functions; the caller frees *json.
+ * How many columns s takes on a terminal: one per code point, that is one per
+ * byte that does not continue a UTF-8 sequence. NULL takes none.
+ */
+size_t
+user_width(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = 0;
+
+	if (p == NULL)
+		return 0;
+	for (; *p != '\0'; p++)
+		n += (*p & 0xc0) != 0x80;
+	return n;
+}
+
+/*
+ * The step of the aggregate exodb_widths(id, username, email, role): widen
+ * the struct user_list it was made for to hold this row. One call a row
+ * costs less than a max() of each column.
+ */
+static void
+user_list_widths_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct user_list	*l = sqlite3_user_data(ctx);
+	unsigned long long	 id;
+	size_t			 w;
+	int			 i;
+
+	/* The id as the table shows it: an integer in decimal. */
+	id = (unsigned long long)sqlite3_value_int64(argv[0]);
+	w = (long long)id < 0 ? 2 : 1;
+	if ((long long)id < 0)
+		id = 0ULL - id;
+	for (; id >= 10; id /= 10)
+		w++;
+	if (w > l->width[0])
+		l->width[0] = w;
+	for (i = 1; i < argc && i < USER_LIST_NWIDTHS; i++) {
+		w = user_width((const char *)sqlite3_value_text(argv[i]));
+		if (w > l->width[i])
+			l->width[i] = w;
+	}
+}
+
+static void
+user_list_widths_final(sqlite3_context *ctx)
+{
+	sqlite3_result_null(ctx);
+}
+
+/*
+ * Start listing the users f lets through, by id, one row at a time: the
+ * caller calls user_list_next() until it returns 0 and then user_list_close(),
+ * which it must call whatever this returned. Unless json is set, l->width
+ * first holds the widest id, username, email and role, from one aggregate
+ * query; the statement that made it stays open until user_list_close(), so
+ * that the rows are read in the same transaction, from the same snapshot,
+ * as the widths were.
  */
 int
-user_list_json(sqlite3 *db, const struct user_filter *f, char **json,
-    char **cause)
+user_list_open(sqlite3 *db, const struct user_filter *f, int json,
+    struct user_list *l, char **cause)
 {
-	sqlite3_stmt	*stmt;
+	memset(l, 0, sizeof *l);
+	l->db = db;
+	l->json = json != 0;
+	if (!json) {
+		if (sqlite3_create_function_v2(db, "exodb_widths", 4,
+		    SQLITE_UTF8 | SQLITE_DIRECTONLY, l, NULL,
+		    user_list_widths_step, user_list_widths_final, NULL) !=
+		    SQLITE_OK) {
+			*cause = db_error(db);
+			return -1;
+		}
+		l->function = 1;
+		if (user_list_prepare(db, f, &l->widths, "exodb_widths(id, "
+		    "username, email, role)", "", cause) == -1)
+			return -1;
+		if (sqlite3_step(l->widths) != SQLITE_ROW) {
+			*cause = db_error(db);
+			return -1;
+		}
+	}
+	/* sqlite3_column_int64() reads the id as the aggregate did. */
+	/*
+	 * With json, SQLite's json_object() writes each object but its last
+	 * member: "approved" is a JSON boolean, which json_object() takes only
+	 * from json() parsing 'true' or 'false' again for every row, a third of
+	 * the time of a long list. user_list_next() appends it.
+	 */
+	return user_list_prepare(db, f, &l->stmt, json ?
+	    "json_object('id', id, 'username', username, 'email', email, "
+	    "'role', role), is_approved" :
+	    "id, username, email, role, is_approved", " ORDER BY id", cause);
+}
+
+/* The current row as a JSON object, "approved" last, into l->object. */
+static int
+user_list_object(struct user_list *l, char **cause)
+{
+	static const char	 yes[] = ",\"approved\":true}";
+	static const char	 no[] = ",\"approved\":false}";
+	const char		*o, *tail = l->approved ? yes : no;
+	size_t			 n, taillen = l->approved ? sizeof yes - 1 :
+				     sizeof no - 1;
+
+	o = (const char *)sqlite3_column_text(l->stmt, 0);
+	n = (size_t)sqlite3_column_bytes(l->stmt, 0);
+	if (o == NULL || n < 3 || o[n - 1] != '}') {
+		*cause = o == NULL ? db_error(l->db) :
+		    xstrdup("json_object() made no object");
+		return -1;
+	}
+	if (n - 1 + taillen > l->objectsize) {
+		l->objectsize = n - 1 + taillen;
+		l->objectbuf = xreallocarray(l->objectbuf, l->objectsize, 1);
+	}
+	memcpy(l->objectbuf, o, n - 1);
+	memcpy(l->objectbuf + n - 1, tail, taillen);
+	l->object = l->objectbuf;
+	l->objectlen = n - 1 + taillen;
+	return 1;
+}
+
+/*
+ * The next row into l: its fields (with json, l->object and l->objectlen:
+ * the row as a JSON object) are borrowed until the next call. Returns 1 for
+ * a row, 0 at the end and -1 on error.
+ */
+int
+user_list_next(struct user_list *l, char **cause)
+{
+	sqlite3_stmt	*stmt = l->stmt;
 	int		 rc;
 
-	*json = NULL;
-	/* An ORDER BY in the subquery keeps the aggregate from flattening. */
-	if (user_list_prepare(db, f, &stmt, "SELECT json_group_array("
-	    "json_object('id', id, 'username', username, 'email', email, "
-	    "'role', role, 'approved', json(CASE WHEN is_approved THEN 'true' "
-	    "ELSE 'false' END))) FROM (SELECT * FROM users " USER_FILTER
-	    " ORDER BY id)", cause) == -1)
+	if ((rc = sqlite3_step(stmt)) == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW) {
+		*cause = db_error(l->db);
 		return -1;
-	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		*json = user_column_text(stmt, 0);
-	else
-		*cause = db_error(db);
-	sqlite3_finalize(stmt);
-	return *json != NULL ? 0 : -1;
+	}
+	l->approved = sqlite3_column_int(stmt, 4 - 3 * l->json) != 0;
+	if (l->json)
+		return user_list_object(l, cause);
+	l->id = sqlite3_column_int64(stmt, 0);
+	l->username = user_list_text(stmt, 1);
+	l->email = user_list_text(stmt, 2);
+	l->role = user_list_text(stmt, 3);
+	return 1;
+}
+
+/* End a list; l may be one user_list_open() failed to start. */
+void
+user_list_close(struct user_list *l)
+{
+	sqlite3_finalize(l->stmt);
+	sqlite3_finalize(l->widths);
+	l->stmt = l->widths = NULL;
+	free(l->objectbuf);
+	l->objectbuf = NULL;
+	l->objectsize = 0;
+	/* The function points at l: take it away with l. */
+	if (l->function)
+		sqlite3_create_function_v2(l->db, "exodb_widths", 4,
+		    SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
+	l->function = 0;
 }

@@ -333,44 +333,133 @@ START_TEST(test_delete)
 }
 END_TEST
 
+/*
+ * What user_list_*() lists with f: the usernames (with json, the objects)
+ * joined by commas, or NULL with *cause when it fails; width gets l's widths.
+ */
+static char *
+list(sqlite3 *db, const struct user_filter *f, int json,
+    size_t width[USER_LIST_NWIDTHS], char **cause)
+{
+	struct user_list	 l;
+	char			*s = xstrdup(""), *t;
+	int			 rc, rows = 0;
+
+	if (user_list_open(db, f, json, &l, cause) == -1) {
+		user_list_close(&l);
+		free(s);
+		return NULL;
+	}
+	if (width != NULL)
+		memcpy(width, l.width, sizeof l.width);
+	while ((rc = user_list_next(&l, cause)) == 1) {
+		if (json)
+			t = xasprintf("%s%s%.*s", s, rows++ ? "," : "",
+			    (int)l.objectlen, l.object);
+		else
+			t = xasprintf("%s%s%s", s, rows++ ? "," : "",
+			    l.username);
+		free(s);
+		s = t;
+	}
+	user_list_close(&l);
+	if (rc == -1) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Expect list() to give want, and the widths of id, username, email, role. */
+#define LISTS(f, json, want, w0, w1, w2, w3) do {			\
+	size_t	 w_[USER_LIST_NWIDTHS];					\
+	char	*s_ = list(db, (f), (json), w_, &cause);		\
+									\
+	ck_assert_msg(s_ != NULL, "list: %s", cause);			\
+	ck_assert_str_eq(s_, (want));					\
+	free(s_);							\
+	if (!(json)) {							\
+		ck_assert_uint_eq(w_[0], (w0));				\
+		ck_assert_uint_eq(w_[1], (w1));				\
+		ck_assert_uint_eq(w_[2], (w2));				\
+		ck_assert_uint_eq(w_[3], (w3));				\
+	}								\
+} while (0)
+
 START_TEST(test_list)
 {
 	sqlite3			*db = users_db();
 	struct user_filter	 f = { 0, NULL };
-	struct user		*users = NULL;
+	struct user_list	 l;
+	sqlite3_stmt		*stmt = NULL;
 	char			*cause = NULL;
-	size_t			 n = 0;
 
-	ck_assert_int_eq(user_list(db, &f, &users, &n, &cause), 0);
-	ck_assert_uint_eq(n, 0);
-	user_list_free(users, n);
+	LISTS(&f, 0, "", 0, 0, 0, 0);
 	add(db, "carol", "carol@example.org", "admin", 1);
+	LISTS(&f, 0, "carol", 1, 5, 17, 5);
 	add(db, "alice", "alice@example.org", "user", 0);
-	add(db, "bob", "bob@example.org", "admin", 0);
-	ck_assert_int_eq(user_list(db, &f, &users, &n, &cause), 0);
-	ck_assert_uint_eq(n, 3);
-	ck_assert_str_eq(users[0].username, "carol");
-	ck_assert_str_eq(users[2].username, "bob");
-	ck_assert_int_eq(users[2].id, 3);
-	user_list_free(users, n);
+	add(db, "bob", "b@x.org", "admin", 0);
+	LISTS(&f, 0, "carol,alice,bob", 1, 5, 17, 5);
+	/* The widths are those of the rows listed, not of the table. */
 	f.pending = 1;
-	ck_assert_int_eq(user_list(db, &f, &users, &n, &cause), 0);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_str_eq(users[0].username, "alice");
-	user_list_free(users, n);
+	LISTS(&f, 0, "alice,bob", 1, 5, 17, 5);
 	f.role = "admin";
-	ck_assert_int_eq(user_list(db, &f, &users, &n, &cause), 0);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_str_eq(users[0].username, "bob");
-	user_list_free(users, n);
+	LISTS(&f, 0, "bob", 1, 3, 7, 5);
 	f.pending = 0;
-	ck_assert_int_eq(user_list(db, &f, &users, &n, &cause), 0);
-	ck_assert_uint_eq(n, 2);
-	user_list_free(users, n);
+	LISTS(&f, 0, "carol,bob", 1, 5, 17, 5);
+	f.role = "user";
+	LISTS(&f, 0, "alice", 1, 5, 17, 4);
+	f.pending = 1;
+	f.role = "admin";
+	unit_exec(db, "UPDATE users SET is_approved = 1 WHERE username = 'bob'");
+	LISTS(&f, 0, "", 0, 0, 0, 0);
+	/* One row: every field, and the hash is not among them. */
+	f.pending = 0;
+	f.role = "user";
+	ck_assert_int_eq(user_list_open(db, &f, 0, &l, &cause), 0);
+	ck_assert_int_eq(user_list_next(&l, &cause), 1);
+	ck_assert_int_eq(l.id, 2);
+	ck_assert_str_eq(l.username, "alice");
+	ck_assert_str_eq(l.email, "alice@example.org");
+	ck_assert_str_eq(l.role, "user");
+	ck_assert_int_eq(l.approved, 0);
+	ck_assert_int_eq(user_list_next(&l, &cause), 0);
+	user_list_close(&l);
 	f.role = "root";
-	REFUSED(user_list(db, &f, &users, &n, &cause),
-	    "unknown role 'root'; roles are user and admin");
-	ck_assert_ptr_null(users);
+	ck_assert_ptr_null(list(db, &f, 0, NULL, &cause));
+	ck_assert_str_eq(cause, "unknown role 'root'; roles are user and admin");
+	free(cause);
+	cause = NULL;
+	/* The width function goes with the list that registered it. */
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT exodb_widths(1, 'a', "
+	    "'b', 'c')", -1, &stmt, NULL), SQLITE_ERROR);
+	ck_assert_ptr_null(stmt);
+	sqlite3_close(db);
+}
+END_TEST
+
+/*
+ * Widths count code points as the table prints them: one per control
+ * character (shown as '?'), none for a byte that only continues a UTF-8
+ * sequence; ids in decimal, a minus sign included.
+ */
+START_TEST(test_list_widths)
+{
+	sqlite3			*db = users_db();
+	struct user_filter	 f = { 0, NULL };
+	char			*cause = NULL;
+
+	unit_exec(db, "INSERT INTO users (id, username, email, password_hash) "
+	    "VALUES (-12345, 'j\u00f6rg', 'a' || char(10) || char(27) || "
+	    "'@x.org', 'h')");
+	LISTS(&f, 0, "j\u00f6rg", 6, 4, 9, 4);
+	unit_exec(db, "INSERT INTO users (id, username, email, password_hash) "
+	    "VALUES (7, CAST(X'6180806262' AS TEXT), "
+	    "'\u65e5\u672c@example.org', 'h')");
+	LISTS(&f, 0, "j\u00f6rg,a\x80\x80" "bb", 6, 4, 14, 4);
+	unit_exec(db, "INSERT INTO users (id, username, email, password_hash) "
+	    "VALUES (9223372036854775807, 'w', 'w@x.org', 'h')");
+	LISTS(&f, 0, "j\u00f6rg,a\x80\x80" "bb,w", 19, 4, 14, 4);
 	sqlite3_close(db);
 }
 END_TEST
@@ -379,36 +468,77 @@ START_TEST(test_list_json)
 {
 	sqlite3			*db = users_db();
 	struct user_filter	 f = { 0, NULL };
-	char			*json = NULL, *cause = NULL, *sql;
+	char			*json, *cause = NULL, *sql;
 
-	ck_assert_int_eq(user_list_json(db, &f, &json, &cause), 0);
-	ck_assert_str_eq(json, "[]");
-	free(json);
+	LISTS(&f, 1, "", 0, 0, 0, 0);
 	add(db, "alice", "alice@example.org", "admin", 1);
+	LISTS(&f, 1, "{\"id\":1,\"username\":\"alice\",\"email\":"
+	    "\"alice@example.org\",\"role\":\"admin\",\"approved\":true}",
+	    0, 0, 0, 0);
 	/* What the app may have stored: quotes, backslashes, any text. */
 	unit_exec(db, "INSERT INTO users (username, email, password_hash) "
 	    "VALUES ('b\"o\\b', 'b\u00f6b@x.org', 'secret-hash')");
-	ck_assert_int_eq(user_list_json(db, &f, &json, &cause), 0);
-	ck_assert_str_eq(json, "[{\"id\":1,\"username\":\"alice\",\"email\":"
+	json = list(db, &f, 1, NULL, &cause);
+	ck_assert_ptr_nonnull(json);
+	ck_assert_str_eq(json, "{\"id\":1,\"username\":\"alice\",\"email\":"
 	    "\"alice@example.org\",\"role\":\"admin\",\"approved\":true},"
 	    "{\"id\":2,\"username\":\"b\\\"o\\\\b\",\"email\":\"b\u00f6b@x.org\","
-	    "\"role\":\"user\",\"approved\":false}]");
+	    "\"role\":\"user\",\"approved\":false}");
 	ck_assert_ptr_null(strstr(json, "argon2"));
 	ck_assert_ptr_null(strstr(json, "secret-hash"));
-	sql = sqlite3_mprintf("SELECT json_valid(%Q) AND "
-	    "json_array_length(%Q) = 2", json, json);
+	sql = sqlite3_mprintf("SELECT json_valid('[' || %Q || ']') AND "
+	    "json_array_length('[' || %Q || ']') = 2", json, json);
 	CK_STR(unit_query(db, sql), "1");
 	sqlite3_free(sql);
 	free(json);
 	f.pending = 1;
-	ck_assert_int_eq(user_list_json(db, &f, &json, &cause), 0);
-	ck_assert_ptr_nonnull(strstr(json, "\"id\":2"));
-	ck_assert_ptr_null(strstr(json, "\"id\":1"));
-	free(json);
+	LISTS(&f, 1, "{\"id\":2,\"username\":\"b\\\"o\\\\b\",\"email\":"
+	    "\"b\u00f6b@x.org\",\"role\":\"user\",\"approved\":false}",
+	    0, 0, 0, 0);
+	f.role = "admin";
+	LISTS(&f, 1, "", 0, 0, 0, 0);
 	f.role = "boss";
-	REFUSED(user_list_json(db, &f, &json, &cause),
-	    "unknown role 'boss'; roles are user and admin");
+	ck_assert_ptr_null(list(db, &f, 1, NULL, &cause));
+	ck_assert_str_eq(cause, "unknown role 'boss'; roles are user and admin");
+	free(cause);
 	sqlite3_close(db);
+}
+END_TEST
+
+/*
+ * The widths and the rows come from one snapshot: while a list is open, no
+ * other connection can write a row it would not have measured.
+ */
+START_TEST(test_list_snapshot)
+{
+	sqlite3			*a, *b;
+	struct user_filter	 f = { 0, NULL };
+	struct user_list	 l;
+	char			*ddl, *cause = NULL;
+
+	unit_tmpdir();
+	ck_assert_int_eq(sqlite3_open("users.db", &a), SQLITE_OK);
+	ddl = render_schema(model_schema());
+	unit_exec(a, ddl);
+	free(ddl);
+	add(a, "alice", "alice@example.org", "user", 0);
+	ck_assert_int_eq(sqlite3_open("users.db", &b), SQLITE_OK);
+	ck_assert_int_eq(user_list_open(a, &f, 0, &l, &cause), 0);
+	ck_assert_uint_eq(l.width[1], 5);
+	ck_assert_int_eq(sqlite3_exec(b, "INSERT INTO users (username, email, "
+	    "password_hash) VALUES ('a-much-longer-name', 'l@x.org', 'h')",
+	    NULL, NULL, NULL), SQLITE_BUSY);
+	ck_assert_int_eq(user_list_next(&l, &cause), 1);
+	ck_assert_int_eq(user_list_next(&l, &cause), 0);
+	user_list_close(&l);
+	unit_exec(b, "INSERT INTO users (username, email, password_hash) "
+	    "VALUES ('a-much-longer-name', 'l@x.org', 'h')");
+	ck_assert_int_eq(user_list_open(a, &f, 0, &l, &cause), 0);
+	ck_assert_uint_eq(l.width[1], 18);
+	user_list_close(&l);
+	sqlite3_close(a);
+	sqlite3_close(b);
+	unit_rmdir();
 }
 END_TEST
 
@@ -483,7 +613,9 @@ unit_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("user_list");
 	tcase_add_test(tc, test_list);
+	tcase_add_test(tc, test_list_widths);
 	tcase_add_test(tc, test_list_json);
+	tcase_add_test(tc, test_list_snapshot);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -172,6 +172,37 @@ t_list() {
 	    fail "pending admin json: $(out)"
 }
 
+# One row, and the widths of the rows a filter lets through: the widest
+# names set the columns, the titles set them when every value is narrower.
+t_list_widths() {
+	local long=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	seed
+	mk bo b@x.org --approved
+	x user list; expect_ok
+	[ "$(out)" = "id  username  email    role  approved
+1   bo        b@x.org  user  yes" ] || fail "one row: $(out)"
+	[ -z "$(err)" ] || fail "stderr: $(err)"
+	x user list --json; expect_ok
+	[ "$(out)" = '[{"id":1,"username":"bo","email":"b@x.org","role":"user","approved":true}]' ] ||
+	    fail "one row json: $(out)"
+	mk "$long" "$long@example.org" --role admin
+	x user list; expect_ok
+	[ "$(out)" = "id  username$(printf '%58s' '')email$(printf '%73s' '')role   approved
+1   bo$(printf '%64s' '')b@x.org$(printf '%71s' '')user   yes
+2   $long  $long@example.org  admin  no" ] || fail "wide: $(out)"
+	x user list --pending --role admin; expect_ok
+	[ "$(out | sed -n 2p)" = "2   $long  $long@example.org  admin  no" ] || fail "wide admin: $(out)"
+	x user list --role user; expect_ok
+	[ "$(out)" = "id  username  email    role  approved
+1   bo        b@x.org  user  yes" ] || fail "narrow filter: $(out)"
+	x user list --pending --role user; expect_ok
+	[ "$(out)" = "id  username  email  role  approved" ] || fail "none match: $(out)"
+	expect_err '^no users match$'
+	x user list --pending --role user --json; expect_ok
+	[ "$(out)" = "[]" ] || fail "none match json: $(out)"
+	[ -z "$(err)" ] || fail "json stderr: $(err)"
+}
+
 # What the app stored may hold anything: JSON escapes it, the table shows no
 # control character.
 t_list_odd_rows() {
