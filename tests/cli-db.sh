@@ -490,6 +490,26 @@ INSERT INTO t2 SELECT a FROM t1;" "DROP TABLE t2;" two
 	[ "$(q scripted.db "SELECT group_concat(id) FROM exodb_revisions WHERE id LIKE '2999%'")" = 29990101000001,29990101000002 ] || fail "scripted history"
 }
 
+# A write that fails (here the file size limit, as a full disk would) leaves
+# the database as it was and no hot journal beside it: after the failed
+# rollback, a read plays the journal back before exodb exits.
+t_failed_write_leaves_no_hot_journal() {
+	seed
+	q instance/dev.db "CREATE TABLE big (v); WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 3000) INSERT INTO big SELECT printf('%.200c', 'x') FROM c"
+	rev 29990101000000 "$(head_id)" "UPDATE big SET v = v || v;
+CREATE TABLE t2 AS SELECT * FROM big;
+CREATE TABLE t3 AS SELECT * FROM big;" "DROP TABLE t2; DROP TABLE t3;"
+	[ "$(stat -c %s instance/dev.db)" -lt 900000 ] || fail "the database is too big for the limit"
+	snapshot
+	(trap '' XFSZ; ulimit -f 1000; "$EXODB" db upgrade >"$T/.out" 2>"$T/.err" </dev/null)
+	rc=$?
+	expect_status 1
+	expect_one_error '_hand.sql:[0-9]+: disk I/O error'
+	[ ! -e instance/dev.db-journal ] || fail "hot journal left"
+	expect_unchanged
+	[ "$(q instance/dev.db "PRAGMA integrity_check")" = ok ] || fail "integrity"
+}
+
 # A failure after writes leaves no journal beside the database.
 t_failed_revision_leaves_no_journal() {
 	seed
