@@ -596,16 +596,15 @@ migrate_revision(struct migrate_run *run, const struct revision *rev,
 	run->history_ready = 1;
 	if (applied == run->plan->up)
 		return 0;
-	/* The copy's rows are not the database's: no foreign key check. */
-	if (run->dry)
-		had_fk = run->has_fk = 0;
 	if (had_fk && migrate_fk_before(run->db, &dirty, &why) == -1)
 		goto fail;
 	if (migrate_section(run, rev, cause) == -1)
 		return -1;
 	if (migrate_check_created(run, rev, cause) == -1)
 		return -1;
-	if (!had_fk && !run->dry && migrate_has_fk(run->db, &run->has_fk, &why) == -1)
+	/* The copy's rows are not the database's: no foreign key check. */
+	if (!had_fk && !run->dry &&
+	    migrate_has_fk(run->db, &run->has_fk, &why) == -1)
 		goto fail;
 	if (run->has_fk && migrate_fk_check(run->db, dirty, &why) == -1)
 		goto fail;
@@ -670,7 +669,7 @@ migrate_run(struct migrate_run *run, int flags, char **cause)
 	one = (flags & (MIGRATE_SINGLE | MIGRATE_DRY)) != 0;
 	first = plan->nrevs > 0 ? plan->revs[0]->path : "";
 	ran = xcalloc(plan->nrevs + 1, sizeof *ran);
-	if (migrate_has_fk(run->db, &run->has_fk, cause) == -1 ||
+	if ((!run->dry && migrate_has_fk(run->db, &run->has_fk, cause) == -1) ||
 	    migrate_mentions(run->db, &run->mentions, &run->nmentions,
 	    cause) == -1 ||
 	    db_table_exists(run->db, HISTORY_TABLE, &run->history_ready,
