@@ -40,6 +40,7 @@
 /* A foreign key is written with REFERENCES: a cheap test, never missing one. */
 #define FK_ANY "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE " \
 	"type = 'table' AND sql LIKE '%references%')"
+#define FK_OF "SELECT EXISTS (SELECT 1 FROM pragma_foreign_key_list(?1))"
 
 /*
  * The same check in a script for the sqlite3 shell, which cannot look at a
@@ -55,10 +56,6 @@
 #define SCRIPT_FK_BEFORE "DELETE FROM temp.exodb_fk_before;\n" \
 	"INSERT INTO temp.exodb_fk_before " FK_COUNTS ";\n"
 #define SCRIPT_FK_CHECK "INSERT INTO temp.exodb_fk_check VALUES (1);\n"
-
-/* Triggers and views whose text names the history table. */
-#define HISTORY_MENTIONS "SELECT sql, type || ' ' || name FROM sqlite_schema " \
-	"WHERE type IN ('trigger', 'view') AND sql LIKE '%" HISTORY_TABLE "%'"
 
 /* Rows of a rebuild's copy between two progress reports. */
 #define COPY_STEP	4096
@@ -91,6 +88,10 @@ struct migrate_guard {
 	char		*source;	/* the one table read */
 	int		 inserts;
 	int		 other_reads;
+	char		*table;		/* a table created or altered */
+	char		*made;		/* a trigger or view created... */
+	const char	*made_type;
+	char		*made_db;	/* ...in this database */
 };
 
 /* One run of a plan, on the database or on its in-memory copy. */
@@ -103,8 +104,7 @@ struct migrate_run {
 	int				 refused;	/* it failed for that */
 	int				 history_ready;
 	int				 has_fk;
-	char				**mentions;	/* before the run */
-	size_t				 nmentions;
+	struct history			*h;	/* read in the lock, if one */
 };
 
 /* Progress of a rebuild's copy, read from the statement's own counters. */
@@ -182,13 +182,27 @@ migrate_refusal(int action, const char *a1, const char *a2)
 	    HISTORY_TABLE);
 }
 
-/* Note what a statement being prepared inserts into and reads. */
+/*
+ * Note what a statement being prepared inserts into and reads, and the
+ * table, trigger or view it creates.
+ */
 static void
 migrate_watch(struct migrate_guard *g, int action, const char *a1,
-    const char *trigger)
+    const char *a2, const char *dbname, const char *trigger)
 {
 	if (!g->preparing || trigger != NULL)
 		return;
+	if ((action == SQLITE_CREATE_TABLE || action == SQLITE_ALTER_TABLE) &&
+	    g->table == NULL)
+		g->table = xstrdup(action == SQLITE_ALTER_TABLE ? a2 : a1);
+	if ((action == SQLITE_CREATE_TRIGGER || action == SQLITE_CREATE_VIEW ||
+	    action == SQLITE_CREATE_TEMP_TRIGGER ||
+	    action == SQLITE_CREATE_TEMP_VIEW) && g->made == NULL) {
+		g->made = xstrdup(a1);
+		g->made_type = action == SQLITE_CREATE_VIEW ||
+		    action == SQLITE_CREATE_TEMP_VIEW ? "view" : "trigger";
+		g->made_db = xstrdup(dbname != NULL ? dbname : "main");
+	}
 	if (action == SQLITE_INSERT && g->inserts++ == 0)
 		g->into = xstrdup(a1);
 	/* A CHECK on the new table reads it: that is not a second source. */
@@ -208,7 +222,6 @@ migrate_authorize(void *arg, int action, const char *a1, const char *a2,
 	struct migrate_guard	*g = arg;
 	char			*why;
 
-	(void)dbname;
 	if (!g->armed)
 		return SQLITE_OK;
 	if ((why = migrate_refusal(action, a1, a2)) != NULL) {
@@ -218,7 +231,7 @@ migrate_authorize(void *arg, int action, const char *a1, const char *a2,
 			free(why);
 		return SQLITE_DENY;
 	}
-	migrate_watch(g, action, a1, trigger);
+	migrate_watch(g, action, a1, a2, dbname, trigger);
 	return SQLITE_OK;
 }
 
@@ -228,6 +241,9 @@ migrate_guard_reset(struct migrate_guard *g)
 	free(g->refused);
 	free(g->into);
 	free(g->source);
+	free(g->table);
+	free(g->made);
+	free(g->made_db);
 	memset(g, 0, sizeof *g);
 }
 
@@ -348,6 +364,51 @@ migrate_step(struct migrate_run *run, sqlite3_stmt *stmt, const char *table,
 	return 0;
 }
 
+/*
+ * After a statement ran: refuse a trigger or view it made that names the
+ * history table (SQLite authorizes their bodies only when they are used),
+ * and note a foreign key on a table it made or altered.
+ */
+static int
+migrate_after(struct migrate_run *run, char **cause)
+{
+	struct migrate_guard	*g = &run->guard;
+	sqlite3_stmt		*stmt = NULL;
+	int			 rc, found = 0;
+
+	if (g->made != NULL) {
+		if (db_prepare(run->db, &stmt, cause, "SELECT sql FROM "
+		    "\"%w\".sqlite_schema WHERE name = ?1", g->made_db) == -1)
+			return -1;
+		sqlite3_bind_text(stmt, 1, g->made, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+			found = lex_mentions((const char *)
+			    sqlite3_column_text(stmt, 0), HISTORY_TABLE);
+		sqlite3_finalize(stmt);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			*cause = db_error(run->db);
+			return -1;
+		}
+		if (found) {
+			*cause = xasprintf("revisions must not touch the history "
+			    "table " HISTORY_TABLE ": %s %s names it",
+			    g->made_type, g->made);
+			run->refused = 1;
+			return -1;
+		}
+	}
+	if (g->table == NULL || run->has_fk || run->dry)
+		return 0;
+	if (db_prepare(run->db, &stmt, cause, "%s", FK_OF) == -1)
+		return -1;
+	sqlite3_bind_text(stmt, 1, g->table, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	/* When in doubt, check. */
+	run->has_fk = rc != SQLITE_ROW || sqlite3_column_int(stmt, 0) != 0;
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
 /* The statement's text without its semicolon, for the statement hook. */
 static void
 migrate_echo(const struct migrate_run *run, const struct revision *rev,
@@ -410,6 +471,9 @@ migrate_statement(struct migrate_run *run, const struct revision *rev,
 		why = xstrdup("the statement ended the transaction");
 		goto out;
 	}
+	g->armed = 0;
+	if (migrate_after(run, &why) == -1)
+		goto out;
 	ret = 0;
 out:
 	sqlite3_finalize(stmt);
@@ -443,85 +507,6 @@ migrate_section(struct migrate_run *run, const struct revision *rev,
 		line += migrate_lines(p, tail);
 	}
 	return 0;
-}
-
-static void
-migrate_mentions_free(char **v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-/*
- * The triggers and views whose text names the history table: their texts,
- * each followed by "trigger NAME" or "view NAME".
- */
-static int
-migrate_mentions(sqlite3 *db, char ***out, size_t *n, char **cause)
-{
-	sqlite3_stmt	*stmt = NULL;
-	const char	*sql;
-	int		 rc;
-
-	*out = NULL;
-	*n = 0;
-	if (db_prepare(db, &stmt, cause, "%s", HISTORY_MENTIONS) == -1)
-		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		sql = (const char *)sqlite3_column_text(stmt, 0);
-		if (!lex_mentions(sql, HISTORY_TABLE))
-			continue;
-		*out = xreallocarray(*out, *n + 2, sizeof **out);
-		(*out)[(*n)++] = xstrdup(sql);
-		(*out)[(*n)++] = xstrdup((const char *)
-		    sqlite3_column_text(stmt, 1));
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		*cause = db_error(db);
-		migrate_mentions_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Refuse a trigger or view the revision made that names the history table:
- * SQLite authorizes their bodies only when they are used.
- */
-static int
-migrate_check_created(struct migrate_run *run, const struct revision *rev,
-    char **cause)
-{
-	char	**now, *why = NULL;
-	size_t	  n, i, j;
-	int	  ret = 0;
-
-	if (migrate_mentions(run->db, &now, &n, &why) == -1) {
-		*cause = xasprintf("%s: %s", rev->path, why);
-		free(why);
-		return -1;
-	}
-	for (i = 0; i < n && ret == 0; i += 2) {
-		for (j = 0; j < run->nmentions; j += 2) {
-			if (strcmp(now[i], run->mentions[j]) == 0)
-				break;
-		}
-		if (j >= run->nmentions) {
-			*cause = xasprintf("%s: revisions must not touch the "
-			    "history table " HISTORY_TABLE ": its %s names it",
-			    rev->path, now[i + 1]);
-			run->refused = 1;
-			ret = -1;
-		}
-	}
-	migrate_mentions_free(now, n);
-	return ret;
 }
 
 /*
@@ -590,8 +575,11 @@ migrate_revision(struct migrate_run *run, const struct revision *rev,
 	char	*why = NULL;
 	int	 applied, dirty = 0, had_fk = run->has_fk;
 
-	if ((!run->history_ready && db_exec(run->db, HISTORY_DDL, &why) == -1) ||
-	    history_has(run->db, rev->id, &applied, &why) == -1)
+	if (!run->history_ready && db_exec(run->db, HISTORY_DDL, &why) == -1)
+		goto fail;
+	if (run->h != NULL)
+		applied = history_row(run->h, rev->id) != NULL;
+	else if (history_has(run->db, rev->id, &applied, &why) == -1)
 		goto fail;
 	run->history_ready = 1;
 	if (applied == run->plan->up)
@@ -600,12 +588,6 @@ migrate_revision(struct migrate_run *run, const struct revision *rev,
 		goto fail;
 	if (migrate_section(run, rev, cause) == -1)
 		return -1;
-	if (migrate_check_created(run, rev, cause) == -1)
-		return -1;
-	/* The copy's rows are not the database's: no foreign key check. */
-	if (!had_fk && !run->dry &&
-	    migrate_has_fk(run->db, &run->has_fk, &why) == -1)
-		goto fail;
 	if (run->has_fk && migrate_fk_check(run->db, dirty, &why) == -1)
 		goto fail;
 	if (history_set(run->db, rev->id, run->plan->up ? rev->checksum : NULL,
@@ -669,14 +651,15 @@ migrate_run(struct migrate_run *run, int flags, char **cause)
 	one = (flags & (MIGRATE_SINGLE | MIGRATE_DRY)) != 0;
 	first = plan->nrevs > 0 ? plan->revs[0]->path : "";
 	ran = xcalloc(plan->nrevs + 1, sizeof *ran);
+	/* The copy's rows are not the database's: no foreign key check. */
 	if ((!run->dry && migrate_has_fk(run->db, &run->has_fk, cause) == -1) ||
-	    migrate_mentions(run->db, &run->mentions, &run->nmentions,
-	    cause) == -1 ||
 	    db_table_exists(run->db, HISTORY_TABLE, &run->history_ready,
 	    cause) == -1)
 		goto out;
 	sqlite3_set_authorizer(run->db, migrate_authorize, &run->guard);
-	if (one && migrate_begin(run->db, first, cause) == -1)
+	/* In one transaction the lock is held throughout: one read will do. */
+	if (one && (migrate_begin(run->db, first, cause) == -1 ||
+	    history_read(run->db, &run->h, cause) == -1))
 		goto out;
 	for (i = 0; i < plan->nrevs; i++) {
 		if (!one && migrate_begin(run->db, plan->revs[i]->path,
@@ -709,9 +692,8 @@ out:
 	db_rollback(run->db);
 	sqlite3_set_authorizer(run->db, NULL, NULL);
 	migrate_guard_reset(&run->guard);
-	migrate_mentions_free(run->mentions, run->nmentions);
-	run->mentions = NULL;
-	run->nmentions = 0;
+	history_free(run->h);
+	run->h = NULL;
 	free(ran);
 	return ret;
 }

@@ -462,7 +462,12 @@ START_TEST(test_migrate_apply_refuses)
 	      "touch the history table exodb_revisions" },
 	    { "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO "
 	      "exodb_revisions VALUES (1, 2, 3); END", "revisions must not "
-	      "touch the history table exodb_revisions: its trigger tr names "
+	      "touch the history table exodb_revisions: trigger tr names it" },
+	    { "CREATE TEMP TRIGGER tt AFTER DELETE ON t BEGIN DELETE FROM "
+	      "exodb_revisions; END", "revisions must not touch the history "
+	      "table exodb_revisions: trigger tt names it" },
+	    { "CREATE VIEW v AS SELECT * FROM [exodb_revisions]", "revisions "
+	      "must not touch the history table exodb_revisions: view v names "
 	      "it" },
 	};
 	sqlite3	*db;

@@ -402,7 +402,7 @@ t_bad_revision_trigger_writes_history() {
 CREATE TRIGGER t1_log AFTER INSERT ON t1 BEGIN
 	DELETE FROM exodb_revisions;
 END;" "DROP TABLE t1;"
-	bad 1 '_hand.sql: revisions must not touch the history table exodb_revisions: its trigger t1_log names it' db upgrade
+	bad 1 '_hand.sql:9: revisions must not touch the history table exodb_revisions: trigger t1_log names it$' db upgrade
 }
 
 # A revision may not turn durability off: refused before anything runs, with
