@@ -25,15 +25,16 @@ SAN_FLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
 		-fno-sanitize-recover=all
 
 LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
-		src/introspect.c src/lex.c src/migrate.c src/model.c \
-		src/render.c src/repo.c src/revision.c src/schema.c \
+		src/history.c src/introspect.c src/lex.c src/migrate.c \
+		src/model.c src/plan.c src/render.c src/repo.c src/revision.c \
+		src/schema.c \
 		src/xmalloc.c src/cmd-user.c src/password.c src/prompt.c \
 		src/user.c
 SRCS =		src/main.c $(LIB_SRCS)
 HDRS =		src/exodb.h
 UNIT_TESTS =	check-lex check-schema check-introspect check-render check-diff \
-		check-autogen check-revision check-repo check-migrate check-db \
-		check-password check-user
+		check-autogen check-revision check-repo check-history check-plan \
+		check-migrate check-db check-password check-user
 # What the end-to-end tests run besides exodb: revision files written by
 # exodb's own formatter.
 CLI_TOOLS =	build/tests/revision-file

@@ -44,6 +44,7 @@ static const struct option cmd_db_migrate_options[] = {
 
 static const struct option cmd_db_upgrade_options[] = {
 	{ "sql", no_argument, NULL, 'S' },
+	{ "single-transaction", no_argument, NULL, '1' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -80,10 +81,11 @@ const struct cmd_entry cmd_db_entries[] = {
 	  "m:", cmd_db_migrate_options, MESSAGE_HELP
 	  "      --drop-unknown         also drop tables the model does not have\n",
 	  0, 0, CMD_REPO | CMD_DB_READ, cmd_db_migrate_exec },
-	{ "db", "upgrade", "[--sql] [TARGET]",
+	{ "db", "upgrade", "[--sql] [--single-transaction] [TARGET]",
 	  "apply revisions up to TARGET (default: head)",
 	  "", cmd_db_upgrade_options,
-	  "      --sql                  print the SQL script instead of running it\n",
+	  "      --sql                  print the SQL script instead of running it\n"
+	  "      --single-transaction   apply every revision in one transaction\n",
 	  0, 1, CMD_REPO | CMD_DB_CREATE | CMD_SQL_OFFLINE | CMD_NUMERIC_ARG,
 	  cmd_db_upgrade_exec },
 	{ "db", "downgrade", "[--sql] [--no-backup] [TARGET]",
@@ -260,10 +262,10 @@ out:
 static int
 cmd_db_history(struct cmd *cmd, struct history **h, char **cause)
 {
-	if (migrate_history(cmd->db, h, cause) == -1)
+	if (history_read(cmd->db, h, cause) == -1)
 		return -1;
-	if (migrate_verify(cmd->repo, *h, cause) == -1) {
-		migrate_history_free(*h);
+	if (history_verify(cmd->repo, *h, cause) == -1) {
+		history_free(*h);
 		*h = NULL;
 		return -1;
 	}
@@ -305,10 +307,10 @@ static int
 cmd_db_move(struct cmd *cmd, int up, const char *target)
 {
 	struct history		*h = NULL;
-	struct migrate_plan	*plan = NULL;
+	struct plan	*plan = NULL;
 	struct migrate_hooks	 hooks;
 	char			*cause = NULL, *script = NULL, *backup = NULL;
-	int			 count = 0, status = 1;
+	int			 count = 0, status = 1, flags = 0;
 
 	hooks.done = cmd_db_done;
 	hooks.progress = verbosity > 0 && isatty(STDERR_FILENO) ?
@@ -316,11 +318,14 @@ cmd_db_move(struct cmd *cmd, int up, const char *target)
 	hooks.progress_after_ms = 1000;
 	hooks.statement = verbosity > 1 ? cmd_db_statement : NULL;
 	hooks.arg = &count;
+	if (cmd->opt['1'] != NULL)
+		flags |= MIGRATE_SINGLE;
 	if (cmd_db_history(cmd, &h, &cause) == -1 ||
-	    migrate_plan(cmd->repo, h, target, up, &plan, &cause) == -1)
+	    plan_new(cmd->repo, h, target, up, &plan, &cause) == -1)
 		goto out;
 	if (cmd->opt['S'] != NULL) {
-		if (migrate_script(plan, up, &script, &cause) == -1)
+		if (migrate_check(cmd->db, plan, MIGRATE_REFUSALS, &cause) == -1 ||
+		    migrate_script(plan, flags, &script, &cause) == -1)
 			goto out;
 		printf("%s", script);
 		status = 0;
@@ -340,9 +345,9 @@ cmd_db_move(struct cmd *cmd, int up, const char *target)
 		goto out;
 	}
 	if (!up && cmd->opt['B'] == NULL &&
-	    migrate_backup(cmd->db, cmd->database, &backup, &cause) == -1)
+	    db_backup(cmd->db, cmd->database, &backup, &cause) == -1)
 		goto out;
-	if (migrate_apply(cmd->db, plan, up, &hooks, &cause) == -1) {
+	if (migrate_apply(cmd->db, plan, flags, &hooks, &cause) == -1) {
 		/* A backup of a database nothing was done to is noise. */
 		if (backup != NULL && count == 0)
 			unlink(backup);
@@ -359,8 +364,8 @@ out:
 		status = cmd_db_fail(cmd, cause);
 	free(script);
 	free(backup);
-	migrate_plan_free(plan);
-	migrate_history_free(h);
+	plan_free(plan);
+	history_free(h);
 	return status;
 }
 
@@ -401,24 +406,26 @@ cmd_db_current_exec(struct cmd *cmd)
 	const struct revision	*rev;
 	char			*cause = NULL;
 	int			*applied;
-	size_t			 i;
+	size_t			 i, known = 0;
 
-	if (migrate_history(cmd->db, &h, &cause) == -1)
+	if (history_read(cmd->db, &h, &cause) == -1)
 		return cmd_db_fail(cmd, cause);
 	applied = repo_applied(cmd->repo, h);
 	for (i = 0; i < cmd->repo->nrevs; i++) {
 		rev = cmd->repo->revs[i];
 		if (repo_is_current(rev, applied))
 			printf("%s%s\n", rev->id, rev->is_head ? " (head)" : "");
+		known += history_row(h, rev->id) != NULL;
 	}
 	free(applied);
-	for (i = 0; i < h->nrows; i++) {
+	/* Only when some row has no file: finding which is then linear. */
+	for (i = 0; known < h->nrows && i < h->nrows; i++) {
 		if (repo_get(cmd->repo, h->rows[i].id) == NULL)
 			printf("%s (file missing)\n", h->rows[i].id);
 	}
 	if (h->nrows == 0)
 		cmd_note("no revisions applied");
-	migrate_history_free(h);
+	history_free(h);
 	return 0;
 }
 
@@ -446,7 +453,7 @@ static void
 cmd_db_history_line(const struct revision *rev, const struct history *h,
     int verbose)
 {
-	const struct history_row	*row = migrate_applied(h, rev->id);
+	const struct history_row	*row = history_row(h, rev->id);
 	size_t				 i;
 
 	if (verbose) {
@@ -521,7 +528,7 @@ out:
 	free(after);
 	free(before);
 	free(first);
-	migrate_history_free(h);
+	history_free(h);
 	return status;
 }
 
@@ -601,7 +608,7 @@ cmd_db_stamp_exec(struct cmd *cmd)
 	char	*cause = NULL;
 	int	 added, removed, exists;
 
-	if (migrate_stamp(cmd->db, cmd->repo, cmd->argv[0], &added, &removed,
+	if (history_stamp(cmd->db, cmd->repo, cmd->argv[0], &added, &removed,
 	    &cause) == -1)
 		return cmd_db_fail(cmd, cause);
 	cmd_note("stamped %s: %d revision%s recorded as applied, %d removed; "
@@ -677,7 +684,7 @@ cmd_db_edit_exec(struct cmd *cmd)
 	int		 wstatus, status = 1;
 
 	if ((rev = cmd_db_find(cmd, cmd->argv[0], &cause)) == NULL ||
-	    migrate_history(cmd->db, &h, &cause) == -1)
+	    history_read(cmd->db, &h, &cause) == -1)
 		goto out;
 	if ((editor = getenv("VISUAL")) == NULL || *editor == '\0')
 		editor = getenv("EDITOR");
@@ -707,7 +714,7 @@ cmd_db_edit_exec(struct cmd *cmd)
 		    WTERMSIG(wstatus));
 		goto out;
 	}
-	if (migrate_applied(h, rev->id) != NULL)
+	if (history_row(h, rev->id) != NULL)
 		cmd_note("warning: %s is applied: editing it does not change "
 		    "the database, and 'exodb db repair' must accept the edit",
 		    rev->id);
@@ -715,7 +722,7 @@ cmd_db_edit_exec(struct cmd *cmd)
 out:
 	if (cause != NULL)
 		status = cmd_db_fail(cmd, cause);
-	migrate_history_free(h);
+	history_free(h);
 	return status;
 }
 
@@ -731,7 +738,7 @@ cmd_db_check_exec(struct cmd *cmd)
 	if (cmd_db_history(cmd, &h, &cause) == -1)
 		goto out;
 	for (i = 0; i < cmd->repo->nrevs; i++) {
-		if (migrate_applied(h, cmd->repo->revs[i]->id) != NULL)
+		if (history_row(h, cmd->repo->revs[i]->id) != NULL)
 			continue;
 		printf("pending %s %s\n", cmd->repo->revs[i]->id,
 		    cmd->repo->revs[i]->message);
@@ -762,7 +769,7 @@ out:
 	if (cause != NULL)
 		status = cmd_db_fail(cmd, cause);
 	autogen_free(ag);
-	migrate_history_free(h);
+	history_free(h);
 	return status;
 }
 
@@ -787,15 +794,15 @@ cmd_db_repair_exec(struct cmd *cmd)
 	char		*cause = NULL;
 	int		 n = 0;
 
-	if (migrate_history(cmd->db, &h, &cause) == -1 ||
-	    migrate_repair(cmd->db, cmd->repo, h, cmd->opt['F'] != NULL,
+	if (history_read(cmd->db, &h, &cause) == -1 ||
+	    history_repair(cmd->db, cmd->repo, h, cmd->opt['F'] != NULL,
 	    cmd_db_repaired, &n, &cause) == -1) {
-		migrate_history_free(h);
+		history_free(h);
 		return cmd_db_fail(cmd, cause);
 	}
 	if (n == 0)
 		cmd_note("nothing to repair: every applied revision matches its "
 		    "file");
-	migrate_history_free(h);
+	history_free(h);
 	return 0;
 }

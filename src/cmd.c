@@ -60,17 +60,17 @@ cmd_require_head(struct cmd *cmd, char **cause)
 	struct history	*h = NULL;
 	int		 ret = -1;
 
-	if (migrate_history(cmd->db, &h, cause) == -1)
+	if (history_read(cmd->db, &h, cause) == -1)
 		return -1;
-	if (migrate_verify(cmd->repo, h, cause) == -1)
+	if (history_verify(cmd->repo, h, cause) == -1)
 		goto out;
-	if (!migrate_at_head(cmd->repo, h)) {
+	if (!history_at_head(cmd->repo, h)) {
 		*cause = xasprintf("%s: database is not up to date; run 'exodb "
 		    "db upgrade'", cmd->database);
 		goto out;
 	}
 	ret = 0;
 out:
-	migrate_history_free(h);
+	history_free(h);
 	return ret;
 }

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exodb.h"
@@ -328,4 +329,60 @@ db_copy_schema(sqlite3 *from, sqlite3 *to, char **cause)
 out:
 	sqlite3_finalize(stmt);
 	return ret;
+}
+
+/*
+ * End a transaction that failed, if one is open, then read: when the rollback
+ * itself failed (a full disk, an I/O error), that read makes SQLite play the
+ * hot journal back now, so that none is left beside the database.
+ */
+void
+db_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL, NULL);
+}
+
+/*
+ * Copy the database to a new file beside it with VACUUM INTO, named after
+ * the time: <path>.<YYYYMMDDHHMMSS>.bak, or with -2, -3... if that exists.
+ * *backup is set to its path; the caller frees it.
+ */
+int
+db_backup(sqlite3 *db, const char *path, char **backup, char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	char		 stamp[32], *name = NULL;
+	int		 i, rc;
+
+	*backup = NULL;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+	if (db_prepare(db, &stmt, cause, "VACUUM INTO ?1") == -1)
+		return -1;
+	for (i = 1; i < 100; i++) {
+		free(name);
+		name = i == 1 ? xasprintf("%s.%s.bak", path, stamp) :
+		    xasprintf("%s.%s-%d.bak", path, stamp, i);
+		if (access(name, F_OK) == 0)
+			continue;
+		sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt);
+		sqlite3_finalize(stmt);
+		if (rc != SQLITE_DONE) {
+			*cause = xasprintf("%s: cannot write backup: %s", name,
+			    sqlite3_errmsg(db));
+			free(name);
+			return -1;
+		}
+		*backup = name;
+		return 0;
+	}
+	*cause = xasprintf("%s: cannot find a free backup name", path);
+	sqlite3_finalize(stmt);
+	free(name);
+	return -1;
 }

@@ -34,7 +34,7 @@ char	*xasprintf(const char *, ...) PRINTFLIKE(1, 2);
 char	*xvasprintf(const char *, va_list) PRINTFLIKE(1, 0);
 char	*xstr_finish(sqlite3_str *);
 
-/* lex.c: a tokenizer for SQLite's SQL, enough to split and compare statements. */
+/* lex.c: a tokenizer for SQLite's SQL, to read and compare CREATE texts. */
 enum lex_token {
 	LEX_EOF,
 	LEX_SPACE,
@@ -57,20 +57,12 @@ struct lex {
 	const char	*end;
 	unsigned	 line;	/* line of the next token, from 1 */
 };
-struct lex_statement {
-	char		*sql;	/* the statement's text, without its semicolon */
-	unsigned	 line;	/* line of its first token */
-	char		*verb;	/* its first word, upper case */
-};
 void	 lex_init(struct lex *, const char *, size_t, unsigned);
 enum lex_token lex_next(struct lex *, const char **, size_t *);
 enum lex_token lex_next_token(struct lex *, const char **, size_t *);
 int	 lex_word_is(const char *, size_t, const char *);
 char	*lex_normalize(const char *);
 char	*lex_unquote(const char *, size_t);
-int	 lex_split(const char *, unsigned, struct lex_statement **, size_t *,
-	    char **);
-void	 lex_statements_free(struct lex_statement *, size_t);
 int	 lex_mentions(const char *, const char *);
 int	 lex_is_literal(const char *);
 
@@ -252,8 +244,6 @@ char	*revision_format(const struct revision *);
 int	 revision_check_message(const char *, char **);
 size_t	 revision_add_destructive(struct revision *, const struct diff *, int);
 int	 revision_valid_id(const char *);
-int	 revision_statements(const struct revision *, int,
-	    struct lex_statement **, size_t *, char **);
 
 /* repo.c: the migration repository and its revision graph. */
 struct repo {
@@ -322,18 +312,55 @@ int	 db_table_exists(sqlite3 *, const char *, int *, char **);
 int	 db_count(sqlite3 *, const char *, long long *, char **);
 char	*db_error(sqlite3 *);
 int	 db_copy_schema(sqlite3 *, sqlite3 *, char **);
+void	 db_rollback(sqlite3 *);
+int	 db_backup(sqlite3 *, const char *, char **, char **);
 
-/* migrate.c: applying and reverting revisions, the history table. */
+/* history.c: the history table, exodb_revisions. */
+#define HISTORY_DDL "CREATE TABLE IF NOT EXISTS " HISTORY_TABLE " (\n" \
+	"\tid TEXT PRIMARY KEY,\n" \
+	"\tchecksum TEXT NOT NULL,\n" \
+	"\tapplied_at TEXT NOT NULL\n" \
+	")"
+#define HISTORY_NOW "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 struct history_row {
 	char	*id;
 	char	*checksum;
 	char	*applied_at;
 };
 struct history {
-	struct history_row	*rows;
+	struct history_row	*rows;		/* oldest first */
 	size_t			 nrows;
-	struct history_row	**byid;		/* the rows sorted by id */
+	size_t			*by_id;		/* indexes of rows, by id */
 };
+struct history	*history_new(void);
+void	 history_free(struct history *);
+void	 history_add(struct history *, const char *, const char *,
+	    const char *);
+int	 history_read(sqlite3 *, struct history **, char **);
+const struct history_row *history_row(const struct history *, const char *);
+int	 history_verify(const struct repo *, const struct history *, char **);
+int	 history_at_head(const struct repo *, const struct history *);
+int	 history_has(sqlite3 *, const char *, int *, char **);
+int	 history_set(sqlite3 *, const char *, const char *, char **);
+int	 history_stamp(sqlite3 *, const struct repo *, const char *, int *,
+	    int *, char **);
+int	 history_repair(sqlite3 *, const struct repo *, const struct history *,
+	    int, void (*)(const char *, const char *, const char *, void *),
+	    void *, char **);
+
+/* plan.c: which revisions a target runs, in order; no database. */
+struct plan {
+	int		  up;		/* 1 upgrade, 0 downgrade */
+	struct revision	**revs;		/* in the order they run */
+	size_t		  nrevs;
+};
+int	 plan_new(const struct repo *, const struct history *, const char *,
+	    int, struct plan **, char **);
+void	 plan_free(struct plan *);
+int	 plan_wanted(const struct repo *, const char *, int, int *,
+	    struct revision **, char **);
+
+/* migrate.c: running a plan, or writing it as a script. */
 struct migrate_hooks {
 	/* A revision was applied (int 1) or reverted (0). */
 	void	(*done)(const struct revision *, int, void *);
@@ -348,29 +375,13 @@ struct migrate_hooks {
 		    void *);
 	void	 *arg;
 };
-int	 migrate_history(sqlite3 *, struct history **, char **);
-void	 migrate_history_free(struct history *);
-const struct history_row *migrate_applied(const struct history *,
-	    const char *);
-int	 migrate_verify(const struct repo *, const struct history *, char **);
-int	 migrate_at_head(const struct repo *, const struct history *);
-struct migrate_plan {
-	struct revision	**revs;		/* in the order they run */
-	size_t		  nrevs;
-};
-int	 migrate_plan(const struct repo *, const struct history *,
-	    const char *, int, struct migrate_plan **, char **);
-void	 migrate_plan_free(struct migrate_plan *);
-int	 migrate_apply(sqlite3 *, const struct migrate_plan *, int,
+#define MIGRATE_SINGLE	0x1	/* the whole plan in one transaction */
+#define MIGRATE_DRY	0x2	/* in one transaction, rolled back */
+#define MIGRATE_REFUSALS 0x4	/* migrate_check: fail only on a refusal */
+int	 migrate_check(sqlite3 *, const struct plan *, int, char **);
+int	 migrate_apply(sqlite3 *, const struct plan *, int,
 	    const struct migrate_hooks *, char **);
-int	 migrate_script(const struct migrate_plan *, int, char **, char **);
-int	 migrate_stamp(sqlite3 *, const struct repo *, const char *, int *,
-	    int *, char **);
-int	 migrate_repair(sqlite3 *, const struct repo *, const struct history *,
-	    int, void (*)(const char *, const char *, const char *, void *),
-	    void *, char **);
-int	 migrate_backup(sqlite3 *, const char *, char **, char **);
-
+int	 migrate_script(const struct plan *, int, char **, char **);
 
 /* main.c: the command layer's shared state. */
 #define OPT_MAX 128

@@ -1,8 +1,9 @@
 /*
- * A tokenizer for SQLite's dialect of SQL. exodb needs it to split revision
- * files into statements (and refuse those that manage transactions) before any
- * of them runs, to read CHECK constraints out of CREATE TABLE texts, and to
- * compare expressions without regard to spacing or the case of keywords.
+ * A tokenizer for SQLite's dialect of SQL, for what no SQLite API reports:
+ * reading CHECK constraints, AUTOINCREMENT and a partial index's WHERE out of
+ * CREATE texts, comparing expressions without regard to spacing or the case
+ * of keywords, and telling whether a text names an identifier. (Revisions
+ * are split into statements by SQLite itself, in migrate.c.)
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -294,100 +295,4 @@ lex_mentions(const char *sql, const char *name)
 		}
 	}
 	return found;
-}
-
-static void
-lex_add(struct lex_statement **stmts, size_t *n, const char *start,
-    const char *end, unsigned line)
-{
-	struct lex_statement	*s;
-	struct lex		 lx;
-	const char		*tok;
-	size_t			 len, i;
-
-	*stmts = xreallocarray(*stmts, *n + 1, sizeof **stmts);
-	s = &(*stmts)[(*n)++];
-	s->sql = xstrndup(start, (size_t)(end - start));
-	s->line = line;
-	lex_init(&lx, s->sql, strlen(s->sql), line);
-	if (lex_next_token(&lx, &tok, &len) == LEX_WORD) {
-		s->verb = xstrndup(tok, len);
-		for (i = 0; i < len; i++)
-			s->verb[i] = (char)toupper((unsigned char)s->verb[i]);
-	} else
-		s->verb = xstrdup("");
-}
-
-/*
- * Split SQL text into statements. A semicolon ends a statement only where
- * SQLite's own sqlite3_complete() agrees, so trigger bodies stay whole. Lines
- * are counted from first_line. Fails on an unterminated string, identifier or
- * comment. A statement's text runs from its first token to its last, comments
- * around it left out. On success the caller frees *stmts with
- * lex_statements_free().
- */
-int
-lex_split(const char *sql, unsigned first_line, struct lex_statement **stmts,
-    size_t *nstmts, char **cause)
-{
-	struct lex	 lx;
-	const char	*tok, *start = NULL, *end = NULL;
-	size_t		 len;
-	enum lex_token	 t;
-	unsigned	 line = 0, tokline;
-	char		*text;
-	int		 complete;
-
-	*stmts = NULL;
-	*nstmts = 0;
-	lex_init(&lx, sql, strlen(sql), first_line);
-	for (;;) {
-		tokline = lx.line;
-		t = lex_next(&lx, &tok, &len);
-		if (t == LEX_SPACE || t == LEX_COMMENT)
-			continue;
-		if (t == LEX_UNTERMINATED) {
-			*cause = xasprintf("%u: unterminated %s", tokline,
-			    *tok == '\'' ? "string" : *tok == '/' ? "comment" :
-			    "quoted identifier");
-			lex_statements_free(*stmts, *nstmts);
-			*stmts = NULL;
-			*nstmts = 0;
-			return -1;
-		}
-		if (t == LEX_EOF) {
-			if (start != NULL)
-				lex_add(stmts, nstmts, start, end, line);
-			return 0;
-		}
-		if (start == NULL) {
-			if (t == LEX_SEMI)
-				continue;
-			start = tok;
-			line = tokline;
-		}
-		if (t == LEX_SEMI) {
-			text = xstrndup(start, (size_t)(tok + 1 - start));
-			complete = sqlite3_complete(text);
-			free(text);
-			if (complete) {
-				lex_add(stmts, nstmts, start, end, line);
-				start = NULL;
-			}
-		}
-		/* A statement ends at its last token, not at a comment. */
-		end = tok + len;
-	}
-}
-
-void
-lex_statements_free(struct lex_statement *stmts, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		free(stmts[i].sql);
-		free(stmts[i].verb);
-	}
-	free(stmts);
 }

@@ -1,24 +1,27 @@
 /*
- * Applying and reverting revisions. Each revision runs in its own transaction,
- * begun with BEGIN IMMEDIATE, together with the history row that records it,
- * so that it is applied wholly or not at all, even if the process is killed.
- * Once the write lock is held the runner reads the history again, so two runs
- * started together apply each revision once. Foreign keys are off during a
- * run, so table rebuilds never cascade, and checked before each commit.
+ * Running a plan. Each revision runs in its own transaction, begun with BEGIN
+ * IMMEDIATE, together with the history row that records it, so that it is
+ * applied wholly or not at all, even if the process is killed (or the whole
+ * plan in one, when asked). Once the write lock is held the runner reads the
+ * history again, so two runs started together apply each revision once.
+ * Foreign keys are off during a run, so table rebuilds never cascade, and
+ * checked before each commit.
+ *
+ * SQLite itself splits a section into statements (sqlite3_prepare_v2's tail,
+ * as sqlite3_exec does) and, through an authorizer, says what each would do:
+ * that is how a revision is kept from managing transactions, attaching
+ * databases, changing the connection or touching the history table, and how
+ * a rebuild's copy is recognised to show its progress. Before the first of
+ * several revisions commits, the plan is run on an in-memory copy of the
+ * schema, so that a revision refused or broken further on stops the run
+ * before anything is applied.
  */
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "exodb.h"
-
-#define HISTORY_DDL "CREATE TABLE IF NOT EXISTS " HISTORY_TABLE " (\n" \
-	"\tid TEXT PRIMARY KEY,\n" \
-	"\tchecksum TEXT NOT NULL,\n" \
-	"\tapplied_at TEXT NOT NULL\n" \
-	")"
-#define HISTORY_NOW "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
 /*
  * PRAGMA foreign_key_check before each commit, counting only what the
@@ -34,6 +37,10 @@
 	"FROM (" FK_COUNTS ") AS a LEFT JOIN temp.exodb_fk_before AS b " \
 	"ON b.\"table\" = a.\"table\" AND b.parent = a.parent AND " \
 	"b.fkid = a.fkid WHERE a.n > coalesce(b.n, 0)"
+/* A foreign key is written with REFERENCES: a cheap test, never missing one. */
+#define FK_ANY "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE " \
+	"type = 'table' AND sql LIKE '%references%')"
+#define FK_OF "SELECT EXISTS (SELECT 1 FROM pragma_foreign_key_list(?1))"
 
 /*
  * The same check in a script for the sqlite3 shell, which cannot look at a
@@ -50,168 +57,454 @@
 	"INSERT INTO temp.exodb_fk_before " FK_COUNTS ";\n"
 #define SCRIPT_FK_CHECK "INSERT INTO temp.exodb_fk_check VALUES (1);\n"
 
-void
-migrate_history_free(struct history *h)
+/* Rows of a rebuild's copy between two progress reports. */
+#define COPY_STEP	4096
+
+/*
+ * PRAGMAs a revision may run: queries that change nothing, and settings that
+ * touch neither the connection's safety nor durability. Every other PRAGMA
+ * (journal_mode, synchronous, locking_mode, writable_schema, foreign_keys...)
+ * is refused.
+ */
+static const char *migrate_pragmas[] = {
+	"application_id", "collation_list", "compile_options", "data_version",
+	"database_list", "defer_foreign_keys", "foreign_key_check",
+	"foreign_key_list", "function_list", "index_info", "index_list",
+	"index_xinfo", "integrity_check", "legacy_alter_table", "module_list",
+	"pragma_list", "quick_check", "table_info", "table_list",
+	"table_xinfo", "user_version",
+};
+
+/*
+ * What the authorizer learns while a revision's statement is prepared and
+ * runs: whether it was refused (and why), and whether it is a rebuild's copy,
+ * an INSERT into exodb_new_T that reads T and nothing else.
+ */
+struct migrate_guard {
+	int		 armed;
+	int		 preparing;
+	char		*refused;
+	char		*into;		/* the one table inserted into */
+	char		*source;	/* the one table read */
+	int		 inserts;
+	int		 other_reads;
+	char		*table;		/* a table created or altered */
+	char		*made;		/* a trigger or view created... */
+	const char	*made_type;
+	char		*made_db;	/* ...in this database */
+};
+
+/* One run of a plan, on the database or on its in-memory copy. */
+struct migrate_run {
+	sqlite3				*db;
+	const struct plan		*plan;
+	const struct migrate_hooks	*hooks;		/* NULL on the copy */
+	struct migrate_guard		 guard;
+	int				 dry;		/* on the copy */
+	int				 refused;	/* it failed for that */
+	int				 history_ready;
+	int				 has_fk;
+	struct history			*h;	/* read in the lock, if one */
+};
+
+/* Progress of a rebuild's copy, read from the statement's own counters. */
+struct migrate_copy {
+	const struct migrate_hooks	*hooks;
+	sqlite3_stmt			*stmt;
+	const char			*table;
+	long long			 done;
+	long long			 total;
+	struct timespec			 start;
+	int				 shown;
+};
+
+static int
+migrate_pragma_allowed(const char *name)
 {
 	size_t	i;
 
-	if (h == NULL)
-		return;
-	for (i = 0; i < h->nrows; i++) {
-		free(h->rows[i].id);
-		free(h->rows[i].checksum);
-		free(h->rows[i].applied_at);
+	for (i = 0; i < sizeof migrate_pragmas / sizeof migrate_pragmas[0];
+	    i++) {
+		if (strcasecmp(name, migrate_pragmas[i]) == 0)
+			return 1;
 	}
-	free(h->rows);
-	free(h->byid);
-	free(h);
+	return 0;
+}
+
+/* The refusal for an authorizer action, or NULL to allow it; caller frees. */
+static char *
+migrate_refusal(int action, const char *a1, const char *a2)
+{
+	static const char *why = "exodb runs each revision in its own "
+	    "transaction";
+	const char	*verb;
+
+	switch (action) {
+	case SQLITE_TRANSACTION:
+		return xasprintf("%s is not allowed in a revision: %s", a1, why);
+	case SQLITE_SAVEPOINT:
+		verb = strcmp(a1, "BEGIN") == 0 ? "SAVEPOINT" :
+		    strcmp(a1, "RELEASE") == 0 ? "RELEASE" : "ROLLBACK TO";
+		return xasprintf("%s is not allowed in a revision: %s", verb,
+		    why);
+	case SQLITE_ATTACH:
+	case SQLITE_DETACH:
+		return xasprintf("%s is not allowed in a revision: it changes "
+		    "the connection", action == SQLITE_ATTACH ? "ATTACH" :
+		    "DETACH");
+	case SQLITE_PRAGMA:
+		if (migrate_pragma_allowed(a1))
+			return NULL;
+		return xasprintf("PRAGMA %s is not allowed in a revision: it "
+		    "changes the connection or its durability", a1);
+	case SQLITE_INSERT:
+	case SQLITE_UPDATE:
+	case SQLITE_DELETE:
+	case SQLITE_DROP_TABLE:
+	case SQLITE_ALTER_TABLE:
+		break;
+	case SQLITE_CREATE_INDEX:
+	case SQLITE_CREATE_TRIGGER:
+	case SQLITE_DROP_INDEX:
+	case SQLITE_DROP_TRIGGER:
+		/* The table is the second argument. */
+		a1 = a2;
+		break;
+	default:
+		return NULL;
+	}
+	/* ALTER TABLE names its database first and its table second. */
+	if (action == SQLITE_ALTER_TABLE)
+		a1 = a2;
+	if (a1 == NULL || strcasecmp(a1, HISTORY_TABLE) != 0)
+		return NULL;
+	return xstrdup("revisions must not touch the history table "
+	    HISTORY_TABLE);
+}
+
+/*
+ * Note what a statement being prepared inserts into and reads, and the
+ * table, trigger or view it creates.
+ */
+static void
+migrate_watch(struct migrate_guard *g, int action, const char *a1,
+    const char *a2, const char *dbname, const char *trigger)
+{
+	if (!g->preparing || trigger != NULL)
+		return;
+	if ((action == SQLITE_CREATE_TABLE || action == SQLITE_ALTER_TABLE) &&
+	    g->table == NULL)
+		g->table = xstrdup(action == SQLITE_ALTER_TABLE ? a2 : a1);
+	if ((action == SQLITE_CREATE_TRIGGER || action == SQLITE_CREATE_VIEW ||
+	    action == SQLITE_CREATE_TEMP_TRIGGER ||
+	    action == SQLITE_CREATE_TEMP_VIEW) && g->made == NULL) {
+		g->made = xstrdup(a1);
+		g->made_type = action == SQLITE_CREATE_VIEW ||
+		    action == SQLITE_CREATE_TEMP_VIEW ? "view" : "trigger";
+		g->made_db = xstrdup(dbname != NULL ? dbname : "main");
+	}
+	if (action == SQLITE_INSERT && g->inserts++ == 0)
+		g->into = xstrdup(a1);
+	/* A CHECK on the new table reads it: that is not a second source. */
+	if (action != SQLITE_READ || (g->into != NULL &&
+	    strcasecmp(a1, g->into) == 0))
+		return;
+	if (g->source == NULL)
+		g->source = xstrdup(a1);
+	else if (strcasecmp(g->source, a1) != 0)
+		g->other_reads = 1;
 }
 
 static int
-migrate_compare_rows(const void *a, const void *b)
+migrate_authorize(void *arg, int action, const char *a1, const char *a2,
+    const char *dbname, const char *trigger)
 {
-	return strcmp((*(struct history_row *const *)a)->id,
-	    (*(struct history_row *const *)b)->id);
+	struct migrate_guard	*g = arg;
+	char			*why;
+
+	if (!g->armed)
+		return SQLITE_OK;
+	if ((why = migrate_refusal(action, a1, a2)) != NULL) {
+		if (g->refused == NULL)
+			g->refused = why;
+		else
+			free(why);
+		return SQLITE_DENY;
+	}
+	migrate_watch(g, action, a1, a2, dbname, trigger);
+	return SQLITE_OK;
 }
 
-/* The history table's rows, oldest first; none when it does not exist. */
-int
-migrate_history(sqlite3 *db, struct history **out, char **cause)
+static void
+migrate_guard_reset(struct migrate_guard *g)
 {
-	struct history		*h;
-	struct history_row	*row;
-	sqlite3_stmt		*stmt = NULL;
-	size_t			 i;
-	int			 exists, rc;
+	free(g->refused);
+	free(g->into);
+	free(g->source);
+	free(g->table);
+	free(g->made);
+	free(g->made_db);
+	memset(g, 0, sizeof *g);
+}
 
-	*out = NULL;
-	if (db_table_exists(db, HISTORY_TABLE, &exists, cause) == -1)
-		return -1;
-	h = xcalloc(1, sizeof *h);
-	if (!exists) {
-		*out = h;
+/* The table a rebuild's copy reads, or NULL if the statement is not one. */
+static const char *
+migrate_copy_source(const struct migrate_guard *g)
+{
+	size_t	n = strlen(REBUILD_PREFIX);
+
+	if (g->inserts != 1 || g->source == NULL || g->other_reads ||
+	    strncmp(g->into, REBUILD_PREFIX, n) != 0 ||
+	    strcasecmp(g->into + n, g->source) != 0)
+		return NULL;
+	return g->source;
+}
+
+/* Skip spaces, comments and empty statements, counting lines. */
+static const char *
+migrate_skip(const char *p, unsigned *line)
+{
+	for (;;) {
+		if (*p == '\n')
+			(*line)++;
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
+		    *p == '\f' || *p == '\v' || *p == ';')
+			p++;
+		else if (p[0] == '-' && p[1] == '-')
+			p += strcspn(p, "\n");
+		else if (p[0] == '/' && p[1] == '*') {
+			for (p += 2; *p != '\0' && !(p[0] == '*' &&
+			    p[1] == '/'); p++) {
+				if (*p == '\n')
+					(*line)++;
+			}
+			p += *p != '\0' ? 2 : 0;
+		} else
+			return p;
+	}
+}
+
+/* The lines from p to end. */
+static unsigned
+migrate_lines(const char *p, const char *end)
+{
+	unsigned	n = 0;
+
+	for (; p < end; p++)
+		n += *p == '\n';
+	return n;
+}
+
+/* Called by SQLite every so many instructions of a rebuild's copy. */
+static int
+migrate_copy_tick(void *arg)
+{
+	struct migrate_copy	*mc = arg;
+	struct timespec		 now;
+	long long		 done;
+
+	/* A full scan steps from its first row: rows read are one more. */
+	done = sqlite3_stmt_status(mc->stmt, SQLITE_STMTSTATUS_FULLSCAN_STEP,
+	    0) + 1;
+	if (done > mc->total)
+		done = mc->total;
+	if (done / COPY_STEP == mc->done / COPY_STEP) {
+		mc->done = done;
 		return 0;
 	}
-	if (db_prepare(db, &stmt, cause, "SELECT id, checksum, applied_at FROM "
-	    "%s ORDER BY applied_at, id", HISTORY_TABLE) == -1) {
-		migrate_history_free(h);
-		return -1;
-	}
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (sqlite3_column_type(stmt, 0) == SQLITE_NULL ||
-		    sqlite3_column_type(stmt, 1) == SQLITE_NULL ||
-		    sqlite3_column_type(stmt, 2) == SQLITE_NULL) {
-			*cause = xasprintf("%s: a row holds NULL; the table was "
-			    "changed by hand", HISTORY_TABLE);
-			sqlite3_finalize(stmt);
-			migrate_history_free(h);
-			return -1;
-		}
-		h->rows = xreallocarray(h->rows, h->nrows + 1, sizeof *h->rows);
-		row = &h->rows[h->nrows++];
-		row->id = xstrdup((const char *)sqlite3_column_text(stmt, 0));
-		row->checksum = xstrdup((const char *)
-		    sqlite3_column_text(stmt, 1));
-		row->applied_at = xstrdup((const char *)
-		    sqlite3_column_text(stmt, 2));
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		*cause = xasprintf("%s: %s", HISTORY_TABLE, sqlite3_errmsg(db));
-		migrate_history_free(h);
-		return -1;
-	}
-	/* An index by id, for migrate_applied(). */
-	h->byid = xcalloc(h->nrows, sizeof *h->byid);
-	for (i = 0; i < h->nrows; i++)
-		h->byid[i] = &h->rows[i];
-	qsort(h->byid, h->nrows, sizeof *h->byid, migrate_compare_rows);
-	*out = h;
-	return 0;
-}
-
-/*
- * The history row recording revision id, or NULL when it is not applied: a
- * binary search of the index by id.
- */
-const struct history_row *
-migrate_applied(const struct history *h, const char *id)
-{
-	size_t	lo = 0, hi = h->nrows, mid;
-	int	c;
-
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if ((c = strcmp(id, h->byid[mid]->id)) == 0)
-			return h->byid[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
-}
-
-/*
- * Check that every applied revision's file is still there and unchanged.
- */
-int
-migrate_verify(const struct repo *repo, const struct history *h, char **cause)
-{
-	const struct history_row	*row;
-	const struct revision		*rev;
-	size_t				 i;
-
-	for (i = 0; i < h->nrows; i++) {
-		row = &h->rows[i];
-		if ((rev = repo_get(repo, row->id)) == NULL) {
-			*cause = xasprintf("%s/%s_*.sql: revision %s is applied "
-			    "but its file is missing; restore it, or forget it "
-			    "with 'exodb db repair'", repo->versions, row->id,
-			    row->id);
-			return -1;
-		}
-		if (strcmp(rev->checksum, row->checksum) != 0) {
-			*cause = xasprintf("%s: changed since it was applied "
-			    "(SHA-256 now %.12s, then %.12s); restore it, or "
-			    "accept the edit with 'exodb db repair'", rev->path,
-			    rev->checksum, row->checksum);
-			return -1;
-		}
+	mc->done = done;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((now.tv_sec - mc->start.tv_sec) * 1000 +
+	    (now.tv_nsec - mc->start.tv_nsec) / 1000000 >=
+	    mc->hooks->progress_after_ms) {
+		mc->shown = 1;
+		mc->hooks->progress(mc->table, done, mc->total, 0,
+		    mc->hooks->arg);
 	}
 	return 0;
 }
 
-/* Whether every revision of the repository is applied. */
-int
-migrate_at_head(const struct repo *repo, const struct history *h)
-{
-	size_t	i;
-
-	for (i = 0; i < repo->nrevs; i++) {
-		if (migrate_applied(h, repo->revs[i]->id) == NULL)
-			return 0;
-	}
-	return 1;
-}
-
+/* Step a prepared statement to its end; a rebuild's copy with progress. */
 static int
-migrate_step(sqlite3 *db, const char *sql, char **cause)
+migrate_step(struct migrate_run *run, sqlite3_stmt *stmt, const char *table,
+    char **cause)
 {
-	sqlite3_stmt	*stmt = NULL;
-	const char	*tail;
-	int		 rc;
+	struct migrate_copy	 mc;
+	char			*count;
+	int			 rc;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &stmt, &tail) != SQLITE_OK) {
-		*cause = db_error(db);
-		return -1;
+	memset(&mc, 0, sizeof mc);
+	if (table != NULL) {
+		count = sqlite3_mprintf("SELECT count(*) FROM \"%w\"", table);
+		run->guard.armed = 0;
+		rc = db_count(run->db, count, &mc.total, cause);
+		run->guard.armed = 1;
+		sqlite3_free(count);
+		if (rc == -1)
+			return -1;
+		mc.hooks = run->hooks;
+		mc.stmt = stmt;
+		mc.table = table;
+		clock_gettime(CLOCK_MONOTONIC, &mc.start);
+		sqlite3_progress_handler(run->db, 1000, migrate_copy_tick, &mc);
 	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		;
-	sqlite3_finalize(stmt);
+	if (table != NULL) {
+		sqlite3_progress_handler(run->db, 0, NULL, NULL);
+		if (mc.shown)
+			run->hooks->progress(table, rc == SQLITE_DONE ?
+			    mc.total : mc.done, mc.total, 1, run->hooks->arg);
+	}
 	if (rc != SQLITE_DONE) {
-		*cause = db_error(db);
+		*cause = run->guard.refused != NULL ?
+		    xstrdup(run->guard.refused) : db_error(run->db);
 		return -1;
+	}
+	return 0;
+}
+
+/*
+ * After a statement ran: refuse a trigger or view it made that names the
+ * history table (SQLite authorizes their bodies only when they are used),
+ * and note a foreign key on a table it made or altered.
+ */
+static int
+migrate_after(struct migrate_run *run, char **cause)
+{
+	struct migrate_guard	*g = &run->guard;
+	sqlite3_stmt		*stmt = NULL;
+	int			 rc, found = 0;
+
+	if (g->made != NULL) {
+		if (db_prepare(run->db, &stmt, cause, "SELECT sql FROM "
+		    "\"%w\".sqlite_schema WHERE name = ?1", g->made_db) == -1)
+			return -1;
+		sqlite3_bind_text(stmt, 1, g->made, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+			found = lex_mentions((const char *)
+			    sqlite3_column_text(stmt, 0), HISTORY_TABLE);
+		sqlite3_finalize(stmt);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			*cause = db_error(run->db);
+			return -1;
+		}
+		if (found) {
+			*cause = xasprintf("revisions must not touch the history "
+			    "table " HISTORY_TABLE ": %s %s names it",
+			    g->made_type, g->made);
+			run->refused = 1;
+			return -1;
+		}
+	}
+	if (g->table == NULL || run->has_fk || run->dry)
+		return 0;
+	if (db_prepare(run->db, &stmt, cause, "%s", FK_OF) == -1)
+		return -1;
+	sqlite3_bind_text(stmt, 1, g->table, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	/* When in doubt, check. */
+	run->has_fk = rc != SQLITE_ROW || sqlite3_column_int(stmt, 0) != 0;
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+/* The statement's text without its semicolon, for the statement hook. */
+static void
+migrate_echo(const struct migrate_run *run, const struct revision *rev,
+    unsigned line, sqlite3_stmt *stmt)
+{
+	const char	*sql = sqlite3_sql(stmt);
+	char		*text;
+	size_t		 n = strlen(sql);
+
+	if (run->hooks == NULL || run->hooks->statement == NULL)
+		return;
+	while (n > 0 && (sql[n - 1] == ';' || sql[n - 1] == ' ' ||
+	    sql[n - 1] == '\t' || sql[n - 1] == '\n'))
+		n--;
+	text = xstrndup(sql, n);
+	run->hooks->statement(rev, line, text, run->hooks->arg);
+	free(text);
+}
+
+/*
+ * Prepare and run the statement at sql, which starts on the given line; *tail
+ * is set past it. SQLite names a rebuild's new table in its messages ("NOT
+ * NULL constraint failed: exodb_new_users.email"): say the table instead.
+ */
+static int
+migrate_statement(struct migrate_run *run, const struct revision *rev,
+    const char *sql, unsigned line, const char **tail, char **cause)
+{
+	struct migrate_guard	*g = &run->guard;
+	sqlite3_stmt		*stmt = NULL;
+	const char		*table = NULL;
+	char			*why = NULL, *p;
+	size_t			 n = strlen(REBUILD_PREFIX);
+	int			 off, ret = -1;
+
+	migrate_guard_reset(g);
+	g->armed = g->preparing = 1;
+	if (sqlite3_prepare_v2(run->db, sql, -1, &stmt, tail) != SQLITE_OK) {
+		off = sqlite3_error_offset(run->db);
+		if (off >= 0)
+			line += migrate_lines(sql, sql + off);
+		why = g->refused != NULL ? xstrdup(g->refused) :
+		    db_error(run->db);
+		run->refused = g->refused != NULL;
+		goto out;
+	}
+	g->preparing = 0;
+	if (stmt == NULL) {
+		ret = 0;
+		goto out;
+	}
+	if (run->hooks != NULL && run->hooks->progress != NULL)
+		table = migrate_copy_source(g);
+	migrate_echo(run, rev, line, stmt);
+	if (migrate_step(run, stmt, table, &why) == -1) {
+		run->refused = g->refused != NULL;
+		goto out;
+	}
+	if (sqlite3_get_autocommit(run->db)) {
+		why = xstrdup("the statement ended the transaction");
+		goto out;
+	}
+	g->armed = 0;
+	if (migrate_after(run, &why) == -1)
+		goto out;
+	ret = 0;
+out:
+	sqlite3_finalize(stmt);
+	g->armed = 0;
+	if (ret == -1) {
+		while ((p = strstr(why, REBUILD_PREFIX)) != NULL)
+			memmove(p, p + n, strlen(p + n) + 1);
+		/* 'unrecognized token: "'x\n..."' quotes the rest: one line. */
+		*cause = xasprintf("%s:%u: %.*s%s", rev->path, line,
+		    (int)strcspn(why, "\n"), why, strchr(why, '\n') != NULL ?
+		    " ..." : "");
+	}
+	free(why);
+	return ret;
+}
+
+/* Run a revision's upgrade or downgrade section, statement by statement. */
+static int
+migrate_section(struct migrate_run *run, const struct revision *rev,
+    char **cause)
+{
+	const char	*p = run->plan->up ? rev->upgrade : rev->downgrade;
+	const char	*tail;
+	unsigned	 line;
+
+	line = run->plan->up ? rev->upgrade_line : rev->downgrade_line;
+	for (p = migrate_skip(p, &line); *p != '\0';
+	    p = migrate_skip(tail, &line)) {
+		if (migrate_statement(run, rev, p, line, &tail, cause) == -1)
+			return -1;
+		line += migrate_lines(p, tail);
 	}
 	return 0;
 }
@@ -258,763 +551,320 @@ migrate_fk_check(sqlite3 *db, int dirty, char **cause)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Whether the history table holds id, read inside the transaction. */
+/* Whether the schema may have a foreign key (see FK_ANY). */
 static int
-migrate_is_applied(sqlite3 *db, const char *id, int *applied, char **cause)
+migrate_has_fk(sqlite3 *db, int *has, char **cause)
 {
-	sqlite3_stmt	*stmt;
-	int		 rc;
+	long long	n;
 
-	if (db_prepare(db, &stmt, cause, "SELECT 1 FROM %s WHERE id = ?1",
-	    HISTORY_TABLE) == -1)
+	if (db_count(db, FK_ANY, &n, cause) == -1)
 		return -1;
-	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	*applied = rc == SQLITE_ROW;
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		*cause = db_error(db);
-		return -1;
-	}
+	*has = n != 0;
 	return 0;
 }
 
 /*
- * Record id as applied with its checksum (an existing row keeps the time it
- * was applied), or forget it when checksum is NULL.
+ * Run one revision inside the open transaction, with its history row.
+ * Returns 1 when it ran, 0 when it was already done (another process did it),
+ * -1 on failure.
  */
 static int
-migrate_set_row(sqlite3 *db, const char *id, const char *checksum,
+migrate_revision(struct migrate_run *run, const struct revision *rev,
     char **cause)
 {
-	sqlite3_stmt	*stmt;
-	int		 rc;
+	char	*why = NULL;
+	int	 applied, dirty = 0, had_fk = run->has_fk;
 
-	if (checksum != NULL && db_prepare(db, &stmt, cause, "INSERT INTO %s "
-	    "(id, checksum, applied_at) VALUES (?1, ?2, %s) ON CONFLICT (id) "
-	    "DO UPDATE SET checksum = excluded.checksum", HISTORY_TABLE,
-	    HISTORY_NOW) == -1)
+	if (!run->history_ready && db_exec(run->db, HISTORY_DDL, &why) == -1)
+		goto fail;
+	if (run->h != NULL)
+		applied = history_row(run->h, rev->id) != NULL;
+	else if (history_has(run->db, rev->id, &applied, &why) == -1)
+		goto fail;
+	run->history_ready = 1;
+	if (applied == run->plan->up)
+		return 0;
+	if (had_fk && migrate_fk_before(run->db, &dirty, &why) == -1)
+		goto fail;
+	if (migrate_section(run, rev, cause) == -1)
 		return -1;
-	if (checksum == NULL && db_prepare(db, &stmt, cause, "DELETE FROM %s "
-	    "WHERE id = ?1", HISTORY_TABLE) == -1)
-		return -1;
-	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-	if (checksum != NULL)
-		sqlite3_bind_text(stmt, 2, checksum, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		*cause = xasprintf("%s: %s", HISTORY_TABLE, sqlite3_errmsg(db));
-		return -1;
-	}
-	return 0;
+	if (run->has_fk && migrate_fk_check(run->db, dirty, &why) == -1)
+		goto fail;
+	if (history_set(run->db, rev->id, run->plan->up ? rev->checksum : NULL,
+	    &why) == -1)
+		goto fail;
+	return 1;
+fail:
+	*cause = xasprintf("%s: %s", rev->path, why);
+	free(why);
+	return -1;
 }
 
+/* Begin the transaction a revision (or a whole plan) runs in. */
 static int
-migrate_record(sqlite3 *db, const struct revision *rev, int up, char **cause)
-{
-	return migrate_set_row(db, rev->id, up ? rev->checksum : NULL, cause);
-}
-
-/*
- * Change the history table alone, in one BEGIN IMMEDIATE transaction: fn
- * makes the changes, reading what it needs inside the lock.
- */
-static int
-migrate_history_transaction(sqlite3 *db, int (*fn)(sqlite3 *, void *,
-    char **), void *arg, char **cause)
+migrate_begin(sqlite3 *db, const char *what, char **cause)
 {
 	char	*why = NULL;
-
-	if (db_exec(db, "BEGIN IMMEDIATE", &why) == -1 ||
-	    db_exec(db, HISTORY_DDL, &why) == -1 || fn(db, arg, &why) == -1 ||
-	    db_exec(db, "COMMIT", &why) == -1) {
-		*cause = why;
-		if (!sqlite3_get_autocommit(db))
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	return 0;
-}
-
-/* Progress of a rebuild's copy, counted row by row as SQLite reads them. */
-struct migrate_copy {
-	const struct migrate_hooks	*hooks;
-	char				*table;
-	long long			 done;
-	long long			 total;
-	struct timespec			 start;
-	int				 shown;
-};
-
-static void
-migrate_copy_count(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	struct migrate_copy	*mc = sqlite3_user_data(ctx);
-	struct timespec		 now;
-
-	(void)argc;
-	(void)argv;
-	if ((++mc->done & 4095) == 0) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - mc->start.tv_sec) * 1000 +
-		    (now.tv_nsec - mc->start.tv_nsec) / 1000000 >=
-		    mc->hooks->progress_after_ms) {
-			mc->shown = 1;
-			mc->hooks->progress(mc->table, mc->done, mc->total, 0,
-			    mc->hooks->arg);
-		}
-	}
-	sqlite3_result_int(ctx, 1);
-}
-
-/* Skip a parenthesised group whose "(" was just read; 0 if unbalanced. */
-static int
-migrate_skip_group(struct lex *lx)
-{
-	const char	*tok;
-	size_t		 len;
-	enum lex_token	 t;
-	int		 depth = 1;
-
-	while (depth > 0 && (t = lex_next_token(lx, &tok, &len)) != LEX_EOF) {
-		if (t == LEX_LPAREN)
-			depth++;
-		else if (t == LEX_RPAREN)
-			depth--;
-	}
-	return depth == 0;
-}
-
-/*
- * The table a rebuild copies from, when sql is exactly the shape of the copy
- * render.c writes, "INSERT INTO exodb_new_T (a, ...) SELECT a, f(b, ...), ...
- * FROM T", and nothing else; NULL for any other statement. The caller frees
- * the result.
- */
-static char *
-migrate_copy_source(const char *sql)
-{
-	struct lex	 lx;
-	const char	*tok;
-	size_t		 len;
-	enum lex_token	 t;
-	char		*name = NULL;
-
-	lex_init(&lx, sql, strlen(sql), 1);
-#define NEXT() (t = lex_next_token(&lx, &tok, &len))
-	if (NEXT() != LEX_WORD || !lex_word_is(tok, len, "INSERT") ||
-	    NEXT() != LEX_WORD || !lex_word_is(tok, len, "INTO") ||
-	    (NEXT() != LEX_WORD && t != LEX_IDENT))
-		return NULL;
-	name = lex_unquote(tok, len);
-	if (strncmp(name, REBUILD_PREFIX, strlen(REBUILD_PREFIX)) != 0 ||
-	    NEXT() != LEX_LPAREN || !migrate_skip_group(&lx) ||
-	    NEXT() != LEX_WORD || !lex_word_is(tok, len, "SELECT"))
-		goto no;
-	/* Items: a column, or a function call on columns, comma separated. */
-	for (;;) {
-		if (NEXT() != LEX_WORD && t != LEX_IDENT)
-			goto no;
-		if (NEXT() == LEX_LPAREN) {
-			if (!migrate_skip_group(&lx))
-				goto no;
-			NEXT();
-		}
-		if (t != LEX_COMMA)
-			break;
-	}
-	free(name);
-	name = NULL;
-	if (t != LEX_WORD || !lex_word_is(tok, len, "FROM") ||
-	    (NEXT() != LEX_WORD && t != LEX_IDENT))
-		return NULL;
-	name = lex_unquote(tok, len);
-	if (NEXT() != LEX_EOF)
-		goto no;
-#undef NEXT
-	return name;
-no:
-	free(name);
-	return NULL;
-}
-
-/*
- * Run a rebuild's copy counting the rows it reads, so that a long one can
- * show progress: the same statement with a WHERE that is always true.
- */
-static int
-migrate_copy(sqlite3 *db, const char *sql, char *table,
-    const struct migrate_hooks *hooks, char **cause)
-{
-	struct migrate_copy	 mc;
-	long long		 total = 0;
-	char			*counted, *count;
-	int			 ret;
-
-	count = sqlite3_mprintf("SELECT count(*) FROM \"%w\"", table);
-	ret = db_count(db, count, &total, cause);
-	sqlite3_free(count);
-	if (ret == -1)
-		return -1;
-	memset(&mc, 0, sizeof mc);
-	mc.hooks = hooks;
-	mc.table = table;
-	mc.total = total;
-	clock_gettime(CLOCK_MONOTONIC, &mc.start);
-	sqlite3_create_function(db, "exodb_copy_progress", 0, SQLITE_UTF8 |
-	    SQLITE_DIRECTONLY, &mc, migrate_copy_count, NULL, NULL);
-	counted = xasprintf("%s WHERE exodb_copy_progress()", sql);
-	ret = migrate_step(db, counted, cause);
-	free(counted);
-	sqlite3_create_function(db, "exodb_copy_progress", 0, SQLITE_UTF8,
-	    NULL, NULL, NULL, NULL);
-	if (mc.shown)
-		hooks->progress(table, mc.done, total, 1, hooks->arg);
-	return ret;
-}
-
-/*
- * Run one statement of a revision; a rebuild's copy with progress when the
- * caller wants it. SQLite names the rebuild's new table in its messages
- * ("NOT NULL constraint failed: exodb_new_users.email"): say the table.
- */
-static int
-migrate_statement(sqlite3 *db, const char *sql,
-    const struct migrate_hooks *hooks, char **cause)
-{
-	char	*table = NULL, *why = NULL, *p;
-	size_t	 n = strlen(REBUILD_PREFIX);
-	int	 ret;
-
-	if (hooks != NULL && hooks->progress != NULL &&
-	    (table = migrate_copy_source(sql)) != NULL)
-		ret = migrate_copy(db, sql, table, hooks, &why);
-	else
-		ret = migrate_step(db, sql, &why);
-	free(table);
-	if (ret == -1) {
-		while ((p = strstr(why, REBUILD_PREFIX)) != NULL)
-			memmove(p, p + n, strlen(p + n) + 1);
-		*cause = why;
-	}
-	return ret;
-}
-
-/*
- * Run one revision's upgrade (up) or downgrade section in its own transaction
- * with its history row. The statements were split and checked beforehand.
- * Returns 1 when it ran, 0 when another process had already done it, -1 on
- * failure, after which nothing of it remains.
- */
-static int
-migrate_run(sqlite3 *db, const struct revision *rev, int up,
-    const struct lex_statement *stmts, size_t nstmts,
-    const struct migrate_hooks *hooks, char **cause)
-{
-	char	*why = NULL;
-	size_t	 i;
-	int	 applied, dirty, ret = -1;
 
 	if (db_exec(db, "PRAGMA foreign_keys = OFF", &why) == -1 ||
 	    db_exec(db, "BEGIN IMMEDIATE", &why) == -1) {
-		*cause = xasprintf("%s: cannot start: %s", rev->path, why);
+		*cause = xasprintf("%s: cannot start: %s", what, why);
 		free(why);
 		return -1;
 	}
-	if (db_exec(db, HISTORY_DDL, &why) == -1 ||
-	    migrate_is_applied(db, rev->id, &applied, &why) == -1) {
-		*cause = xasprintf("%s: %s", rev->path, why);
-		goto out;
-	}
-	if (applied == up) {
-		ret = 0;
-		goto out;
-	}
-	if (migrate_fk_before(db, &dirty, &why) == -1) {
-		*cause = xasprintf("%s: %s", rev->path, why);
-		goto out;
-	}
-	for (i = 0; i < nstmts; i++) {
-		if (hooks != NULL && hooks->statement != NULL)
-			hooks->statement(rev, stmts[i].line, stmts[i].sql,
-			    hooks->arg);
-		if (migrate_statement(db, stmts[i].sql, hooks, &why) == -1) {
-			*cause = xasprintf("%s:%u: %s", rev->path,
-			    stmts[i].line, why);
-			goto out;
-		}
-		if (sqlite3_get_autocommit(db)) {
-			*cause = xasprintf("%s:%u: the statement ended the "
-			    "transaction", rev->path, stmts[i].line);
-			goto out;
-		}
-	}
-	if (migrate_fk_check(db, dirty, &why) == -1) {
-		*cause = xasprintf("%s: %s", rev->path, why);
-		goto out;
-	}
-	if (migrate_record(db, rev, up, &why) == -1 ||
-	    db_exec(db, "COMMIT", &why) == -1) {
-		*cause = xasprintf("%s: %s", rev->path, why);
-		goto out;
-	}
-	ret = 1;
-out:
-	free(why);
-	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return ret;
-}
-
-void
-migrate_plan_free(struct migrate_plan *plan)
-{
-	if (plan == NULL)
-		return;
-	free(plan->revs);
-	free(plan);
+	return 0;
 }
 
 static int
-migrate_count(const char *spec, long *n)
+migrate_commit(sqlite3 *db, const char *what, char **cause)
 {
-	char	*end;
+	char	*why = NULL;
 
-	*n = strtol(spec + 1, &end, 10);
-	return *end == '\0' && *n > 0 && spec[1] >= '0' && spec[1] <= '9';
-}
-
-/*
- * The revisions a database at target has: all for "head", none for "base",
- * else the revision an id or prefix names (set in *rev) and its ancestors.
- * want[i] is set for repo->revs[i]. allow adds the spellings the caller has
- * handled already, for the message.
- */
-static int
-migrate_want(const struct repo *repo, const char *target, int allow,
-    int *want, struct revision **rev, char **cause)
-{
-	struct repo_target	t;
-	size_t			i;
-
-	*rev = NULL;
-	if (repo_resolve(repo, NULL, target, REPO_ID | REPO_HEAD | REPO_BASE |
-	    allow, &t, cause) == -1)
+	if (db_exec(db, "COMMIT", &why) == -1) {
+		*cause = xasprintf("%s: %s", what, why);
+		free(why);
 		return -1;
-	if (t.kind == REPO_HEAD) {
-		for (i = 0; i < repo->nrevs; i++)
-			want[i] = 1;
-	} else if (t.kind == REPO_ID) {
-		*rev = t.revs[0];
-		repo_ancestors(*rev, want);
 	}
-	free(t.revs);
 	return 0;
 }
 
-/* Whether every parent of rev is applied or about to be. */
-static int
-migrate_ready(const struct revision *rev, const int *applied)
+static void
+migrate_done(const struct migrate_run *run, const struct revision *rev)
 {
-	size_t	i;
-
-	for (i = 0; i < rev->nparents; i++) {
-		if (!applied[rev->parent_revs[i]->order])
-			return 0;
-	}
-	return 1;
-}
-
-/* Whether rev has an applied child. */
-static int
-migrate_has_applied_child(const struct repo *repo, const struct revision *rev,
-    const int *applied)
-{
-	size_t	i;
-
-	(void)repo;
-	for (i = 0; i < rev->nchildren; i++) {
-		if (applied[rev->children[i]->order])
-			return 1;
-	}
-	return 0;
+	if (run->hooks != NULL && run->hooks->done != NULL)
+		run->hooks->done(rev, run->plan->up, run->hooks->arg);
 }
 
 /*
- * The revisions an upgrade (up) or downgrade to target would run, in the
- * order they run: TARGET is an id or unique prefix, "head", "base", "+N"
- * (upgrade only) or "-N" (downgrade only). An upgrade only applies and a
- * downgrade only reverts. On success the caller frees *out with
- * migrate_plan_free().
+ * Run the plan: each revision in its own transaction, or all in one with
+ * MIGRATE_SINGLE, or all in one rolled back at the end with MIGRATE_DRY.
+ * Returns how many revisions ran, or -1.
  */
-int
-migrate_plan(const struct repo *repo, const struct history *h,
-    const char *target, int up, struct migrate_plan **out, char **cause)
+static int
+migrate_run(struct migrate_run *run, int flags, char **cause)
 {
-	struct migrate_plan	*plan;
-	struct revision		*rev;
-	int			*applied = NULL, *want = NULL;
-	size_t			 i, k;
-	long			 n;
-	int			 ret = -1;
+	const struct plan	*plan = run->plan;
+	const char		*first;
+	size_t			 i;
+	int			*ran, rc, done = 0, ret = -1, one, ready;
 
-	*out = NULL;
-	plan = xcalloc(1, sizeof *plan);
-	plan->revs = xcalloc(repo->nrevs, sizeof *plan->revs);
-	applied = xcalloc(repo->nrevs, sizeof *applied);
-	want = xcalloc(repo->nrevs, sizeof *want);
-	for (i = 0; i < repo->nrevs; i++)
-		applied[i] = migrate_applied(h, repo->revs[i]->id) != NULL;
-
-	if ((target[0] == '+' || target[0] == '-') &&
-	    !migrate_count(target, &n)) {
-		*cause = xasprintf("'%s': a relative target is +N or -N with N "
-		    "at least 1", target);
-		goto out;
-	}
-	if (target[0] == '+' && !up) {
-		*cause = xasprintf("'%s': downgrade goes back: use -N", target);
-		goto out;
-	}
-	if (target[0] == '-' && up) {
-		*cause = xasprintf("'%s': upgrade goes forward: use +N", target);
-		goto out;
-	}
-	if (target[0] == '+') {
-		/* The next N pending revisions whose parents are applied. */
-		for (k = 0; k < (size_t)n; k++) {
-			for (i = 0; i < repo->nrevs; i++) {
-				if (!applied[i] &&
-				    migrate_ready(repo->revs[i], applied))
-					break;
-			}
-			if (i == repo->nrevs) {
-				*cause = xasprintf("'%s': only %zu revision%s "
-				    "pending; that is past head", target, k,
-				    k == 1 ? "" : "s");
-				goto out;
-			}
-			applied[i] = 1;
-			plan->revs[plan->nrevs++] = repo->revs[i];
-		}
-		ret = 0;
-		goto out;
-	}
-	if (target[0] == '-') {
-		/* The last N applied revisions no applied revision needs. */
-		for (k = 0; k < (size_t)n; k++) {
-			for (i = repo->nrevs; i > 0; i--) {
-				if (applied[i - 1] && !migrate_has_applied_child(
-				    repo, repo->revs[i - 1], applied))
-					break;
-			}
-			if (i == 0) {
-				*cause = xasprintf("'%s': only %zu revision%s "
-				    "applied; that is below base", target, k,
-				    k == 1 ? "" : "s");
-				goto out;
-			}
-			applied[i - 1] = 0;
-			plan->revs[plan->nrevs++] = repo->revs[i - 1];
-		}
-		ret = 0;
-		goto out;
-	}
-	if (migrate_want(repo, target, up ? REPO_UP : REPO_DOWN, want, &rev,
+	one = (flags & (MIGRATE_SINGLE | MIGRATE_DRY)) != 0;
+	first = plan->nrevs > 0 ? plan->revs[0]->path : "";
+	ran = xcalloc(plan->nrevs + 1, sizeof *ran);
+	/* The copy's rows are not the database's: no foreign key check. */
+	if ((!run->dry && migrate_has_fk(run->db, &run->has_fk, cause) == -1) ||
+	    db_table_exists(run->db, HISTORY_TABLE, &run->history_ready,
 	    cause) == -1)
 		goto out;
-	if (rev != NULL) {
-		if (!up && !applied[rev->order]) {
-			*cause = xasprintf("revision %s is not applied; downgrade "
-			    "goes back to an applied revision", rev->id);
-			goto out;
-		}
-	}
-	if (up) {
-		for (i = 0; i < repo->nrevs; i++) {
-			if (want[i] && !applied[i])
-				plan->revs[plan->nrevs++] = repo->revs[i];
-		}
-	} else {
-		for (i = repo->nrevs; i > 0; i--) {
-			if (!want[i - 1] && applied[i - 1])
-				plan->revs[plan->nrevs++] = repo->revs[i - 1];
-		}
-	}
-	ret = 0;
-out:
-	free(applied);
-	free(want);
-	if (ret == 0)
-		*out = plan;
-	else
-		migrate_plan_free(plan);
-	return ret;
-}
-
-/*
- * Run a plan: every file is split and checked before the first revision
- * runs, then each runs in its own transaction. Returns how many revisions this
- * process ran (another process may have run some), or -1 on failure; those
- * run before a failure stay done.
- */
-int
-migrate_apply(sqlite3 *db, const struct migrate_plan *plan, int up,
-    const struct migrate_hooks *hooks, char **cause)
-{
-	struct lex_statement	**stmts;
-	size_t			 *nstmts, i;
-	int			  rc, ret = -1, done = 0;
-
-	stmts = xcalloc(plan->nrevs, sizeof *stmts);
-	nstmts = xcalloc(plan->nrevs, sizeof *nstmts);
+	sqlite3_set_authorizer(run->db, migrate_authorize, &run->guard);
+	/* In one transaction the lock is held throughout: one read will do. */
+	if (one && (migrate_begin(run->db, first, cause) == -1 ||
+	    history_read(run->db, &run->h, cause) == -1))
+		goto out;
 	for (i = 0; i < plan->nrevs; i++) {
-		if (revision_statements(plan->revs[i], up, &stmts[i],
-		    &nstmts[i], cause) == -1)
+		if (!one && migrate_begin(run->db, plan->revs[i]->path,
+		    cause) == -1)
 			goto out;
+		ready = run->history_ready;
+		if ((rc = migrate_revision(run, plan->revs[i], cause)) == -1)
+			goto out;
+		ran[i] = rc;
+		/* Nothing to do: what it began (the history table) is undone. */
+		if (!one && rc == 0) {
+			db_rollback(run->db);
+			run->history_ready = ready;
+		} else if (!one && migrate_commit(run->db, plan->revs[i]->path,
+		    cause) == -1)
+			goto out;
+		if (!one && rc == 1)
+			migrate_done(run, plan->revs[i]);
+		done += rc;
 	}
-	for (i = 0; i < plan->nrevs; i++) {
-		rc = migrate_run(db, plan->revs[i], up, stmts[i], nstmts[i],
-		    hooks, cause);
-		if (rc == -1)
-			goto out;
-		if (rc == 1) {
-			done++;
-			if (hooks != NULL && hooks->done != NULL)
-				hooks->done(plan->revs[i], up, hooks->arg);
-		}
+	if ((flags & MIGRATE_SINGLE) && migrate_commit(run->db, first,
+	    cause) == -1)
+		goto out;
+	for (i = 0; (flags & MIGRATE_SINGLE) && i < plan->nrevs; i++) {
+		if (ran[i])
+			migrate_done(run, plan->revs[i]);
 	}
 	ret = done;
 out:
-	for (i = 0; i < plan->nrevs; i++)
-		lex_statements_free(stmts[i], nstmts[i]);
-	free(stmts);
-	free(nstmts);
+	db_rollback(run->db);
+	sqlite3_set_authorizer(run->db, NULL, NULL);
+	migrate_guard_reset(&run->guard);
+	history_free(run->h);
+	run->h = NULL;
+	free(ran);
 	return ret;
+}
+
+/* Copy db's history rows into scratch's (empty) history table. */
+static int
+migrate_copy_history(sqlite3 *db, sqlite3 *scratch, char **cause)
+{
+	struct history	*h = NULL;
+	sqlite3_stmt	*stmt = NULL;
+	size_t		 i;
+	int		 ret = -1;
+
+	if (history_read(db, &h, cause) == -1 ||
+	    db_prepare(scratch, &stmt, cause, "INSERT INTO %s VALUES (?1, ?2, "
+	    "?3)", HISTORY_TABLE) == -1)
+		goto out;
+	for (i = 0; i < h->nrows; i++) {
+		sqlite3_bind_text(stmt, 1, h->rows[i].id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, h->rows[i].checksum, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, h->rows[i].applied_at, -1,
+		    SQLITE_STATIC);
+		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			*cause = db_error(scratch);
+			goto out;
+		}
+		sqlite3_reset(stmt);
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(stmt);
+	history_free(h);
+	return ret;
+}
+
+/*
+ * Run the plan on an in-memory copy of db's schema and history, as one
+ * transaction that is then rolled back: a statement refused, a syntax error
+ * or a missing table in any revision fails here, naming its file and line,
+ * before anything is done to db. With MIGRATE_REFUSALS only a statement
+ * refused fails the check, and the check stops at any other error (a script
+ * stops there too).
+ */
+int
+migrate_check(sqlite3 *db, const struct plan *plan, int flags, char **cause)
+{
+	struct migrate_run	 run;
+	sqlite3			*scratch = NULL;
+	char			*why = NULL;
+	int			 ret = -1;
+
+	if (sqlite3_open_v2(":memory:", &scratch, SQLITE_OPEN_READWRITE,
+	    NULL) != SQLITE_OK) {
+		*cause = xstrdup("cannot open an in-memory database");
+		goto out;
+	}
+	/* One read transaction: the schema and history seen together. */
+	if (db_exec(scratch, HISTORY_DDL, &why) == -1 ||
+	    db_exec(db, "BEGIN", &why) == -1 ||
+	    db_copy_schema(db, scratch, &why) == -1 ||
+	    migrate_copy_history(db, scratch, &why) == -1) {
+		*cause = xasprintf("cannot copy the schema to check the plan: "
+		    "%s", why);
+		free(why);
+		db_rollback(db);
+		goto out;
+	}
+	db_rollback(db);
+	memset(&run, 0, sizeof run);
+	run.db = scratch;
+	run.plan = plan;
+	run.dry = 1;
+	if (migrate_run(&run, MIGRATE_DRY, &why) == -1 && (run.refused ||
+	    !(flags & MIGRATE_REFUSALS))) {
+		*cause = why;
+		goto out;
+	}
+	free(why);
+	ret = 0;
+out:
+	sqlite3_close(scratch);
+	return ret;
+}
+
+/*
+ * Run a plan. A plan of several revisions in several transactions is checked
+ * first (migrate_check). Returns how many revisions this process ran (another
+ * process may have run some), or -1 on failure; without MIGRATE_SINGLE those
+ * run before a failure stay done.
+ */
+int
+migrate_apply(sqlite3 *db, const struct plan *plan, int flags,
+    const struct migrate_hooks *hooks, char **cause)
+{
+	struct migrate_run	run;
+
+	if (plan->nrevs > 1 && !(flags & MIGRATE_SINGLE) &&
+	    migrate_check(db, plan, 0, cause) == -1)
+		return -1;
+	memset(&run, 0, sizeof run);
+	run.db = db;
+	run.plan = plan;
+	run.hooks = hooks;
+	return migrate_run(&run, flags & MIGRATE_SINGLE, cause);
+}
+
+/* A section as written, ended so that the next statement can follow. */
+static void
+migrate_script_section(sqlite3_str *s, const char *sql)
+{
+	unsigned	line = 0;
+	size_t		n = strlen(sql);
+
+	if (*migrate_skip(sql, &line) == '\0')
+		return;
+	sqlite3_str_appendall(s, sql);
+	if (n > 0 && sql[n - 1] != '\n')
+		sqlite3_str_appendchar(s, 1, '\n');
+	if (!sqlite3_complete(sql))
+		sqlite3_str_appendall(s, ";\n");
 }
 
 /*
  * The SQL script a plan would run, for the sqlite3 shell: the same
- * transactions, statements and history rows as migrate_apply(). The shell
- * stops at the first error (.bail), so a failing revision is rolled back as
- * the runner would. The caller frees the result.
+ * transactions (one with MIGRATE_SINGLE), statements and history rows as
+ * migrate_apply(). The shell stops at the first error (.bail), so a failing
+ * revision is rolled back as the runner would. The caller frees the result.
  */
 int
-migrate_script(const struct migrate_plan *plan, int up, char **out,
-    char **cause)
+migrate_script(const struct plan *plan, int flags, char **out, char **cause)
 {
-	struct lex_statement	*stmts;
+	const struct revision	*rev;
 	sqlite3_str		*s;
-	size_t			 i, j, n;
+	size_t			 i;
+	int			 one = (flags & MIGRATE_SINGLE) != 0;
 
-	*out = NULL;
+	(void)cause;
 	s = sqlite3_str_new(NULL);
 	/* SQLite's printf knows %lld, not %zu. */
-	sqlite3_str_appendf(s, "-- exodb %s script: %lld revision%s, for "
+	sqlite3_str_appendf(s, "-- exodb %s script: %lld revision%s%s, for "
 	    "the sqlite3 shell\n.bail on\nPRAGMA foreign_keys = OFF;\n%s",
-	    up ? "upgrade" : "downgrade", (long long)plan->nrevs,
-	    plan->nrevs == 1 ? "" : "s", SCRIPT_FK_SETUP);
+	    plan->up ? "upgrade" : "downgrade", (long long)plan->nrevs,
+	    plan->nrevs == 1 ? "" : "s", one ? " in one transaction" : "",
+	    SCRIPT_FK_SETUP);
+	if (one)
+		sqlite3_str_appendf(s, "BEGIN IMMEDIATE;\n%s;\n", HISTORY_DDL);
 	for (i = 0; i < plan->nrevs; i++) {
-		if (revision_statements(plan->revs[i], up, &stmts, &n,
-		    cause) == -1) {
-			sqlite3_free(sqlite3_str_finish(s));
-			return -1;
-		}
-		sqlite3_str_appendf(s, "\n-- %s %s: %s\nBEGIN IMMEDIATE;\n%s;\n%s",
-		    up ? "upgrade" : "downgrade", plan->revs[i]->id,
-		    plan->revs[i]->message, HISTORY_DDL, SCRIPT_FK_BEFORE);
-		for (j = 0; j < n; j++)
-			sqlite3_str_appendf(s, "%s;\n", stmts[j].sql);
-		lex_statements_free(stmts, n);
+		rev = plan->revs[i];
+		sqlite3_str_appendf(s, "\n-- %s %s: %s\n",
+		    plan->up ? "upgrade" : "downgrade", rev->id, rev->message);
+		if (!one)
+			sqlite3_str_appendall(s, "BEGIN IMMEDIATE;\n");
+		if (!one && i == 0)
+			sqlite3_str_appendf(s, "%s;\n", HISTORY_DDL);
+		sqlite3_str_appendall(s, SCRIPT_FK_BEFORE);
+		migrate_script_section(s, plan->up ? rev->upgrade :
+		    rev->downgrade);
 		sqlite3_str_appendall(s, SCRIPT_FK_CHECK);
-		if (up)
+		if (plan->up)
 			sqlite3_str_appendf(s, "INSERT INTO %s (id, checksum, "
 			    "applied_at) VALUES (%Q, %Q, %s);\n", HISTORY_TABLE,
-			    plan->revs[i]->id, plan->revs[i]->checksum,
-			    HISTORY_NOW);
+			    rev->id, rev->checksum, HISTORY_NOW);
 		else
 			sqlite3_str_appendf(s, "DELETE FROM %s WHERE id = %Q;\n",
-			    HISTORY_TABLE, plan->revs[i]->id);
-		sqlite3_str_appendall(s, "COMMIT;\n");
+			    HISTORY_TABLE, rev->id);
+		if (!one)
+			sqlite3_str_appendall(s, "COMMIT;\n");
 	}
+	if (one)
+		sqlite3_str_appendall(s, "\nCOMMIT;\n");
 	*out = xstr_finish(s);
 	return 0;
-}
-
-struct migrate_stamping {
-	const struct repo	*repo;
-	const int		*want;
-	int			 added;
-	int			 removed;
-};
-
-static int
-migrate_stamp_rows(sqlite3 *db, void *arg, char **cause)
-{
-	struct migrate_stamping	*st = arg;
-	const struct revision	*rev;
-	size_t			 i;
-	int			 was;
-
-	for (i = 0; i < st->repo->nrevs; i++) {
-		rev = st->repo->revs[i];
-		if (migrate_is_applied(db, rev->id, &was, cause) == -1)
-			return -1;
-		if (st->want[i] == was)
-			continue;
-		if (migrate_record(db, rev, st->want[i], cause) == -1)
-			return -1;
-		if (st->want[i])
-			st->added++;
-		else
-			st->removed++;
-	}
-	return 0;
-}
-
-/*
- * Record the revisions target names (and their ancestors) as applied and no
- * others, without running any: "head", "base" or an id or prefix. In one
- * transaction. Sets *added and *removed to the counts.
- */
-int
-migrate_stamp(sqlite3 *db, const struct repo *repo, const char *target,
-    int *added, int *removed, char **cause)
-{
-	struct migrate_stamping	 st;
-	struct revision		*rev;
-	int			*want;
-	int			 ret = -1;
-
-	*added = *removed = 0;
-	want = xcalloc(repo->nrevs, sizeof *want);
-	if (migrate_want(repo, target, 0, want, &rev, cause) == -1)
-		goto out;
-	memset(&st, 0, sizeof st);
-	st.repo = repo;
-	st.want = want;
-	if (migrate_history_transaction(db, migrate_stamp_rows, &st,
-	    cause) == -1)
-		goto out;
-	*added = st.added;
-	*removed = st.removed;
-	ret = 0;
-out:
-	free(want);
-	return ret;
-}
-
-struct migrate_repairing {
-	const struct repo	*repo;
-	const struct history	*h;
-	int			*changed;	/* per history row */
-};
-
-static int
-migrate_repair_rows(sqlite3 *db, void *arg, char **cause)
-{
-	struct migrate_repairing	*rp = arg;
-	const struct revision		*rev;
-	size_t				 i;
-
-	for (i = 0; i < rp->h->nrows; i++) {
-		rev = repo_get(rp->repo, rp->h->rows[i].id);
-		if (rev != NULL && strcmp(rev->checksum,
-		    rp->h->rows[i].checksum) == 0)
-			continue;
-		if (migrate_set_row(db, rp->h->rows[i].id, rev != NULL ?
-		    rev->checksum : NULL, cause) == -1)
-			return -1;
-		rp->changed[i] = 1;
-	}
-	return 0;
-}
-
-/*
- * Accept intended edits of applied revisions: record the current checksum of
- * each applied file that changed and, with forget set, forget the applied
- * revisions whose file is gone. Once committed, report(id, path, old
- * checksum, arg) is called for each row changed, with path NULL for a
- * forgotten one. Without forget, a missing file fails before any write.
- */
-int
-migrate_repair(sqlite3 *db, const struct repo *repo, const struct history *h,
-    int forget, void (*report)(const char *, const char *, const char *,
-    void *), void *arg, char **cause)
-{
-	struct migrate_repairing	 rp;
-	const struct revision		*rev;
-	size_t				 i;
-	int				 ret = -1;
-
-	for (i = 0; i < h->nrows && !forget; i++) {
-		if (repo_get(repo, h->rows[i].id) == NULL) {
-			*cause = xasprintf("%s/%s_*.sql: revision %s is applied "
-			    "but its file is missing; restore it, or forget it "
-			    "with --forget-missing", repo->versions,
-			    h->rows[i].id, h->rows[i].id);
-			return -1;
-		}
-	}
-	rp.repo = repo;
-	rp.h = h;
-	rp.changed = xcalloc(h->nrows, sizeof *rp.changed);
-	if (migrate_history_transaction(db, migrate_repair_rows, &rp,
-	    cause) == -1)
-		goto out;
-	for (i = 0; i < h->nrows; i++) {
-		if (!rp.changed[i] || report == NULL)
-			continue;
-		rev = repo_get(repo, h->rows[i].id);
-		report(h->rows[i].id, rev != NULL ? rev->path : NULL,
-		    h->rows[i].checksum, arg);
-	}
-	ret = 0;
-out:
-	free(rp.changed);
-	return ret;
-}
-
-/*
- * Copy the database to a new file beside it with VACUUM INTO, named after
- * the time: <path>.<YYYYMMDDHHMMSS>.bak, or with -2, -3... if that exists.
- * *backup is set to its path; the caller frees it.
- */
-int
-migrate_backup(sqlite3 *db, const char *path, char **backup, char **cause)
-{
-	sqlite3_stmt	*stmt = NULL;
-	struct tm	 tm;
-	time_t		 now = time(NULL);
-	char		 stamp[32], *name = NULL;
-	int		 i, rc;
-
-	*backup = NULL;
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
-	if (db_prepare(db, &stmt, cause, "VACUUM INTO ?1") == -1)
-		return -1;
-	for (i = 1; i < 100; i++) {
-		free(name);
-		name = i == 1 ? xasprintf("%s.%s.bak", path, stamp) :
-		    xasprintf("%s.%s-%d.bak", path, stamp, i);
-		if (access(name, F_OK) == 0)
-			continue;
-		sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-		rc = sqlite3_step(stmt);
-		sqlite3_finalize(stmt);
-		if (rc != SQLITE_DONE) {
-			*cause = xasprintf("%s: cannot write backup: %s", name,
-			    sqlite3_errmsg(db));
-			free(name);
-			return -1;
-		}
-		*backup = name;
-		return 0;
-	}
-	*cause = xasprintf("%s: cannot find a free backup name", path);
-	sqlite3_finalize(stmt);
-	free(name);
-	return -1;
 }

@@ -28,12 +28,6 @@
 #define REVISION_DOWN	"-- +downgrade"
 #define SLUG_MAX	40
 
-/* Statements a revision may not hold: the runner owns the transaction. */
-static const char *revision_forbidden[] = {
-	"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE",
-	"ATTACH", "DETACH", "VACUUM"
-};
-
 void
 revision_free(struct revision *rev)
 {
@@ -469,53 +463,5 @@ fail:
 	*cause = xasprintf("%s: malformed revision: %s", path, why);
 	free(why);
 	revision_free(rev);
-	return -1;
-}
-
-/*
- * The statements of a revision's upgrade (up) or downgrade section, refused
- * before anything runs if one manages transactions or touches the history
- * table. The caller frees *stmts with lex_statements_free().
- */
-int
-revision_statements(const struct revision *rev, int up,
-    struct lex_statement **stmts, size_t *n, char **cause)
-{
-	const char	*sql = up ? rev->upgrade : rev->downgrade;
-	unsigned	 line = up ? rev->upgrade_line : rev->downgrade_line;
-	char		*why = NULL;
-	size_t		 i, j;
-
-	if (lex_split(sql, line, stmts, n, &why) == -1) {
-		*cause = xasprintf("%s:%s", rev->path, why);
-		free(why);
-		return -1;
-	}
-	for (i = 0; i < *n; i++) {
-		for (j = 0; j < sizeof revision_forbidden /
-		    sizeof revision_forbidden[0]; j++) {
-			if (strcmp((*stmts)[i].verb, revision_forbidden[j]) == 0)
-				break;
-		}
-		if (j < sizeof revision_forbidden /
-		    sizeof revision_forbidden[0]) {
-			*cause = xasprintf("%s:%u: %s is not allowed in a "
-			    "revision: exodb runs each revision in its own "
-			    "transaction", rev->path, (*stmts)[i].line,
-			    (*stmts)[i].verb);
-			goto fail;
-		}
-		if (lex_mentions((*stmts)[i].sql, HISTORY_TABLE)) {
-			*cause = xasprintf("%s:%u: revisions must not touch "
-			    "the history table " HISTORY_TABLE, rev->path,
-			    (*stmts)[i].line);
-			goto fail;
-		}
-	}
-	return 0;
-fail:
-	lex_statements_free(*stmts, *n);
-	*stmts = NULL;
-	*n = 0;
 	return -1;
 }

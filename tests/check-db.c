@@ -152,6 +152,48 @@ START_TEST(test_db_copy_schema)
 }
 END_TEST
 
+/* db_backup and db_rollback */
+START_TEST(test_db_backup)
+{
+	sqlite3	*db, *copy;
+	char	*cause = NULL, *a, *b;
+
+	unit_tmpdir();
+	ck_assert_int_eq(sqlite3_open("x.db", &db), SQLITE_OK);
+	unit_exec(db, "CREATE TABLE t (v); INSERT INTO t VALUES (42)");
+	ck_assert_int_eq(db_backup(db, "x.db", &a, &cause), 0);
+	ck_assert_int_eq(db_backup(db, "x.db", &b, &cause), 0);
+	ck_assert_str_ne(a, b);
+	ck_assert_int_eq(strncmp(a, "x.db.", 5), 0);
+	ck_assert_int_eq(sqlite3_open(b, &copy), SQLITE_OK);
+	CK_STR(unit_query(copy, "SELECT v FROM t"), "42");
+	sqlite3_close(copy);
+	free(a);
+	free(b);
+	sqlite3_close(db);
+	unit_rmdir();
+}
+END_TEST
+
+START_TEST(test_db_rollback)
+{
+	sqlite3	*db;
+
+	unit_tmpdir();
+	ck_assert_int_eq(sqlite3_open("x.db", &db), SQLITE_OK);
+	unit_exec(db, "CREATE TABLE t (v); BEGIN; INSERT INTO t VALUES (1)");
+	ck_assert(access("x.db-journal", F_OK) == 0);
+	db_rollback(db);
+	ck_assert(sqlite3_get_autocommit(db));
+	ck_assert(access("x.db-journal", F_OK) == -1);
+	CK_STR(unit_query(db, "SELECT count(*) FROM t"), "0");
+	/* Without a transaction it does nothing. */
+	db_rollback(db);
+	sqlite3_close(db);
+	unit_rmdir();
+}
+END_TEST
+
 static Suite *
 unit_suite(void)
 {
@@ -168,6 +210,10 @@ unit_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("db_copy_schema");
 	tcase_add_test(tc, test_db_copy_schema);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("db_backup");
+	tcase_add_test(tc, test_db_backup);
+	tcase_add_test(tc, test_db_rollback);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,4 +1,4 @@
-/* Unit tests of src/lex.c: tokens, statement splitting, normalising. */
+/* Unit tests of src/lex.c: tokens, normalising, unquoting, mentions. */
 #include "unit.h"
 
 static enum lex_token
@@ -71,57 +71,6 @@ START_TEST(test_lex_next_lines)
 }
 END_TEST
 
-START_TEST(test_lex_split)
-{
-	struct lex_statement	*s;
-	size_t			 n;
-	char			*cause = NULL;
-	const char		*sql =
-	    "-- leading comment; with semicolon\n"
-	    "CREATE TABLE t (a TEXT DEFAULT ';');\n"
-	    ";;\n"
-	    "create trigger tr after insert on t begin\n"
-	    "  insert into t values ('x;');\n"
-	    "  select 1;\n"
-	    "end;\n"
-	    "/* c; */ INSERT INTO t VALUES (\"q;\")\n";
-
-	ck_assert_int_eq(lex_split(sql, 5, &s, &n, &cause), 0);
-	ck_assert_uint_eq(n, 3);
-	ck_assert_str_eq(s[0].verb, "CREATE");
-	ck_assert_uint_eq(s[0].line, 6);
-	ck_assert_str_eq(s[0].sql, "CREATE TABLE t (a TEXT DEFAULT ';')");
-	ck_assert_str_eq(s[1].verb, "CREATE");
-	ck_assert_uint_eq(s[1].line, 8);
-	ck_assert_ptr_nonnull(strstr(s[1].sql, "select 1;\nend"));
-	ck_assert_str_eq(s[2].verb, "INSERT");
-	ck_assert_uint_eq(s[2].line, 12);
-	lex_statements_free(s, n);
-
-	ck_assert_int_eq(lex_split("SELECT 1;\nSELECT 'x", 1, &s, &n, &cause),
-	    -1);
-	ck_assert_str_eq(cause, "2: unterminated string");
-	ck_assert_ptr_null(s);
-	free(cause);
-
-	/* A trailing comment is not part of the statement. */
-	ck_assert_int_eq(lex_split("DROP TABLE x -- bye", 1, &s, &n, &cause),
-	    0);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_str_eq(s[0].sql, "DROP TABLE x");
-	lex_statements_free(s, n);
-	ck_assert_int_eq(lex_split("SELECT 1 /* a */ ;", 1, &s, &n, &cause),
-	    0);
-	ck_assert_str_eq(s[0].sql, "SELECT 1");
-	lex_statements_free(s, n);
-
-	ck_assert_int_eq(lex_split("  -- only a comment\n", 1, &s, &n, &cause),
-	    0);
-	ck_assert_uint_eq(n, 0);
-	lex_statements_free(s, n);
-}
-END_TEST
-
 START_TEST(test_lex_normalize)
 {
 	char	*a, *b;
@@ -189,9 +138,6 @@ unit_suite(void)
 	tc = tcase_create("lex_next");
 	tcase_add_test(tc, test_lex_next);
 	tcase_add_test(tc, test_lex_next_lines);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("lex_split");
-	tcase_add_test(tc, test_lex_split);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lex_normalize");
 	tcase_add_test(tc, test_lex_normalize);

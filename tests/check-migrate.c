@@ -1,4 +1,4 @@
-/* Unit tests of src/migrate.c: history, plans, the runner, scripts, stamp. */
+/* Unit tests of src/migrate.c: the runner, its guard and check, scripts. */
 #include "unit.h"
 
 /* A repository: a root a, then b and c on a, and a merge m of b and c. */
@@ -49,32 +49,9 @@ history(sqlite3 *db)
 	struct history	*h;
 	char		*cause = NULL;
 
-	if (migrate_history(db, &h, &cause) == -1)
+	if (history_read(db, &h, &cause) == -1)
 		ck_abort_msg("%s", cause);
 	return h;
-}
-
-/* The ids a plan runs, space separated, or the error. */
-static char *
-plan(sqlite3 *db, const struct repo *repo, const char *target, int up)
-{
-	struct history		*h = history(db);
-	struct migrate_plan	*p;
-	sqlite3_str		*s;
-	char			*cause = NULL;
-	size_t			 i;
-
-	if (migrate_plan(repo, h, target, up, &p, &cause) == -1) {
-		migrate_history_free(h);
-		return cause;
-	}
-	s = sqlite3_str_new(NULL);
-	for (i = 0; i < p->nrevs; i++)
-		sqlite3_str_appendf(s, "%s%s", i > 0 ? " " : "",
-		    p->revs[i]->id + 12);
-	migrate_plan_free(p);
-	migrate_history_free(h);
-	return xstr_finish(s);
 }
 
 static void
@@ -82,15 +59,15 @@ move(sqlite3 *db, const struct repo *repo, const char *target, int up,
     int expect)
 {
 	struct history		*h = history(db);
-	struct migrate_plan	*p;
+	struct plan	*p;
 	char			*cause = NULL;
 
-	if (migrate_plan(repo, h, target, up, &p, &cause) == -1)
+	if (plan_new(repo, h, target, up, &p, &cause) == -1)
 		ck_abort_msg("%s", cause);
-	if (migrate_apply(db, p, up, NULL, &cause) != expect)
+	if (migrate_apply(db, p, 0, NULL, &cause) != expect)
 		ck_abort_msg("apply %s: %s", target, cause);
-	migrate_plan_free(p);
-	migrate_history_free(h);
+	plan_free(p);
+	history_free(h);
 }
 
 static char *
@@ -99,74 +76,6 @@ applied(sqlite3 *db)
 	return unit_query(db, "SELECT group_concat(substr(id, 13), ' ') FROM "
 	    "(SELECT id FROM exodb_revisions ORDER BY id)");
 }
-
-START_TEST(test_migrate_history)
-{
-	sqlite3		*db = unit_db(NULL);
-	struct history	*h;
-	char		*cause = NULL;
-
-	h = history(db);
-	ck_assert_uint_eq(h->nrows, 0);
-	migrate_history_free(h);
-	unit_exec(db, "CREATE TABLE exodb_revisions (id TEXT PRIMARY KEY, "
-	    "checksum TEXT NOT NULL, applied_at TEXT NOT NULL);"
-	    "INSERT INTO exodb_revisions VALUES ('2', 'y', '2026-02'), "
-	    "('1', 'x', '2026-01')");
-	h = history(db);
-	ck_assert_uint_eq(h->nrows, 2);
-	ck_assert_str_eq(h->rows[0].id, "1");
-	ck_assert_str_eq(h->rows[1].checksum, "y");
-	ck_assert_ptr_nonnull(migrate_applied(h, "2"));
-	ck_assert_ptr_null(migrate_applied(h, "3"));
-	migrate_history_free(h);
-	/* A row changed by hand to hold NULL is an error, not a crash. */
-	unit_exec(db, "INSERT INTO exodb_revisions VALUES (NULL, 'z', 'now')");
-	ck_assert_int_eq(migrate_history(db, &h, &cause), -1);
-	ck_assert_ptr_null(h);
-	ck_assert_str_eq(cause, "exodb_revisions: a row holds NULL; the table "
-	    "was changed by hand");
-	free(cause);
-	sqlite3_close(db);
-}
-END_TEST
-
-START_TEST(test_migrate_plan)
-{
-	struct repo	*repo;
-	sqlite3		*db = unit_db(NULL);
-
-	graph();
-	repo = load();
-	CK_STR(plan(db, repo, "head", 1), "01 02 03 04");
-	CK_STR(plan(db, repo, "+2", 1), "01 02");
-	CK_STR(plan(db, repo, "20260101000003", 1), "01 03");
-	CK_STR(plan(db, repo, "2026010100000", 1),
-	    "revision prefix '2026010100000' is ambiguous: 20260101000001 "
-	    "20260101000002 20260101000003 20260101000004");
-	CK_STR(plan(db, repo, "+5", 1),
-	    "'+5': only 4 revisions pending; that is past head");
-	CK_STR(plan(db, repo, "-1", 0),
-	    "'-1': only 0 revisions applied; that is below base");
-	CK_STR(plan(db, repo, "-1", 1), "'-1': upgrade goes forward: use +N");
-	CK_STR(plan(db, repo, "+1", 0), "'+1': downgrade goes back: use -N");
-	CK_STR(plan(db, repo, "+x", 1),
-	    "'+x': a relative target is +N or -N with N at least 1");
-	CK_STR(plan(db, repo, "base", 0), "");
-	CK_STR(plan(db, repo, "20260101000002", 0), "revision 20260101000002 "
-	    "is not applied; downgrade goes back to an applied revision");
-	move(db, repo, "head", 1, 4);
-	CK_STR(plan(db, repo, "head", 1), "");
-	/* Through the merge point: the merge first, then each branch. */
-	CK_STR(plan(db, repo, "base", 0), "04 03 02 01");
-	CK_STR(plan(db, repo, "-2", 0), "04 03");
-	CK_STR(plan(db, repo, "20260101000002", 0), "04 03");
-	CK_STR(plan(db, repo, "20260101000001", 0), "04 03 02");
-	repo_free(repo);
-	sqlite3_close(db);
-	unit_rmdir();
-}
-END_TEST
 
 START_TEST(test_migrate_apply)
 {
@@ -197,19 +106,19 @@ START_TEST(test_migrate_apply_rereads_history)
 {
 	struct repo		*repo;
 	struct history		*h;
-	struct migrate_plan	*p;
+	struct plan	*p;
 	sqlite3			*db = unit_db(NULL);
 	char			*cause = NULL;
 
 	graph();
 	repo = load();
 	h = history(db);
-	ck_assert_int_eq(migrate_plan(repo, h, "+1", 1, &p, &cause), 0);
+	ck_assert_int_eq(plan_new(repo, h, "+1", 1, &p, &cause), 0);
 	move(db, repo, "+1", 1, 1);
-	ck_assert_int_eq(migrate_apply(db, p, 1, NULL, &cause), 0);
+	ck_assert_int_eq(migrate_apply(db, p, 0, NULL, &cause), 0);
 	CK_STR(applied(db), "01");
-	migrate_plan_free(p);
-	migrate_history_free(h);
+	plan_free(p);
+	history_free(h);
 	repo_free(repo);
 	sqlite3_close(db);
 	unit_rmdir();
@@ -220,7 +129,7 @@ START_TEST(test_migrate_apply_rolls_back)
 {
 	struct repo		*repo;
 	struct history		*h;
-	struct migrate_plan	*p;
+	struct plan	*p;
 	sqlite3			*db = unit_db(NULL);
 	char			*cause = NULL;
 
@@ -233,8 +142,8 @@ START_TEST(test_migrate_apply_rolls_back)
 	repo = load();
 	move(db, repo, "20260101000004", 1, 4);
 	h = history(db);
-	ck_assert_int_eq(migrate_plan(repo, h, "head", 1, &p, &cause), 0);
-	ck_assert_int_eq(migrate_apply(db, p, 1, NULL, &cause), -1);
+	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
+	ck_assert_int_eq(migrate_apply(db, p, 0, NULL, &cause), -1);
 	ck_assert_str_eq(cause, "m/versions/20260101000005_bad.sql:10: no "
 	    "such table: nowhere");
 	free(cause);
@@ -242,8 +151,8 @@ START_TEST(test_migrate_apply_rolls_back)
 	    "name = 'd'"), "0");
 	CK_STR(applied(db), "01 02 03 04");
 	ck_assert(sqlite3_get_autocommit(db));
-	migrate_plan_free(p);
-	migrate_history_free(h);
+	plan_free(p);
+	history_free(h);
 	repo_free(repo);
 	sqlite3_close(db);
 	unit_rmdir();
@@ -282,7 +191,7 @@ apply_one(const char *setup, const char *upgrade,
 {
 	struct repo		*repo;
 	struct history		*h;
-	struct migrate_plan	*p;
+	struct plan	*p;
 	char			*text;
 	int			 rc;
 
@@ -296,10 +205,10 @@ apply_one(const char *setup, const char *upgrade,
 	*db = unit_db(setup);
 	repo = load();
 	h = history(*db);
-	ck_assert_int_eq(migrate_plan(repo, h, "head", 1, &p, cause), 0);
-	rc = migrate_apply(*db, p, 1, hooks, cause);
-	migrate_plan_free(p);
-	migrate_history_free(h);
+	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, cause), 0);
+	rc = migrate_apply(*db, p, 0, hooks, cause);
+	plan_free(p);
+	history_free(h);
 	repo_free(repo);
 	return rc;
 }
@@ -338,7 +247,10 @@ START_TEST(test_migrate_apply_progress)
 }
 END_TEST
 
-/* Only the copy render.c writes is counted; anything else runs as written. */
+/*
+ * A copy is what the authorizer sees: an INSERT into exodb_new_T reading T
+ * alone, whatever its shape. Anything else runs without progress.
+ */
 START_TEST(test_migrate_apply_progress_only_for_copies)
 {
 	struct migrate_hooks	 hooks;
@@ -350,14 +262,28 @@ START_TEST(test_migrate_apply_progress_only_for_copies)
 	memset(&hooks, 0, sizeof hooks);
 	hooks.progress = progress_count;
 	hooks.arg = &seen;
-	ck_assert_int_eq(apply_one(BIG_TABLE("(a, b)", "n, n"),
+	ck_assert_int_eq(apply_one(BIG_TABLE("(a, b)", "n, n") "; CREATE "
+	    "TABLE other (a, b); INSERT INTO other SELECT * FROM big",
 	    "CREATE TABLE exodb_new_big (a, b);\n"
-	    "INSERT INTO exodb_new_big SELECT a, b FROM big WHERE a IS NOT "
-	    "DISTINCT FROM b;\n"
-	    "INSERT INTO exodb_new_big (a, b) SELECT a, b FROM big ORDER BY a;\n",
+	    "INSERT INTO exodb_new_big SELECT a, b FROM other;\n"
+	    "INSERT INTO exodb_new_big SELECT o.a, b.b FROM big AS b JOIN "
+	    "other AS o USING (a);\n"
+	    "INSERT INTO other SELECT a, b FROM big;\n",
 	    &hooks, &db, &cause), 1);
 	ck_assert_int_eq(seen.calls, 0);
 	CK_STR(unit_query(db, "SELECT count(*) FROM exodb_new_big"), "20000");
+	sqlite3_close(db);
+	unit_rmdir();
+	memset(&seen, 0, sizeof seen);
+	ck_assert_int_eq(apply_one(BIG_TABLE("(a, b)", "n, n"),
+	    "CREATE TABLE exodb_new_big (a, b CHECK (b > 0));\n"
+	    "INSERT INTO \"exodb_new_big\" SELECT a, b FROM BIG WHERE a IS NOT "
+	    "DISTINCT FROM b ORDER BY a DESC;\n",
+	    &hooks, &db, &cause), 1);
+	ck_assert_int_eq(seen.calls, 3);
+	ck_assert_int_eq(seen.finals, 1);
+	ck_assert_int_eq(seen.last, 10000);
+	CK_STR(unit_query(db, "SELECT count(*) FROM exodb_new_big"), "10000");
 	sqlite3_close(db);
 	unit_rmdir();
 }
@@ -381,58 +307,19 @@ START_TEST(test_migrate_apply_names_the_table)
 }
 END_TEST
 
-START_TEST(test_migrate_verify)
-{
-	struct repo	*repo;
-	struct history	*h;
-	sqlite3		*db = unit_db(NULL);
-	char		*cause = NULL;
-
-	graph();
-	repo = load();
-	move(db, repo, "head", 1, 4);
-	h = history(db);
-	ck_assert_int_eq(migrate_verify(repo, h, &cause), 0);
-	ck_assert(migrate_at_head(repo, h));
-	migrate_history_free(h);
-	unit_exec(db, "UPDATE exodb_revisions SET checksum = '00' WHERE id = "
-	    "'20260101000002'");
-	h = history(db);
-	ck_assert_int_eq(migrate_verify(repo, h, &cause), -1);
-	ck_assert_str_eq(cause, "m/versions/20260101000002_b.sql: changed "
-	    "since it was applied (SHA-256 now fcac136ad3fb, then 00); "
-	    "restore it, or accept the edit with 'exodb db repair'");
-	free(cause);
-	migrate_history_free(h);
-	unit_exec(db, "INSERT INTO exodb_revisions VALUES ('20260101000009', "
-	    "'x', 'now'); DELETE FROM exodb_revisions WHERE id = "
-	    "'20260101000002'");
-	h = history(db);
-	ck_assert(!migrate_at_head(repo, h));
-	ck_assert_int_eq(migrate_verify(repo, h, &cause), -1);
-	ck_assert_ptr_nonnull(strstr(cause, "m/versions/20260101000009_*.sql: "
-	    "revision 20260101000009 is applied but its file is missing"));
-	free(cause);
-	migrate_history_free(h);
-	repo_free(repo);
-	sqlite3_close(db);
-	unit_rmdir();
-}
-END_TEST
-
 START_TEST(test_migrate_script)
 {
 	struct repo		*repo;
 	struct history		*h;
-	struct migrate_plan	*p;
+	struct plan	*p;
 	sqlite3			*db = unit_db(NULL), *other = unit_db(NULL);
 	char			*cause = NULL, *script, *script_sums;
 
 	graph();
 	repo = load();
 	h = history(db);
-	ck_assert_int_eq(migrate_plan(repo, h, "head", 1, &p, &cause), 0);
-	ck_assert_int_eq(migrate_script(p, 1, &script, &cause), 0);
+	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
+	ck_assert_int_eq(migrate_script(p, 0, &script, &cause), 0);
 	ck_assert_ptr_nonnull(strstr(script, ".bail on\n"));
 	ck_assert_ptr_nonnull(strstr(script, "\n-- upgrade 20260101000003: c\n"
 	    "BEGIN IMMEDIATE;\n"));
@@ -449,8 +336,8 @@ START_TEST(test_migrate_script)
 	    "exodb_revisions"), script_sums);
 	free(script_sums);
 	free(script);
-	migrate_plan_free(p);
-	migrate_history_free(h);
+	plan_free(p);
+	history_free(h);
 	repo_free(repo);
 	sqlite3_close(db);
 	sqlite3_close(other);
@@ -458,36 +345,235 @@ START_TEST(test_migrate_script)
 }
 END_TEST
 
-START_TEST(test_migrate_stamp)
+/* Apply the repository m to head: what migrate_apply() returns, as text. */
+static char *
+apply_head(sqlite3 *db, char **cause)
+{
+	struct repo	*repo = load();
+	struct history	*h = history(db);
+	struct plan	*p;
+	int		 rc;
+
+	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, cause), 0);
+	rc = migrate_apply(db, p, 0, NULL, cause);
+	plan_free(p);
+	history_free(h);
+	repo_free(repo);
+	return xasprintf("%d", rc);
+}
+
+static void
+statement_seen(const struct revision *rev, unsigned line, const char *sql,
+    void *arg)
+{
+	(void)rev;
+	sqlite3_str_appendf(arg, "%u:%s|", line, sql);
+}
+
+/*
+ * SQLite splits the section: semicolons inside strings, identifiers, comments
+ * and trigger bodies do not end a statement, and each statement's line is
+ * where its first token is.
+ */
+START_TEST(test_migrate_apply_statements)
+{
+	struct migrate_hooks	 hooks;
+	sqlite3_str		*s = sqlite3_str_new(NULL);
+	sqlite3			*db;
+	char			*cause = NULL;
+
+	memset(&hooks, 0, sizeof hooks);
+	hooks.statement = statement_seen;
+	hooks.arg = s;
+	ck_assert_int_eq(apply_one(NULL,
+	    "-- leading comment; with semicolon\n"
+	    "CREATE TABLE t (a TEXT DEFAULT ';');\n"
+	    ";;\n"
+	    "create trigger tr after insert on t begin\n"
+	    "  insert into t2 values ('x;');\n"
+	    "  select 1;\n"
+	    "end;\n"
+	    "CREATE TABLE t2 (\"q;\" /* ; */);\n"
+	    "/* c; */ INSERT INTO t VALUES ('it''s;')\n"
+	    "-- no semicolon before the end\n", &hooks, &db, &cause), 1);
+	CK_STR(xstr_finish(s), "9:CREATE TABLE t (a TEXT DEFAULT ';')|"
+	    "11:create trigger tr after insert on t begin\n"
+	    "  insert into t2 values ('x;');\n  select 1;\nend|"
+	    "15:CREATE TABLE t2 (\"q;\" /* ; */)|"
+	    "16:INSERT INTO t VALUES ('it''s;')\n"
+	    "-- no semicolon before the end|");
+	CK_STR(unit_query(db, "SELECT group_concat(a, ' ') FROM t"), "it's;");
+	CK_STR(unit_query(db, "SELECT group_concat(\"q;\", ' ') FROM t2"), "x;");
+	sqlite3_close(db);
+	unit_rmdir();
+	/* A parse error is on the line SQLite points at. */
+	ck_assert_int_eq(apply_one(NULL, "CREATE TABLE t (a,\n\tb,\n\t);\n",
+	    NULL, &db, &cause), -1);
+	ck_assert_str_eq(cause, "m/versions/20260101000001_r.sql:10: near "
+	    "\")\": syntax error");
+	free(cause);
+	sqlite3_close(db);
+	unit_rmdir();
+	ck_assert_int_eq(apply_one(NULL, "SELECT 1;\nSELECT 'x\n;\n", NULL,
+	    &db, &cause), -1);
+	ck_assert_str_eq(cause, "m/versions/20260101000001_r.sql:9: "
+	    "unrecognized token: \"'x ...");
+	free(cause);
+	sqlite3_close(db);
+	unit_rmdir();
+}
+END_TEST
+
+/*
+ * The authorizer refuses what a revision may not do, before it runs: the
+ * database file is as it was, the journal mode with it.
+ */
+START_TEST(test_migrate_apply_refuses)
+{
+	static const char *bad[][2] = {
+	    { "BEGIN", "BEGIN is not allowed in a revision: exodb runs each "
+	      "revision in its own transaction" },
+	    { "commit", "COMMIT is not allowed in a revision" },
+	    { "END TRANSACTION", "COMMIT is not allowed in a revision" },
+	    { "ROLLBACK", "ROLLBACK is not allowed in a revision" },
+	    { "SAVEPOINT a", "SAVEPOINT is not allowed in a revision" },
+	    { "RELEASE a", "RELEASE is not allowed in a revision" },
+	    { "ATTACH 'y.db' AS y", "ATTACH is not allowed in a revision: it "
+	      "changes the connection" },
+	    { "DETACH y", "DETACH is not allowed in a revision" },
+	    { "VACUUM", "cannot VACUUM from within a transaction" },
+	    { "PRAGMA journal_mode = OFF", "PRAGMA journal_mode is not allowed "
+	      "in a revision: it changes the connection or its durability" },
+	    { "PRAGMA journal_mode = DELETE", "PRAGMA journal_mode is not "
+	      "allowed in a revision" },
+	    { "PRAGMA main.journal_mode = WAL", "PRAGMA journal_mode is not "
+	      "allowed in a revision" },
+	    { "PRAGMA synchronous = OFF", "PRAGMA synchronous is not allowed" },
+	    { "PRAGMA writable_schema = 1", "PRAGMA writable_schema is not "
+	      "allowed" },
+	    { "PRAGMA foreign_keys = ON", "PRAGMA foreign_keys is not allowed" },
+	    { "SELECT * FROM pragma_locking_mode", "PRAGMA locking_mode is not "
+	      "allowed" },
+	    { "DELETE FROM exodb_revisions", "revisions must not touch the "
+	      "history table exodb_revisions" },
+	    { "DROP TABLE \"exodb_revisions\"", "revisions must not touch "
+	      "the history table exodb_revisions" },
+	    { "ALTER TABLE exodb_revisions ADD COLUMN x", "revisions must not "
+	      "touch the history table exodb_revisions" },
+	    { "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO "
+	      "exodb_revisions VALUES (1, 2, 3); END", "revisions must not "
+	      "touch the history table exodb_revisions: trigger tr names it" },
+	    { "CREATE TEMP TRIGGER tt AFTER DELETE ON t BEGIN DELETE FROM "
+	      "exodb_revisions; END", "revisions must not touch the history "
+	      "table exodb_revisions: trigger tt names it" },
+	    { "CREATE VIEW v AS SELECT * FROM [exodb_revisions]", "revisions "
+	      "must not touch the history table exodb_revisions: view v names "
+	      "it" },
+	};
+	sqlite3	*db;
+	char	*cause = NULL, *sql, *mode;
+	size_t	 i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		sql = xasprintf("CREATE TABLE t (a);\n%s;\nCREATE TABLE u (a);"
+		    "\n", bad[i][0]);
+		unit_tmpdir();
+		ck_assert_int_eq(sqlite3_open("x.db", &db), SQLITE_OK);
+		unit_exec(db, "CREATE TABLE keep (a)");
+		mode = unit_query(db, "PRAGMA journal_mode");
+		sqlite3_close(db);
+		ck_assert_int_eq(repo_init("m", &cause), 0);
+		unit_write("m/versions/20260101000001_r.sql", "-- exodb revision"
+		    "\n-- id: 20260101000001\n-- revises: none\n-- message: r"
+		    "\n-- created: c\n\n-- +upgrade\n-- +downgrade\n");
+		free(sql);
+		sql = xasprintf("-- exodb revision\n-- id: 20260101000002\n"
+		    "-- revises: 20260101000001\n-- message: r\n-- created: c"
+		    "\n\n-- +upgrade\nCREATE TABLE t (a);\n%s;\nCREATE TABLE u "
+		    "(a);\n-- +downgrade\n", bad[i][0]);
+		unit_write("m/versions/20260101000002_r.sql", sql);
+		free(sql);
+		ck_assert_int_eq(sqlite3_open("x.db", &db), SQLITE_OK);
+		CK_STR(apply_head(db, &cause), "-1");
+		ck_assert_msg(strncmp(cause, "m/versions/20260101000002_r.sql",
+		    31) == 0 && strstr(cause, bad[i][1]) != NULL, "%s: %s",
+		    bad[i][0], cause);
+		/* Nothing ran: not even the first, empty revision. */
+		CK_STR(unit_query(db, "SELECT group_concat(name) FROM "
+		    "sqlite_schema"), "keep");
+		CK_STR(unit_query(db, "PRAGMA journal_mode"), mode);
+		ck_assert(access("x.db-journal", F_OK) == -1);
+		ck_assert(access("y.db", F_OK) == -1);
+		free(mode);
+		free(cause);
+		sqlite3_close(db);
+		unit_rmdir();
+	}
+}
+END_TEST
+
+/*
+ * The plan runs on a copy of the schema before the first revision commits:
+ * an error in the third revision leaves the database as it was, and names
+ * the third file and its line.
+ */
+START_TEST(test_migrate_check)
 {
 	struct repo	*repo;
-	sqlite3		*db = unit_db(NULL);
+	struct history	*h;
+	struct plan	*p;
+	sqlite3		*db = unit_db("CREATE TABLE keep (a); "
+	    "INSERT INTO keep VALUES (1)");
 	char		*cause = NULL;
-	int		 added, removed;
 
 	graph();
+	unit_write("m/versions/20260101000005_bad.sql", "-- exodb revision\n"
+	    "-- id: 20260101000005\n-- revises: 20260101000004\n-- message: "
+	    "bad\n-- created: c\n\n-- +upgrade\nCREATE TABLE d (x);\n"
+	    "INSERT INTO d SELECT x FROM c;\n"
+	    "INSERT INTO d SELECT y\n  FROM c;\n-- +downgrade\n");
 	repo = load();
-	ck_assert_int_eq(migrate_stamp(db, repo, "20260101000003", &added,
-	    &removed, &cause), 0);
-	ck_assert_int_eq(added, 2);
-	CK_STR(applied(db), "01 03");
-	CK_STR(unit_query(db, "SELECT count(*) FROM sqlite_schema WHERE "
-	    "name = 'c'"), "0");
-	ck_assert_int_eq(migrate_stamp(db, repo, "head", &added, &removed,
-	    &cause), 0);
-	ck_assert_int_eq(added, 2);
-	ck_assert_int_eq(removed, 0);
-	ck_assert_int_eq(migrate_stamp(db, repo, "20260101000002", &added,
-	    &removed, &cause), 0);
-	ck_assert_int_eq(removed, 2);
-	CK_STR(applied(db), "01 02");
-	ck_assert_int_eq(migrate_stamp(db, repo, "base", &added, &removed,
-	    &cause), 0);
-	CK_STR(applied(db), "");
-	ck_assert_int_eq(migrate_stamp(db, repo, "7", &added, &removed,
-	    &cause), -1);
-	ck_assert_str_eq(cause, "unknown revision '7'");
+	h = history(db);
+	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
+	ck_assert_uint_eq(p->nrevs, 5);
+	ck_assert_int_eq(migrate_apply(db, p, 0, NULL, &cause), -1);
+	ck_assert_str_eq(cause, "m/versions/20260101000005_bad.sql:10: no "
+	    "such column: y");
 	free(cause);
+	CK_STR(unit_query(db, "SELECT group_concat(name) FROM sqlite_schema"),
+	    "keep");
+	/* For a script, only a refusal fails the check. */
+	ck_assert_int_eq(migrate_check(db, p, MIGRATE_REFUSALS, &cause), 0);
+	ck_assert_int_eq(migrate_check(db, p, 0, &cause), -1);
+	free(cause);
+	plan_free(p);
+	history_free(h);
+	repo_free(repo);
+	unit_write("m/versions/20260101000005_bad.sql", "-- exodb revision\n"
+	    "-- id: 20260101000005\n-- revises: 20260101000004\n-- message: "
+	    "bad\n-- created: c\n\n-- +upgrade\nINSERT INTO nowhere VALUES "
+	    "(1);\nPRAGMA journal_mode = OFF;\n-- +downgrade\n");
+	repo = load();
+	h = history(db);
+	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
+	ck_assert_int_eq(migrate_check(db, p, MIGRATE_REFUSALS, &cause), 0);
+	plan_free(p);
+	history_free(h);
+	repo_free(repo);
+	unit_write("m/versions/20260101000005_bad.sql", "-- exodb revision\n"
+	    "-- id: 20260101000005\n-- revises: 20260101000004\n-- message: "
+	    "bad\n-- created: c\n\n-- +upgrade\nPRAGMA journal_mode = OFF;\n"
+	    "-- +downgrade\n");
+	repo = load();
+	h = history(db);
+	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
+	ck_assert_int_eq(migrate_check(db, p, MIGRATE_REFUSALS, &cause), -1);
+	ck_assert_str_eq(cause, "m/versions/20260101000005_bad.sql:8: PRAGMA "
+	    "journal_mode is not allowed in a revision: it changes the "
+	    "connection or its durability");
+	free(cause);
+	plan_free(p);
+	history_free(h);
 	repo_free(repo);
 	sqlite3_close(db);
 	unit_rmdir();
@@ -495,66 +581,139 @@ START_TEST(test_migrate_stamp)
 END_TEST
 
 static void
-count_repairs(const char *id, const char *path, const char *old, void *arg)
+done_seen(const struct revision *rev, int up, void *arg)
 {
-	(void)id;
-	(void)path;
-	(void)old;
-	(*(int *)arg)++;
+	(void)up;
+	sqlite3_str_appendf(arg, "%s ", rev->id + 12);
 }
 
-START_TEST(test_migrate_repair)
+/* With MIGRATE_SINGLE the plan is all or nothing. */
+START_TEST(test_migrate_apply_single)
 {
-	struct repo	*repo;
-	struct history	*h;
-	sqlite3		*db = unit_db(NULL);
-	char		*cause = NULL;
-	int		 n = 0;
+	struct migrate_hooks	 hooks;
+	struct repo		*repo;
+	struct history		*h;
+	struct plan		*p;
+	sqlite3_str		*s;
+	sqlite3			*db = unit_db("CREATE TABLE keep (a); "
+	    "INSERT INTO keep VALUES (1)");
+	char			*cause = NULL;
 
 	graph();
+	/* It fails on the database's rows, which the copy does not have. */
+	unit_write("m/versions/20260101000005_bad.sql", "-- exodb revision\n"
+	    "-- id: 20260101000005\n-- revises: 20260101000004\n-- message: "
+	    "bad\n-- created: c\n\n-- +upgrade\nCREATE TABLE d (x UNIQUE);\n"
+	    "INSERT INTO d SELECT a FROM keep;\nINSERT INTO d SELECT a FROM "
+	    "keep;\n-- +downgrade\nDROP TABLE d;\n");
 	repo = load();
-	move(db, repo, "head", 1, 4);
-	unit_exec(db, "UPDATE exodb_revisions SET checksum = 'old' WHERE "
-	    "id = '20260101000002'; INSERT INTO exodb_revisions VALUES "
-	    "('20260101000009', 'x', 'now')");
 	h = history(db);
-	ck_assert_int_eq(migrate_repair(db, repo, h, 0, count_repairs, &n,
-	    &cause), -1);
-	ck_assert_ptr_nonnull(strstr(cause, "--forget-missing"));
+	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
+	ck_assert_int_eq(migrate_apply(db, p, MIGRATE_SINGLE, NULL, &cause),
+	    -1);
+	ck_assert_str_eq(cause, "m/versions/20260101000005_bad.sql:10: UNIQUE "
+	    "constraint failed: d.x");
 	free(cause);
-	CK_STR(unit_query(db, "SELECT checksum FROM exodb_revisions WHERE "
-	    "id = '20260101000002'"), "old");
-	ck_assert_int_eq(migrate_repair(db, repo, h, 1, count_repairs, &n,
-	    &cause), 0);
-	ck_assert_int_eq(n, 2);
-	migrate_history_free(h);
-	h = history(db);
-	ck_assert_int_eq(migrate_verify(repo, h, &cause), 0);
+	CK_STR(unit_query(db, "SELECT group_concat(name) FROM sqlite_schema"),
+	    "keep");
+	ck_assert(sqlite3_get_autocommit(db));
+	/* Revision by revision, the first four stay applied. */
+	ck_assert_int_eq(migrate_apply(db, p, 0, NULL, &cause), -1);
+	free(cause);
 	CK_STR(applied(db), "01 02 03 04");
-	migrate_history_free(h);
+	plan_free(p);
+	history_free(h);
+	move(db, repo, "base", 0, 4);
+	unit_exec(db, "DELETE FROM keep");
+	h = history(db);
+	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
+	memset(&hooks, 0, sizeof hooks);
+	s = sqlite3_str_new(NULL);
+	hooks.done = done_seen;
+	hooks.arg = s;
+	ck_assert_int_eq(migrate_apply(db, p, MIGRATE_SINGLE, &hooks, &cause),
+	    5);
+	CK_STR(xstr_finish(s), "01 02 03 04 05 ");
+	CK_STR(applied(db), "01 02 03 04 05");
+	plan_free(p);
+	history_free(h);
 	repo_free(repo);
 	sqlite3_close(db);
 	unit_rmdir();
 }
 END_TEST
 
-START_TEST(test_migrate_backup)
+/* A revision that adds a foreign key is checked, though none was before. */
+START_TEST(test_migrate_apply_new_foreign_key)
 {
-	sqlite3	*db, *copy;
-	char	*cause = NULL, *a, *b;
+	sqlite3	*db;
+	char	*cause = NULL;
 
-	unit_tmpdir();
-	ck_assert_int_eq(sqlite3_open("x.db", &db), SQLITE_OK);
-	unit_exec(db, "CREATE TABLE t (v); INSERT INTO t VALUES (42)");
-	ck_assert_int_eq(migrate_backup(db, "x.db", &a, &cause), 0);
-	ck_assert_int_eq(migrate_backup(db, "x.db", &b, &cause), 0);
-	ck_assert_str_ne(a, b);
-	ck_assert_int_eq(strncmp(a, "x.db.", 5), 0);
-	ck_assert_int_eq(sqlite3_open(b, &copy), SQLITE_OK);
-	CK_STR(unit_query(copy, "SELECT v FROM t"), "42");
-	sqlite3_close(copy);
-	free(a);
-	free(b);
+	ck_assert_int_eq(apply_one(NULL, "CREATE TABLE p (id INTEGER PRIMARY "
+	    "KEY);\nCREATE TABLE c (pid INTEGER REFERENCES p (id));\n"
+	    "INSERT INTO c VALUES (7);\n", NULL, &db, &cause), -1);
+	ck_assert_str_eq(cause, "m/versions/20260101000001_r.sql: foreign key "
+	    "check failed: 1 row of c refers to missing rows of p");
+	free(cause);
+	CK_STR(unit_query(db, "SELECT count(*) FROM sqlite_schema"), "0");
+	sqlite3_close(db);
+	unit_rmdir();
+}
+END_TEST
+
+/* One transaction for the whole script, and the history table made once. */
+START_TEST(test_migrate_script_single)
+{
+	struct repo	*repo;
+	struct history	*h;
+	struct plan	*p;
+	sqlite3		*db = unit_db(NULL);
+	char		*cause = NULL, *script;
+	const char	*q;
+	int		 n;
+
+	graph();
+	repo = load();
+	h = history(db);
+	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
+	ck_assert_int_eq(migrate_script(p, MIGRATE_SINGLE, &script, &cause),
+	    0);
+	for (n = 0, q = script; (q = strstr(q, "BEGIN IMMEDIATE;")) != NULL;
+	    q++)
+		n++;
+	ck_assert_int_eq(n, 1);
+	for (n = 0, q = script; (q = strstr(q, "CREATE TABLE IF NOT EXISTS "
+	    "exodb_revisions")) != NULL; q++)
+		n++;
+	ck_assert_int_eq(n, 1);
+	ck_assert_ptr_nonnull(strstr(script, "VALUES ('20260101000004', '"));
+	ck_assert_int_eq(strcmp(script + strlen(script) - 9, "\nCOMMIT;\n"),
+	    0);
+	unit_exec(db, strstr(script, "PRAGMA"));
+	CK_STR(applied(db), "01 02 03 04");
+	free(script);
+	/* The revision's section as written, ended for the next one. */
+	plan_free(p);
+	history_free(h);
+	repo_free(repo);
+	unit_write("m/versions/20260101000005_e.sql", "-- exodb revision\n"
+	    "-- id: 20260101000005\n-- revises: 20260101000004\n-- message: "
+	    "e\n-- created: c\n\n-- +upgrade\nCREATE TABLE e (x) -- no end"
+	    "\n-- +downgrade\n");
+	repo = load();
+	h = history(db);
+	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
+	ck_assert_int_eq(migrate_script(p, 0, &script, &cause), 0);
+	ck_assert_ptr_nonnull(strstr(script, "CREATE TABLE e (x) -- no end\n"
+	    ";\nINSERT INTO temp.exodb_fk_check"));
+	unit_exec(db, "DROP TABLE temp.exodb_fk_check; DROP TABLE "
+	    "temp.exodb_fk_before");
+	unit_exec(db, strstr(script, "PRAGMA"));
+	CK_STR(applied(db), "01 02 03 04 05");
+	free(script);
+	plan_free(p);
+	history_free(h);
+	repo_free(repo);
 	sqlite3_close(db);
 	unit_rmdir();
 }
@@ -566,12 +725,6 @@ unit_suite(void)
 	Suite	*s = suite_create("migrate");
 	TCase	*tc;
 
-	tc = tcase_create("migrate_history");
-	tcase_add_test(tc, test_migrate_history);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("migrate_plan");
-	tcase_add_test(tc, test_migrate_plan);
-	suite_add_tcase(s, tc);
 	tc = tcase_create("migrate_apply");
 	tcase_add_test(tc, test_migrate_apply);
 	tcase_add_test(tc, test_migrate_apply_rereads_history);
@@ -579,21 +732,17 @@ unit_suite(void)
 	tcase_add_test(tc, test_migrate_apply_progress);
 	tcase_add_test(tc, test_migrate_apply_progress_only_for_copies);
 	tcase_add_test(tc, test_migrate_apply_names_the_table);
+	tcase_add_test(tc, test_migrate_apply_statements);
+	tcase_add_test(tc, test_migrate_apply_refuses);
+	tcase_add_test(tc, test_migrate_apply_single);
+	tcase_add_test(tc, test_migrate_apply_new_foreign_key);
 	suite_add_tcase(s, tc);
-	tc = tcase_create("migrate_verify");
-	tcase_add_test(tc, test_migrate_verify);
+	tc = tcase_create("migrate_check");
+	tcase_add_test(tc, test_migrate_check);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("migrate_script");
 	tcase_add_test(tc, test_migrate_script);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("migrate_stamp");
-	tcase_add_test(tc, test_migrate_stamp);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("migrate_repair");
-	tcase_add_test(tc, test_migrate_repair);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("migrate_backup");
-	tcase_add_test(tc, test_migrate_backup);
+	tcase_add_test(tc, test_migrate_script_single);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -286,48 +286,6 @@ START_TEST(test_revision_valid_id)
 }
 END_TEST
 
-START_TEST(test_revision_statements)
-{
-	struct revision		*rev;
-	struct lex_statement	*s;
-	size_t			 n;
-	char			*cause = NULL, *text;
-	const char		*bad[] = { "BEGIN", "commit", "END TRANSACTION",
-	    "ROLLBACK", "SAVEPOINT a", "RELEASE a", "ATTACH 'x' AS y",
-	    "DETACH y", "VACUUM" };
-	size_t			 i;
-
-	ck_assert_int_eq(parse(GOOD, "20261125043012_x.sql", &rev, &cause), 0);
-	ck_assert_int_eq(revision_statements(rev, 1, &s, &n, &cause), 0);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_uint_eq(s[1].line, 10);
-	lex_statements_free(s, n);
-	ck_assert_int_eq(revision_statements(rev, 0, &s, &n, &cause), 0);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_uint_eq(s[0].line, 13);
-	lex_statements_free(s, n);
-	revision_free(rev);
-
-	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		text = xasprintf("-- exodb revision\n-- id: 20261125043012\n"
-		    "-- revises: none\n-- message: m\n-- created: c\n\n"
-		    "-- +upgrade\nCREATE TABLE t (a);\n%s;\n-- +downgrade\n",
-		    bad[i]);
-		ck_assert_int_eq(parse(text, "20261125043012_x.sql", &rev,
-		    &cause), 0);
-		ck_assert_int_eq(revision_statements(rev, 1, &s, &n, &cause),
-		    -1);
-		ck_assert_ptr_null(s);
-		ck_assert_msg(strstr(cause, "v/x.sql:9: ") == cause &&
-		    strstr(cause, "is not allowed in a revision") != NULL,
-		    "%s: %s", bad[i], cause);
-		free(cause);
-		revision_free(rev);
-		free(text);
-	}
-}
-END_TEST
-
 static Suite *
 unit_suite(void)
 {
@@ -351,9 +309,6 @@ unit_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("revision_valid_id");
 	tcase_add_test(tc, test_revision_valid_id);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("revision_statements");
-	tcase_add_test(tc, test_revision_statements);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,409 @@
+/*
+ * The history table, exodb_revisions: one row per applied revision with the
+ * SHA-256 of its file. Read once per command into a struct history, whose
+ * rows are also indexed by id so that every lookup is a binary search; the
+ * questions asked of it (verified? at head? where is the database?) are each
+ * one pass over the repository.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exodb.h"
+
+void
+history_free(struct history *h)
+{
+	size_t	i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < h->nrows; i++) {
+		free(h->rows[i].id);
+		free(h->rows[i].checksum);
+		free(h->rows[i].applied_at);
+	}
+	free(h->rows);
+	free(h->by_id);
+	free(h);
+}
+
+struct history *
+history_new(void)
+{
+	return xcalloc(1, sizeof (struct history));
+}
+
+/* Where id is, or would go, in the index by id. */
+static size_t
+history_slot(const struct history *h, const char *id, int *found)
+{
+	size_t	lo = 0, hi = h->nrows, mid;
+	int	c;
+
+	*found = 0;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((c = strcmp(id, h->rows[h->by_id[mid]].id)) == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/*
+ * Append a row (oldest first). Rows mostly come in id order, so keeping the
+ * index sorted costs nothing in the usual case.
+ */
+void
+history_add(struct history *h, const char *id, const char *checksum,
+    const char *applied_at)
+{
+	struct history_row	*row;
+	size_t			 at;
+	int			 found;
+
+	at = history_slot(h, id, &found);
+	h->rows = xreallocarray(h->rows, h->nrows + 1, sizeof *h->rows);
+	h->by_id = xreallocarray(h->by_id, h->nrows + 1, sizeof *h->by_id);
+	memmove(h->by_id + at + 1, h->by_id + at,
+	    (h->nrows - at) * sizeof *h->by_id);
+	h->by_id[at] = h->nrows;
+	row = &h->rows[h->nrows++];
+	row->id = xstrdup(id);
+	row->checksum = xstrdup(checksum);
+	row->applied_at = xstrdup(applied_at);
+}
+
+/* The history table's rows, oldest first; none when it does not exist. */
+int
+history_read(sqlite3 *db, struct history **out, char **cause)
+{
+	struct history	*h;
+	sqlite3_stmt	*stmt = NULL;
+	int		 exists, rc;
+
+	*out = NULL;
+	if (db_table_exists(db, HISTORY_TABLE, &exists, cause) == -1)
+		return -1;
+	h = history_new();
+	if (!exists) {
+		*out = h;
+		return 0;
+	}
+	if (db_prepare(db, &stmt, cause, "SELECT id, checksum, applied_at FROM "
+	    "%s ORDER BY applied_at, id", HISTORY_TABLE) == -1) {
+		history_free(h);
+		return -1;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (sqlite3_column_type(stmt, 0) == SQLITE_NULL ||
+		    sqlite3_column_type(stmt, 1) == SQLITE_NULL ||
+		    sqlite3_column_type(stmt, 2) == SQLITE_NULL) {
+			*cause = xasprintf("%s: a row holds NULL; the table was "
+			    "changed by hand", HISTORY_TABLE);
+			sqlite3_finalize(stmt);
+			history_free(h);
+			return -1;
+		}
+		history_add(h, (const char *)sqlite3_column_text(stmt, 0),
+		    (const char *)sqlite3_column_text(stmt, 1),
+		    (const char *)sqlite3_column_text(stmt, 2));
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("%s: %s", HISTORY_TABLE, sqlite3_errmsg(db));
+		history_free(h);
+		return -1;
+	}
+	*out = h;
+	return 0;
+}
+
+/* The history row recording revision id, or NULL when it is not applied. */
+const struct history_row *
+history_row(const struct history *h, const char *id)
+{
+	size_t	at;
+	int	found;
+
+	at = history_slot(h, id, &found);
+	return found ? &h->rows[h->by_id[at]] : NULL;
+}
+
+/* The message for an applied revision whose file is gone; caller frees. */
+static char *
+history_missing(const struct repo *repo, const char *id, const char *fix)
+{
+	return xasprintf("%s/%s_*.sql: revision %s is applied but its file is "
+	    "missing; restore it, or forget it with %s", repo->versions, id, id,
+	    fix);
+}
+
+/*
+ * The revision each history row records, indexed like h->rows: NULL where
+ * the file is gone. The caller frees the result.
+ */
+static const struct revision **
+history_match(const struct repo *repo, const struct history *h)
+{
+	const struct revision	**revs;
+	size_t			  i, at;
+	int			  found;
+
+	revs = xcalloc(h->nrows + 1, sizeof *revs);
+	for (i = 0; i < repo->nrevs; i++) {
+		at = history_slot(h, repo->revs[i]->id, &found);
+		if (found)
+			revs[h->by_id[at]] = repo->revs[i];
+	}
+	return revs;
+}
+
+/* Check that every applied revision's file is still there and unchanged. */
+int
+history_verify(const struct repo *repo, const struct history *h, char **cause)
+{
+	const struct revision	**revs;
+	size_t			  i;
+	int			  ret = -1;
+
+	revs = history_match(repo, h);
+	for (i = 0; i < h->nrows; i++) {
+		if (revs[i] == NULL) {
+			*cause = history_missing(repo, h->rows[i].id,
+			    "'exodb db repair'");
+			goto out;
+		}
+		if (strcmp(revs[i]->checksum, h->rows[i].checksum) != 0) {
+			*cause = xasprintf("%s: changed since it was applied "
+			    "(SHA-256 now %.12s, then %.12s); restore it, or "
+			    "accept the edit with 'exodb db repair'",
+			    revs[i]->path, revs[i]->checksum,
+			    h->rows[i].checksum);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	free(revs);
+	return ret;
+}
+
+/* Whether every revision of the repository is applied. */
+int
+history_at_head(const struct repo *repo, const struct history *h)
+{
+	size_t	i;
+
+	for (i = 0; i < repo->nrevs; i++) {
+		if (history_row(h, repo->revs[i]->id) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/* Whether the history table holds id, read inside the transaction. */
+int
+history_has(sqlite3 *db, const char *id, int *applied, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (db_prepare(db, &stmt, cause, "SELECT 1 FROM %s WHERE id = ?1",
+	    HISTORY_TABLE) == -1)
+		return -1;
+	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	*applied = rc == SQLITE_ROW;
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		*cause = db_error(db);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Record id as applied with its checksum (an existing row keeps the time it
+ * was applied), or forget it when checksum is NULL.
+ */
+int
+history_set(sqlite3 *db, const char *id, const char *checksum, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if (checksum != NULL && db_prepare(db, &stmt, cause, "INSERT INTO %s "
+	    "(id, checksum, applied_at) VALUES (?1, ?2, %s) ON CONFLICT (id) "
+	    "DO UPDATE SET checksum = excluded.checksum", HISTORY_TABLE,
+	    HISTORY_NOW) == -1)
+		return -1;
+	if (checksum == NULL && db_prepare(db, &stmt, cause, "DELETE FROM %s "
+	    "WHERE id = ?1", HISTORY_TABLE) == -1)
+		return -1;
+	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+	if (checksum != NULL)
+		sqlite3_bind_text(stmt, 2, checksum, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("%s: %s", HISTORY_TABLE, sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Change the history table alone, in one BEGIN IMMEDIATE transaction: fn
+ * makes the changes, reading what it needs inside the lock.
+ */
+static int
+history_transaction(sqlite3 *db, int (*fn)(sqlite3 *, void *, char **),
+    void *arg, char **cause)
+{
+	char	*why = NULL;
+
+	if (db_exec(db, "BEGIN IMMEDIATE", &why) == -1 ||
+	    db_exec(db, HISTORY_DDL, &why) == -1 || fn(db, arg, &why) == -1 ||
+	    db_exec(db, "COMMIT", &why) == -1) {
+		*cause = why;
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+struct history_stamping {
+	const struct repo	*repo;
+	const int		*want;
+	int			 added;
+	int			 removed;
+};
+
+static int
+history_stamp_rows(sqlite3 *db, void *arg, char **cause)
+{
+	struct history_stamping	*st = arg;
+	const struct revision	*rev;
+	size_t			 i;
+	int			 was;
+
+	for (i = 0; i < st->repo->nrevs; i++) {
+		rev = st->repo->revs[i];
+		if (history_has(db, rev->id, &was, cause) == -1)
+			return -1;
+		if (st->want[i] == was)
+			continue;
+		if (history_set(db, rev->id, st->want[i] ? rev->checksum : NULL,
+		    cause) == -1)
+			return -1;
+		if (st->want[i])
+			st->added++;
+		else
+			st->removed++;
+	}
+	return 0;
+}
+
+/*
+ * Record the revisions target names (and their ancestors) as applied and no
+ * others, without running any: "head", "base" or an id or prefix. In one
+ * transaction. Sets *added and *removed to the counts.
+ */
+int
+history_stamp(sqlite3 *db, const struct repo *repo, const char *target,
+    int *added, int *removed, char **cause)
+{
+	struct history_stamping	 st;
+	struct revision		*rev;
+	int			*want;
+	int			 ret = -1;
+
+	*added = *removed = 0;
+	want = xcalloc(repo->nrevs + 1, sizeof *want);
+	if (plan_wanted(repo, target, 0, want, &rev, cause) == -1)
+		goto out;
+	memset(&st, 0, sizeof st);
+	st.repo = repo;
+	st.want = want;
+	if (history_transaction(db, history_stamp_rows, &st, cause) == -1)
+		goto out;
+	*added = st.added;
+	*removed = st.removed;
+	ret = 0;
+out:
+	free(want);
+	return ret;
+}
+
+struct history_repairing {
+	const struct history	 *h;
+	const struct revision	**revs;		/* per history row */
+	int			 *changed;	/* per history row */
+};
+
+static int
+history_repair_rows(sqlite3 *db, void *arg, char **cause)
+{
+	struct history_repairing	*rp = arg;
+	const struct revision		*rev;
+	size_t				 i;
+
+	for (i = 0; i < rp->h->nrows; i++) {
+		rev = rp->revs[i];
+		if (rev != NULL && strcmp(rev->checksum,
+		    rp->h->rows[i].checksum) == 0)
+			continue;
+		if (history_set(db, rp->h->rows[i].id, rev != NULL ?
+		    rev->checksum : NULL, cause) == -1)
+			return -1;
+		rp->changed[i] = 1;
+	}
+	return 0;
+}
+
+/*
+ * Accept intended edits of applied revisions: record the current checksum of
+ * each applied file that changed and, with forget set, forget the applied
+ * revisions whose file is gone. Once committed, report(id, path, old
+ * checksum, arg) is called for each row changed, with path NULL for a
+ * forgotten one. Without forget, a missing file fails before any write.
+ */
+int
+history_repair(sqlite3 *db, const struct repo *repo, const struct history *h,
+    int forget, void (*report)(const char *, const char *, const char *,
+    void *), void *arg, char **cause)
+{
+	struct history_repairing	 rp;
+	size_t				 i;
+	int				 ret = -1;
+
+	rp.h = h;
+	rp.revs = history_match(repo, h);
+	rp.changed = xcalloc(h->nrows + 1, sizeof *rp.changed);
+	for (i = 0; i < h->nrows && !forget; i++) {
+		if (rp.revs[i] == NULL) {
+			*cause = history_missing(repo, h->rows[i].id,
+			    "--forget-missing");
+			goto out;
+		}
+	}
+	if (history_transaction(db, history_repair_rows, &rp, cause) == -1)
+		goto out;
+	for (i = 0; i < h->nrows; i++) {
+		if (!rp.changed[i] || report == NULL)
+			continue;
+		report(h->rows[i].id, rp.revs[i] != NULL ? rp.revs[i]->path :
+		    NULL, h->rows[i].checksum, arg);
+	}
+	ret = 0;
+out:
+	free(rp.revs);
+	free(rp.changed);
+	return ret;
+}

@@ -1,0 +1,194 @@
+/*
+ * Plans: which revisions an upgrade or a downgrade to a target runs, and in
+ * what order. Pure: a function of the repository, the history and the target,
+ * with no database. Each plan is one pass over the repository, whose
+ * topological order puts every parent before its children.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exodb.h"
+
+void
+plan_free(struct plan *plan)
+{
+	if (plan == NULL)
+		return;
+	free(plan->revs);
+	free(plan);
+}
+
+/* N of "+N" or "-N"; 0 if spec is not one. */
+static long
+plan_count(const char *spec)
+{
+	char	*end;
+	long	 n;
+
+	if (spec[1] < '0' || spec[1] > '9')
+		return 0;
+	n = strtol(spec + 1, &end, 10);
+	return *end == '\0' && n > 0 ? n : 0;
+}
+
+/*
+ * Mark in want what a database at target has: all for "head", none for
+ * "base", else the revision an id or prefix names (set in *rev) and its
+ * ancestors. want[i] is for repo->revs[i]. allow adds the spellings the
+ * caller has handled already (REPO_UP, REPO_DOWN), for the message.
+ */
+int
+plan_wanted(const struct repo *repo, const char *target, int allow,
+    int *want, struct revision **rev, char **cause)
+{
+	struct repo_target	t;
+	size_t			i;
+
+	*rev = NULL;
+	if (repo_resolve(repo, NULL, target, REPO_ID | REPO_HEAD | REPO_BASE |
+	    allow, &t, cause) == -1)
+		return -1;
+	if (t.kind == REPO_HEAD) {
+		for (i = 0; i < repo->nrevs; i++)
+			want[i] = 1;
+	} else if (t.kind == REPO_ID) {
+		*rev = t.revs[0];
+		repo_ancestors(*rev, want);
+	}
+	free(t.revs);
+	return 0;
+}
+
+/* The next n pending revisions whose parents are applied (or run first). */
+static int
+plan_forward(const struct repo *repo, int *applied, long n,
+    struct plan *plan, const char *target, char **cause)
+{
+	const struct revision	*r;
+	size_t			 i, j;
+
+	for (i = 0; i < repo->nrevs && plan->nrevs < (size_t)n; i++) {
+		r = repo->revs[i];
+		for (j = 0; !applied[i] && j < r->nparents; j++) {
+			if (!applied[r->parent_revs[j]->order])
+				break;
+		}
+		if (applied[i] || j < r->nparents)
+			continue;
+		applied[i] = 1;
+		plan->revs[plan->nrevs++] = repo->revs[i];
+	}
+	if (plan->nrevs < (size_t)n) {
+		*cause = xasprintf("'%s': only %zu revision%s pending; that is "
+		    "past head", target, plan->nrevs, plan->nrevs == 1 ? "" :
+		    "s");
+		return -1;
+	}
+	return 0;
+}
+
+/* The last n applied revisions that no applied revision (still) revises. */
+static int
+plan_back(const struct repo *repo, const int *applied, long n,
+    struct plan *plan, const char *target, char **cause)
+{
+	const struct revision	*r;
+	size_t			*children, i, j;
+
+	children = xcalloc(repo->nrevs + 1, sizeof *children);
+	for (i = 0; i < repo->nrevs; i++) {
+		for (j = 0; applied[i] && j < repo->revs[i]->nparents; j++)
+			children[repo->revs[i]->parent_revs[j]->order]++;
+	}
+	for (i = repo->nrevs; i > 0 && plan->nrevs < (size_t)n; i--) {
+		r = repo->revs[i - 1];
+		if (!applied[i - 1] || children[i - 1] > 0)
+			continue;
+		for (j = 0; j < r->nparents; j++)
+			children[r->parent_revs[j]->order]--;
+		plan->revs[plan->nrevs++] = repo->revs[i - 1];
+	}
+	free(children);
+	if (plan->nrevs < (size_t)n) {
+		*cause = xasprintf("'%s': only %zu revision%s applied; that is "
+		    "below base", target, plan->nrevs, plan->nrevs == 1 ? "" :
+		    "s");
+		return -1;
+	}
+	return 0;
+}
+
+/* Upgrade: what target wants and lacks; downgrade: what it has, unwanted. */
+static int
+plan_to(const struct repo *repo, const int *applied, const char *target,
+    struct plan *plan, char **cause)
+{
+	struct revision	*rev;
+	int		*want;
+	size_t		 i;
+	int		 ret = -1;
+
+	want = xcalloc(repo->nrevs + 1, sizeof *want);
+	if (plan_wanted(repo, target, plan->up ? REPO_UP : REPO_DOWN, want,
+	    &rev, cause) == -1)
+		goto out;
+	if (!plan->up && rev != NULL && !applied[rev->order]) {
+		*cause = xasprintf("revision %s is not applied; downgrade goes "
+		    "back to an applied revision", rev->id);
+		goto out;
+	}
+	for (i = 0; plan->up && i < repo->nrevs; i++) {
+		if (want[i] && !applied[i])
+			plan->revs[plan->nrevs++] = repo->revs[i];
+	}
+	for (i = repo->nrevs; !plan->up && i > 0; i--) {
+		if (!want[i - 1] && applied[i - 1])
+			plan->revs[plan->nrevs++] = repo->revs[i - 1];
+	}
+	ret = 0;
+out:
+	free(want);
+	return ret;
+}
+
+/*
+ * The revisions an upgrade (up) or downgrade to target would run, in the
+ * order they run: TARGET is an id or unique prefix, "head", "base", "+N"
+ * (upgrade only) or "-N" (downgrade only). An upgrade only applies and a
+ * downgrade only reverts. On success the caller frees *out with plan_free().
+ */
+int
+plan_new(const struct repo *repo, const struct history *h,
+    const char *target, int up, struct plan **out, char **cause)
+{
+	struct plan	*plan;
+	int		*applied;
+	long		 n = 0;
+	int		 ret = -1;
+
+	*out = NULL;
+	plan = xcalloc(1, sizeof *plan);
+	plan->up = up;
+	plan->revs = xcalloc(repo->nrevs + 1, sizeof *plan->revs);
+	applied = repo_applied(repo, h);
+	if ((target[0] == '+' || target[0] == '-') &&
+	    (n = plan_count(target)) == 0)
+		*cause = xasprintf("'%s': a relative target is +N or -N with N "
+		    "at least 1", target);
+	else if (target[0] == '+' && !up)
+		*cause = xasprintf("'%s': downgrade goes back: use -N", target);
+	else if (target[0] == '-' && up)
+		*cause = xasprintf("'%s': upgrade goes forward: use +N", target);
+	else if (target[0] == '+')
+		ret = plan_forward(repo, applied, n, plan, target, cause);
+	else if (target[0] == '-')
+		ret = plan_back(repo, applied, n, plan, target, cause);
+	else
+		ret = plan_to(repo, applied, target, plan, cause);
+	free(applied);
+	if (ret == 0)
+		*out = plan;
+	else
+		plan_free(plan);
+	return ret;
+}
