@@ -404,6 +404,27 @@ diff_same_checks(const struct table *a, const struct table *b)
 }
 
 /*
+ * Whether tables a and b say the same where one of them says what the
+ * structs cannot (ON CONFLICT, a named constraint, DEFERRABLE): their CREATE
+ * texts, under one name, alike but for spacing, case, quotes and comments.
+ */
+static int
+diff_same_verbatim(const struct table *a, const struct table *b)
+{
+	char	*ta, *tb;
+	int	 same;
+
+	if (!a->verbatim && !b->verbatim)
+		return 1;
+	ta = render_table(a, "t");
+	tb = render_table(b, "t");
+	same = schema_same_text(ta, tb);
+	free(ta);
+	free(tb);
+	return same;
+}
+
+/*
  * Whether rebuilding table a into b would leave a view or trigger naming a
  * column that goes away or changes its name: the rebuild keeps them as they
  * were written (SQLite does not check them then), and they would fail when
@@ -534,6 +555,13 @@ diff_table(struct diff *d, const struct schema *sa, const struct table *a,
 		if (ia == NULL || ia->origin != 'c' || !diff_same_index(ia, ib))
 			diff_add(d, OP_CREATE_INDEX, a, b)->index = ib;
 	}
+	/*
+	 * What only the CREATE text says: a change there, or any change of a
+	 * table written so, is a rebuild from the text.
+	 */
+	if (why.text == NULL && !diff_same_verbatim(a, b))
+		diff_why(&why, "%s is written differently (a constraint only its "
+		    "CREATE TABLE text shows, such as ON CONFLICT)", b->name);
 	if (why.text == NULL)
 		return 0;
 	if (diff_rebuild_breaks(sa, a, b, cause)) {

@@ -155,8 +155,20 @@ const struct index *schema_index(const struct table *, const char *);
 int		 schema_same_text(const char *, const char *);
 int		 schema_same_name(const char *, const char *);
 
-/* model.c: the application's tables, as its models.py declares them. */
+/*
+ * model.c: the application's tables, as its models.py declares them, written
+ * as SQL in src/model.sql; the build compiles that file in as model_builtin
+ * (build/model-sql.c).
+ */
+extern const char model_builtin[];
+extern const char model_builtin_name[];
+int	 model_parse(const char *, const char *, struct schema **, char **);
+int	 model_load(const char *, struct schema **, char **);
 const struct schema *model_schema(void);
+char	*model_render(const struct schema *);
+char	*model_fingerprint(const struct schema *);
+int	 model_check_renames(const struct schema *, const struct schema *,
+	    char **);
 
 /* introspect.c */
 int	 introspect_schema(sqlite3 *, struct schema **, char **);
@@ -204,6 +216,7 @@ char	*render_table(const struct table *, const char *);
 char	*render_index(const struct table *, const struct index *);
 char	*render_ops(const struct diff *);
 char	*render_schema(const struct schema *);
+char	*render_model(const struct schema *);
 
 /* autogen.c: the revision that brings a database to the model, proven. */
 struct autogen {
@@ -226,6 +239,8 @@ struct revision {
 	char		 *path;		/* the path shown to the user */
 	char		 *message;
 	char		 *created;
+	char		 *model;	/* fingerprint of the model it was made
+					   from, or NULL */
 	char		**parents;
 	size_t		  nparents;
 	char		 *upgrade;	/* SQL of the "-- +upgrade" section */
@@ -245,6 +260,7 @@ struct revision_header {
 	size_t		  nparents;
 	const char	 *message;
 	const char	 *created;
+	const char	 *model;	/* the model's fingerprint, or NULL */
 	const char	**destructive;	/* lines naming destructive operations */
 	size_t		  ndestructive;
 };
@@ -377,6 +393,7 @@ struct cmd {
 	const char		*opt[OPT_MAX];	/* option values; "" for flags */
 	const char		*database;
 	const char		*directory;
+	const char		*model;		/* --model FILE; NULL: compiled in */
 	sqlite3			*db;
 	struct repo		*repo;
 };
