@@ -31,11 +31,12 @@ LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
 		src/user.c
 SRCS =		src/main.c $(LIB_SRCS)
 HDRS =		src/exodb.h
-UNIT_TESTS =	check-lex check-schema check-introspect check-render check-diff \
+UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render check-diff \
 		check-autogen check-revision check-repo check-migrate check-db \
 		check-password check-user
 CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
-		tests/cli-user.sh tests/cli-crash.sh tests/cli-docs.sh
+		tests/cli-user.sh tests/cli-crash.sh tests/cli-docs.sh \
+		tests/cli-model.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/. The model,
 # src/model.sql, is compiled in as build/model-sql.c (never committed).

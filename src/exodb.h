@@ -473,6 +473,7 @@ void	 user_list_free(struct user *, size_t);
 int	 user_valid_name(const char *, char **);
 int	 user_valid_email(const char *, char **);
 int	 user_valid_role(const char *, char **);
+int	 user_check_table(sqlite3 *, int, char **);
 int	 user_find(sqlite3 *, const char *, struct user **, char **);
 int	 user_check_free(sqlite3 *, const char *, const char *, char **);
 int	 user_create(sqlite3 *, const struct user *, long long *, char **);

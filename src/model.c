@@ -330,6 +330,13 @@ model_run(sqlite3 *db, struct model_load *ml, char **cause)
 			    ml->refused : sqlite3_errmsg(db));
 			goto fail;
 		}
+		if (ml->kind == 0) {
+			/* Such as a DROP TABLE IF EXISTS that finds nothing. */
+			*cause = xasprintf("%s:%u: only CREATE TABLE, INDEX, VIEW "
+			    "and TRIGGER statements may be in a model",
+			    ml->name, model_line(ml, off));
+			goto fail;
+		}
 		if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
 			*cause = xasprintf("%s:%u: %s", ml->name,
 			    model_line(ml, off), ml->refused != NULL ?

@@ -88,10 +88,11 @@ render_index_columns(sqlite3_str *out, const struct table *t,
 			sqlite3_str_appendall(out, ", ");
 		render_ident_to(out, ix->columns[i].name);
 		c = schema_column(t, ix->columns[i].name);
-		if (ix->columns[i].collation != NULL && (c == NULL ||
-		    !schema_same_name(c->collation, ix->columns[i].collation)))
+		if (!schema_same_name(ix->columns[i].collation, c != NULL ?
+		    c->collation : NULL))
 			sqlite3_str_appendf(out, " COLLATE %s",
-			    ix->columns[i].collation);
+			    ix->columns[i].collation != NULL ?
+			    ix->columns[i].collation : "BINARY");
 		if (ix->columns[i].desc)
 			sqlite3_str_appendall(out, " DESC");
 	}
