@@ -556,12 +556,23 @@ diff_table(struct diff *d, const struct schema *sa, const struct table *a,
 			diff_add(d, OP_CREATE_INDEX, a, b)->index = ib;
 	}
 	/*
-	 * What only the CREATE text says: a change there, or any change of a
-	 * table written so, is a rebuild from the text.
+	 * What only the CREATE text says (ON CONFLICT, a named constraint): a
+	 * change there is a rebuild from the model's text, and so is adding a
+	 * column to such a table, since ADD COLUMN is rendered from the structs.
+	 * DROP and RENAME COLUMN keep the rest of the text as it is.
 	 */
-	if (why.text == NULL && !diff_same_verbatim(a, b))
-		diff_why(&why, "%s is written differently (a constraint only its "
-		    "CREATE TABLE text shows, such as ON CONFLICT)", b->name);
+	if (why.text == NULL && !diff_same_verbatim(a, b)) {
+		for (i = first; i < d->nops; i++) {
+			if (d->ops[i].type == OP_ADD_COLUMN)
+				break;
+		}
+		if (d->nops == first)
+			diff_why(&why, "%s changes in what only its CREATE TABLE "
+			    "text says (such as ON CONFLICT)", b->name);
+		else if (i < d->nops)
+			diff_why(&why, "%s has constraints ADD COLUMN cannot "
+			    "keep (such as ON CONFLICT)", b->name);
+	}
 	if (why.text == NULL)
 		return 0;
 	if (diff_rebuild_breaks(sa, a, b, cause)) {
