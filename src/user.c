@@ -525,7 +525,7 @@ user_check_table(sqlite3 *db, int inserts, char **cause)
 	    "password_hash", "role", "is_approved" };
 	sqlite3_stmt	*stmt = NULL;
 	const char	*name;
-	size_t		 i, found = 0;
+	size_t		 i;
 	int		 rc, exists, ret = -1;
 
 	if (db_table_exists(db, "users", &exists, cause) == -1)
@@ -553,12 +553,12 @@ user_check_table(sqlite3 *db, int inserts, char **cause)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		name = (const char *)sqlite3_column_text(stmt, 0);
-		for (i = 0; i < sizeof used / sizeof used[0]; i++)
-			found = strcasecmp(name, used[i]) == 0 ? 1 : found;
-		if (found) {
-			found = 0;
-			continue;
+		for (i = 0; i < sizeof used / sizeof used[0]; i++) {
+			if (strcasecmp(name, used[i]) == 0)
+				break;
 		}
+		if (i < sizeof used / sizeof used[0])
+			continue;
 		*cause = xasprintf("column users.%s is NOT NULL without a "
 		    "default, which exodb cannot fill; give it a DEFAULT in "
 		    "the model", name);

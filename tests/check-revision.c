@@ -103,6 +103,37 @@ START_TEST(test_revision_parse)
 }
 END_TEST
 
+/* The model's fingerprint: written when given, read when there. */
+START_TEST(test_revision_model)
+{
+	struct revision_header	 h;
+	struct revision		*rev;
+	char			*cause = NULL, *text;
+
+	memset(&h, 0, sizeof h);
+	h.id = "20261125043012";
+	h.message = "m";
+	h.created = "2026-11-25T04:30:12Z";
+	h.model = "3b058e03b892723e108199c6a3e7660e18ecff49bbf219d4e398c427ae8a1192";
+	text = revision_text(&h, "CREATE TABLE t (a);\n", "DROP TABLE t;\n");
+	ck_assert_ptr_nonnull(strstr(text, "\n-- created: 2026-11-25T04:30:12Z\n"
+	    "-- model: 3b058e03b892723e108199c6a3e7660e18ecff49bbf219d4e398c427ae8a1192\n"
+	    "\n-- +upgrade\n"));
+	ck_assert_int_eq(parse(text, "20261125043012_m.sql", &rev, &cause), 0);
+	ck_assert_str_eq(rev->model, h.model);
+	revision_free(rev);
+	free(text);
+	/* Files from before it was recorded have none. */
+	ck_assert_int_eq(parse(GOOD, "20261125043012_m.sql", &rev, &cause), 0);
+	ck_assert_ptr_null(rev->model);
+	revision_free(rev);
+	h.model = NULL;
+	text = revision_text(&h, "", "");
+	ck_assert_ptr_null(strstr(text, "-- model:"));
+	free(text);
+}
+END_TEST
+
 START_TEST(test_revision_parse_checksum)
 {
 	struct revision	*a, *b;
@@ -241,6 +272,7 @@ unit_suite(void)
 	tc = tcase_create("revision_parse");
 	tcase_add_test(tc, test_revision_parse);
 	tcase_add_test(tc, test_revision_parse_checksum);
+	tcase_add_test(tc, test_revision_model);
 	tcase_add_test(tc, test_revision_parse_errors);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("revision_valid_id");
