@@ -557,21 +557,21 @@ diff_table(struct diff *d, const struct schema *sa, const struct table *a,
 	}
 	/*
 	 * What only the CREATE text says (ON CONFLICT, a named constraint): a
-	 * change there is a rebuild from the model's text, and so is adding a
-	 * column to such a table, since ADD COLUMN is rendered from the structs.
-	 * DROP and RENAME COLUMN keep the rest of the text as it is.
+	 * change there is a rebuild from the model's text, and so is a column
+	 * added, dropped or renamed in such a table, since ALTER TABLE would
+	 * leave a text that is neither the old one nor the model's. Index
+	 * changes do not touch the table's text.
 	 */
 	if (why.text == NULL && !diff_same_verbatim(a, b)) {
 		for (i = first; i < d->nops; i++) {
-			if (d->ops[i].type == OP_ADD_COLUMN)
+			if (d->ops[i].type != OP_CREATE_INDEX &&
+			    d->ops[i].type != OP_DROP_INDEX)
 				break;
 		}
-		if (d->nops == first)
-			diff_why(&why, "%s changes in what only its CREATE TABLE "
-			    "text says (such as ON CONFLICT)", b->name);
-		else if (i < d->nops)
-			diff_why(&why, "%s has constraints ADD COLUMN cannot "
-			    "keep (such as ON CONFLICT)", b->name);
+		diff_why(&why, i < d->nops ? "%s has constraints ALTER TABLE "
+		    "cannot keep (such as ON CONFLICT)" : "%s changes in what "
+		    "only its CREATE TABLE text says (such as ON CONFLICT)",
+		    b->name);
 	}
 	if (why.text == NULL)
 		return 0;

@@ -157,7 +157,7 @@ t_migrate_add_column_keeps_on_conflict() {
 	q instance/dev.db "ALTER TABLE users DROP COLUMN is_approved"
 	x db migrate -m "add is_approved"; expect_ok
 	f=$(out)
-	grep -q "^-- rebuild table users: users has constraints ADD COLUMN cannot keep (such as ON CONFLICT); add column users.is_approved\$" "$f" || fail "rebuild"
+	grep -q "^-- rebuild table users: users has constraints ALTER TABLE cannot keep (such as ON CONFLICT); add column users.is_approved\$" "$f" || fail "rebuild"
 	grep -q '^	is_approved BOOLEAN NOT NULL ON CONFLICT REPLACE DEFAULT 0$' "$f" || fail "ON CONFLICT lost"
 	x db upgrade; expect_ok
 	x db migrate -m again; expect_ok; expect_err 'no changes'
