@@ -32,27 +32,53 @@ LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
 		src/user.c
 SRCS =		src/main.c $(LIB_SRCS)
 HDRS =		src/exodb.h
-UNIT_TESTS =	check-lex check-schema check-introspect check-render check-diff \
-		check-autogen check-revision check-repo check-history check-plan \
-		check-migrate check-db check-password check-user
+UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render \
+		check-diff check-autogen check-revision check-repo check-history \
+		check-plan check-migrate check-db check-password check-user
 # What the end-to-end tests run besides exodb: revision files written by
 # exodb's own formatter.
 CLI_TOOLS =	build/tests/revision-file
 CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
-		tests/cli-user.sh tests/cli-crash.sh tests/cli-docs.sh
+		tests/cli-user.sh tests/cli-crash.sh tests/cli-docs.sh \
+		tests/cli-model.sh
 
-# Plain builds go to build/, sanitizer builds to build/san/.
-OBJS =		$(SRCS:src/%.c=build/%.o)
-SAN_OBJS =	$(SRCS:src/%.c=build/san/%.o)
+# Plain builds go to build/, sanitizer builds to build/san/. The model,
+# src/model.sql, is compiled in as build/model-sql.c (never committed).
+LIB_OBJS =	$(LIB_SRCS:src/%.c=build/%.o) build/model-sql.o
+SAN_LIB_OBJS =	$(LIB_SRCS:src/%.c=build/san/%.o) build/san/model-sql.o
+OBJS =		build/main.o $(LIB_OBJS)
+SAN_OBJS =	build/san/main.o $(SAN_LIB_OBJS)
 
 all: exodb
 
 deps:
 	@./scripts/install-deps
 
+# The binary is kept only if its model loads: otherwise the build fails with
+# the message naming src/model.sql and the line. (EXODB_MODEL would make it
+# check another file.)
 exodb: $(OBJS)
 	@echo "LD  $@"
-	@$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(LDLIBS_ALL)
+	@$(CC) $(CFLAGS) -o $@.new $(OBJS) $(LDFLAGS) $(LDLIBS_ALL)
+	@EXODB_MODEL= ./$@.new -q db model >/dev/null || { rm -f $@.new; exit 1; }
+	@mv -f $@.new $@
+
+# The model's bytes as a C array: any text survives, no escaping to get wrong.
+build/model-sql.c: src/model.sql | build
+	@echo "GEN $@"
+	@{ echo '/* Generated from src/model.sql by the Makefile: do not edit. */'; \
+	    echo 'const char model_builtin_name[] = "src/model.sql";'; \
+	    echo 'const char model_builtin[] = {'; \
+	    od -An -v -tx1 src/model.sql | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	    echo '0x00 };'; } >$@.new && mv -f $@.new $@
+
+build/model-sql.o: build/model-sql.c
+	@echo "CC  $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ build/model-sql.c
+
+build/san/model-sql.o: build/model-sql.c
+	@echo "CC  $< (sanitizers)"
+	@$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ build/model-sql.c
 
 build/%.o: src/%.c $(HDRS) | build
 	@echo "CC  $<"
@@ -64,20 +90,23 @@ build/san/%.o: src/%.c $(HDRS) | build
 
 build/san/exodb: $(SAN_OBJS)
 	@echo "LD  $@"
-	@$(CC) $(SAN_FLAGS) -o $@ $(SAN_OBJS) $(LDFLAGS) $(LDLIBS_ALL)
+	@$(CC) $(SAN_FLAGS) -o $@.new $(SAN_OBJS) $(LDFLAGS) $(LDLIBS_ALL)
+	@EXODB_MODEL= ASAN_OPTIONS=detect_leaks=1 ./$@.new -q db model >/dev/null || \
+	    { rm -f $@.new; exit 1; }
+	@mv -f $@.new $@
 
 build:
 	@mkdir -p build/san build/tests build/san/tests
 
-build/tests/%: tests/%.c tests/unit.h $(HDRS) $(LIB_SRCS:src/%.c=build/%.o) | build
+build/tests/%: tests/%.c tests/unit.h $(HDRS) $(LIB_OBJS) | build
 	@echo "CC  $<"
 	@$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< \
-	    $(LIB_SRCS:src/%.c=build/%.o) $(LDLIBS_ALL) $(CHECK_LIBS)
+	    $(LIB_OBJS) $(LDLIBS_ALL) $(CHECK_LIBS)
 
-build/san/tests/%: tests/%.c tests/unit.h $(HDRS) $(LIB_SRCS:src/%.c=build/san/%.o) | build
+build/san/tests/%: tests/%.c tests/unit.h $(HDRS) $(SAN_LIB_OBJS) | build
 	@echo "CC  $< (sanitizers)"
 	@$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< \
-	    $(LIB_SRCS:src/%.c=build/san/%.o) $(LDLIBS_ALL) $(CHECK_LIBS)
+	    $(SAN_LIB_OBJS) $(LDLIBS_ALL) $(CHECK_LIBS)
 
 # libsodium's Argon2, a second implementation that the end-to-end tests verify
 # exodb's hashes with; built only when libsodium is installed (the test says
@@ -128,7 +157,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/exodb $(DESTDIR)$(MANDIR)/man1/exodb.1
 
 clean:
-	rm -rf build exodb
+	rm -rf build exodb exodb.new
 
 .PHONY: all deps run check check-plain check-san bench install uninstall clean
 .PRECIOUS: build/%.o build/san/%.o

@@ -30,6 +30,7 @@ static int	cmd_db_merge_exec(struct cmd *);
 static int	cmd_db_edit_exec(struct cmd *);
 static int	cmd_db_check_exec(struct cmd *);
 static int	cmd_db_repair_exec(struct cmd *);
+static int	cmd_db_model_exec(struct cmd *);
 
 static const struct option cmd_db_message_options[] = {
 	{ "message", required_argument, NULL, 'm' },
@@ -133,6 +134,9 @@ const struct cmd_entry cmd_db_entries[] = {
 	  "      --forget-missing       also forget applied revisions whose file "
 	  "is gone\n",
 	  0, 0, CMD_REPO | CMD_DB_WRITE, cmd_db_repair_exec },
+	{ "db", "model", "",
+	  "print the model in use as SQL, and its fingerprint on stderr",
+	  "", NULL, NULL, 0, 0, 0, cmd_db_model_exec },
 };
 const size_t cmd_db_nentries = sizeof cmd_db_entries / sizeof cmd_db_entries[0];
 
@@ -180,7 +184,7 @@ cmd_db_message(struct cmd *cmd)
  */
 static int
 cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
-    size_t nparents, const struct autogen *ag)
+    size_t nparents, const struct autogen *ag, const char *model)
 {
 	struct revision	 r;
 	char		*path = NULL, *cause = NULL;
@@ -193,6 +197,7 @@ cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
 	for (i = 0; i < nparents; i++)
 		r.parents[i] = parents[i]->id;
 	r.nparents = nparents;
+	r.model = (char *)model;		/* borrowed, never freed */
 	if (ag != NULL) {
 		nup = revision_add_destructive(&r, ag->up, 1);
 		revision_add_destructive(&r, ag->down, 0);
@@ -218,7 +223,8 @@ cmd_db_migrate_exec(struct cmd *cmd)
 {
 	struct revision	*head;
 	struct autogen	*ag = NULL;
-	char		*cause = NULL, *what;
+	struct schema	*model = NULL;
+	char		*cause = NULL, *what, *fp = NULL;
 	size_t		 i;
 	int		 flags = 0, status = 1;
 
@@ -229,7 +235,9 @@ cmd_db_migrate_exec(struct cmd *cmd)
 		flags |= DIFF_DROP_UNKNOWN;
 	if (repo_single_head(cmd->repo, &head, &cause) == -1 ||
 	    cmd_require_head(cmd, &cause) == -1 ||
-	    autogen_plan(cmd->db, model_schema(), flags, &ag, &cause) == -1)
+	    model_load(cmd->model, &model, &cause) == -1 ||
+	    autogen_plan(cmd->db, model, flags, &ag, &cause) == -1 ||
+	    model_check_renames(model, ag->live, &cause) == -1)
 		goto out;
 	for (i = 0; i < ag->up->nunknown; i++)
 		cmd_note("keeping table %s, which is not in the model (drop it "
@@ -239,7 +247,7 @@ cmd_db_migrate_exec(struct cmd *cmd)
 		status = 0;
 		goto out;
 	}
-	if (autogen_prove(cmd->db, ag, model_schema(), flags, &cause) == -1) {
+	if (autogen_prove(cmd->db, ag, model, flags, &cause) == -1) {
 		what = cause;
 		cause = xasprintf("no revision written: %s", what);
 		free(what);
@@ -250,11 +258,14 @@ cmd_db_migrate_exec(struct cmd *cmd)
 		cmd_note("detected %s", what);
 		free(what);
 	}
-	status = cmd_db_write_revision(cmd, &head, head != NULL, ag);
+	fp = model_fingerprint(model);
+	status = cmd_db_write_revision(cmd, &head, head != NULL, ag, fp);
 out:
 	if (cause != NULL)
 		status = cmd_db_fail(cmd, cause);
 	autogen_free(ag);
+	schema_free(model);
+	free(fp);
 	return status;
 }
 
@@ -392,7 +403,7 @@ cmd_db_revision_exec(struct cmd *cmd)
 		return status;
 	if (repo_single_head(cmd->repo, &head, &cause) == -1)
 		return cmd_db_fail(cmd, cause);
-	return cmd_db_write_revision(cmd, &head, head != NULL, NULL);
+	return cmd_db_write_revision(cmd, &head, head != NULL, NULL, NULL);
 }
 
 /*
@@ -644,7 +655,7 @@ cmd_db_merge_exec(struct cmd *cmd)
 	}
 	if (repo_check_merge(cmd->repo, revs, n, &cause) == -1)
 		goto out;
-	status = cmd_db_write_revision(cmd, revs, n, NULL);
+	status = cmd_db_write_revision(cmd, revs, n, NULL, NULL);
 out:
 	if (cause != NULL)
 		status = cmd_db_fail(cmd, cause);
@@ -731,6 +742,7 @@ cmd_db_check_exec(struct cmd *cmd)
 {
 	struct history	*h = NULL;
 	struct autogen	*ag = NULL;
+	struct schema	*model = NULL;
 	char		*cause = NULL, *what;
 	size_t		 i, pending = 0;
 	int		 status = 1;
@@ -750,7 +762,8 @@ cmd_db_check_exec(struct cmd *cmd)
 		    pending == 1 ? "" : "s");
 		goto out;
 	}
-	if (autogen_plan(cmd->db, model_schema(), 0, &ag, &cause) == -1)
+	if (model_load(cmd->model, &model, &cause) == -1 ||
+	    autogen_plan(cmd->db, model, 0, &ag, &cause) == -1)
 		goto out;
 	for (i = 0; i < ag->up->nops; i++) {
 		what = diff_describe(&ag->up->ops[i]);
@@ -769,6 +782,7 @@ out:
 	if (cause != NULL)
 		status = cmd_db_fail(cmd, cause);
 	autogen_free(ag);
+	schema_free(model);
 	history_free(h);
 	return status;
 }
@@ -804,5 +818,28 @@ cmd_db_repair_exec(struct cmd *cmd)
 		cmd_note("nothing to repair: every applied revision matches its "
 		    "file");
 	history_free(h);
+	return 0;
+}
+
+/*
+ * The model in use as the differ sees it, on stdout; its fingerprint, which
+ * --version and the revisions db migrate writes carry, on stderr.
+ */
+static int
+cmd_db_model_exec(struct cmd *cmd)
+{
+	struct schema	*model = NULL;
+	char		*cause = NULL, *text, *fp;
+
+	if (model_load(cmd->model, &model, &cause) == -1)
+		return cmd_db_fail(cmd, cause);
+	text = model_render(model);
+	fp = model_fingerprint(model);
+	fputs(text, stdout);
+	cmd_note("model %s (%s%s)", fp, cmd->model != NULL ? cmd->model :
+	    model_builtin_name, cmd->model != NULL ? "" : ", compiled in");
+	free(text);
+	free(fp);
+	schema_free(model);
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "exodb.h"
 
+static int	cmd_user_ready(struct cmd *, int, char **);
 static int	cmd_user_create_exec(struct cmd *);
 static int	cmd_user_approve_exec(struct cmd *);
 static int	cmd_user_revoke_exec(struct cmd *);
@@ -159,7 +160,7 @@ cmd_user_create_exec(struct cmd *cmd)
 	if (user_valid_name(u.username, &cause) == -1 ||
 	    user_valid_email(u.email, &cause) == -1 ||
 	    user_valid_role(u.role, &cause) == -1 ||
-	    cmd_require_head(cmd, &cause) == -1 ||
+	    cmd_user_ready(cmd, 1, &cause) == -1 ||
 	    user_check_free(cmd->db, u.username, u.email, &cause) == -1 ||
 	    cmd_user_new_hash(cmd, name, &u.password_hash, &cause) == -1 ||
 	    user_create(cmd->db, &u, &id, &cause) == -1)
@@ -178,6 +179,18 @@ out:
 	return status;
 }
 
+/*
+ * The database at head, and a users table the commands can work with (see
+ * user_check_table(); inserts for user create).
+ */
+static int
+cmd_user_ready(struct cmd *cmd, int inserts, char **cause)
+{
+	if (cmd_require_head(cmd, cause) == -1)
+		return -1;
+	return user_check_table(cmd->db, inserts, cause);
+}
+
 /* Approve (1) or revoke (0) the user the command names. */
 static int
 cmd_user_approval(struct cmd *cmd, int approved)
@@ -185,7 +198,7 @@ cmd_user_approval(struct cmd *cmd, int approved)
 	char	*cause = NULL, *name = NULL;
 	int	 changed;
 
-	if (cmd_require_head(cmd, &cause) == -1 ||
+	if (cmd_user_ready(cmd, 0, &cause) == -1 ||
 	    user_set_approved(cmd->db, cmd->argv[0], approved, &name, &changed,
 	    &cause) == -1)
 		return cmd_user_fail(cmd, cause);
@@ -385,7 +398,7 @@ cmd_user_list_exec(struct cmd *cmd)
 
 	f.pending = cmd->opt['p'] != NULL;
 	f.role = cmd->opt['r'];
-	if (cmd_require_head(cmd, &cause) == -1)
+	if (cmd_user_ready(cmd, 0, &cause) == -1)
 		return cmd_user_fail(cmd, cause);
 	ret = user_list_open(cmd->db, &f, cmd->opt['j'] != NULL, &l, &cause);
 	if (ret == 0)
@@ -405,7 +418,7 @@ cmd_user_show_exec(struct cmd *cmd)
 	struct user	*u = NULL;
 	char		*cause = NULL, id[24];
 
-	if (cmd_require_head(cmd, &cause) == -1 ||
+	if (cmd_user_ready(cmd, 0, &cause) == -1 ||
 	    user_find(cmd->db, cmd->argv[0], &u, &cause) == -1)
 		return cmd_user_fail(cmd, cause);
 	snprintf(id, sizeof id, "%lld", u->id);
@@ -431,7 +444,7 @@ cmd_user_set_role_exec(struct cmd *cmd)
 	int		 changed;
 
 	if (user_valid_role(role, &cause) == -1 ||
-	    cmd_require_head(cmd, &cause) == -1 ||
+	    cmd_user_ready(cmd, 0, &cause) == -1 ||
 	    user_set_role(cmd->db, cmd->argv[0], role, &name, &changed,
 	    &cause) == -1)
 		return cmd_user_fail(cmd, cause);
@@ -450,7 +463,7 @@ cmd_user_passwd_exec(struct cmd *cmd)
 	char		*cause = NULL, *hash = NULL;
 	int		 changed, status = 1;
 
-	if (cmd_require_head(cmd, &cause) == -1 ||
+	if (cmd_user_ready(cmd, 0, &cause) == -1 ||
 	    user_find(cmd->db, cmd->argv[0], &u, &cause) == -1 ||
 	    cmd_user_new_hash(cmd, u->username, &hash, &cause) == -1 ||
 	    user_set_hash(cmd->db, u->id, NULL, hash, &changed, &cause) == -1)
@@ -476,7 +489,7 @@ cmd_user_delete_exec(struct cmd *cmd)
 	char		*cause = NULL, *question = NULL;
 	int		 yes = cmd->opt['y'] != NULL, deleted, status = 1;
 
-	if (cmd_require_head(cmd, &cause) == -1 ||
+	if (cmd_user_ready(cmd, 0, &cause) == -1 ||
 	    user_find(cmd->db, cmd->argv[0], &u, &cause) == -1)
 		goto out;
 	if (!yes) {
@@ -524,7 +537,7 @@ cmd_user_verify_exec(struct cmd *cmd)
 	int			 match = 0, rehash = 0, changed, status = 1;
 
 	if (password_cost(&cost, &cause) == -1 ||
-	    cmd_require_head(cmd, &cause) == -1 ||
+	    cmd_user_ready(cmd, 0, &cause) == -1 ||
 	    user_find(cmd->db, cmd->argv[0], &u, &cause) == -1 ||
 	    password_params(u->password_hash, &pp, &cause) == -1)
 		goto out;

@@ -404,6 +404,27 @@ diff_same_checks(const struct table *a, const struct table *b)
 }
 
 /*
+ * Whether tables a and b say the same where one of them says what the
+ * structs cannot (ON CONFLICT, a named constraint, DEFERRABLE): their CREATE
+ * texts, under one name, alike but for spacing, case, quotes and comments.
+ */
+static int
+diff_same_verbatim(const struct table *a, const struct table *b)
+{
+	char	*ta, *tb;
+	int	 same;
+
+	if (!a->verbatim && !b->verbatim)
+		return 1;
+	ta = render_table(a, "t");
+	tb = render_table(b, "t");
+	same = schema_same_text(ta, tb);
+	free(ta);
+	free(tb);
+	return same;
+}
+
+/*
  * Whether rebuilding table a into b would leave a view or trigger naming a
  * column that goes away or changes its name: the rebuild keeps them as they
  * were written (SQLite does not check them then), and they would fail when
@@ -443,6 +464,18 @@ diff_rebuild_breaks(const struct schema *sa, const struct table *a,
 	return 0;
 }
 
+static void	diff_table_cheap_ops(const struct schema *,
+		    const struct table *, const struct table *,
+		    void (*)(const struct op *, void *), void *);
+
+/* An emit() for diff_table_cheap_ops(): count the ops that alter the table. */
+static void
+diff_count_column_op(const struct op *op, void *arg)
+{
+	if (op->type != OP_CREATE_INDEX && op->type != OP_DROP_INDEX)
+		(*(size_t *)arg)++;
+}
+
 /*
  * Whether table a can only become b by a rebuild; the reasons go to why:
  * table options, CHECKs, foreign keys, UNIQUE constraints, column changes,
@@ -454,7 +487,7 @@ diff_table_needs_rebuild(const struct schema *sa, const struct table *a,
 {
 	const struct column	*ca, *cb;
 	const struct index	*ia, *ib;
-	size_t			 i;
+	size_t			 i, ncolumn_ops = 0;
 
 	if (a->without_rowid != b->without_rowid)
 		diff_why(why, "%s becomes %s", b->name, b->without_rowid ?
@@ -490,6 +523,20 @@ diff_table_needs_rebuild(const struct schema *sa, const struct table *a,
 		cb = &b->columns[i];
 		if (schema_match_column(a, cb) == NULL && !diff_can_add(b, cb))
 			diff_why(why, "add column %s.%s", b->name, cb->name);
+	}
+	/*
+	 * What only the CREATE text says (ON CONFLICT, a named constraint): a
+	 * change there is a rebuild from the model's text, and so is a column
+	 * added, dropped or renamed in such a table, since ALTER TABLE would
+	 * leave a text that is neither the old one nor the model's. Index
+	 * changes do not touch the table's text.
+	 */
+	if (why->text == NULL && !diff_same_verbatim(a, b)) {
+		diff_table_cheap_ops(sa, a, b, diff_count_column_op, &ncolumn_ops);
+		diff_why(why, ncolumn_ops > 0 ? "%s has constraints ALTER TABLE "
+		    "cannot keep (such as ON CONFLICT)" : "%s changes in what "
+		    "only its CREATE TABLE text says (such as ON CONFLICT)",
+		    b->name);
 	}
 	return why->text != NULL;
 }

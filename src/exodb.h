@@ -148,8 +148,20 @@ const struct index *schema_index(const struct table *, const char *);
 int		 schema_same_text(const char *, const char *);
 int		 schema_same_name(const char *, const char *);
 
-/* model.c: the application's tables, as its models.py declares them. */
+/*
+ * model.c: the application's tables, as its models.py declares them, written
+ * as SQL in src/model.sql; the build compiles that file in as model_builtin
+ * (build/model-sql.c).
+ */
+extern const char model_builtin[];
+extern const char model_builtin_name[];
+int	 model_parse(const char *, const char *, struct schema **, char **);
+int	 model_load(const char *, struct schema **, char **);
 const struct schema *model_schema(void);
+char	*model_render(const struct schema *);
+char	*model_fingerprint(const struct schema *);
+int	 model_check_renames(const struct schema *, const struct schema *,
+	    char **);
 
 /* introspect.c */
 int	 introspect_schema(sqlite3 *, struct schema **, char **);
@@ -197,6 +209,7 @@ char	*render_table(const struct table *, const char *);
 char	*render_index(const struct table *, const struct index *);
 char	*render_ops(const struct diff *);
 char	*render_schema(const struct schema *);
+char	*render_model(const struct schema *);
 
 /* autogen.c: the revision that brings a database to the model, proven. */
 struct autogen {
@@ -220,6 +233,8 @@ struct revision {
 	char		 *path;		/* the path shown to the user */
 	char		 *message;
 	char		 *created;
+	char		 *model;	/* fingerprint of the model it was made
+					   from, or NULL */
 	char		**parents;
 	size_t		  nparents;
 	char		**destructive;	/* the "-- destructive:" lines */
@@ -412,6 +427,7 @@ struct cmd {
 	const char		*opt[OPT_MAX];	/* option values; "" for flags */
 	const char		*database;
 	const char		*directory;
+	const char		*model;		/* --model FILE; NULL: compiled in */
 	sqlite3			*db;
 	struct repo		*repo;
 };
@@ -490,6 +506,7 @@ void	 user_free(struct user *);
 int	 user_valid_name(const char *, char **);
 int	 user_valid_email(const char *, char **);
 int	 user_valid_role(const char *, char **);
+int	 user_check_table(sqlite3 *, int, char **);
 int	 user_find(sqlite3 *, const char *, struct user **, char **);
 int	 user_check_free(sqlite3 *, const char *, const char *, char **);
 int	 user_create(sqlite3 *, const struct user *, long long *, char **);

@@ -31,7 +31,7 @@ static const struct group groups[] = {
 #define NGROUPS (sizeof groups / sizeof groups[0])
 
 static const char usage_text[] =
-"usage: exodb [-D database] [-d directory] [-q] [-v] GROUP COMMAND [options] [args]\n"
+"usage: exodb [-D database] [-d directory] [--model FILE] [-q] [-v] GROUP COMMAND [options] [args]\n"
 "       exodb -h | --help      exodb GROUP COMMAND --help      exodb -V | --version\n";
 
 static const char global_help[] =
@@ -42,10 +42,12 @@ static const char global_help[] =
 "  -D, --database PATH    the database (default $EXODB_DATABASE, else\n"
 "                         instance/dev.db); plain paths only, no file: URIs\n"
 "  -d, --directory DIR    the migration repository (default migrations)\n"
+"      --model FILE       the model to use instead of the compiled-in one\n"
+"                         (default $EXODB_MODEL)\n"
 "  -q, --quiet            print only data and errors\n"
 "  -v, --verbose          also print each SQL statement as it runs\n"
 "  -h, --help             show this help\n"
-"  -V, --version          show exodb's version\n";
+"  -V, --version          show exodb's version and its model's fingerprint\n";
 
 static const char exit_help[] =
 "\n"
@@ -55,6 +57,7 @@ static const char exit_help[] =
 static const struct option global_options[] = {
 	{ "database", required_argument, NULL, 'D' },
 	{ "directory", required_argument, NULL, 'd' },
+	{ "model", required_argument, NULL, 'M' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -103,6 +106,25 @@ print_command_help(const struct cmd_entry *e)
 	    *e->args != '\0' ? " " : "", e->args, e->summary);
 	printf("\nOptions:\n%s  -h, --help                 show this help\n",
 	    e->help != NULL ? e->help : "");
+}
+
+/* The version, and the fingerprint of the compiled-in model. */
+static int
+print_version(void)
+{
+	const struct schema	*m;
+	char			*fp;
+
+	printf("exodb %s (SQLite %s)\n", EXODB_VERSION, sqlite3_libversion());
+	if ((m = model_schema()) == NULL) {
+		cmd_error("%s: the compiled-in model does not load; run "
+		    "'exodb db model'", model_builtin_name);
+		return 1;
+	}
+	fp = model_fingerprint(m);
+	printf("model %s (%s, compiled in)\n", fp, model_builtin_name);
+	free(fp);
+	return 0;
 }
 
 static int
@@ -335,6 +357,8 @@ main(int argc, char **argv)
 	env = getenv("EXODB_DATABASE");
 	cmd.database = env != NULL && *env != '\0' ? env : DEFAULT_DATABASE;
 	cmd.directory = DEFAULT_DIRECTORY;
+	env = getenv("EXODB_MODEL");
+	cmd.model = env != NULL && *env != '\0' ? env : NULL;
 
 	if (check_long_options(argc, argv, "D:d:qvhV", global_options, 1,
 	    "usage", "exodb --help") == -1)
@@ -349,6 +373,13 @@ main(int argc, char **argv)
 		case 'd':
 			cmd.directory = optarg;
 			break;
+		case 'M':
+			if (*optarg == '\0') {
+				cmd_error("usage: the model file is empty");
+				return 2;
+			}
+			cmd.model = optarg;
+			break;
 		case 'q':
 			verbosity = 0;
 			break;
@@ -359,9 +390,7 @@ main(int argc, char **argv)
 			print_help(NULL);
 			return 0;
 		case 'V':
-			printf("exodb %s (SQLite %s)\n", EXODB_VERSION,
-			    sqlite3_libversion());
-			return 0;
+			return print_version();
 		case ':':
 			cmd_error("usage: option '%s' needs a value", argv[optind - 1]);
 			return 2;

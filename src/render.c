@@ -70,19 +70,29 @@ render_column(sqlite3_str *out, const struct table *t, const struct column *c,
 		sqlite3_str_appendf(out, " CHECK (%s)", c->check);
 }
 
+/*
+ * An index's columns. A key takes its column's collation unless it names
+ * another, and SQLite reports it either way: it is written only when it is
+ * not the column's, as model.sql writes it.
+ */
 static void
-render_index_columns(sqlite3_str *out, const struct index *ix)
+render_index_columns(sqlite3_str *out, const struct table *t,
+    const struct index *ix)
 {
-	size_t	i;
+	const struct column	*c;
+	size_t			 i;
 
 	sqlite3_str_appendall(out, "(");
 	for (i = 0; i < ix->ncolumns; i++) {
 		if (i > 0)
 			sqlite3_str_appendall(out, ", ");
 		render_ident_to(out, ix->columns[i].name);
-		if (ix->columns[i].collation != NULL)
+		c = schema_column(t, ix->columns[i].name);
+		if (!schema_same_name(ix->columns[i].collation, c != NULL ?
+		    c->collation : NULL))
 			sqlite3_str_appendf(out, " COLLATE %s",
-			    ix->columns[i].collation);
+			    ix->columns[i].collation != NULL ?
+			    ix->columns[i].collation : "BINARY");
 		if (ix->columns[i].desc)
 			sqlite3_str_appendall(out, " DESC");
 	}
@@ -146,11 +156,35 @@ render_table_sql(sqlite3_str *out, const struct table *t, const char *name)
 	sqlite3_str_appendall(out, lx.p);
 }
 
+/*
+ * End a column's line: its comma, then (with notes) the model's rename
+ * annotation, which goes after the comma as model.sql writes it.
+ */
 static void
-render_table_to(sqlite3_str *out, const struct table *t, const char *name)
+render_end_column(sqlite3_str *out, const struct column *c, int comma,
+    int notes)
+{
+	char	*was;
+
+	if (comma)
+		sqlite3_str_appendall(out, ",");
+	if (notes && c->was != NULL) {
+		was = render_ident(c->was);
+		sqlite3_str_appendf(out, " -- exodb: renamed from %s", was);
+		free(was);
+	}
+}
+
+/*
+ * The CREATE TABLE text of t, under name when not NULL; with notes, the
+ * model's rename annotations too (for 'db model', never for a revision).
+ */
+static void
+render_table_to(sqlite3_str *out, const struct table *t, const char *name,
+    int notes)
 {
 	size_t	 i, npk = 0;
-	int	 first = 1;
+	int	 more;
 
 	if (t->verbatim && t->sql != NULL) {
 		render_table_sql(out, t, name);
@@ -161,13 +195,19 @@ render_table_to(sqlite3_str *out, const struct table *t, const char *name)
 	sqlite3_str_appendall(out, "CREATE TABLE ");
 	render_ident_to(out, name != NULL ? name : t->name);
 	sqlite3_str_appendall(out, " (");
+	more = npk > 1 || t->nfks > 0 || t->nchecks > 0;
+	for (i = 0; i < t->nindexes; i++)
+		more |= t->indexes[i].origin == 'u';
 	for (i = 0; i < t->ncolumns; i++) {
-		sqlite3_str_appendall(out, first ? "\n\t" : ",\n\t");
+		sqlite3_str_appendall(out, "\n\t");
 		render_column(out, t, &t->columns[i], npk == 1);
-		first = 0;
+		render_end_column(out, &t->columns[i],
+		    i + 1 < t->ncolumns || more, notes);
 	}
+	/* The last column wrote the comma before the first constraint. */
+	more = 0;
 	if (npk > 1) {
-		sqlite3_str_appendall(out, ",\n\tPRIMARY KEY (");
+		sqlite3_str_appendall(out, "\n\tPRIMARY KEY (");
 		for (i = 1; i <= npk; i++) {
 			size_t	j;
 
@@ -180,19 +220,26 @@ render_table_to(sqlite3_str *out, const struct table *t, const char *name)
 			}
 		}
 		sqlite3_str_appendall(out, ")");
+		more = 1;
 	}
 	for (i = 0; i < t->nindexes; i++) {
 		if (t->indexes[i].origin != 'u')
 			continue;
-		sqlite3_str_appendall(out, ",\n\tUNIQUE ");
-		render_index_columns(out, &t->indexes[i]);
+		sqlite3_str_appendall(out, more ? ",\n\tUNIQUE " :
+		    "\n\tUNIQUE ");
+		render_index_columns(out, t, &t->indexes[i]);
+		more = 1;
 	}
 	for (i = 0; i < t->nfks; i++) {
-		sqlite3_str_appendall(out, ",\n\t");
+		sqlite3_str_appendall(out, more ? ",\n\t" : "\n\t");
 		render_foreign_key(out, &t->fks[i]);
+		more = 1;
 	}
-	for (i = 0; i < t->nchecks; i++)
-		sqlite3_str_appendf(out, ",\n\tCHECK (%s)", t->checks[i]);
+	for (i = 0; i < t->nchecks; i++) {
+		sqlite3_str_appendf(out, "%s\n\tCHECK (%s)", more ? "," : "",
+		    t->checks[i]);
+		more = 1;
+	}
 	sqlite3_str_appendall(out, "\n)");
 	if (t->without_rowid)
 		sqlite3_str_appendall(out, " WITHOUT ROWID");
@@ -208,7 +255,7 @@ render_table(const struct table *t, const char *name)
 	sqlite3_str	*out;
 
 	out = sqlite3_str_new(NULL);
-	render_table_to(out, t, name);
+	render_table_to(out, t, name, 0);
 	return xstr_finish(out);
 }
 
@@ -226,7 +273,7 @@ render_index_to(sqlite3_str *out, const struct table *t,
 	sqlite3_str_appendall(out, " ON ");
 	render_ident_to(out, t->name);
 	sqlite3_str_appendall(out, " ");
-	render_index_columns(out, ix);
+	render_index_columns(out, t, ix);
 	if (ix->where != NULL)
 		sqlite3_str_appendf(out, " WHERE %s", ix->where);
 }
@@ -273,7 +320,7 @@ render_rebuild(sqlite3_str *out, const struct op *op)
 	char			*tmp;
 
 	tmp = xasprintf(REBUILD_PREFIX "%s", to->name);
-	render_table_to(out, to, tmp);
+	render_table_to(out, to, tmp, 0);
 	sqlite3_str_appendall(out, ";\nINSERT INTO ");
 	render_ident_to(out, tmp);
 	sqlite3_str_appendall(out, " (");
@@ -336,7 +383,7 @@ render_op(sqlite3_str *out, const struct op *op)
 	free(what);
 	switch (op->type) {
 	case OP_CREATE_TABLE:
-		render_table_to(out, op->to, NULL);
+		render_table_to(out, op->to, NULL, 0);
 		sqlite3_str_appendall(out, ";\n");
 		render_table_indexes(out, op->to);
 		for (i = 0; i < op->to->ntriggers; i++)
@@ -401,7 +448,7 @@ render_ops(const struct diff *d)
 	return xstr_finish(out);
 }
 
-/* Every table of a schema with its indexes, as DESIGN.md shows the model. */
+/* Every table of a schema with its indexes, as a revision would create them. */
 char *
 render_schema(const struct schema *s)
 {
@@ -410,9 +457,35 @@ render_schema(const struct schema *s)
 
 	out = sqlite3_str_new(NULL);
 	for (i = 0; i < s->ntables; i++) {
-		render_table_to(out, &s->tables[i], NULL);
+		render_table_to(out, &s->tables[i], NULL, 0);
 		sqlite3_str_appendall(out, ";\n");
 		render_table_indexes(out, &s->tables[i]);
 	}
+	return xstr_finish(out);
+}
+
+/*
+ * A model as the differ sees it: each table with its indexes and triggers,
+ * its columns' rename annotations, then the views. 'db model' prints it and
+ * its SHA-256 is the model's fingerprint, so whatever changes what the differ
+ * does changes this text.
+ */
+char *
+render_model(const struct schema *s)
+{
+	sqlite3_str	*out;
+	size_t		 i, j;
+
+	out = sqlite3_str_new(NULL);
+	for (i = 0; i < s->ntables; i++) {
+		render_table_to(out, &s->tables[i], NULL, 1);
+		sqlite3_str_appendall(out, ";\n");
+		render_table_indexes(out, &s->tables[i]);
+		for (j = 0; j < s->tables[i].ntriggers; j++)
+			sqlite3_str_appendf(out, "%s;\n",
+			    s->tables[i].triggers[j]);
+	}
+	for (i = 0; i < s->nviews; i++)
+		sqlite3_str_appendf(out, "%s;\n", s->views[i]);
 	return xstr_finish(out);
 }

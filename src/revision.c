@@ -7,6 +7,7 @@
  *	-- revises: none
  *	-- message: Initial user model
  *	-- created: 2026-11-25T04:30:12Z
+ *	-- model: 3f7c...		(db migrate: the model's fingerprint)
  *
  *	-- +upgrade
  *	CREATE TABLE ...;
@@ -40,6 +41,7 @@ revision_free(struct revision *rev)
 	free(rev->path);
 	free(rev->message);
 	free(rev->created);
+	free(rev->model);
 	for (i = 0; i < rev->nparents; i++)
 		free(rev->parents[i]);
 	free(rev->parents);
@@ -131,6 +133,8 @@ revision_format(const struct revision *r)
 	sqlite3_str_appendall(out, "\n-- message: ");
 	revision_append_line(out, r->message);
 	sqlite3_str_appendf(out, "\n-- created: %s\n", r->created);
+	if (r->model != NULL)
+		sqlite3_str_appendf(out, "-- model: %s\n", r->model);
 	for (i = 0; i < r->ndestructive; i++) {
 		sqlite3_str_appendall(out, "-- destructive: ");
 		revision_append_line(out, r->destructive[i]);
@@ -325,6 +329,14 @@ revision_header_line(struct revision *rev, const char *line, size_t len,
 			goto out;
 		}
 		rev->created = value;
+		value = NULL;
+	} else if (KEY("model")) {
+		/* Files written before exodb recorded it have none. */
+		if (rev->model != NULL) {
+			*cause = xstrdup("'model' appears twice");
+			goto out;
+		}
+		rev->model = value;
 		value = NULL;
 	} else if (KEY("destructive")) {
 		rev->destructive = xreallocarray(rev->destructive,

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "exodb.h"
 
@@ -629,4 +630,66 @@ user_list_close(struct user_list *l)
 		sqlite3_create_function_v2(l->db, "exodb_widths", 4,
 		    SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
 	l->function = 0;
+}
+
+/*
+ * Whether db's users table has every column the user commands use and, when
+ * the command inserts (inserts set), no other NOT NULL column without a
+ * default, which it could not fill. The message names the column: a model
+ * that changed users says so here, not in SQLite's words halfway through.
+ */
+int
+user_check_table(sqlite3 *db, int inserts, char **cause)
+{
+	static const char *const used[] = { "id", "username", "email",
+	    "password_hash", "role", "is_approved" };
+	sqlite3_stmt	*stmt = NULL;
+	const char	*name;
+	size_t		 i;
+	int		 rc, exists, ret = -1;
+
+	if (db_table_exists(db, "users", &exists, cause) == -1)
+		return -1;
+	if (!exists) {
+		*cause = xstrdup("the database has no table users");
+		return -1;
+	}
+	for (i = 0; i < sizeof used / sizeof used[0]; i++) {
+		if (db_exists(db, used[i], &exists, cause, "SELECT 1 FROM "
+		    "pragma_table_xinfo('users') WHERE name = ?1 COLLATE "
+		    "NOCASE") == -1)
+			return -1;
+		if (!exists) {
+			*cause = xasprintf("table users has no column %s, which "
+			    "the user commands need", used[i]);
+			return -1;
+		}
+	}
+	if (!inserts)
+		return 0;
+	if (db_prepare(db, &stmt, cause, "SELECT name FROM "
+	    "pragma_table_xinfo('users') WHERE \"notnull\" AND dflt_value IS "
+	    "NULL AND NOT pk AND hidden = 0") == -1)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(stmt, 0);
+		for (i = 0; i < sizeof used / sizeof used[0]; i++) {
+			if (strcasecmp(name, used[i]) == 0)
+				break;
+		}
+		if (i < sizeof used / sizeof used[0])
+			continue;
+		*cause = xasprintf("column users.%s is NOT NULL without a "
+		    "default, which exodb cannot fill; give it a DEFAULT in "
+		    "the model", name);
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		*cause = db_error(db);
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(stmt);
+	return ret;
 }

@@ -103,6 +103,10 @@ same(const struct revision *a, const struct revision *b)
 	ck_assert_str_eq(a->id, b->id);
 	ck_assert_str_eq(a->message, b->message);
 	ck_assert_str_eq(a->created, b->created);
+	if (a->model == NULL)
+		ck_assert_ptr_null(b->model);
+	else
+		ck_assert_str_eq(a->model, b->model);
 	ck_assert_uint_eq(a->nparents, b->nparents);
 	for (i = 0; i < a->nparents; i++)
 		ck_assert_str_eq(a->parents[i], b->parents[i]);
@@ -130,6 +134,14 @@ START_TEST(test_revision_round_trip)
 	free(text2);
 	free(text);
 	revision_free(back);
+	/* With the model's fingerprint. */
+	r.model = (char *)"3b058e03b892723e108199c6a3e7660e18ecff49bbf219d4e398c427ae8a1192";
+	text = revision_format(&r);
+	ck_assert_int_eq(parse(text, "20261125043012_x.sql", &back, &cause), 0);
+	same(&r, back);
+	free(text);
+	revision_free(back);
+	r.model = NULL;
 	/* A root, no destructive lines, empty sections. */
 	r.nparents = 0;
 	r.ndestructive = 0;
@@ -202,6 +214,41 @@ START_TEST(test_revision_parse)
 	ck_assert_str_eq(rev->checksum,
 	    "842a2ee22d2aa5f59df70a81d0feaf8642f20020f071f2c77ea752e8e0b8041c");
 	revision_free(rev);
+}
+END_TEST
+
+/* The model's fingerprint: written when given, read when there. */
+START_TEST(test_revision_model)
+{
+	struct revision	 r, *rev;
+	char		*cause = NULL, *text;
+	static const char fp[] =
+	    "3b058e03b892723e108199c6a3e7660e18ecff49bbf219d4e398c427ae8a1192";
+
+	memset(&r, 0, sizeof r);
+	r.id = (char *)"20261125043012";
+	r.message = (char *)"m";
+	r.created = (char *)"2026-11-25T04:30:12Z";
+	r.model = (char *)fp;
+	r.upgrade = (char *)"CREATE TABLE t (a);\n";
+	r.downgrade = (char *)"DROP TABLE t;\n";
+	text = revision_format(&r);
+	ck_assert_ptr_nonnull(strstr(text, "\n-- created: 2026-11-25T04:30:12Z\n"
+	    "-- model: 3b058e03b892723e108199c6a3e7660e18ecff49bbf219d4e398c427ae8a1192\n"
+	    "\n-- +upgrade\n"));
+	ck_assert_int_eq(parse(text, "20261125043012_m.sql", &rev, &cause), 0);
+	ck_assert_str_eq(rev->model, fp);
+	revision_free(rev);
+	free(text);
+	/* Files from before it was recorded have none. */
+	ck_assert_int_eq(parse(GOOD, "20261125043012_m.sql", &rev, &cause), 0);
+	ck_assert_ptr_null(rev->model);
+	revision_free(rev);
+	r.model = NULL;
+	r.upgrade = r.downgrade = (char *)"";
+	text = revision_format(&r);
+	ck_assert_ptr_null(strstr(text, "-- model:"));
+	free(text);
 }
 END_TEST
 
@@ -305,6 +352,7 @@ unit_suite(void)
 	tc = tcase_create("revision_parse");
 	tcase_add_test(tc, test_revision_parse);
 	tcase_add_test(tc, test_revision_parse_checksum);
+	tcase_add_test(tc, test_revision_model);
 	tcase_add_test(tc, test_revision_parse_errors);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("revision_valid_id");

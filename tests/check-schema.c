@@ -1,4 +1,4 @@
-/* Unit tests of src/schema.c and src/model.c. */
+/* Unit tests of src/schema.c (src/model.c has check-model.c). */
 #include "unit.h"
 
 START_TEST(test_schema_build)
@@ -45,22 +45,6 @@ START_TEST(test_schema_same)
 }
 END_TEST
 
-START_TEST(test_model_schema)
-{
-	const struct schema	*m = model_schema();
-	const struct table	*t;
-
-	ck_assert_uint_eq(m->ntables, 1);
-	t = schema_table(m, "users");
-	ck_assert_uint_eq(t->ncolumns, 6);
-	ck_assert_int_eq(schema_column(t, "id")->pk, 1);
-	ck_assert_str_eq(schema_column(t, "is_approved")->dflt, "0");
-	ck_assert_int_eq(schema_index(t, "ix_users_email")->unique, 1);
-	ck_assert_str_eq(schema_index(t, "ix_users_username")->columns[0]
-	    .collation, "NOCASE");
-}
-END_TEST
-
 static Suite *
 unit_suite(void)
 {
@@ -72,9 +56,6 @@ unit_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("schema_same");
 	tcase_add_test(tc, test_schema_same);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("model_schema");
-	tcase_add_test(tc, test_model_schema);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -578,6 +578,39 @@ START_TEST(test_two_connections)
 }
 END_TEST
 
+/* The columns the user commands use, named when one is missing. */
+START_TEST(test_check_table)
+{
+	sqlite3	*db = users_db();
+	char	*cause = NULL;
+
+	ck_assert_int_eq(user_check_table(db, 1, &cause), 0);
+	sqlite3_close(db);
+	db = unit_db(NULL);
+	ck_assert_int_eq(user_check_table(db, 0, &cause), -1);
+	ck_assert_str_eq(cause, "the database has no table users");
+	free(cause);
+	sqlite3_close(db);
+	db = unit_db("CREATE TABLE users (id INTEGER PRIMARY KEY, username, "
+	    "email, password_hash, role)");
+	ck_assert_int_eq(user_check_table(db, 0, &cause), -1);
+	ck_assert_str_eq(cause, "table users has no column is_approved, which "
+	    "the user commands need");
+	free(cause);
+	sqlite3_close(db);
+	/* A NOT NULL column without default matters only to an insert. */
+	db = unit_db("CREATE TABLE users (id INTEGER PRIMARY KEY, username, "
+	    "email, password_hash NOT NULL, role, is_approved, team TEXT NOT "
+	    "NULL, n INT NOT NULL DEFAULT 0)");
+	ck_assert_int_eq(user_check_table(db, 0, &cause), 0);
+	ck_assert_int_eq(user_check_table(db, 1, &cause), -1);
+	ck_assert_str_eq(cause, "column users.team is NOT NULL without a "
+	    "default, which exodb cannot fill; give it a DEFAULT in the model");
+	free(cause);
+	sqlite3_close(db);
+}
+END_TEST
+
 static Suite *
 unit_suite(void)
 {
@@ -616,6 +649,9 @@ unit_suite(void)
 	tcase_add_test(tc, test_list_widths);
 	tcase_add_test(tc, test_list_json);
 	tcase_add_test(tc, test_list_snapshot);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("user_check_table");
+	tcase_add_test(tc, test_check_table);
 	suite_add_tcase(s, tc);
 	return s;
 }

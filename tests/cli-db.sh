@@ -69,21 +69,16 @@ t_revision_file_format() {
 	grep -Eq '^-- created: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' "$f" || fail "created"
 	grep -q '^-- +upgrade$' "$f" && grep -q '^-- +downgrade$' "$f" || fail "sections"
 	grep -q '^DROP TABLE users;$' "$f" || fail "downgrade drops users"
-	# The upgrade renders the model exactly as DESIGN.md shows it.
+	# The upgrade creates the model as src/model.sql writes it (its CREATE
+	# statements, without the comments before them).
 	sed -n '/^CREATE TABLE users/,/^CREATE UNIQUE INDEX ix_users_email/p' "$f" >"$T/ddl"
-	cat >"$T/want" <<'SQL'
-CREATE TABLE users (
-	id INTEGER NOT NULL PRIMARY KEY,
-	username VARCHAR(64) NOT NULL,
-	email VARCHAR(120) NOT NULL,
-	password_hash VARCHAR(256) NOT NULL,
-	role VARCHAR(20) NOT NULL DEFAULT 'user' CHECK (role IN ('user', 'admin')),
-	is_approved BOOLEAN NOT NULL DEFAULT 0 CHECK (is_approved IN (0, 1))
-);
-CREATE UNIQUE INDEX ix_users_username ON users (username COLLATE NOCASE);
-CREATE UNIQUE INDEX ix_users_email ON users (email COLLATE NOCASE);
-SQL
-	diff "$T/want" "$T/ddl" || fail "DDL differs from DESIGN.md"
+	sed -n '/^CREATE /,$p' "$TOP/src/model.sql" >"$T/want"
+	diff "$T/want" "$T/ddl" || fail "DDL differs from src/model.sql"
+	# The header names the model it was made from.
+	x db model; expect_ok
+	fp=$(sed -n 's/^model \([0-9a-f]\{64\}\) .*/\1/p' "$T/.err")
+	[ -n "$fp" ] || fail "db model gave no fingerprint: $(cat "$T/.err")"
+	grep -qx -- "-- model: $fp" "$f" || fail "header lacks '-- model: $fp'"
 }
 
 t_second_revision_revises_head() {
@@ -93,7 +88,7 @@ t_second_revision_revises_head() {
 	x db migrate -m "Restore email index"; expect_ok
 	f=$(out)
 	grep -q "^-- revises: $first\$" "$f" || fail "revises"
-	grep -q '^CREATE UNIQUE INDEX ix_users_email ON users (email COLLATE NOCASE);$' "$f" || fail "create index"
+	grep -q '^CREATE UNIQUE INDEX ix_users_email ON users (email);$' "$f" || fail "create index"
 	grep -q '^DROP INDEX ix_users_email;$' "$f" || fail "downgrade drops index"
 	[ "$(basename "$f" | cut -c 1-14)" \> "$first" ] || fail "id not after head"
 	x db upgrade; expect_ok
@@ -126,16 +121,41 @@ t_migrate_rebuild_when_add_column_cannot() {
 }
 
 t_migrate_add_column() {
-	seed
-	# A nullable column the model has can come back with ADD COLUMN; build a
-	# users table without is_approved (its NOT NULL has a default).
+	# A column the model has can come back with ADD COLUMN; build a users
+	# table without is_approved (its NOT NULL has a default).
+	cat >m.sql <<'SQL'
+CREATE TABLE users (
+	id INTEGER NOT NULL PRIMARY KEY,
+	username VARCHAR(64) NOT NULL,
+	is_approved BOOLEAN NOT NULL DEFAULT 0 CHECK (is_approved IN (0, 1))
+);
+SQL
+	x db init
+	x --model m.sql db migrate -m first; expect_ok
+	x db upgrade; expect_ok
 	q instance/dev.db "ALTER TABLE users DROP COLUMN is_approved"
-	x db migrate -m "add is_approved"; expect_ok
+	x --model m.sql db migrate -m "add is_approved"; expect_ok
 	f=$(out)
 	grep -q "^ALTER TABLE users ADD COLUMN is_approved BOOLEAN NOT NULL DEFAULT 0 CHECK (is_approved IN (0, 1));\$" "$f" || fail "add column"
 	grep -q '^ALTER TABLE users DROP COLUMN is_approved;$' "$f" || fail "downgrade drops it"
 	x db upgrade; expect_ok
+	x --model m.sql db migrate -m again; expect_ok; expect_err 'no changes'
+}
+
+# ADD COLUMN would lose what only a table's CREATE text says (the app's
+# ON CONFLICT REPLACE): such a table is rebuilt from the model's text.
+t_migrate_add_column_keeps_on_conflict() {
+	seed
+	q instance/dev.db "INSERT INTO users (username, email, password_hash) VALUES ('alice', 'a@example.org', 'h')"
+	q instance/dev.db "ALTER TABLE users DROP COLUMN is_approved"
+	x db migrate -m "add is_approved"; expect_ok
+	f=$(out)
+	grep -q "^-- rebuild table users: users has constraints ALTER TABLE cannot keep (such as ON CONFLICT); add column users.is_approved\$" "$f" || fail "rebuild"
+	grep -q '^	is_approved BOOLEAN NOT NULL ON CONFLICT REPLACE DEFAULT 0$' "$f" || fail "ON CONFLICT lost"
+	x db upgrade; expect_ok
 	x db migrate -m again; expect_ok; expect_err 'no changes'
+	q instance/dev.db "INSERT INTO users (username, email, password_hash, role, is_approved) VALUES ('bob', 'b@example.org', 'h', NULL, NULL)"
+	[ "$(q instance/dev.db "SELECT group_concat(username || role || is_approved) FROM users")" = "aliceuser0,bobuser0" ] || fail "rows or defaults"
 }
 
 t_migrate_missing_db_not_created() {

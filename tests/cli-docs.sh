@@ -58,7 +58,8 @@ make check" ] || fail "quick start: $(cat "$T/qs")"
 
 t_the_manual_names_the_environment() {
 	grep -q '^\.It Ev EXODB_DATABASE' "$MAN" || fail "EXODB_DATABASE"
-	x --help; expect_out 'EXODB_DATABASE'
+	grep -q '^\.It Ev EXODB_MODEL' "$MAN" || fail "EXODB_MODEL"
+	x --help; expect_out 'EXODB_DATABASE'; expect_out 'EXODB_MODEL'
 }
 
 run_tests

@@ -6,7 +6,7 @@ set -u
 : "${EXODB:?set EXODB to the exodb binary}"
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export TOP
-unset EXODB_DATABASE VISUAL EDITOR
+unset EXODB_DATABASE EXODB_MODEL VISUAL EDITOR
 root=$(mktemp -d "${TMPDIR:-/tmp}/exodb-cli.XXXXXX")
 trap 'chmod -R u+rwX "$root" 2>/dev/null; rm -rf "$root"' EXIT
 
