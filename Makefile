@@ -30,7 +30,7 @@ LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
 		src/xmalloc.c src/cmd-user.c src/password.c src/prompt.c \
 		src/user.c
 SRCS =		src/main.c $(LIB_SRCS)
-HDRS =		src/exodb.h
+HDRS =		src/exodb.h src/cmd.h
 UNIT_TESTS =	check-lex check-schema check-introspect check-render check-diff \
 		check-autogen check-revision check-repo check-migrate check-db \
 		check-password check-user

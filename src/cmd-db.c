@@ -6,162 +6,190 @@
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "exodb.h"
+#include "cmd.h"
 
-static int	cmd_db_init_exec(struct cmd *);
-static int	cmd_db_revision_exec(struct cmd *);
-static int	cmd_db_migrate_exec(struct cmd *);
-static int	cmd_db_upgrade_exec(struct cmd *);
-static int	cmd_db_downgrade_exec(struct cmd *);
-static int	cmd_db_current_exec(struct cmd *);
-static int	cmd_db_history_exec(struct cmd *);
-static int	cmd_db_heads_exec(struct cmd *);
-static int	cmd_db_branches_exec(struct cmd *);
-static int	cmd_db_show_exec(struct cmd *);
-static int	cmd_db_stamp_exec(struct cmd *);
-static int	cmd_db_merge_exec(struct cmd *);
-static int	cmd_db_edit_exec(struct cmd *);
-static int	cmd_db_check_exec(struct cmd *);
-static int	cmd_db_repair_exec(struct cmd *);
+static int	cmd_db_init_exec(struct cmd *, char **);
+static int	cmd_db_revision_exec(struct cmd *, char **);
+static int	cmd_db_migrate_exec(struct cmd *, char **);
+static int	cmd_db_upgrade_exec(struct cmd *, char **);
+static int	cmd_db_downgrade_exec(struct cmd *, char **);
+static int	cmd_db_current_exec(struct cmd *, char **);
+static int	cmd_db_history_exec(struct cmd *, char **);
+static int	cmd_db_heads_exec(struct cmd *, char **);
+static int	cmd_db_branches_exec(struct cmd *, char **);
+static int	cmd_db_show_exec(struct cmd *, char **);
+static int	cmd_db_stamp_exec(struct cmd *, char **);
+static int	cmd_db_merge_exec(struct cmd *, char **);
+static int	cmd_db_edit_exec(struct cmd *, char **);
+static int	cmd_db_check_exec(struct cmd *, char **);
+static int	cmd_db_repair_exec(struct cmd *, char **);
 
-static const struct option cmd_db_message_options[] = {
-	{ "message", required_argument, NULL, 'm' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const struct option cmd_db_migrate_options[] = {
-	{ "message", required_argument, NULL, 'm' },
-	{ "drop-unknown", no_argument, NULL, 'X' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const struct option cmd_db_upgrade_options[] = {
-	{ "sql", no_argument, NULL, 'S' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const struct option cmd_db_downgrade_options[] = {
-	{ "sql", no_argument, NULL, 'S' },
-	{ "no-backup", no_argument, NULL, 'B' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const struct option cmd_db_history_options[] = {
-	{ "rev-range", required_argument, NULL, 'r' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const struct option cmd_db_repair_options[] = {
-	{ "forget-missing", no_argument, NULL, 'F' },
-	{ NULL, 0, NULL, 0 }
-};
-
-#define MESSAGE_HELP \
-	"  -m, --message MESSAGE      what the revision does (required)\n"
+#define CMD_DB_MESSAGE \
+	{ .id = OPT_MESSAGE, .letter = 'm', .name = "message", \
+	  .arg = "MESSAGE", .help = "what the revision does", \
+	  .flags = CMD_OPT_REQUIRED | CMD_OPT_NOT_BLANK }
+#define CMD_DB_SQL \
+	{ .id = OPT_SQL, .name = "sql", \
+	  .help = "print the SQL script instead of running it" }
 
 const struct cmd_entry cmd_db_entries[] = {
-	{ "db", "init", "",
-	  "create the migration repository",
-	  "", NULL, NULL, 0, 0, 0, cmd_db_init_exec },
-	{ "db", "revision", "-m MESSAGE",
-	  "write an empty revision on the head, to fill in by hand",
-	  "m:", cmd_db_message_options, MESSAGE_HELP,
-	  0, 0, CMD_REPO, cmd_db_revision_exec },
-	{ "db", "migrate", "-m MESSAGE [--drop-unknown]",
-	  "write a revision that brings the database to the model",
-	  "m:", cmd_db_migrate_options, MESSAGE_HELP
-	  "      --drop-unknown         also drop tables the model does not have\n",
-	  0, 0, CMD_REPO | CMD_DB_READ, cmd_db_migrate_exec },
-	{ "db", "upgrade", "[--sql] [TARGET]",
-	  "apply revisions up to TARGET (default: head)",
-	  "", cmd_db_upgrade_options,
-	  "      --sql                  print the SQL script instead of running it\n",
-	  0, 1, CMD_REPO | CMD_DB_CREATE | CMD_SQL_OFFLINE | CMD_NUMERIC_ARG,
-	  cmd_db_upgrade_exec },
-	{ "db", "downgrade", "[--sql] [--no-backup] [TARGET]",
-	  "revert revisions down to TARGET (default: -1)",
-	  "", cmd_db_downgrade_options,
-	  "      --sql                  print the SQL script instead of running it\n"
-	  "      --no-backup            do not copy the database first\n",
-	  0, 1, CMD_REPO | CMD_DB_WRITE | CMD_SQL_OFFLINE | CMD_NUMERIC_ARG,
-	  cmd_db_downgrade_exec },
-	{ "db", "current", "",
-	  "show the revision the database is at",
-	  "", NULL, NULL, 0, 0, CMD_REPO | CMD_DB_READ, cmd_db_current_exec },
-	{ "db", "history", "[-r FROM:TO] [--verbose]",
-	  "list revisions, newest first, applied or pending",
-	  "r:v", cmd_db_history_options,
-	  "  -r, --rev-range FROM:TO    only revisions from FROM to TO (each an id,\n"
-	  "                             a prefix, base, head, current or empty)\n"
-	  "  -v, --verbose              show each revision in full\n",
-	  0, 0, CMD_REPO | CMD_DB_READ, cmd_db_history_exec },
-	{ "db", "heads", "",
-	  "show the revisions nothing revises",
-	  "", NULL, NULL, 0, 0, CMD_REPO, cmd_db_heads_exec },
-	{ "db", "branches", "",
-	  "show the revisions more than one revision revises",
-	  "", NULL, NULL, 0, 0, CMD_REPO, cmd_db_branches_exec },
-	{ "db", "show", "REV",
-	  "print a revision file",
-	  "", NULL, NULL, 1, 1, CMD_REPO, cmd_db_show_exec },
-	{ "db", "stamp", "REV",
-	  "record revisions as applied without running them",
-	  "", NULL, NULL, 1, 1, CMD_REPO | CMD_DB_CREATE, cmd_db_stamp_exec },
-	{ "db", "merge", "-m MESSAGE {REV REV... | heads}",
-	  "write a revision that joins several heads",
-	  "m:", cmd_db_message_options, MESSAGE_HELP,
-	  1, -1, CMD_REPO, cmd_db_merge_exec },
-	{ "db", "edit", "REV",
-	  "open a revision file in $VISUAL or $EDITOR",
-	  "", NULL, NULL, 1, 1, CMD_REPO | CMD_DB_READ, cmd_db_edit_exec },
-	{ "db", "check", "",
-	  "exit 1 if revisions are pending or the model needs a migration",
-	  "", NULL, NULL, 0, 0, CMD_REPO | CMD_DB_READ, cmd_db_check_exec },
-	{ "db", "repair", "[--forget-missing]",
-	  "accept edits of applied revisions: record their new checksums",
-	  "", cmd_db_repair_options,
-	  "      --forget-missing       also forget applied revisions whose file "
-	  "is gone\n",
-	  0, 0, CMD_REPO | CMD_DB_WRITE, cmd_db_repair_exec },
+	{
+		.group = "db", .name = "init",
+		.summary = "create the migration repository",
+		.exec = cmd_db_init_exec
+	},
+	{
+		.group = "db", .name = "revision",
+		.summary = "write an empty revision on the head, to fill in by "
+		    "hand",
+		.options = (const struct cmd_option[]) {
+			CMD_DB_MESSAGE,
+			{ .name = NULL }
+		},
+		.flags = CMD_REPO | CMD_ONE_HEAD,
+		.exec = cmd_db_revision_exec
+	},
+	{
+		.group = "db", .name = "migrate",
+		.summary = "write a revision that brings the database to the "
+		    "model",
+		.options = (const struct cmd_option[]) {
+			CMD_DB_MESSAGE,
+			{ .id = OPT_DROP_UNKNOWN, .name = "drop-unknown",
+			  .help = "also drop tables the model does not have" },
+			{ .name = NULL }
+		},
+		.flags = CMD_REPO | CMD_DB_READ | CMD_ONE_HEAD | CMD_AT_HEAD,
+		.exec = cmd_db_migrate_exec
+	},
+	{
+		.group = "db", .name = "upgrade",
+		.summary = "apply revisions up to TARGET (default: head)",
+		.options = (const struct cmd_option[]) {
+			CMD_DB_SQL,
+			{ .name = NULL }
+		},
+		.args = "[TARGET]", .maxargs = 1,
+		.flags = CMD_REPO | CMD_DB_CREATE | CMD_SQL_OFFLINE |
+		    CMD_NUMERIC_ARG,
+		.exec = cmd_db_upgrade_exec
+	},
+	{
+		.group = "db", .name = "downgrade",
+		.summary = "revert revisions down to TARGET (default: -1)",
+		.options = (const struct cmd_option[]) {
+			CMD_DB_SQL,
+			{ .id = OPT_NO_BACKUP, .name = "no-backup",
+			  .help = "do not copy the database first" },
+			{ .name = NULL }
+		},
+		.args = "[TARGET]", .maxargs = 1,
+		.flags = CMD_REPO | CMD_DB_WRITE | CMD_SQL_OFFLINE |
+		    CMD_NUMERIC_ARG,
+		.exec = cmd_db_downgrade_exec
+	},
+	{
+		.group = "db", .name = "current",
+		.summary = "show the revision the database is at",
+		.flags = CMD_REPO | CMD_DB_READ,
+		.exec = cmd_db_current_exec
+	},
+	{
+		.group = "db", .name = "history",
+		.summary = "list revisions, newest first, applied or pending",
+		.options = (const struct cmd_option[]) {
+			{ .id = OPT_REV_RANGE, .letter = 'r', .name = "rev-range",
+			  .arg = "FROM:TO",
+			  .help = "only revisions from FROM to TO (each an id,\n"
+			  "a prefix, base, head, current or empty)" },
+			{ .id = OPT_VERBOSE, .letter = 'v', .name = "verbose",
+			  .help = "show each revision in full" },
+			{ .name = NULL }
+		},
+		.flags = CMD_REPO | CMD_DB_READ,
+		.exec = cmd_db_history_exec
+	},
+	{
+		.group = "db", .name = "heads",
+		.summary = "show the revisions nothing revises",
+		.flags = CMD_REPO,
+		.exec = cmd_db_heads_exec
+	},
+	{
+		.group = "db", .name = "branches",
+		.summary = "show the revisions more than one revision revises",
+		.flags = CMD_REPO,
+		.exec = cmd_db_branches_exec
+	},
+	{
+		.group = "db", .name = "show",
+		.summary = "print a revision file",
+		.args = "REV", .minargs = 1, .maxargs = 1,
+		.flags = CMD_REPO,
+		.exec = cmd_db_show_exec
+	},
+	{
+		.group = "db", .name = "stamp",
+		.summary = "record revisions as applied without running them",
+		.args = "REV", .minargs = 1, .maxargs = 1,
+		.flags = CMD_REPO | CMD_DB_CREATE,
+		.exec = cmd_db_stamp_exec
+	},
+	{
+		.group = "db", .name = "merge",
+		.summary = "write a revision that joins several heads",
+		.options = (const struct cmd_option[]) {
+			CMD_DB_MESSAGE,
+			{ .name = NULL }
+		},
+		.args = "{REV REV... | heads}", .minargs = 1, .maxargs = -1,
+		.flags = CMD_REPO,
+		.exec = cmd_db_merge_exec
+	},
+	{
+		.group = "db", .name = "edit",
+		.summary = "open a revision file in $VISUAL or $EDITOR",
+		.args = "REV", .minargs = 1, .maxargs = 1,
+		.flags = CMD_REPO | CMD_DB_READ,
+		.exec = cmd_db_edit_exec
+	},
+	{
+		.group = "db", .name = "check",
+		.summary = "exit 1 if revisions are pending or the model needs a "
+		    "migration",
+		.flags = CMD_REPO | CMD_DB_READ,
+		.exec = cmd_db_check_exec
+	},
+	{
+		.group = "db", .name = "repair",
+		.summary = "accept edits of applied revisions: record their new "
+		    "checksums",
+		.options = (const struct cmd_option[]) {
+			{ .id = OPT_FORGET_MISSING, .name = "forget-missing",
+			  .help = "also forget applied revisions whose file is "
+			  "gone" },
+			{ .name = NULL }
+		},
+		.flags = CMD_REPO | CMD_DB_WRITE,
+		.exec = cmd_db_repair_exec
+	},
 };
 const size_t cmd_db_nentries = sizeof cmd_db_entries / sizeof cmd_db_entries[0];
 
-/*
- * Report a failure, "exodb: db COMMAND: cause", free the cause and return exit
- * status 1.
- */
 static int
-cmd_db_fail(struct cmd *cmd, char *cause)
+cmd_db_init_exec(struct cmd *cmd, char **cause)
 {
-	cmd_error("%s %s: %s", cmd->entry->group, cmd->entry->name, cause);
-	free(cause);
-	return 1;
-}
-
-static int
-cmd_db_init_exec(struct cmd *cmd)
-{
-	char	*cause = NULL;
-
-	if (repo_init(cmd->directory, &cause) == -1)
-		return cmd_db_fail(cmd, cause);
+	if (repo_init(cmd->directory, cause) == -1)
+		return -1;
 	cmd_note("created migration repository %s/ with %s/versions/; next: "
 	    "exodb db migrate -m MESSAGE", cmd->directory, cmd->directory);
 	return 0;
-}
-
-static int
-cmd_db_blank(const char *s)
-{
-	return s == NULL || s[strspn(s, " \t\r\n\v\f")] == '\0';
 }
 
 /* Add a header line for each destructive operation of d. */
@@ -188,17 +216,18 @@ cmd_db_destructive(struct revision_header *h, const struct diff *d,
  * Write a new revision with the given parents: its id, file name and header
  * are made here; the SQL comes from ag, or the sections are left empty for
  * a hand-written revision or a merge (ag NULL). Destructive operations are
- * named in the header, and those of the upgrade on stderr too.
+ * named in the header, and those of the upgrade on stderr too. Returns 0,
+ * or -1 with *cause set.
  */
 static int
 cmd_db_write_revision(struct cmd *cmd, const char *message,
-    const char **parents, size_t nparents, const struct autogen *ag)
+    const char **parents, size_t nparents, const struct autogen *ag,
+    char **cause)
 {
 	struct revision_header	 h;
 	time_t			 now = time(NULL);
 	char			 created[32];
 	char			*id, *slug, *name, *text, *path = NULL;
-	char			*cause = NULL;
 	size_t			 i, nup = 0;
 	int			 ret;
 
@@ -221,14 +250,12 @@ cmd_db_write_revision(struct cmd *cmd, const char *message,
 	name = xasprintf("%s_%s.sql", id, slug);
 	text = revision_text(&h, ag != NULL ? ag->upgrade : "",
 	    ag != NULL ? ag->downgrade : "");
-	ret = repo_write(cmd->repo, name, text, &path, &cause);
+	ret = repo_write(cmd->repo, name, text, &path, cause);
 	if (ret == 0) {
 		for (i = 0; i < nup; i++)
 			cmd_note("warning: destructive: %s", h.destructive[i]);
 		printf("%s\n", path);
-	} else
-		cmd_error("%s %s: %s", cmd->entry->group, cmd->entry->name,
-		    cause);
+	}
 	for (i = 0; i < h.ndestructive; i++)
 		free((char *)h.destructive[i]);
 	free(h.destructive);
@@ -237,30 +264,22 @@ cmd_db_write_revision(struct cmd *cmd, const char *message,
 	free(name);
 	free(text);
 	free(path);
-	free(cause);
-	return ret == 0 ? 0 : 1;
+	return ret;
 }
 
 static int
-cmd_db_migrate_exec(struct cmd *cmd)
+cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 {
-	const char	*message = cmd->opt['m'];
-	struct revision	*head;
+	struct revision	*head = cmd->head;
 	struct autogen	*ag = NULL;
 	const char	*parent;
-	char		*cause = NULL, *what;
+	char		*what;
 	size_t		 i;
-	int		 flags = 0, status = 1;
+	int		 flags = 0, status = -1;
 
-	if (cmd_db_blank(message)) {
-		cmd_error("db migrate: a message is required: -m MESSAGE");
-		return 2;
-	}
-	if (cmd->opt['X'] != NULL)
+	if (cmd->opt[OPT_DROP_UNKNOWN] != NULL)
 		flags |= DIFF_DROP_UNKNOWN;
-	if (repo_single_head(cmd->repo, &head, &cause) == -1 ||
-	    cmd_require_head(cmd, &cause) == -1 ||
-	    autogen_plan(cmd->db, model_schema(), flags, &ag, &cause) == -1)
+	if (autogen_plan(cmd->db, model_schema(), flags, &ag, cause) == -1)
 		goto out;
 	for (i = 0; i < ag->up->nunknown; i++)
 		cmd_note("keeping table %s, which is not in the model (drop it "
@@ -270,9 +289,9 @@ cmd_db_migrate_exec(struct cmd *cmd)
 		status = 0;
 		goto out;
 	}
-	if (autogen_prove(cmd->db, ag, model_schema(), flags, &cause) == -1) {
-		what = cause;
-		cause = xasprintf("no revision written: %s", what);
+	if (autogen_prove(cmd->db, ag, model_schema(), flags, cause) == -1) {
+		what = *cause;
+		*cause = xasprintf("no revision written: %s", what);
 		free(what);
 		goto out;
 	}
@@ -282,11 +301,9 @@ cmd_db_migrate_exec(struct cmd *cmd)
 		free(what);
 	}
 	parent = head != NULL ? head->id : NULL;
-	status = cmd_db_write_revision(cmd, message, &parent, head != NULL,
-	    ag);
+	status = cmd_db_write_revision(cmd, cmd->opt[OPT_MESSAGE], &parent,
+	    head != NULL, ag, cause);
 out:
-	if (cause != NULL)
-		status = cmd_db_fail(cmd, cause);
 	autogen_free(ag);
 	return status;
 }
@@ -337,13 +354,13 @@ cmd_db_progress(const char *table, long long done, long long total, int last,
 
 /* Upgrade or downgrade: plan, then print the script or run it. */
 static int
-cmd_db_move(struct cmd *cmd, int up, const char *target)
+cmd_db_move(struct cmd *cmd, int up, const char *target, char **cause)
 {
 	struct history		*h = NULL;
 	struct migrate_plan	*plan = NULL;
 	struct migrate_hooks	 hooks;
-	char			*cause = NULL, *script = NULL, *backup = NULL;
-	int			 count = 0, status = 1;
+	char			*script = NULL, *backup = NULL;
+	int			 count = 0, status = -1;
 
 	hooks.done = cmd_db_done;
 	hooks.progress = verbosity > 0 && isatty(STDERR_FILENO) ?
@@ -351,11 +368,11 @@ cmd_db_move(struct cmd *cmd, int up, const char *target)
 	hooks.progress_after_ms = 1000;
 	hooks.statement = verbosity > 1 ? cmd_db_statement : NULL;
 	hooks.arg = &count;
-	if (cmd_db_history(cmd, &h, &cause) == -1 ||
-	    migrate_plan(cmd->repo, h, target, up, &plan, &cause) == -1)
+	if (cmd_db_history(cmd, &h, cause) == -1 ||
+	    migrate_plan(cmd->repo, h, target, up, &plan, cause) == -1)
 		goto out;
-	if (cmd->opt['S'] != NULL) {
-		if (migrate_script(plan, up, &script, &cause) == -1)
+	if (cmd->opt[OPT_SQL] != NULL) {
+		if (migrate_script(plan, up, &script, cause) == -1)
 			goto out;
 		printf("%s", script);
 		status = 0;
@@ -374,10 +391,10 @@ cmd_db_move(struct cmd *cmd, int up, const char *target)
 		status = 0;
 		goto out;
 	}
-	if (!up && cmd->opt['B'] == NULL &&
-	    migrate_backup(cmd->db, cmd->database, &backup, &cause) == -1)
+	if (!up && cmd->opt[OPT_NO_BACKUP] == NULL &&
+	    migrate_backup(cmd->db, cmd->database, &backup, cause) == -1)
 		goto out;
-	if (migrate_apply(cmd->db, plan, up, &hooks, &cause) == -1) {
+	if (migrate_apply(cmd->db, plan, up, &hooks, cause) == -1) {
 		/* A backup of a database nothing was done to is noise. */
 		if (backup != NULL && count == 0)
 			unlink(backup);
@@ -390,8 +407,6 @@ cmd_db_move(struct cmd *cmd, int up, const char *target)
 		printf("%s\n", backup);
 	status = 0;
 out:
-	if (cause != NULL)
-		status = cmd_db_fail(cmd, cause);
 	free(script);
 	free(backup);
 	migrate_plan_free(plan);
@@ -400,33 +415,26 @@ out:
 }
 
 static int
-cmd_db_upgrade_exec(struct cmd *cmd)
+cmd_db_upgrade_exec(struct cmd *cmd, char **cause)
 {
-	return cmd_db_move(cmd, 1, cmd->argc > 0 ? cmd->argv[0] : "head");
+	return cmd_db_move(cmd, 1, cmd->argc > 0 ? cmd->argv[0] : "head",
+	    cause);
 }
 
 static int
-cmd_db_downgrade_exec(struct cmd *cmd)
+cmd_db_downgrade_exec(struct cmd *cmd, char **cause)
 {
-	return cmd_db_move(cmd, 0, cmd->argc > 0 ? cmd->argv[0] : "-1");
+	return cmd_db_move(cmd, 0, cmd->argc > 0 ? cmd->argv[0] : "-1",
+	    cause);
 }
 
 static int
-cmd_db_revision_exec(struct cmd *cmd)
+cmd_db_revision_exec(struct cmd *cmd, char **cause)
 {
-	struct revision	*head;
-	const char	*parent;
-	char		*cause = NULL;
+	const char	*parent = cmd->head != NULL ? cmd->head->id : NULL;
 
-	if (cmd_db_blank(cmd->opt['m'])) {
-		cmd_error("db revision: a message is required: -m MESSAGE");
-		return 2;
-	}
-	if (repo_single_head(cmd->repo, &head, &cause) == -1)
-		return cmd_db_fail(cmd, cause);
-	parent = head != NULL ? head->id : NULL;
-	return cmd_db_write_revision(cmd, cmd->opt['m'], &parent, head != NULL,
-	    NULL);
+	return cmd_db_write_revision(cmd, cmd->opt[OPT_MESSAGE], &parent,
+	    cmd->head != NULL, NULL, cause);
 }
 
 /*
@@ -434,15 +442,14 @@ cmd_db_revision_exec(struct cmd *cmd)
  * Rows of revisions missing from the repository are shown too.
  */
 static int
-cmd_db_current_exec(struct cmd *cmd)
+cmd_db_current_exec(struct cmd *cmd, char **cause)
 {
 	struct history		*h = NULL;
 	const struct revision	*rev;
-	char			*cause = NULL;
 	size_t			 i;
 
-	if (migrate_history(cmd->db, &h, &cause) == -1)
-		return cmd_db_fail(cmd, cause);
+	if (migrate_history(cmd->db, &h, cause) == -1)
+		return -1;
 	for (i = 0; i < cmd->repo->nrevs; i++) {
 		rev = cmd->repo->revs[i];
 		if (migrate_is_current(cmd->repo, h, rev))
@@ -535,26 +542,26 @@ cmd_db_history_line(const struct revision *rev, const struct history *h,
 }
 
 static int
-cmd_db_history_exec(struct cmd *cmd)
+cmd_db_history_exec(struct cmd *cmd, char **cause)
 {
 	const struct revision	*from = NULL, *to = NULL, *rev;
 	struct history		*h = NULL;
-	const char		*range = cmd->opt['r'], *colon;
-	char			*cause = NULL, *first = NULL;
+	const char		*range = cmd->opt[OPT_REV_RANGE], *colon;
+	char			*first = NULL;
 	size_t			 i;
-	int			 status = 1;
+	int			 status = -1;
 
 	if (range != NULL && (colon = strchr(range, ':')) == NULL) {
-		cmd_error("db history: range '%s' is not FROM:TO", range);
+		*cause = xasprintf("range '%s' is not FROM:TO", range);
 		return 2;
 	}
-	if (cmd_db_history(cmd, &h, &cause) == -1)
+	if (cmd_db_history(cmd, &h, cause) == -1)
 		goto out;
 	if (range != NULL) {
 		colon = strchr(range, ':');
 		first = xstrndup(range, (size_t)(colon - range));
-		if (cmd_db_range_end(cmd->repo, h, first, &from, &cause) == -1 ||
-		    cmd_db_range_end(cmd->repo, h, colon + 1, &to, &cause) == -1)
+		if (cmd_db_range_end(cmd->repo, h, first, &from, cause) == -1 ||
+		    cmd_db_range_end(cmd->repo, h, colon + 1, &to, cause) == -1)
 			goto out;
 	}
 	for (i = cmd->repo->nrevs; i > 0; i--) {
@@ -563,22 +570,21 @@ cmd_db_history_exec(struct cmd *cmd)
 			continue;
 		if (to != NULL && !repo_is_ancestor(rev, to))
 			continue;
-		cmd_db_history_line(rev, h, cmd->opt['v'] != NULL);
+		cmd_db_history_line(rev, h, cmd->opt[OPT_VERBOSE] != NULL);
 	}
 	status = 0;
 out:
-	if (cause != NULL)
-		status = cmd_db_fail(cmd, cause);
 	free(first);
 	migrate_history_free(h);
 	return status;
 }
 
 static int
-cmd_db_heads_exec(struct cmd *cmd)
+cmd_db_heads_exec(struct cmd *cmd, char **cause)
 {
 	size_t	i;
 
+	(void)cause;
 	for (i = 0; i < cmd->repo->nheads; i++)
 		printf("%s (head), %s\n", cmd->repo->heads[i]->id,
 		    cmd->repo->heads[i]->message);
@@ -589,12 +595,13 @@ cmd_db_heads_exec(struct cmd *cmd)
 }
 
 static int
-cmd_db_branches_exec(struct cmd *cmd)
+cmd_db_branches_exec(struct cmd *cmd, char **cause)
 {
 	const struct revision	*rev, *child;
 	size_t			 i, j, k, n;
 	int			 pass;
 
+	(void)cause;
 	for (i = 0; i < cmd->repo->nrevs; i++) {
 		rev = cmd->repo->revs[i];
 		for (n = 0, pass = 0; pass < 2; pass++) {
@@ -639,18 +646,18 @@ cmd_db_find(struct cmd *cmd, const char *spec, char **cause)
 }
 
 static int
-cmd_db_show_exec(struct cmd *cmd)
+cmd_db_show_exec(struct cmd *cmd, char **cause)
 {
 	struct revision	*rev;
-	char		*cause = NULL, buf[8192];
+	char		 buf[8192];
 	FILE		*f;
 	size_t		 n;
 
-	if ((rev = cmd_db_find(cmd, cmd->argv[0], &cause)) == NULL)
-		return cmd_db_fail(cmd, cause);
+	if ((rev = cmd_db_find(cmd, cmd->argv[0], cause)) == NULL)
+		return -1;
 	if ((f = fopen(rev->path, "r")) == NULL) {
-		cmd_error("db show: %s: %s", rev->path, strerror(errno));
-		return 1;
+		*cause = xasprintf("%s: %s", rev->path, strerror(errno));
+		return -1;
 	}
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
 		fwrite(buf, 1, n, stdout);
@@ -659,38 +666,34 @@ cmd_db_show_exec(struct cmd *cmd)
 }
 
 static int
-cmd_db_stamp_exec(struct cmd *cmd)
+cmd_db_stamp_exec(struct cmd *cmd, char **cause)
 {
-	char	*cause = NULL;
 	int	 added, removed, exists;
 
 	if (migrate_stamp(cmd->db, cmd->repo, cmd->argv[0], &added, &removed,
-	    &cause) == -1)
-		return cmd_db_fail(cmd, cause);
+	    cause) == -1)
+		return -1;
 	cmd_note("stamped %s: %d revision%s recorded as applied, %d removed; "
 	    "nothing was run", cmd->argv[0], added, added == 1 ? "" : "s",
 	    removed);
 	if (db_table_exists(cmd->db, "alembic_version", &exists,
-	    &cause) == 0 && exists)
+	    cause) == 0 && exists)
 		cmd_note("the alembic_version table of Flask-Migrate is left "
 		    "alone; drop it when you no longer need it");
-	free(cause);
+	/* That note is a hint: not knowing is no failure. */
+	free(*cause);
+	*cause = NULL;
 	return 0;
 }
 
 static int
-cmd_db_merge_exec(struct cmd *cmd)
+cmd_db_merge_exec(struct cmd *cmd, char **cause)
 {
 	struct revision	**revs = NULL, *rev;
 	const char	**parents = NULL;
-	char		 *cause = NULL;
 	size_t		  n = 0, i, j;
-	int		  k, status = 1;
+	int		  k, status = -1;
 
-	if (cmd_db_blank(cmd->opt['m'])) {
-		cmd_error("db merge: a message is required: -m MESSAGE");
-		return 2;
-	}
 	revs = xcalloc((size_t)cmd->argc + cmd->repo->nheads, sizeof *revs);
 	for (k = 0; k < cmd->argc; k++) {
 		if (strcmp(cmd->argv[k], "heads") == 0) {
@@ -698,19 +701,19 @@ cmd_db_merge_exec(struct cmd *cmd)
 				revs[n++] = cmd->repo->heads[i];
 			continue;
 		}
-		if ((rev = repo_find(cmd->repo, cmd->argv[k], &cause)) == NULL)
+		if ((rev = repo_find(cmd->repo, cmd->argv[k], cause)) == NULL)
 			goto out;
 		revs[n++] = rev;
 	}
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < n; j++) {
 			if (i != j && revs[i] == revs[j]) {
-				cause = xasprintf("%s is named twice",
+				*cause = xasprintf("%s is named twice",
 				    revs[i]->id);
 				goto out;
 			}
 			if (i != j && repo_is_ancestor(revs[i], revs[j])) {
-				cause = xasprintf("%s is an ancestor "
+				*cause = xasprintf("%s is an ancestor "
 				    "of %s; a merge joins heads", revs[i]->id,
 				    revs[j]->id);
 				goto out;
@@ -718,7 +721,7 @@ cmd_db_merge_exec(struct cmd *cmd)
 		}
 	}
 	if (n < 2) {
-		cause = xasprintf("a merge joins at least two "
+		*cause = xasprintf("a merge joins at least two "
 		    "revisions; %s", cmd->repo->nheads < 2 ?
 		    "there is only one head" : "name two or more, or 'heads'");
 		goto out;
@@ -726,10 +729,9 @@ cmd_db_merge_exec(struct cmd *cmd)
 	parents = xcalloc(n, sizeof *parents);
 	for (i = 0; i < n; i++)
 		parents[i] = revs[i]->id;
-	status = cmd_db_write_revision(cmd, cmd->opt['m'], parents, n, NULL);
+	status = cmd_db_write_revision(cmd, cmd->opt[OPT_MESSAGE], parents, n,
+	    NULL, cause);
 out:
-	if (cause != NULL)
-		status = cmd_db_fail(cmd, cause);
 	free(parents);
 	free(revs);
 	return status;
@@ -757,30 +759,29 @@ cmd_db_on_path(const char *name)
 }
 
 static int
-cmd_db_edit_exec(struct cmd *cmd)
+cmd_db_edit_exec(struct cmd *cmd, char **cause)
 {
 	struct history	*h = NULL;
 	struct revision	*rev;
 	const char	*editor;
-	char		*cause = NULL;
 	pid_t		 pid;
-	int		 wstatus, status = 1;
+	int		 wstatus, status = -1;
 
-	if ((rev = cmd_db_find(cmd, cmd->argv[0], &cause)) == NULL ||
-	    migrate_history(cmd->db, &h, &cause) == -1)
+	if ((rev = cmd_db_find(cmd, cmd->argv[0], cause)) == NULL ||
+	    migrate_history(cmd->db, &h, cause) == -1)
 		goto out;
 	if ((editor = getenv("VISUAL")) == NULL || *editor == '\0')
 		editor = getenv("EDITOR");
 	if (editor == NULL || *editor == '\0')
 		editor = cmd_db_on_path("vi") ? "vi" : NULL;
 	if (editor == NULL) {
-		cause = xstrdup("no editor found; set VISUAL or "
+		*cause = xstrdup("no editor found; set VISUAL or "
 		    "EDITOR");
 		goto out;
 	}
 	fflush(stdout);
 	if ((pid = fork()) == -1) {
-		cause = xasprintf("fork: %s", strerror(errno));
+		*cause = xasprintf("fork: %s", strerror(errno));
 		goto out;
 	}
 	if (pid == 0) {
@@ -791,7 +792,7 @@ cmd_db_edit_exec(struct cmd *cmd)
 	while (waitpid(pid, &wstatus, 0) == -1 && errno == EINTR)
 		;
 	if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
-		cause = xasprintf("editor '%s' failed (%s %d)", editor,
+		*cause = xasprintf("editor '%s' failed (%s %d)", editor,
 		    WIFEXITED(wstatus) ? "exit status" : "signal",
 		    WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
 		    WTERMSIG(wstatus));
@@ -803,22 +804,20 @@ cmd_db_edit_exec(struct cmd *cmd)
 		    rev->id);
 	status = 0;
 out:
-	if (cause != NULL)
-		status = cmd_db_fail(cmd, cause);
 	migrate_history_free(h);
 	return status;
 }
 
 static int
-cmd_db_check_exec(struct cmd *cmd)
+cmd_db_check_exec(struct cmd *cmd, char **cause)
 {
 	struct history	*h = NULL;
 	struct autogen	*ag = NULL;
-	char		*cause = NULL, *what;
+	char		*what;
 	size_t		 i, pending = 0;
-	int		 status = 1;
+	int		 status = -1;
 
-	if (cmd_db_history(cmd, &h, &cause) == -1)
+	if (cmd_db_history(cmd, &h, cause) == -1)
 		goto out;
 	for (i = 0; i < cmd->repo->nrevs; i++) {
 		if (migrate_applied(h, cmd->repo->revs[i]->id) != NULL)
@@ -828,12 +827,12 @@ cmd_db_check_exec(struct cmd *cmd)
 		pending++;
 	}
 	if (pending > 0) {
-		cause = xasprintf("%s: %zu revision%s pending; run "
+		*cause = xasprintf("%s: %zu revision%s pending; run "
 		    "'exodb db upgrade'", cmd->database, pending,
 		    pending == 1 ? "" : "s");
 		goto out;
 	}
-	if (autogen_plan(cmd->db, model_schema(), 0, &ag, &cause) == -1)
+	if (autogen_plan(cmd->db, model_schema(), 0, &ag, cause) == -1)
 		goto out;
 	for (i = 0; i < ag->up->nops; i++) {
 		what = diff_describe(&ag->up->ops[i]);
@@ -841,7 +840,7 @@ cmd_db_check_exec(struct cmd *cmd)
 		free(what);
 	}
 	if (ag->up->nops > 0) {
-		cause = xasprintf("%s: the model needs %zu "
+		*cause = xasprintf("%s: the model needs %zu "
 		    "operation%s; run 'exodb db migrate -m MESSAGE'",
 		    cmd->database, ag->up->nops, ag->up->nops == 1 ? "" : "s");
 		goto out;
@@ -849,8 +848,6 @@ cmd_db_check_exec(struct cmd *cmd)
 	cmd_note("database is at head and matches the model");
 	status = 0;
 out:
-	if (cause != NULL)
-		status = cmd_db_fail(cmd, cause);
 	autogen_free(ag);
 	migrate_history_free(h);
 	return status;
@@ -871,17 +868,16 @@ cmd_db_repaired(const char *id, const char *path, const char *old, void *arg)
 }
 
 static int
-cmd_db_repair_exec(struct cmd *cmd)
+cmd_db_repair_exec(struct cmd *cmd, char **cause)
 {
 	struct history	*h = NULL;
-	char		*cause = NULL;
 	int		 n = 0;
 
-	if (migrate_history(cmd->db, &h, &cause) == -1 ||
-	    migrate_repair(cmd->db, cmd->repo, h, cmd->opt['F'] != NULL,
-	    cmd_db_repaired, &n, &cause) == -1) {
+	if (migrate_history(cmd->db, &h, cause) == -1 ||
+	    migrate_repair(cmd->db, cmd->repo, h, cmd->opt[OPT_FORGET_MISSING] != NULL,
+	    cmd_db_repaired, &n, cause) == -1) {
 		migrate_history_free(h);
-		return cmd_db_fail(cmd, cause);
+		return -1;
 	}
 	if (n == 0)
 		cmd_note("nothing to repair: every applied revision matches its "

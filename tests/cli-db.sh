@@ -222,6 +222,10 @@ t_bad_abbreviated_options() {
 	bad 2 "usage: unknown option '--data'" --data x.db db current
 	bad 2 "db migrate: unknown option '--mess'" db migrate --mess x
 	bad 2 "db upgrade: option '--sql' takes no value" db upgrade --sql=yes
+	bad 2 "db upgrade: unknown option '--sq'" db upgrade --sq=yes
+	bad 2 "db history: unknown option '--rev'" db history --rev
+	bad 2 "db history: unknown option '--rev'" db history --rev=x:y
+	bad 2 "db history: option '--rev-range' needs a value" db history --rev-range
 	x db migrate -m --looks-like-an-option; expect_ok
 }
 
@@ -239,13 +243,13 @@ t_bad_too_many_arguments() { x db init; bad 2 'db current: too many arguments' d
 
 t_bad_migrate_without_message() {
 	x db init
-	bad 2 'db migrate: a message is required' db migrate
+	bad 2 "db migrate: option '-m' is required" db migrate
 }
 
 t_bad_migrate_empty_message() {
 	x db init
-	bad 2 'db migrate: a message is required' db migrate -m ""
-	bad 2 'db migrate: a message is required' db migrate -m "   "
+	bad 2 "db migrate: option '-m' must not be blank" db migrate -m ""
+	bad 2 "db migrate: option '-m' must not be blank" db migrate -m "   "
 }
 
 t_bad_migrate_before_init() {

@@ -274,7 +274,7 @@ t_hash_verifies_with_libsodium() {
 
 t_usage_errors() {
 	seed
-	bad 2 "^exodb: user create: an email is required: --email EMAIL\$" user create alice --password-stdin
+	bad 2 "^exodb: user create: option '--email' is required\$" user create alice --password-stdin
 	bad 2 'missing argument' user create --email a@x.org
 	bad 2 'too many arguments' user create alice bob --email a@x.org
 	# There is no option that takes a password, and a value given to one is
