@@ -192,7 +192,7 @@ cmd_getopt(const struct cmd_option *opts, const char *who, const char *see,
 				goto out;
 			}
 		}
-		values[o->id] = optarg != NULL ? optarg : "";
+		values[o->id] = optarg != NULL ? optarg : o->name;
 		if (o->id == OPT_HELP || o->id == OPT_VERSION) {
 			ret = 1;
 			goto out;

@@ -31,16 +31,15 @@ enum cmd_option_id {
 	/* The global options, main.c's. */
 	OPT_DATABASE,
 	OPT_DIRECTORY,
-	OPT_QUIET,
-	OPT_GLOBAL_VERBOSE,
+	OPT_VERBOSITY,		/* -q and -v: the last one given counts */
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_MAX
 };
 
 /*
- * One option. Without arg it is a flag and its value is "" when given. A
- * table ends with a row whose name is NULL.
+ * One option. Without arg it is a flag, and its value when given is its
+ * name. A table ends with a row whose name is NULL.
  */
 struct cmd_option {
 	enum cmd_option_id	 id;
@@ -86,8 +85,8 @@ struct cmd {
 	const struct cmd_entry	*entry;
 	int			 argc;
 	char			**argv;
-	const char		*opt[OPT_MAX];	/* by id: its value, "" for a
-						   flag given, NULL if not */
+	const char		*opt[OPT_MAX];	/* by id: its value (a flag's
+						   name), NULL if not given */
 	const char		*database;
 	const char		*directory;
 	sqlite3			*db;

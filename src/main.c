@@ -52,9 +52,9 @@ static const struct cmd_option global_options[] = {
 	  "instance/dev.db); plain paths only, no file: URIs" },
 	{ .id = OPT_DIRECTORY, .letter = 'd', .name = "directory", .arg = "DIR",
 	  .help = "the migration repository (default migrations)" },
-	{ .id = OPT_QUIET, .letter = 'q', .name = "quiet",
+	{ .id = OPT_VERBOSITY, .letter = 'q', .name = "quiet",
 	  .help = "print only data and errors" },
-	{ .id = OPT_GLOBAL_VERBOSE, .letter = 'v', .name = "verbose",
+	{ .id = OPT_VERBOSITY, .letter = 'v', .name = "verbose",
 	  .help = "also print each SQL statement as it runs" },
 	{ .id = OPT_HELP, .letter = 'h', .name = "help",
 	  .help = "show this help" },
@@ -223,10 +223,8 @@ main(int argc, char **argv)
 		cmd.database = values[OPT_DATABASE];
 	cmd.directory = values[OPT_DIRECTORY] != NULL ?
 	    values[OPT_DIRECTORY] : DEFAULT_DIRECTORY;
-	if (values[OPT_QUIET] != NULL)
-		verbosity = 0;
-	if (values[OPT_GLOBAL_VERBOSE] != NULL)
-		verbosity = 2;
+	if (values[OPT_VERBOSITY] != NULL)
+		verbosity = strcmp(values[OPT_VERBOSITY], "quiet") == 0 ? 0 : 2;
 	if (*cmd.database == '\0' || *cmd.directory == '\0') {
 		cmd_error("usage: %s is empty", *cmd.database == '\0' ?
 		    "the database path" : "the repository folder");

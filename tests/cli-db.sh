@@ -209,6 +209,15 @@ t_quiet() {
 	expect_out 'initial_user_model'
 }
 
+# Of -q and -v, the last one given counts.
+t_quiet_and_verbose() {
+	x -v -q db init; expect_ok
+	[ ! -s "$T/.err" ] || fail "-v -q printed notes"
+	rm -r migrations
+	x -q -v db init; expect_ok
+	expect_err '^created migration repository'
+}
+
 t_bad_no_arguments() { bad 2 'missing command' ; }
 t_bad_unknown_group() { bad 2 "unknown command group 'nope'" nope init; }
 t_bad_missing_command() { bad 2 'db: missing command' db; }
