@@ -12,7 +12,7 @@ BINDIR ?=	$(PREFIX)/bin
 MANDIR ?=	$(PREFIX)/share/man
 PKG_CONFIG ?=	pkg-config
 
-PKGS =		sqlite3 libargon2 libmd
+PKGS =		sqlite3 libargon2 libmd libbsd
 CFLAGS ?=	-O2 -g
 WARNFLAGS =	-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 		-Wmissing-prototypes -Wwrite-strings -Werror
@@ -31,7 +31,7 @@ LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
 		src/xmalloc.c src/cmd-user.c src/password.c src/prompt.c \
 		src/user.c
 SRCS =		src/main.c $(LIB_SRCS)
-HDRS =		src/exodb.h
+HDRS =		src/exodb.h src/cmd.h
 UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render \
 		check-diff check-autogen check-revision check-repo check-history \
 		check-plan check-migrate check-db check-password check-user

@@ -6,159 +6,197 @@
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "exodb.h"
+#include "cmd.h"
 
-static int	cmd_db_init_exec(struct cmd *);
-static int	cmd_db_revision_exec(struct cmd *);
-static int	cmd_db_migrate_exec(struct cmd *);
-static int	cmd_db_upgrade_exec(struct cmd *);
-static int	cmd_db_downgrade_exec(struct cmd *);
-static int	cmd_db_current_exec(struct cmd *);
-static int	cmd_db_history_exec(struct cmd *);
-static int	cmd_db_heads_exec(struct cmd *);
-static int	cmd_db_branches_exec(struct cmd *);
-static int	cmd_db_show_exec(struct cmd *);
-static int	cmd_db_stamp_exec(struct cmd *);
-static int	cmd_db_merge_exec(struct cmd *);
-static int	cmd_db_edit_exec(struct cmd *);
-static int	cmd_db_check_exec(struct cmd *);
-static int	cmd_db_repair_exec(struct cmd *);
-static int	cmd_db_model_exec(struct cmd *);
+static int	cmd_db_init_exec(struct cmd *, char **);
+static int	cmd_db_revision_exec(struct cmd *, char **);
+static int	cmd_db_migrate_exec(struct cmd *, char **);
+static int	cmd_db_upgrade_exec(struct cmd *, char **);
+static int	cmd_db_downgrade_exec(struct cmd *, char **);
+static int	cmd_db_current_exec(struct cmd *, char **);
+static int	cmd_db_history_exec(struct cmd *, char **);
+static int	cmd_db_heads_exec(struct cmd *, char **);
+static int	cmd_db_branches_exec(struct cmd *, char **);
+static int	cmd_db_show_exec(struct cmd *, char **);
+static int	cmd_db_stamp_exec(struct cmd *, char **);
+static int	cmd_db_merge_exec(struct cmd *, char **);
+static int	cmd_db_edit_exec(struct cmd *, char **);
+static int	cmd_db_check_exec(struct cmd *, char **);
+static int	cmd_db_repair_exec(struct cmd *, char **);
+static int	cmd_db_model_exec(struct cmd *, char **);
 
-static const struct option cmd_db_message_options[] = {
-	{ "message", required_argument, NULL, 'm' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const struct option cmd_db_migrate_options[] = {
-	{ "message", required_argument, NULL, 'm' },
-	{ "drop-unknown", no_argument, NULL, 'X' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const struct option cmd_db_upgrade_options[] = {
-	{ "sql", no_argument, NULL, 'S' },
-	{ "single-transaction", no_argument, NULL, '1' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const struct option cmd_db_downgrade_options[] = {
-	{ "sql", no_argument, NULL, 'S' },
-	{ "no-backup", no_argument, NULL, 'B' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const struct option cmd_db_history_options[] = {
-	{ "rev-range", required_argument, NULL, 'r' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const struct option cmd_db_repair_options[] = {
-	{ "forget-missing", no_argument, NULL, 'F' },
-	{ NULL, 0, NULL, 0 }
-};
-
-#define MESSAGE_HELP \
-	"  -m, --message MESSAGE      what the revision does (required)\n"
+#define CMD_DB_MESSAGE \
+	{ .id = OPT_MESSAGE, .letter = 'm', .name = "message", \
+	  .arg = "MESSAGE", .help = "what the revision does", \
+	  .flags = CMD_OPT_REQUIRED | CMD_OPT_NOT_BLANK }
+#define CMD_DB_SQL \
+	{ .id = OPT_SQL, .name = "sql", \
+	  .help = "print the SQL script instead of running it" }
 
 const struct cmd_entry cmd_db_entries[] = {
-	{ "db", "init", "",
-	  "create the migration repository",
-	  "", NULL, NULL, 0, 0, 0, cmd_db_init_exec },
-	{ "db", "revision", "-m MESSAGE",
-	  "write an empty revision on the head, to fill in by hand",
-	  "m:", cmd_db_message_options, MESSAGE_HELP,
-	  0, 0, CMD_REPO, cmd_db_revision_exec },
-	{ "db", "migrate", "-m MESSAGE [--drop-unknown]",
-	  "write a revision that brings the database to the model",
-	  "m:", cmd_db_migrate_options, MESSAGE_HELP
-	  "      --drop-unknown         also drop tables the model does not have\n",
-	  0, 0, CMD_REPO | CMD_DB_READ, cmd_db_migrate_exec },
-	{ "db", "upgrade", "[--sql] [--single-transaction] [TARGET]",
-	  "apply revisions up to TARGET (default: head)",
-	  "", cmd_db_upgrade_options,
-	  "      --sql                  print the SQL script instead of running it\n"
-	  "      --single-transaction   apply every revision in one transaction\n",
-	  0, 1, CMD_REPO | CMD_DB_CREATE | CMD_SQL_OFFLINE | CMD_NUMERIC_ARG,
-	  cmd_db_upgrade_exec },
-	{ "db", "downgrade", "[--sql] [--no-backup] [TARGET]",
-	  "revert revisions down to TARGET (default: -1)",
-	  "", cmd_db_downgrade_options,
-	  "      --sql                  print the SQL script instead of running it\n"
-	  "      --no-backup            do not copy the database first\n",
-	  0, 1, CMD_REPO | CMD_DB_WRITE | CMD_SQL_OFFLINE | CMD_NUMERIC_ARG,
-	  cmd_db_downgrade_exec },
-	{ "db", "current", "",
-	  "show the revision the database is at",
-	  "", NULL, NULL, 0, 0, CMD_REPO | CMD_DB_READ, cmd_db_current_exec },
-	{ "db", "history", "[-r FROM:TO] [--verbose]",
-	  "list revisions, newest first, applied or pending",
-	  "r:v", cmd_db_history_options,
-	  "  -r, --rev-range FROM:TO    only revisions from FROM to TO (each an id,\n"
-	  "                             a prefix, base, head, current or empty)\n"
-	  "  -v, --verbose              show each revision in full\n",
-	  0, 0, CMD_REPO | CMD_DB_READ, cmd_db_history_exec },
-	{ "db", "heads", "",
-	  "show the revisions nothing revises",
-	  "", NULL, NULL, 0, 0, CMD_REPO, cmd_db_heads_exec },
-	{ "db", "branches", "",
-	  "show the revisions more than one revision revises",
-	  "", NULL, NULL, 0, 0, CMD_REPO, cmd_db_branches_exec },
-	{ "db", "show", "REV",
-	  "print a revision file",
-	  "", NULL, NULL, 1, 1, CMD_REPO, cmd_db_show_exec },
-	{ "db", "stamp", "REV",
-	  "record revisions as applied without running them",
-	  "", NULL, NULL, 1, 1, CMD_REPO | CMD_DB_CREATE, cmd_db_stamp_exec },
-	{ "db", "merge", "-m MESSAGE {REV REV... | heads}",
-	  "write a revision that joins several heads",
-	  "m:", cmd_db_message_options, MESSAGE_HELP,
-	  1, -1, CMD_REPO, cmd_db_merge_exec },
-	{ "db", "edit", "REV",
-	  "open a revision file in $VISUAL or $EDITOR",
-	  "", NULL, NULL, 1, 1, CMD_REPO | CMD_DB_READ, cmd_db_edit_exec },
-	{ "db", "check", "",
-	  "exit 1 if revisions are pending or the model needs a migration",
-	  "", NULL, NULL, 0, 0, CMD_REPO | CMD_DB_READ, cmd_db_check_exec },
-	{ "db", "repair", "[--forget-missing]",
-	  "accept edits of applied revisions: record their new checksums",
-	  "", cmd_db_repair_options,
-	  "      --forget-missing       also forget applied revisions whose file "
-	  "is gone\n",
-	  0, 0, CMD_REPO | CMD_DB_WRITE, cmd_db_repair_exec },
-	{ "db", "model", "",
-	  "print the model in use as SQL, and its fingerprint on stderr",
-	  "", NULL, NULL, 0, 0, 0, cmd_db_model_exec },
+	{
+		.group = "db", .name = "init",
+		.summary = "create the migration repository",
+		.exec = cmd_db_init_exec
+	},
+	{
+		.group = "db", .name = "revision",
+		.summary = "write an empty revision on the head, to fill in by "
+		    "hand",
+		.options = (const struct cmd_option[]) {
+			CMD_DB_MESSAGE,
+			{ .name = NULL }
+		},
+		.flags = CMD_REPO | CMD_ONE_HEAD,
+		.exec = cmd_db_revision_exec
+	},
+	{
+		.group = "db", .name = "migrate",
+		.summary = "write a revision that brings the database to the "
+		    "model",
+		.options = (const struct cmd_option[]) {
+			CMD_DB_MESSAGE,
+			{ .id = OPT_DROP_UNKNOWN, .name = "drop-unknown",
+			  .help = "also drop tables the model does not have" },
+			{ .name = NULL }
+		},
+		.flags = CMD_REPO | CMD_DB_READ | CMD_ONE_HEAD | CMD_AT_HEAD,
+		.exec = cmd_db_migrate_exec
+	},
+	{
+		.group = "db", .name = "upgrade",
+		.summary = "apply revisions up to TARGET (default: head)",
+		.options = (const struct cmd_option[]) {
+			CMD_DB_SQL,
+			{ .id = OPT_SINGLE_TRANSACTION,
+			  .name = "single-transaction",
+			  .help = "apply every revision in one transaction" },
+			{ .name = NULL }
+		},
+		.args = "[TARGET]", .maxargs = 1,
+		.flags = CMD_REPO | CMD_DB_CREATE | CMD_SQL_OFFLINE |
+		    CMD_NUMERIC_ARG,
+		.exec = cmd_db_upgrade_exec
+	},
+	{
+		.group = "db", .name = "downgrade",
+		.summary = "revert revisions down to TARGET (default: -1)",
+		.options = (const struct cmd_option[]) {
+			CMD_DB_SQL,
+			{ .id = OPT_NO_BACKUP, .name = "no-backup",
+			  .help = "do not copy the database first" },
+			{ .name = NULL }
+		},
+		.args = "[TARGET]", .maxargs = 1,
+		.flags = CMD_REPO | CMD_DB_WRITE | CMD_SQL_OFFLINE |
+		    CMD_NUMERIC_ARG,
+		.exec = cmd_db_downgrade_exec
+	},
+	{
+		.group = "db", .name = "current",
+		.summary = "show the revision the database is at",
+		.flags = CMD_REPO | CMD_DB_READ,
+		.exec = cmd_db_current_exec
+	},
+	{
+		.group = "db", .name = "history",
+		.summary = "list revisions, newest first, applied or pending",
+		.options = (const struct cmd_option[]) {
+			{ .id = OPT_REV_RANGE, .letter = 'r', .name = "rev-range",
+			  .arg = "FROM:TO",
+			  .help = "only revisions from FROM to TO (each an id,\n"
+			  "a prefix, base, head, current or empty)" },
+			{ .id = OPT_VERBOSE, .letter = 'v', .name = "verbose",
+			  .help = "show each revision in full" },
+			{ .name = NULL }
+		},
+		.flags = CMD_REPO | CMD_DB_READ,
+		.exec = cmd_db_history_exec
+	},
+	{
+		.group = "db", .name = "heads",
+		.summary = "show the revisions nothing revises",
+		.flags = CMD_REPO,
+		.exec = cmd_db_heads_exec
+	},
+	{
+		.group = "db", .name = "branches",
+		.summary = "show the revisions more than one revision revises",
+		.flags = CMD_REPO,
+		.exec = cmd_db_branches_exec
+	},
+	{
+		.group = "db", .name = "show",
+		.summary = "print a revision file",
+		.args = "REV", .minargs = 1, .maxargs = 1,
+		.flags = CMD_REPO,
+		.exec = cmd_db_show_exec
+	},
+	{
+		.group = "db", .name = "stamp",
+		.summary = "record revisions as applied without running them",
+		.args = "REV", .minargs = 1, .maxargs = 1,
+		.flags = CMD_REPO | CMD_DB_CREATE,
+		.exec = cmd_db_stamp_exec
+	},
+	{
+		.group = "db", .name = "merge",
+		.summary = "write a revision that joins several heads",
+		.options = (const struct cmd_option[]) {
+			CMD_DB_MESSAGE,
+			{ .name = NULL }
+		},
+		.args = "{REV REV... | heads}", .minargs = 1, .maxargs = -1,
+		.flags = CMD_REPO,
+		.exec = cmd_db_merge_exec
+	},
+	{
+		.group = "db", .name = "edit",
+		.summary = "open a revision file in $VISUAL or $EDITOR",
+		.args = "REV", .minargs = 1, .maxargs = 1,
+		.flags = CMD_REPO | CMD_DB_READ,
+		.exec = cmd_db_edit_exec
+	},
+	{
+		.group = "db", .name = "check",
+		.summary = "exit 1 if revisions are pending or the model needs a "
+		    "migration",
+		.flags = CMD_REPO | CMD_DB_READ,
+		.exec = cmd_db_check_exec
+	},
+	{
+		.group = "db", .name = "repair",
+		.summary = "accept edits of applied revisions: record their new "
+		    "checksums",
+		.options = (const struct cmd_option[]) {
+			{ .id = OPT_FORGET_MISSING, .name = "forget-missing",
+			  .help = "also forget applied revisions whose file is "
+			  "gone" },
+			{ .name = NULL }
+		},
+		.flags = CMD_REPO | CMD_DB_WRITE,
+		.exec = cmd_db_repair_exec
+	},
+	{
+		.group = "db", .name = "model",
+		.summary = "print the model in use as SQL, and its fingerprint "
+		    "on stderr",
+		.exec = cmd_db_model_exec
+	},
 };
 const size_t cmd_db_nentries = sizeof cmd_db_entries / sizeof cmd_db_entries[0];
 
-/*
- * Report a failure, "exodb: db COMMAND: cause", free the cause and return exit
- * status 1.
- */
 static int
-cmd_db_fail(struct cmd *cmd, char *cause)
+cmd_db_init_exec(struct cmd *cmd, char **cause)
 {
-	cmd_error("%s %s: %s", cmd->entry->group, cmd->entry->name, cause);
-	free(cause);
-	return 1;
-}
-
-static int
-cmd_db_init_exec(struct cmd *cmd)
-{
-	char	*cause = NULL;
-
-	if (repo_init(cmd->directory, &cause) == -1)
-		return cmd_db_fail(cmd, cause);
+	if (repo_init(cmd->directory, cause) == -1)
+		return -1;
 	cmd_note("created migration repository %s/ with %s/versions/; next: "
 	    "exodb db migrate -m MESSAGE", cmd->directory, cmd->directory);
 	return 0;
@@ -166,33 +204,30 @@ cmd_db_init_exec(struct cmd *cmd)
 
 /* Exit status 2 unless -m gives a message a revision may have. */
 static int
-cmd_db_message(struct cmd *cmd)
+cmd_db_message(struct cmd *cmd, char **cause)
 {
-	char	*cause = NULL;
-
-	if (revision_check_message(cmd->opt['m'], &cause) == 0)
-		return 0;
-	cmd_error("%s %s: %s", cmd->entry->group, cmd->entry->name, cause);
-	free(cause);
-	return 2;
+	return revision_check_message(cmd->opt[OPT_MESSAGE], cause) == 0 ? 0 :
+	    2;
 }
 
 /*
  * Add a revision on the given parents, with the SQL of ag, or with empty
  * sections for a hand-written revision or a merge (ag NULL). Prints its path
- * and a warning for each destructive operation of the upgrade.
+ * and a warning for each destructive operation of the upgrade. Returns 0, or
+ * -1 with *cause set.
  */
 static int
 cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
-    size_t nparents, const struct autogen *ag, const char *model)
+    size_t nparents, const struct autogen *ag, const char *model,
+    char **cause)
 {
 	struct revision	 r;
-	char		*path = NULL, *cause = NULL;
+	char		*path = NULL;
 	size_t		 i, nup = 0;
 	int		 status = 0;
 
 	memset(&r, 0, sizeof r);
-	r.message = (char *)cmd->opt['m'];	/* borrowed, never freed */
+	r.message = (char *)cmd->opt[OPT_MESSAGE];	/* borrowed, never freed */
 	r.parents = xcalloc(nparents, sizeof *r.parents);
 	for (i = 0; i < nparents; i++)
 		r.parents[i] = parents[i]->id;
@@ -204,12 +239,12 @@ cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
 		r.upgrade = ag->upgrade;
 		r.downgrade = ag->downgrade;
 	}
-	if (repo_add(cmd->repo, &r, time(NULL), &path, &cause) == 0) {
+	if (repo_add(cmd->repo, &r, time(NULL), &path, cause) == 0) {
 		for (i = 0; i < nup; i++)
 			cmd_note("warning: destructive: %s", r.destructive[i]);
 		printf("%s\n", path);
 	} else
-		status = cmd_db_fail(cmd, cause);
+		status = -1;
 	for (i = 0; i < r.ndestructive; i++)
 		free(r.destructive[i]);
 	free(r.destructive);
@@ -219,25 +254,23 @@ cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
 }
 
 static int
-cmd_db_migrate_exec(struct cmd *cmd)
+cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 {
-	struct revision	*head;
+	struct revision	*head = cmd->head;
 	struct autogen	*ag = NULL;
 	struct schema	*model = NULL;
-	char		*cause = NULL, *what, *fp = NULL;
+	char		*what, *fp = NULL;
 	size_t		 i;
-	int		 flags = 0, status = 1;
+	int		 flags = 0, status = -1;
 
-	if ((status = cmd_db_message(cmd)) != 0)
+	if ((status = cmd_db_message(cmd, cause)) != 0)
 		return status;
-	status = 1;
-	if (cmd->opt['X'] != NULL)
+	status = -1;
+	if (cmd->opt[OPT_DROP_UNKNOWN] != NULL)
 		flags |= DIFF_DROP_UNKNOWN;
-	if (repo_single_head(cmd->repo, &head, &cause) == -1 ||
-	    cmd_require_head(cmd, &cause) == -1 ||
-	    model_load(cmd->model, &model, &cause) == -1 ||
-	    autogen_plan(cmd->db, model, flags, &ag, &cause) == -1 ||
-	    model_check_renames(model, ag->live, &cause) == -1)
+	if (model_load(cmd->model, &model, cause) == -1 ||
+	    autogen_plan(cmd->db, model, flags, &ag, cause) == -1 ||
+	    model_check_renames(model, ag->live, cause) == -1)
 		goto out;
 	for (i = 0; i < ag->up->nunknown; i++)
 		cmd_note("keeping table %s, which is not in the model (drop it "
@@ -247,9 +280,9 @@ cmd_db_migrate_exec(struct cmd *cmd)
 		status = 0;
 		goto out;
 	}
-	if (autogen_prove(cmd->db, ag, model, flags, &cause) == -1) {
-		what = cause;
-		cause = xasprintf("no revision written: %s", what);
+	if (autogen_prove(cmd->db, ag, model, flags, cause) == -1) {
+		what = *cause;
+		*cause = xasprintf("no revision written: %s", what);
 		free(what);
 		goto out;
 	}
@@ -259,10 +292,9 @@ cmd_db_migrate_exec(struct cmd *cmd)
 		free(what);
 	}
 	fp = model_fingerprint(model);
-	status = cmd_db_write_revision(cmd, &head, head != NULL, ag, fp);
+	status = cmd_db_write_revision(cmd, &head, head != NULL, ag, fp,
+	    cause);
 out:
-	if (cause != NULL)
-		status = cmd_db_fail(cmd, cause);
 	autogen_free(ag);
 	schema_free(model);
 	free(fp);
@@ -315,13 +347,13 @@ cmd_db_progress(const char *table, long long done, long long total, int last,
 
 /* Upgrade or downgrade: plan, then print the script or run it. */
 static int
-cmd_db_move(struct cmd *cmd, int up, const char *target)
+cmd_db_move(struct cmd *cmd, int up, const char *target, char **cause)
 {
 	struct history		*h = NULL;
-	struct plan	*plan = NULL;
+	struct plan		*plan = NULL;
 	struct migrate_hooks	 hooks;
-	char			*cause = NULL, *script = NULL, *backup = NULL;
-	int			 count = 0, status = 1, flags = 0;
+	char			*script = NULL, *backup = NULL;
+	int			 count = 0, status = -1, flags = 0;
 
 	hooks.done = cmd_db_done;
 	hooks.progress = verbosity > 0 && isatty(STDERR_FILENO) ?
@@ -329,14 +361,14 @@ cmd_db_move(struct cmd *cmd, int up, const char *target)
 	hooks.progress_after_ms = 1000;
 	hooks.statement = verbosity > 1 ? cmd_db_statement : NULL;
 	hooks.arg = &count;
-	if (cmd->opt['1'] != NULL)
+	if (cmd->opt[OPT_SINGLE_TRANSACTION] != NULL)
 		flags |= MIGRATE_SINGLE;
-	if (cmd_db_history(cmd, &h, &cause) == -1 ||
-	    plan_new(cmd->repo, h, target, up, &plan, &cause) == -1)
+	if (cmd_db_history(cmd, &h, cause) == -1 ||
+	    plan_new(cmd->repo, h, target, up, &plan, cause) == -1)
 		goto out;
-	if (cmd->opt['S'] != NULL) {
-		if (migrate_check(cmd->db, plan, MIGRATE_REFUSALS, &cause) == -1 ||
-		    migrate_script(plan, flags, &script, &cause) == -1)
+	if (cmd->opt[OPT_SQL] != NULL) {
+		if (migrate_check(cmd->db, plan, MIGRATE_REFUSALS, cause) == -1 ||
+		    migrate_script(plan, flags, &script, cause) == -1)
 			goto out;
 		printf("%s", script);
 		status = 0;
@@ -355,10 +387,10 @@ cmd_db_move(struct cmd *cmd, int up, const char *target)
 		status = 0;
 		goto out;
 	}
-	if (!up && cmd->opt['B'] == NULL &&
-	    db_backup(cmd->db, cmd->database, &backup, &cause) == -1)
+	if (!up && cmd->opt[OPT_NO_BACKUP] == NULL &&
+	    db_backup(cmd->db, cmd->database, &backup, cause) == -1)
 		goto out;
-	if (migrate_apply(cmd->db, plan, flags, &hooks, &cause) == -1) {
+	if (migrate_apply(cmd->db, plan, flags, &hooks, cause) == -1) {
 		/* A backup of a database nothing was done to is noise. */
 		if (backup != NULL && count == 0)
 			unlink(backup);
@@ -371,8 +403,6 @@ cmd_db_move(struct cmd *cmd, int up, const char *target)
 		printf("%s\n", backup);
 	status = 0;
 out:
-	if (cause != NULL)
-		status = cmd_db_fail(cmd, cause);
 	free(script);
 	free(backup);
 	plan_free(plan);
@@ -381,29 +411,28 @@ out:
 }
 
 static int
-cmd_db_upgrade_exec(struct cmd *cmd)
+cmd_db_upgrade_exec(struct cmd *cmd, char **cause)
 {
-	return cmd_db_move(cmd, 1, cmd->argc > 0 ? cmd->argv[0] : "head");
+	return cmd_db_move(cmd, 1, cmd->argc > 0 ? cmd->argv[0] : "head",
+	    cause);
 }
 
 static int
-cmd_db_downgrade_exec(struct cmd *cmd)
+cmd_db_downgrade_exec(struct cmd *cmd, char **cause)
 {
-	return cmd_db_move(cmd, 0, cmd->argc > 0 ? cmd->argv[0] : "-1");
+	return cmd_db_move(cmd, 0, cmd->argc > 0 ? cmd->argv[0] : "-1",
+	    cause);
 }
 
 static int
-cmd_db_revision_exec(struct cmd *cmd)
+cmd_db_revision_exec(struct cmd *cmd, char **cause)
 {
-	struct revision	*head;
-	char		*cause = NULL;
-	int		 status;
+	int	status;
 
-	if ((status = cmd_db_message(cmd)) != 0)
+	if ((status = cmd_db_message(cmd, cause)) != 0)
 		return status;
-	if (repo_single_head(cmd->repo, &head, &cause) == -1)
-		return cmd_db_fail(cmd, cause);
-	return cmd_db_write_revision(cmd, &head, head != NULL, NULL, NULL);
+	return cmd_db_write_revision(cmd, &cmd->head, cmd->head != NULL, NULL,
+	    NULL, cause);
 }
 
 /*
@@ -411,16 +440,15 @@ cmd_db_revision_exec(struct cmd *cmd)
  * Rows of revisions missing from the repository are shown too.
  */
 static int
-cmd_db_current_exec(struct cmd *cmd)
+cmd_db_current_exec(struct cmd *cmd, char **cause)
 {
 	struct history		*h = NULL;
 	const struct revision	*rev;
-	char			*cause = NULL;
 	int			*applied;
 	size_t			 i, known = 0;
 
-	if (history_read(cmd->db, &h, &cause) == -1)
-		return cmd_db_fail(cmd, cause);
+	if (history_read(cmd->db, &h, cause) == -1)
+		return -1;
 	applied = repo_applied(cmd->repo, h);
 	for (i = 0; i < cmd->repo->nrevs; i++) {
 		rev = cmd->repo->revs[i];
@@ -492,29 +520,29 @@ cmd_db_history_line(const struct revision *rev, const struct history *h,
 }
 
 static int
-cmd_db_history_exec(struct cmd *cmd)
+cmd_db_history_exec(struct cmd *cmd, char **cause)
 {
 	const struct revision	*from = NULL, *to = NULL, *rev;
 	struct history		*h = NULL;
-	const char		*range = cmd->opt['r'], *colon;
-	char			*cause = NULL, *first = NULL;
+	const char		*range = cmd->opt[OPT_REV_RANGE], *colon;
+	char			*first = NULL;
 	int			*applied = NULL, *after = NULL, *before = NULL;
 	size_t			 i;
-	int			 status = 1;
+	int			 status = -1;
 
 	if (range != NULL && (colon = strchr(range, ':')) == NULL) {
-		cmd_error("db history: range '%s' is not FROM:TO", range);
+		*cause = xasprintf("range '%s' is not FROM:TO", range);
 		return 2;
 	}
-	if (cmd_db_history(cmd, &h, &cause) == -1)
+	if (cmd_db_history(cmd, &h, cause) == -1)
 		goto out;
 	if (range != NULL) {
 		colon = strchr(range, ':');
 		first = xstrndup(range, (size_t)(colon - range));
 		applied = repo_applied(cmd->repo, h);
 		if (cmd_db_range_end(cmd->repo, applied, first, &from,
-		    &cause) == -1 || cmd_db_range_end(cmd->repo, applied,
-		    colon + 1, &to, &cause) == -1)
+		    cause) == -1 || cmd_db_range_end(cmd->repo, applied,
+		    colon + 1, &to, cause) == -1)
 			goto out;
 	}
 	/* FROM and what descends from it, TO and what it descends from. */
@@ -529,12 +557,10 @@ cmd_db_history_exec(struct cmd *cmd)
 		if ((after != NULL && !after[i - 1]) ||
 		    (before != NULL && !before[i - 1]))
 			continue;
-		cmd_db_history_line(rev, h, cmd->opt['v'] != NULL);
+		cmd_db_history_line(rev, h, cmd->opt[OPT_VERBOSE] != NULL);
 	}
 	status = 0;
 out:
-	if (cause != NULL)
-		status = cmd_db_fail(cmd, cause);
 	free(applied);
 	free(after);
 	free(before);
@@ -544,10 +570,11 @@ out:
 }
 
 static int
-cmd_db_heads_exec(struct cmd *cmd)
+cmd_db_heads_exec(struct cmd *cmd, char **cause)
 {
 	size_t	i;
 
+	(void)cause;
 	for (i = 0; i < cmd->repo->nheads; i++)
 		printf("%s (head), %s\n", cmd->repo->heads[i]->id,
 		    cmd->repo->heads[i]->message);
@@ -558,12 +585,13 @@ cmd_db_heads_exec(struct cmd *cmd)
 }
 
 static int
-cmd_db_branches_exec(struct cmd *cmd)
+cmd_db_branches_exec(struct cmd *cmd, char **cause)
 {
 	struct revision		**points;
 	const struct revision	 *rev, *child;
 	size_t			  i, j, n;
 
+	(void)cause;
 	repo_branchpoints(cmd->repo, &points, &n);
 	for (i = 0; i < n; i++) {
 		rev = points[i];
@@ -594,18 +622,18 @@ cmd_db_find(struct cmd *cmd, const char *spec, char **cause)
 }
 
 static int
-cmd_db_show_exec(struct cmd *cmd)
+cmd_db_show_exec(struct cmd *cmd, char **cause)
 {
 	struct revision	*rev;
-	char		*cause = NULL, buf[8192];
+	char		 buf[8192];
 	FILE		*f;
 	size_t		 n;
 
-	if ((rev = cmd_db_find(cmd, cmd->argv[0], &cause)) == NULL)
-		return cmd_db_fail(cmd, cause);
+	if ((rev = cmd_db_find(cmd, cmd->argv[0], cause)) == NULL)
+		return -1;
 	if ((f = fopen(rev->path, "r")) == NULL) {
-		cmd_error("db show: %s: %s", rev->path, strerror(errno));
-		return 1;
+		*cause = xasprintf("%s: %s", rev->path, strerror(errno));
+		return -1;
 	}
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
 		fwrite(buf, 1, n, stdout);
@@ -614,51 +642,50 @@ cmd_db_show_exec(struct cmd *cmd)
 }
 
 static int
-cmd_db_stamp_exec(struct cmd *cmd)
+cmd_db_stamp_exec(struct cmd *cmd, char **cause)
 {
-	char	*cause = NULL;
 	int	 added, removed, exists;
 
 	if (history_stamp(cmd->db, cmd->repo, cmd->argv[0], &added, &removed,
-	    &cause) == -1)
-		return cmd_db_fail(cmd, cause);
+	    cause) == -1)
+		return -1;
 	cmd_note("stamped %s: %d revision%s recorded as applied, %d removed; "
 	    "nothing was run", cmd->argv[0], added, added == 1 ? "" : "s",
 	    removed);
 	if (db_table_exists(cmd->db, "alembic_version", &exists,
-	    &cause) == 0 && exists)
+	    cause) == 0 && exists)
 		cmd_note("the alembic_version table of Flask-Migrate is left "
 		    "alone; drop it when you no longer need it");
-	free(cause);
+	/* That note is a hint: not knowing is no failure. */
+	free(*cause);
+	*cause = NULL;
 	return 0;
 }
 
 static int
-cmd_db_merge_exec(struct cmd *cmd)
+cmd_db_merge_exec(struct cmd *cmd, char **cause)
 {
 	struct revision		**revs = NULL;
 	struct repo_target	  t;
-	char			 *cause = NULL;
 	size_t			  n = 0;
 	int			  k, status;
 
-	if ((status = cmd_db_message(cmd)) != 0)
+	if ((status = cmd_db_message(cmd, cause)) != 0)
 		return status;
+	status = -1;
 	for (k = 0; k < cmd->argc; k++) {
 		if (repo_resolve(cmd->repo, NULL, cmd->argv[k], REPO_ID |
-		    REPO_HEADS, &t, &cause) == -1)
+		    REPO_HEADS, &t, cause) == -1)
 			goto out;
 		revs = xreallocarray(revs, n + t.nrevs, sizeof *revs);
 		memcpy(revs + n, t.revs, t.nrevs * sizeof *revs);
 		n += t.nrevs;
 		free(t.revs);
 	}
-	if (repo_check_merge(cmd->repo, revs, n, &cause) == -1)
+	if (repo_check_merge(cmd->repo, revs, n, cause) == -1)
 		goto out;
-	status = cmd_db_write_revision(cmd, revs, n, NULL, NULL);
+	status = cmd_db_write_revision(cmd, revs, n, NULL, NULL, cause);
 out:
-	if (cause != NULL)
-		status = cmd_db_fail(cmd, cause);
 	free(revs);
 	return status;
 }
@@ -685,30 +712,29 @@ cmd_db_on_path(const char *name)
 }
 
 static int
-cmd_db_edit_exec(struct cmd *cmd)
+cmd_db_edit_exec(struct cmd *cmd, char **cause)
 {
 	struct history	*h = NULL;
 	struct revision	*rev;
 	const char	*editor;
-	char		*cause = NULL;
 	pid_t		 pid;
-	int		 wstatus, status = 1;
+	int		 wstatus, status = -1;
 
-	if ((rev = cmd_db_find(cmd, cmd->argv[0], &cause)) == NULL ||
-	    history_read(cmd->db, &h, &cause) == -1)
+	if ((rev = cmd_db_find(cmd, cmd->argv[0], cause)) == NULL ||
+	    history_read(cmd->db, &h, cause) == -1)
 		goto out;
 	if ((editor = getenv("VISUAL")) == NULL || *editor == '\0')
 		editor = getenv("EDITOR");
 	if (editor == NULL || *editor == '\0')
 		editor = cmd_db_on_path("vi") ? "vi" : NULL;
 	if (editor == NULL) {
-		cause = xstrdup("no editor found; set VISUAL or "
+		*cause = xstrdup("no editor found; set VISUAL or "
 		    "EDITOR");
 		goto out;
 	}
 	fflush(stdout);
 	if ((pid = fork()) == -1) {
-		cause = xasprintf("fork: %s", strerror(errno));
+		*cause = xasprintf("fork: %s", strerror(errno));
 		goto out;
 	}
 	if (pid == 0) {
@@ -719,7 +745,7 @@ cmd_db_edit_exec(struct cmd *cmd)
 	while (waitpid(pid, &wstatus, 0) == -1 && errno == EINTR)
 		;
 	if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
-		cause = xasprintf("editor '%s' failed (%s %d)", editor,
+		*cause = xasprintf("editor '%s' failed (%s %d)", editor,
 		    WIFEXITED(wstatus) ? "exit status" : "signal",
 		    WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
 		    WTERMSIG(wstatus));
@@ -731,23 +757,21 @@ cmd_db_edit_exec(struct cmd *cmd)
 		    rev->id);
 	status = 0;
 out:
-	if (cause != NULL)
-		status = cmd_db_fail(cmd, cause);
 	history_free(h);
 	return status;
 }
 
 static int
-cmd_db_check_exec(struct cmd *cmd)
+cmd_db_check_exec(struct cmd *cmd, char **cause)
 {
 	struct history	*h = NULL;
 	struct autogen	*ag = NULL;
 	struct schema	*model = NULL;
-	char		*cause = NULL, *what;
+	char		*what;
 	size_t		 i, pending = 0;
-	int		 status = 1;
+	int		 status = -1;
 
-	if (cmd_db_history(cmd, &h, &cause) == -1)
+	if (cmd_db_history(cmd, &h, cause) == -1)
 		goto out;
 	for (i = 0; i < cmd->repo->nrevs; i++) {
 		if (history_row(h, cmd->repo->revs[i]->id) != NULL)
@@ -757,13 +781,13 @@ cmd_db_check_exec(struct cmd *cmd)
 		pending++;
 	}
 	if (pending > 0) {
-		cause = xasprintf("%s: %zu revision%s pending; run "
+		*cause = xasprintf("%s: %zu revision%s pending; run "
 		    "'exodb db upgrade'", cmd->database, pending,
 		    pending == 1 ? "" : "s");
 		goto out;
 	}
-	if (model_load(cmd->model, &model, &cause) == -1 ||
-	    autogen_plan(cmd->db, model, 0, &ag, &cause) == -1)
+	if (model_load(cmd->model, &model, cause) == -1 ||
+	    autogen_plan(cmd->db, model, 0, &ag, cause) == -1)
 		goto out;
 	for (i = 0; i < ag->up->nops; i++) {
 		what = diff_describe(&ag->up->ops[i]);
@@ -771,7 +795,7 @@ cmd_db_check_exec(struct cmd *cmd)
 		free(what);
 	}
 	if (ag->up->nops > 0) {
-		cause = xasprintf("%s: the model needs %zu "
+		*cause = xasprintf("%s: the model needs %zu "
 		    "operation%s; run 'exodb db migrate -m MESSAGE'",
 		    cmd->database, ag->up->nops, ag->up->nops == 1 ? "" : "s");
 		goto out;
@@ -779,8 +803,6 @@ cmd_db_check_exec(struct cmd *cmd)
 	cmd_note("database is at head and matches the model");
 	status = 0;
 out:
-	if (cause != NULL)
-		status = cmd_db_fail(cmd, cause);
 	autogen_free(ag);
 	schema_free(model);
 	history_free(h);
@@ -802,17 +824,17 @@ cmd_db_repaired(const char *id, const char *path, const char *old, void *arg)
 }
 
 static int
-cmd_db_repair_exec(struct cmd *cmd)
+cmd_db_repair_exec(struct cmd *cmd, char **cause)
 {
 	struct history	*h = NULL;
-	char		*cause = NULL;
 	int		 n = 0;
 
-	if (history_read(cmd->db, &h, &cause) == -1 ||
-	    history_repair(cmd->db, cmd->repo, h, cmd->opt['F'] != NULL,
-	    cmd_db_repaired, &n, &cause) == -1) {
+	if (history_read(cmd->db, &h, cause) == -1 ||
+	    history_repair(cmd->db, cmd->repo, h,
+	    cmd->opt[OPT_FORGET_MISSING] != NULL, cmd_db_repaired, &n,
+	    cause) == -1) {
 		history_free(h);
-		return cmd_db_fail(cmd, cause);
+		return -1;
 	}
 	if (n == 0)
 		cmd_note("nothing to repair: every applied revision matches its "
@@ -826,13 +848,13 @@ cmd_db_repair_exec(struct cmd *cmd)
  * --version and the revisions db migrate writes carry, on stderr.
  */
 static int
-cmd_db_model_exec(struct cmd *cmd)
+cmd_db_model_exec(struct cmd *cmd, char **cause)
 {
 	struct schema	*model = NULL;
-	char		*cause = NULL, *text, *fp;
+	char		*text, *fp;
 
-	if (model_load(cmd->model, &model, &cause) == -1)
-		return cmd_db_fail(cmd, cause);
+	if (model_load(cmd->model, &model, cause) == -1)
+		return -1;
 	text = model_render(model);
 	fp = model_fingerprint(model);
 	fputs(text, stdout);

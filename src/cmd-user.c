@@ -1,114 +1,135 @@
 /*
  * The "user" commands: administering the app's accounts. One exec function
- * each beside its constant entry; each needs the database at head, since the
- * users table is what the revisions make. Passwords come from prompt.c only,
+ * each beside its constant entry; each needs the database at head
+ * (CMD_AT_HEAD), since the users table is what the revisions make. Passwords come from prompt.c only,
  * never from an option, and are wiped before anything is reported.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "exodb.h"
+#include "cmd.h"
 
-static int	cmd_user_ready(struct cmd *, int, char **);
-static int	cmd_user_create_exec(struct cmd *);
-static int	cmd_user_approve_exec(struct cmd *);
-static int	cmd_user_revoke_exec(struct cmd *);
-static int	cmd_user_list_exec(struct cmd *);
-static int	cmd_user_show_exec(struct cmd *);
-static int	cmd_user_set_role_exec(struct cmd *);
-static int	cmd_user_passwd_exec(struct cmd *);
-static int	cmd_user_delete_exec(struct cmd *);
-static int	cmd_user_verify_exec(struct cmd *);
+static int	cmd_user_create_exec(struct cmd *, char **);
+static int	cmd_user_approve_exec(struct cmd *, char **);
+static int	cmd_user_revoke_exec(struct cmd *, char **);
+static int	cmd_user_list_exec(struct cmd *, char **);
+static int	cmd_user_show_exec(struct cmd *, char **);
+static int	cmd_user_set_role_exec(struct cmd *, char **);
+static int	cmd_user_passwd_exec(struct cmd *, char **);
+static int	cmd_user_delete_exec(struct cmd *, char **);
+static int	cmd_user_verify_exec(struct cmd *, char **);
 
-static const struct option cmd_user_create_options[] = {
-	{ "email", required_argument, NULL, 'e' },
-	{ "role", required_argument, NULL, 'r' },
-	{ "approved", no_argument, NULL, 'a' },
-	{ "password-stdin", no_argument, NULL, 'P' },
-	{ NULL, 0, NULL, 0 }
-};
+#define CMD_USER_PASSWORD_STDIN \
+	{ .id = OPT_PASSWORD_STDIN, .name = "password-stdin", \
+	  .help = "read the password from the first line of\n" \
+	  "standard input instead of the terminal" }
 
-static const struct option cmd_user_list_options[] = {
-	{ "pending", no_argument, NULL, 'p' },
-	{ "role", required_argument, NULL, 'r' },
-	{ "json", no_argument, NULL, 'j' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const struct option cmd_user_password_options[] = {
-	{ "password-stdin", no_argument, NULL, 'P' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static const struct option cmd_user_delete_options[] = {
-	{ "yes", no_argument, NULL, 'y' },
-	{ NULL, 0, NULL, 0 }
-};
-
-#define PASSWORD_STDIN_HELP \
-	"      --password-stdin       read the password from the first line of\n" \
-	"                             standard input instead of the terminal\n"
+/* Every user command works on the users table the revisions make. */
+#define CMD_USER_READ	(CMD_REPO | CMD_DB_READ | CMD_AT_HEAD | CMD_USERS | \
+			    CMD_ARGS_FIRST)
+#define CMD_USER_WRITE	(CMD_REPO | CMD_DB_WRITE | CMD_AT_HEAD | CMD_USERS | \
+			    CMD_ARGS_FIRST)
 
 const struct cmd_entry cmd_user_entries[] = {
-	{ "user", "create",
-	  "NAME --email EMAIL [--role ROLE] [--approved] [--password-stdin]",
-	  "create a user; the password is asked for twice",
-	  "", cmd_user_create_options,
-	  "      --email EMAIL          the user's email (required)\n"
-	  "      --role ROLE            user (the default) or admin\n"
-	  "      --approved             approve the user at once\n"
-	  PASSWORD_STDIN_HELP,
-	  1, 1, CMD_REPO | CMD_DB_WRITE, cmd_user_create_exec },
-	{ "user", "approve", "NAME",
-	  "approve a user, so that they can log in",
-	  "", NULL, NULL, 1, 1, CMD_REPO | CMD_DB_WRITE, cmd_user_approve_exec },
-	{ "user", "revoke", "NAME",
-	  "withdraw a user's approval",
-	  "", NULL, NULL, 1, 1, CMD_REPO | CMD_DB_WRITE, cmd_user_revoke_exec },
-	{ "user", "list", "[--pending] [--role ROLE] [--json]",
-	  "list users: id, username, email, role, approved",
-	  "", cmd_user_list_options,
-	  "      --pending              only users not approved yet\n"
-	  "      --role ROLE            only users with this role\n"
-	  "      --json                 a JSON array instead of a table\n",
-	  0, 0, CMD_REPO | CMD_DB_READ, cmd_user_list_exec },
-	{ "user", "show", "NAME",
-	  "show one user",
-	  "", NULL, NULL, 1, 1, CMD_REPO | CMD_DB_READ, cmd_user_show_exec },
-	{ "user", "set-role", "NAME ROLE",
-	  "make a user a user or an admin",
-	  "", NULL, NULL, 2, 2, CMD_REPO | CMD_DB_WRITE,
-	  cmd_user_set_role_exec },
-	{ "user", "passwd", "NAME [--password-stdin]",
-	  "set a user's password; it is asked for twice",
-	  "", cmd_user_password_options, PASSWORD_STDIN_HELP,
-	  1, 1, CMD_REPO | CMD_DB_WRITE, cmd_user_passwd_exec },
-	{ "user", "delete", "NAME [--yes]",
-	  "delete a user, after asking on the terminal",
-	  "", cmd_user_delete_options,
-	  "      --yes                  do not ask (needed without a terminal)\n",
-	  1, 1, CMD_REPO | CMD_DB_WRITE, cmd_user_delete_exec },
-	{ "user", "verify", "NAME [--password-stdin]",
-	  "check a user's password; exit 1 if it does not match",
-	  "", cmd_user_password_options, PASSWORD_STDIN_HELP,
-	  1, 1, CMD_REPO | CMD_DB_WRITE, cmd_user_verify_exec },
+	{
+		.group = "user", .name = "create",
+		.summary = "create a user; the password is asked for twice",
+		.options = (const struct cmd_option[]) {
+			{ .id = OPT_EMAIL, .name = "email", .arg = "EMAIL",
+			  .help = "the user's email",
+			  .flags = CMD_OPT_REQUIRED },
+			{ .id = OPT_ROLE, .name = "role", .arg = "ROLE",
+			  .help = "user (the default) or admin" },
+			{ .id = OPT_APPROVED, .name = "approved",
+			  .help = "approve the user at once" },
+			CMD_USER_PASSWORD_STDIN,
+			{ .name = NULL }
+		},
+		.args = "NAME", .minargs = 1, .maxargs = 1,
+		.flags = CMD_USER_WRITE | CMD_USERS_INSERT,
+		.exec = cmd_user_create_exec
+	},
+	{
+		.group = "user", .name = "approve",
+		.summary = "approve a user, so that they can log in",
+		.args = "NAME", .minargs = 1, .maxargs = 1,
+		.flags = CMD_USER_WRITE,
+		.exec = cmd_user_approve_exec
+	},
+	{
+		.group = "user", .name = "revoke",
+		.summary = "withdraw a user's approval",
+		.args = "NAME", .minargs = 1, .maxargs = 1,
+		.flags = CMD_USER_WRITE,
+		.exec = cmd_user_revoke_exec
+	},
+	{
+		.group = "user", .name = "list",
+		.summary = "list users: id, username, email, role, approved",
+		.options = (const struct cmd_option[]) {
+			{ .id = OPT_PENDING, .name = "pending",
+			  .help = "only users not approved yet" },
+			{ .id = OPT_ROLE, .name = "role", .arg = "ROLE",
+			  .help = "only users with this role" },
+			{ .id = OPT_JSON, .name = "json",
+			  .help = "a JSON array instead of a table" },
+			{ .name = NULL }
+		},
+		.flags = CMD_USER_READ,
+		.exec = cmd_user_list_exec
+	},
+	{
+		.group = "user", .name = "show",
+		.summary = "show one user",
+		.args = "NAME", .minargs = 1, .maxargs = 1,
+		.flags = CMD_USER_READ,
+		.exec = cmd_user_show_exec
+	},
+	{
+		.group = "user", .name = "set-role",
+		.summary = "make a user a user or an admin",
+		.args = "NAME ROLE", .minargs = 2, .maxargs = 2,
+		.flags = CMD_USER_WRITE,
+		.exec = cmd_user_set_role_exec
+	},
+	{
+		.group = "user", .name = "passwd",
+		.summary = "set a user's password; it is asked for twice",
+		.options = (const struct cmd_option[]) {
+			CMD_USER_PASSWORD_STDIN,
+			{ .name = NULL }
+		},
+		.args = "NAME", .minargs = 1, .maxargs = 1,
+		.flags = CMD_USER_WRITE,
+		.exec = cmd_user_passwd_exec
+	},
+	{
+		.group = "user", .name = "delete",
+		.summary = "delete a user, after asking on the terminal",
+		.options = (const struct cmd_option[]) {
+			{ .id = OPT_YES, .name = "yes",
+			  .help = "do not ask (needed without a terminal)" },
+			{ .name = NULL }
+		},
+		.args = "NAME", .minargs = 1, .maxargs = 1,
+		.flags = CMD_USER_WRITE,
+		.exec = cmd_user_delete_exec
+	},
+	{
+		.group = "user", .name = "verify",
+		.summary = "check a user's password; exit 1 if it does not match",
+		.options = (const struct cmd_option[]) {
+			CMD_USER_PASSWORD_STDIN,
+			{ .name = NULL }
+		},
+		.args = "NAME", .minargs = 1, .maxargs = 1,
+		.flags = CMD_USER_WRITE,
+		.exec = cmd_user_verify_exec
+	},
 };
 const size_t cmd_user_nentries =
     sizeof cmd_user_entries / sizeof cmd_user_entries[0];
-
-/*
- * Report a failure, "exodb: user COMMAND: cause", free the cause and return
- * exit status 1.
- */
-static int
-cmd_user_fail(struct cmd *cmd, char *cause)
-{
-	cmd_error("%s %s: %s", cmd->entry->group, cmd->entry->name, cause);
-	free(cause);
-	return 1;
-}
 
 /*
  * Read a new password (twice on the terminal, once with --password-stdin)
@@ -120,14 +141,14 @@ cmd_user_new_hash(struct cmd *cmd, const char *name, char **hash,
     char **cause)
 {
 	struct password_cost	 cost;
-	char			 pw[PASSWORD_MAX + 1], *prompt;
+	char			 pw[PROMPT_BUFSIZE], *prompt;
 	size_t			 len;
 	int			 flags = PROMPT_TWICE, ret;
 
 	*hash = NULL;
 	if (password_cost(&cost, cause) == -1)
 		return -1;
-	if (cmd->opt['P'] != NULL)
+	if (cmd->opt[OPT_PASSWORD_STDIN] != NULL)
 		flags = PROMPT_STDIN;
 	prompt = xasprintf("New password for %s: ", name);
 	ret = prompt_password(prompt, flags, pw, sizeof pw, &len, cause);
@@ -139,31 +160,26 @@ cmd_user_new_hash(struct cmd *cmd, const char *name, char **hash,
 }
 
 static int
-cmd_user_create_exec(struct cmd *cmd)
+cmd_user_create_exec(struct cmd *cmd, char **cause)
 {
 	struct user	 u;
 	const char	*name = cmd->argv[0];
-	char		*cause = NULL;
 	long long	 id;
-	int		 status = 1;
+	int		 status = -1;
 
 	memset(&u, 0, sizeof u);
-	if (cmd->opt['e'] == NULL) {
-		cmd_error("user create: an email is required: --email EMAIL");
-		return 2;
-	}
 	/* Borrowed from argv; only the hash is this function's to free. */
 	u.username = (char *)name;
-	u.email = (char *)cmd->opt['e'];
-	u.role = (char *)(cmd->opt['r'] != NULL ? cmd->opt['r'] : "user");
-	u.approved = cmd->opt['a'] != NULL;
-	if (user_valid_name(u.username, &cause) == -1 ||
-	    user_valid_email(u.email, &cause) == -1 ||
-	    user_valid_role(u.role, &cause) == -1 ||
-	    cmd_user_ready(cmd, 1, &cause) == -1 ||
-	    user_check_free(cmd->db, u.username, u.email, &cause) == -1 ||
-	    cmd_user_new_hash(cmd, name, &u.password_hash, &cause) == -1 ||
-	    user_create(cmd->db, &u, &id, &cause) == -1)
+	u.email = (char *)cmd->opt[OPT_EMAIL];
+	u.role = (char *)(cmd->opt[OPT_ROLE] != NULL ? cmd->opt[OPT_ROLE] :
+	    "user");
+	u.approved = cmd->opt[OPT_APPROVED] != NULL;
+	if (user_valid_name(u.username, cause) == -1 ||
+	    user_valid_email(u.email, cause) == -1 ||
+	    user_valid_role(u.role, cause) == -1 ||
+	    user_check_free(cmd->db, u.username, u.email, cause) == -1 ||
+	    cmd_user_new_hash(cmd, name, &u.password_hash, cause) == -1 ||
+	    user_create(cmd->db, &u, &id, cause) == -1)
 		goto out;
 	printf("%lld\n", id);
 	if (u.approved)
@@ -174,34 +190,19 @@ cmd_user_create_exec(struct cmd *cmd)
 	status = 0;
 out:
 	free(u.password_hash);
-	if (cause != NULL)
-		status = cmd_user_fail(cmd, cause);
 	return status;
-}
-
-/*
- * The database at head, and a users table the commands can work with (see
- * user_check_table(); inserts for user create).
- */
-static int
-cmd_user_ready(struct cmd *cmd, int inserts, char **cause)
-{
-	if (cmd_require_head(cmd, cause) == -1)
-		return -1;
-	return user_check_table(cmd->db, inserts, cause);
 }
 
 /* Approve (1) or revoke (0) the user the command names. */
 static int
-cmd_user_approval(struct cmd *cmd, int approved)
+cmd_user_approval(struct cmd *cmd, int approved, char **cause)
 {
-	char	*cause = NULL, *name = NULL;
+	char	*name = NULL;
 	int	 changed;
 
-	if (cmd_user_ready(cmd, 0, &cause) == -1 ||
-	    user_set_approved(cmd->db, cmd->argv[0], approved, &name, &changed,
-	    &cause) == -1)
-		return cmd_user_fail(cmd, cause);
+	if (user_set_approved(cmd->db, cmd->argv[0], approved, &name, &changed,
+	    cause) == -1)
+		return -1;
 	if (approved && changed)
 		cmd_note("approved %s", name);
 	else if (approved)
@@ -215,15 +216,15 @@ cmd_user_approval(struct cmd *cmd, int approved)
 }
 
 static int
-cmd_user_approve_exec(struct cmd *cmd)
+cmd_user_approve_exec(struct cmd *cmd, char **cause)
 {
-	return cmd_user_approval(cmd, 1);
+	return cmd_user_approval(cmd, 1, cause);
 }
 
 static int
-cmd_user_revoke_exec(struct cmd *cmd)
+cmd_user_revoke_exec(struct cmd *cmd, char **cause)
 {
-	return cmd_user_approval(cmd, 0);
+	return cmd_user_approval(cmd, 0, cause);
 }
 
 /*
@@ -388,39 +389,36 @@ cmd_user_print(struct user_list *l, size_t *rows, char **cause)
 }
 
 static int
-cmd_user_list_exec(struct cmd *cmd)
+cmd_user_list_exec(struct cmd *cmd, char **cause)
 {
 	struct user_filter	 f;
 	struct user_list	 l;
-	char			*cause = NULL;
 	size_t			 rows = 0;
 	int			 ret;
 
-	f.pending = cmd->opt['p'] != NULL;
-	f.role = cmd->opt['r'];
-	if (cmd_user_ready(cmd, 0, &cause) == -1)
-		return cmd_user_fail(cmd, cause);
-	ret = user_list_open(cmd->db, &f, cmd->opt['j'] != NULL, &l, &cause);
+	f.pending = cmd->opt[OPT_PENDING] != NULL;
+	f.role = cmd->opt[OPT_ROLE];
+	ret = user_list_open(cmd->db, &f, cmd->opt[OPT_JSON] != NULL, &l,
+	    cause);
 	if (ret == 0)
-		ret = cmd_user_print(&l, &rows, &cause);
+		ret = cmd_user_print(&l, &rows, cause);
 	user_list_close(&l);
 	if (ret == -1)
-		return cmd_user_fail(cmd, cause);
-	if (rows == 0 && cmd->opt['j'] == NULL)
+		return -1;
+	if (rows == 0 && cmd->opt[OPT_JSON] == NULL)
 		cmd_note("no users%s", f.pending || f.role != NULL ?
 		    " match" : "");
 	return 0;
 }
 
 static int
-cmd_user_show_exec(struct cmd *cmd)
+cmd_user_show_exec(struct cmd *cmd, char **cause)
 {
 	struct user	*u = NULL;
-	char		*cause = NULL, id[24];
+	char		 id[24];
 
-	if (cmd_user_ready(cmd, 0, &cause) == -1 ||
-	    user_find(cmd->db, cmd->argv[0], &u, &cause) == -1)
-		return cmd_user_fail(cmd, cause);
+	if (user_find(cmd->db, cmd->argv[0], &u, cause) == -1)
+		return -1;
 	snprintf(id, sizeof id, "%lld", u->id);
 	fputs("id:        ", stdout);
 	cmd_user_cell(id, 0, 1);
@@ -437,17 +435,16 @@ cmd_user_show_exec(struct cmd *cmd)
 }
 
 static int
-cmd_user_set_role_exec(struct cmd *cmd)
+cmd_user_set_role_exec(struct cmd *cmd, char **cause)
 {
 	const char	*role = cmd->argv[1];
-	char		*cause = NULL, *name = NULL;
+	char		*name = NULL;
 	int		 changed;
 
-	if (user_valid_role(role, &cause) == -1 ||
-	    cmd_user_ready(cmd, 0, &cause) == -1 ||
+	if (user_valid_role(role, cause) == -1 ||
 	    user_set_role(cmd->db, cmd->argv[0], role, &name, &changed,
-	    &cause) == -1)
-		return cmd_user_fail(cmd, cause);
+	    cause) == -1)
+		return -1;
 	if (changed)
 		cmd_note("%s is now %s", name, role);
 	else
@@ -457,19 +454,18 @@ cmd_user_set_role_exec(struct cmd *cmd)
 }
 
 static int
-cmd_user_passwd_exec(struct cmd *cmd)
+cmd_user_passwd_exec(struct cmd *cmd, char **cause)
 {
 	struct user	*u = NULL;
-	char		*cause = NULL, *hash = NULL;
-	int		 changed, status = 1;
+	char		*hash = NULL;
+	int		 changed, status = -1;
 
-	if (cmd_user_ready(cmd, 0, &cause) == -1 ||
-	    user_find(cmd->db, cmd->argv[0], &u, &cause) == -1 ||
-	    cmd_user_new_hash(cmd, u->username, &hash, &cause) == -1 ||
-	    user_set_hash(cmd->db, u->id, NULL, hash, &changed, &cause) == -1)
+	if (user_find(cmd->db, cmd->argv[0], &u, cause) == -1 ||
+	    cmd_user_new_hash(cmd, u->username, &hash, cause) == -1 ||
+	    user_set_hash(cmd->db, u->id, NULL, hash, &changed, cause) == -1)
 		goto out;
 	if (!changed) {
-		cause = xasprintf("unknown user '%s'", u->username);
+		*cause = xasprintf("unknown user '%s'", u->username);
 		goto out;
 	}
 	cmd_note("changed the password of %s", u->username);
@@ -477,36 +473,33 @@ cmd_user_passwd_exec(struct cmd *cmd)
 out:
 	user_free(u);
 	free(hash);
-	if (cause != NULL)
-		status = cmd_user_fail(cmd, cause);
 	return status;
 }
 
 static int
-cmd_user_delete_exec(struct cmd *cmd)
+cmd_user_delete_exec(struct cmd *cmd, char **cause)
 {
 	struct user	*u = NULL;
-	char		*cause = NULL, *question = NULL;
-	int		 yes = cmd->opt['y'] != NULL, deleted, status = 1;
+	char		*question = NULL;
+	int		 yes = cmd->opt[OPT_YES] != NULL, deleted, status = -1;
 
-	if (cmd_user_ready(cmd, 0, &cause) == -1 ||
-	    user_find(cmd->db, cmd->argv[0], &u, &cause) == -1)
+	if (user_find(cmd->db, cmd->argv[0], &u, cause) == -1)
 		goto out;
 	if (!yes) {
 		question = xasprintf("Delete user %s <%s>? [y/N] ", u->username,
 		    u->email);
-		if (prompt_confirm(question, &yes, &cause) == -1)
+		if (prompt_confirm(question, &yes, cause) == -1)
 			goto out;
 		if (!yes) {
-			cause = xasprintf("not confirmed; %s is kept",
+			*cause = xasprintf("not confirmed; %s is kept",
 			    u->username);
 			goto out;
 		}
 	}
-	if (user_delete(cmd->db, u->id, &deleted, &cause) == -1)
+	if (user_delete(cmd->db, u->id, &deleted, cause) == -1)
 		goto out;
 	if (!deleted) {
-		cause = xasprintf("unknown user '%s'", u->username);
+		*cause = xasprintf("unknown user '%s'", u->username);
 		goto out;
 	}
 	cmd_note("deleted user %s", u->username);
@@ -514,8 +507,6 @@ cmd_user_delete_exec(struct cmd *cmd)
 out:
 	user_free(u);
 	free(question);
-	if (cause != NULL)
-		status = cmd_user_fail(cmd, cause);
 	return status;
 }
 
@@ -526,42 +517,41 @@ out:
  * meanwhile; failing to store it is a warning, not a failed check.
  */
 static int
-cmd_user_verify_exec(struct cmd *cmd)
+cmd_user_verify_exec(struct cmd *cmd, char **cause)
 {
 	struct password_cost	 cost;
 	struct password_params	 pp;
 	struct user		*u = NULL;
-	char			 pw[PASSWORD_MAX + 1];
-	char			*cause = NULL, *prompt = NULL, *hash = NULL;
+	char			 pw[PROMPT_BUFSIZE];
+	char			*prompt = NULL, *hash = NULL;
 	size_t			 len = 0;
-	int			 match = 0, rehash = 0, changed, status = 1;
+	int			 match = 0, rehash = 0, changed, status = -1;
 
-	if (password_cost(&cost, &cause) == -1 ||
-	    cmd_user_ready(cmd, 0, &cause) == -1 ||
-	    user_find(cmd->db, cmd->argv[0], &u, &cause) == -1 ||
-	    password_params(u->password_hash, &pp, &cause) == -1)
+	if (password_cost(&cost, cause) == -1 ||
+	    user_find(cmd->db, cmd->argv[0], &u, cause) == -1 ||
+	    password_params(u->password_hash, &pp, cause) == -1)
 		goto out;
 	prompt = xasprintf("Password for %s: ", u->username);
-	if (prompt_password(prompt, cmd->opt['P'] != NULL ? PROMPT_STDIN : 0,
-	    pw, sizeof pw, &len, &cause) == -1 ||
-	    password_verify(u->password_hash, pw, len, &match, &cause) == -1)
+	if (prompt_password(prompt, cmd->opt[OPT_PASSWORD_STDIN] != NULL ?
+	    PROMPT_STDIN : 0, pw, sizeof pw, &len, cause) == -1 ||
+	    password_verify(u->password_hash, pw, len, &match, cause) == -1)
 		goto out;
 	if (!match) {
-		cause = xasprintf("password does not match for '%s'",
+		*cause = xasprintf("password does not match for '%s'",
 		    u->username);
 		goto out;
 	}
 	if (password_needs_rehash(u->password_hash, &cost)) {
-		rehash = password_hash(pw, len, &cost, &hash, &cause) == 0;
+		rehash = password_hash(pw, len, &cost, &hash, cause) == 0;
 		explicit_bzero(pw, sizeof pw);
 		if (rehash)
 			rehash = user_set_hash(cmd->db, u->id, u->password_hash,
-			    hash, &changed, &cause) == 0 && changed;
-		if (cause != NULL) {
+			    hash, &changed, cause) == 0 && changed;
+		if (*cause != NULL) {
 			cmd_note("warning: the password matches, but a "
-			    "stronger hash could not be stored: %s", cause);
-			free(cause);
-			cause = NULL;
+			    "stronger hash could not be stored: %s", *cause);
+			free(*cause);
+			*cause = NULL;
 		}
 	}
 	if (rehash)
@@ -575,7 +565,5 @@ out:
 	user_free(u);
 	free(prompt);
 	free(hash);
-	if (cause != NULL)
-		status = cmd_user_fail(cmd, cause);
 	return status;
 }

@@ -1,15 +1,30 @@
 /*
- * What the command layer shares: the verbosity set by -q and -v, and the
- * three ways it speaks. Errors are one line, "exodb: what: why"; notes and
+ * What the command layer shares: the verbosity set by -q and -v, the ways it
+ * speaks, and options. Errors are one line, "exodb: what: why"; notes and
  * progress go to stderr, so that stdout carries only data.
+ *
+ * Options are declared once, as a table of struct cmd_option; the getopt
+ * table, the usage line and --help are made from it here.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "exodb.h"
+#include "cmd.h"
 
 int verbosity = 1;
+
+/* getopt_long() returns this plus a row's index for its long name. */
+#define CMD_OPT_LONG	256
+
+/* Where --help starts on a line of a command's --help. */
+#define CMD_HELP_COLUMN	29
+
+static const struct cmd_option cmd_help_option = {
+	.id = OPT_HELP, .letter = 'h', .name = "help", .help = "show this help"
+};
 
 void
 cmd_error(const char *fmt, ...)
@@ -54,6 +69,284 @@ cmd_verbose(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Report a command's failure, "exodb: GROUP COMMAND: cause", and free cause. */
+void
+cmd_fail(const struct cmd *cmd, char *cause)
+{
+	cmd_error("%s %s: %s", cmd->entry->group, cmd->entry->name, cause);
+	free(cause);
+}
+
+static size_t
+cmd_count(const struct cmd_option *opts)
+{
+	size_t	n = 0;
+
+	while (opts != NULL && opts[n].name != NULL)
+		n++;
+	return n;
+}
+
+/* Whether word, as typed ("--name" or "--name=value"), is exactly --name. */
+static int
+cmd_exact(const char *word, const char *name)
+{
+	size_t	len;
+
+	if (strncmp(word, "--", 2) != 0)
+		return 0;
+	len = strcspn(word + 2, "=");
+	return strlen(name) == len && strncmp(word + 2, name, len) == 0;
+}
+
+static void
+cmd_unknown_long(const char *who, const char *word, const char *see)
+{
+	if (strncmp(word, "--", 2) == 0)
+		word += 2;
+	cmd_error("%s: unknown option '--%.*s'; see '%s'", who,
+	    (int)strcspn(word, "="), word, see);
+}
+
+/*
+ * Parse the options of argv by the table opts into values[id]: getopt_long's
+ * loop, taking exact long names only (getopt takes any unique abbreviation).
+ * who starts each message ("db migrate", or "usage"); see is where help is.
+ * With stop, options end at the first operand. Returns 0 with *next the
+ * index of the first operand; 1 at once for an option whose id is OPT_HELP
+ * or OPT_VERSION; -1 having reported a usage error. A message names the
+ * option, never a value: it could be a password typed in the wrong place.
+ */
+int
+cmd_getopt(const struct cmd_option *opts, const char *who, const char *see,
+    int stop, int argc, char **argv, const char **values, int *next)
+{
+	const struct cmd_option	*o;
+	struct option		*longopts;
+	char			*optstring, *p;
+	const char		*word;
+	size_t			 n = cmd_count(opts), i;
+	int			 c, longindex, ret = -1;
+
+	longopts = xcalloc(n + 1, sizeof *longopts);
+	p = optstring = xmalloc(3 * n + 3);
+	if (stop)
+		*p++ = '+';
+	*p++ = ':';
+	for (i = 0; i < n; i++) {
+		longopts[i].name = opts[i].name;
+		longopts[i].has_arg = opts[i].arg != NULL ? required_argument :
+		    no_argument;
+		longopts[i].val = CMD_OPT_LONG + (int)i;
+		if (opts[i].letter == 0)
+			continue;
+		*p++ = (char)opts[i].letter;
+		if (opts[i].arg != NULL)
+			*p++ = ':';
+	}
+	*p = '\0';
+	optind = 0;
+	opterr = 0;
+	for (;;) {
+		longindex = -1;
+		if ((c = getopt_long(argc, argv, optstring, longopts,
+		    &longindex)) == -1)
+			break;
+		if (c == '?' && optopt == 0) {
+			/* An unknown or ambiguous long name. */
+			cmd_unknown_long(who, argv[optind - 1], see);
+			goto out;
+		}
+		if ((c == '?' || c == ':') && optopt >= CMD_OPT_LONG) {
+			o = &opts[optopt - CMD_OPT_LONG];
+			word = argv[optind - 1];
+			if (!cmd_exact(word, o->name))
+				cmd_unknown_long(who, word, see);
+			else
+				cmd_error("%s: option '--%s' %s", who, o->name,
+				    c == '?' ? "takes no value" :
+				    "needs a value");
+			goto out;
+		}
+		if (c == '?') {
+			cmd_error("%s: unknown option '-%c'; see '%s'", who,
+			    optopt, see);
+			goto out;
+		}
+		if (c == ':') {
+			cmd_error("%s: option '-%c' needs a value", who, optopt);
+			goto out;
+		}
+		if (c >= CMD_OPT_LONG)
+			o = &opts[c - CMD_OPT_LONG];
+		else {
+			for (o = opts; o->letter != c; o++)
+				;
+		}
+		if (longindex != -1) {
+			/* The word typed, before its value if that is apart. */
+			word = optarg != NULL && optarg == argv[optind - 1] ?
+			    argv[optind - 2] : argv[optind - 1];
+			if (!cmd_exact(word, o->name)) {
+				cmd_unknown_long(who, word, see);
+				goto out;
+			}
+		}
+		values[o->id] = optarg != NULL ? optarg : o->name;
+		if (o->id == OPT_HELP || o->id == OPT_VERSION) {
+			ret = 1;
+			goto out;
+		}
+	}
+	*next = optind;
+	ret = 0;
+out:
+	free(longopts);
+	free(optstring);
+	return ret;
+}
+
+/* How an option reads in a usage line: -m MESSAGE, --email EMAIL, --sql. */
+static void
+cmd_usage_option(sqlite3_str *s, const struct cmd_option *o)
+{
+	int	required = o->flags & CMD_OPT_REQUIRED;
+
+	sqlite3_str_appendf(s, " %s", required ? "" : "[");
+	/* A value reads best after its letter, a flag by its name. */
+	if (o->letter != 0 && o->arg != NULL)
+		sqlite3_str_appendf(s, "-%c %s", o->letter, o->arg);
+	else if (o->arg != NULL)
+		sqlite3_str_appendf(s, "--%s %s", o->name, o->arg);
+	else
+		sqlite3_str_appendf(s, "--%s", o->name);
+	if (!required)
+		sqlite3_str_appendall(s, "]");
+}
+
+/* The usage line of a command, "exodb db migrate -m MESSAGE ...": free it. */
+char *
+cmd_usage(const struct cmd_entry *e)
+{
+	sqlite3_str	*s = sqlite3_str_new(NULL);
+	size_t		 i, n = cmd_count(e->options);
+	int		 args = e->args != NULL && *e->args != '\0';
+
+	sqlite3_str_appendf(s, "exodb %s %s", e->group, e->name);
+	if (args && (e->flags & CMD_ARGS_FIRST))
+		sqlite3_str_appendf(s, " %s", e->args);
+	for (i = 0; i < n; i++)
+		cmd_usage_option(s, &e->options[i]);
+	if (args && !(e->flags & CMD_ARGS_FIRST))
+		sqlite3_str_appendf(s, " %s", e->args);
+	return xstr_finish(s);
+}
+
+/* Print one line of --help for o, its text from column. */
+static void
+cmd_option_line(const struct cmd_option *o, int column)
+{
+	const char	*p, *nl;
+	char		*left;
+
+	if (o->letter != 0)
+		left = xasprintf("  -%c, --%s%s%s", o->letter, o->name,
+		    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
+	else
+		left = xasprintf("      --%s%s%s", o->name,
+		    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
+	if ((int)strlen(left) >= column)
+		printf("%s\n%*s", left, column, "");
+	else
+		printf("%-*s", column, left);
+	for (p = o->help; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+		printf("%.*s\n%*s", (int)(nl - p), p, column, "");
+	printf("%s%s\n", p, o->flags & CMD_OPT_REQUIRED ? " (required)" : "");
+	free(left);
+}
+
+/* Print the --help lines of a table of options, their text from column. */
+void
+cmd_option_help(const struct cmd_option *opts, int column)
+{
+	size_t	i, n = cmd_count(opts);
+
+	for (i = 0; i < n; i++)
+		cmd_option_line(&opts[i], column);
+}
+
+/* A command's --help: its usage, summary and options. */
+void
+cmd_help(const struct cmd_entry *e)
+{
+	char	*usage = cmd_usage(e);
+
+	printf("usage: %s\n%s\n\nOptions:\n", usage, e->summary);
+	cmd_option_help(e->options, CMD_HELP_COLUMN);
+	cmd_option_line(&cmd_help_option, CMD_HELP_COLUMN);
+	free(usage);
+}
+
+/*
+ * Parse a command's options and operands into cmd, as its entry declares
+ * them. Returns 0; 1 for --help; -1 having reported a usage error.
+ */
+int
+cmd_parse(struct cmd *cmd, int argc, char **argv)
+{
+	const struct cmd_entry	*e = cmd->entry;
+	const struct cmd_option	*o;
+	struct cmd_option	*opts;
+	const char		*value, *what;
+	char			*who, *see, *usage = NULL;
+	size_t			 n = cmd_count(e->options), i;
+	int			 next, ret;
+
+	opts = xcalloc(n + 2, sizeof *opts);
+	for (i = 0; i < n; i++)
+		opts[i] = e->options[i];
+	opts[n] = cmd_help_option;
+	who = xasprintf("%s %s", e->group, e->name);
+	see = xasprintf("exodb %s %s --help", e->group, e->name);
+	ret = cmd_getopt(opts, who, see, 0, argc, argv, cmd->opt, &next);
+	if (ret != 0)
+		goto out;
+	ret = -1;
+	cmd->argc = argc - next;
+	cmd->argv = argv + next;
+	if (cmd->argc < e->minargs || (e->maxargs >= 0 &&
+	    cmd->argc > e->maxargs)) {
+		usage = cmd_usage(e);
+		cmd_error("%s: %s; usage: %s", who, cmd->argc < e->minargs ?
+		    "missing argument" : "too many arguments", usage);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		o = &e->options[i];
+		value = cmd->opt[o->id];
+		if ((o->flags & CMD_OPT_REQUIRED) && value == NULL)
+			what = "is required";
+		else if ((o->flags & CMD_OPT_NOT_BLANK) && value != NULL &&
+		    value[strspn(value, " \t\r\n\v\f")] == '\0')
+			what = "must not be blank";
+		else
+			continue;
+		if (o->letter != 0)
+			cmd_error("%s: option '-%c' %s", who, o->letter, what);
+		else
+			cmd_error("%s: option '--%s' %s", who, o->name, what);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(opts);
+	free(who);
+	free(see);
+	free(usage);
+	return ret;
+}
+
+/* The database must have every revision of the repository applied. */
 int
 cmd_require_head(struct cmd *cmd, char **cause)
 {

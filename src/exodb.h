@@ -2,6 +2,9 @@
  * exodb: schema migrations and user administration for the exoplanet_analyzer
  * database. One header for the whole program, grouped by file.
  *
+ * The command layer (main.c, cmd.c, cmd-*.c) has its own header, cmd.h: what
+ * is declared here neither prints nor exits.
+ *
  * Conventions: functions below the command layer return 0 on success and -1 on
  * failure, with *cause set to a message the caller reports and frees. A returned
  * char * belongs to the caller (free it with free()); a const char * is borrowed.
@@ -398,49 +401,6 @@ int	 migrate_apply(sqlite3 *, const struct plan *, int,
 	    const struct migrate_hooks *, char **);
 int	 migrate_script(const struct plan *, int, char **, char **);
 
-/* main.c: the command layer's shared state. */
-#define OPT_MAX 128
-struct cmd;
-struct cmd_entry {
-	const char	*group;
-	const char	*name;
-	const char	*args;		/* usage after the command name */
-	const char	*summary;
-	const char	*optstring;	/* short options, without ':' for --help */
-	const struct option *longopts;
-	const char	*help;		/* the option lines of --help */
-	int		 minargs;
-	int		 maxargs;	/* -1: no limit */
-	int		 flags;
-#define CMD_REPO	0x01	/* load the migration repository first */
-#define CMD_DB_READ	0x02	/* open the database read-only */
-#define CMD_DB_WRITE	0x04	/* open the existing database read-write */
-#define CMD_DB_CREATE	0x08	/* open the database, creating it if missing */
-#define CMD_SQL_OFFLINE	0x10	/* with --sql, open read-only */
-#define CMD_NUMERIC_ARG	0x20	/* an argument may look like -N */
-	int		(*exec)(struct cmd *);
-};
-struct cmd {
-	const struct cmd_entry	*entry;
-	int			 argc;
-	char			**argv;
-	const char		*opt[OPT_MAX];	/* option values; "" for flags */
-	const char		*database;
-	const char		*directory;
-	const char		*model;		/* --model FILE; NULL: compiled in */
-	sqlite3			*db;
-	struct repo		*repo;
-};
-extern int	verbosity;	/* 0 with -q, 1 normally, 2 with -v */
-void	cmd_error(const char *, ...) PRINTFLIKE(1, 2);
-void	cmd_note(const char *, ...) PRINTFLIKE(1, 2);
-void	cmd_verbose(const char *, ...) PRINTFLIKE(1, 2);
-int	cmd_require_head(struct cmd *, char **);
-
-/* cmd-db.c */
-extern const struct cmd_entry cmd_db_entries[];
-extern const size_t cmd_db_nentries;
-
 /* password.c: Argon2id hashes as PHC strings; the only user of libargon2. */
 #define PASSWORD_MIN		8	/* bytes */
 #define PASSWORD_MAX		256	/* bytes; longer is refused, not cut */
@@ -459,18 +419,6 @@ struct password_params {
 	size_t			 saltlen;
 	size_t			 taglen;
 };
-/* Every input of Argon2id, for the known-answer tests. */
-struct password_input {
-	const void		*pwd;
-	size_t			 pwdlen;
-	const void		*salt;
-	size_t			 saltlen;
-	const void		*secret;
-	size_t			 secretlen;
-	const void		*ad;
-	size_t			 adlen;
-	struct password_cost	 cost;
-};
 extern const struct password_cost password_default;
 extern const struct password_cost password_floor;
 int	 password_cost(struct password_cost *, char **);
@@ -480,12 +428,12 @@ int	 password_hash(const char *, size_t, const struct password_cost *,
 int	 password_verify(const char *, const char *, size_t, int *, char **);
 int	 password_params(const char *, struct password_params *, char **);
 int	 password_needs_rehash(const char *, const struct password_cost *);
-int	 password_derive(const struct password_input *, void *, size_t,
-	    char **);
 
 /* prompt.c: passwords and confirmations from the terminal, or stdin. */
 #define PROMPT_TWICE	0x1	/* ask again and compare */
 #define PROMPT_STDIN	0x2	/* one line of standard input, no prompt */
+/* A buffer for a password: one byte more than it may have, and the NUL. */
+#define PROMPT_BUFSIZE	(PASSWORD_MAX + 2)
 int	 prompt_password(const char *, int, char *, size_t, size_t *, char **);
 int	 prompt_confirm(const char *, int *, char **);
 
@@ -543,9 +491,5 @@ int	 user_list_open(sqlite3 *, const struct user_filter *, int,
 	    struct user_list *, char **);
 int	 user_list_next(struct user_list *, char **);
 void	 user_list_close(struct user_list *);
-
-/* cmd-user.c */
-extern const struct cmd_entry cmd_user_entries[];
-extern const size_t cmd_user_nentries;
 
 #endif

@@ -6,13 +6,11 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "exodb.h"
+#include "cmd.h"
 
 #define DEFAULT_DATABASE	"instance/dev.db"
 #define DEFAULT_DIRECTORY	"migrations"
@@ -38,31 +36,34 @@ static const char global_help[] =
 "\n"
 "Schema migrations and user administration for the exoplanet_analyzer database.\n"
 "\n"
-"Global options:\n"
-"  -D, --database PATH    the database (default $EXODB_DATABASE, else\n"
-"                         instance/dev.db); plain paths only, no file: URIs\n"
-"  -d, --directory DIR    the migration repository (default migrations)\n"
-"      --model FILE       the model to use instead of the compiled-in one\n"
-"                         (default $EXODB_MODEL)\n"
-"  -q, --quiet            print only data and errors\n"
-"  -v, --verbose          also print each SQL statement as it runs\n"
-"  -h, --help             show this help\n"
-"  -V, --version          show exodb's version and its model's fingerprint\n";
+"Global options:\n";
 
 static const char exit_help[] =
 "\n"
 "Exit status: 0 success, 1 failure (db check: a migration is needed),\n"
 "2 usage error. See exodb(1).\n";
 
-static const struct option global_options[] = {
-	{ "database", required_argument, NULL, 'D' },
-	{ "directory", required_argument, NULL, 'd' },
-	{ "model", required_argument, NULL, 'M' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+/* Where the text of a global option starts on a line of --help. */
+#define GLOBAL_HELP_COLUMN	25
+
+static const struct cmd_option global_options[] = {
+	{ .id = OPT_DATABASE, .letter = 'D', .name = "database", .arg = "PATH",
+	  .help = "the database (default $EXODB_DATABASE, else\n"
+	  "instance/dev.db); plain paths only, no file: URIs" },
+	{ .id = OPT_DIRECTORY, .letter = 'd', .name = "directory", .arg = "DIR",
+	  .help = "the migration repository (default migrations)" },
+	{ .id = OPT_MODEL, .name = "model", .arg = "FILE",
+	  .help = "the model to use instead of the compiled-in one\n"
+	  "(default $EXODB_MODEL)" },
+	{ .id = OPT_VERBOSITY, .letter = 'q', .name = "quiet",
+	  .help = "print only data and errors" },
+	{ .id = OPT_VERBOSITY, .letter = 'v', .name = "verbose",
+	  .help = "also print each SQL statement as it runs" },
+	{ .id = OPT_HELP, .letter = 'h', .name = "help",
+	  .help = "show this help" },
+	{ .id = OPT_VERSION, .letter = 'V', .name = "version",
+	  .help = "show exodb's version and its model's fingerprint" },
+	{ .name = NULL }
 };
 
 static void
@@ -70,8 +71,7 @@ print_entry_line(FILE *f, const struct cmd_entry *e)
 {
 	char	*line;
 
-	line = xasprintf("exodb %s %s%s%s", e->group, e->name,
-	    *e->args != '\0' ? " " : "", e->args);
+	line = cmd_usage(e);
 	if (strlen(line) < 40)
 		fprintf(f, "  %-40s %s\n", line, e->summary);
 	else
@@ -84,9 +84,10 @@ print_help(const struct group *only)
 {
 	size_t	i, j;
 
-	if (only == NULL)
+	if (only == NULL) {
 		printf("%s%s", usage_text, global_help);
-	else
+		cmd_option_help(global_options, GLOBAL_HELP_COLUMN);
+	} else
 		printf("usage: exodb [global options] %s COMMAND [options] "
 		    "[args]\n", only->name);
 	for (i = 0; i < NGROUPS; i++) {
@@ -97,15 +98,6 @@ print_help(const struct group *only)
 			print_entry_line(stdout, &groups[i].entries[j]);
 	}
 	printf("%s", exit_help);
-}
-
-static void
-print_command_help(const struct cmd_entry *e)
-{
-	printf("usage: exodb %s %s%s%s\n%s\n", e->group, e->name,
-	    *e->args != '\0' ? " " : "", e->args, e->summary);
-	printf("\nOptions:\n%s  -h, --help                 show this help\n",
-	    e->help != NULL ? e->help : "");
 }
 
 /* The version, and the fingerprint of the compiled-in model. */
@@ -162,130 +154,6 @@ numeric_args(int argc, char **argv, char ***out)
 	return n;
 }
 
-/*
- * getopt_long() takes any unique abbreviation of a long option ("--pass" for
- * "--password-stdin"); exodb takes exact names only. Check every "--name"
- * before getopt sees it, up to "--" (or, with stop set, the first operand).
- * A message names the option only, never a value given after '=': it could
- * be a password typed in the wrong place. Returns 0, or -1 having said why
- * (who is what the message starts with).
- */
-static int
-check_long_options(int argc, char **argv, const char *optstring,
-    const struct option *longopts, int stop, const char *who,
-    const char *help)
-{
-	const struct option	*o;
-	const char		*arg, *name, *p, *q;
-	size_t			 len;
-	int			 i;
-
-	for (i = 1; i < argc; i++) {
-		arg = argv[i];
-		if (strcmp(arg, "--") == 0)
-			break;
-		if (arg[0] != '-' || arg[1] == '\0') {
-			if (stop)
-				break;
-			continue;
-		}
-		if (arg[1] != '-') {
-			/* Short options; one that takes a value ends the group. */
-			for (p = arg + 1; *p != '\0'; p++) {
-				q = strchr(optstring, *p);
-				if (*p != ':' && q != NULL && q[1] == ':') {
-					i += p[1] == '\0';
-					break;
-				}
-			}
-			continue;
-		}
-		name = arg + 2;
-		len = strcspn(name, "=");
-		for (o = longopts; o->name != NULL; o++) {
-			if (strlen(o->name) == len &&
-			    strncmp(o->name, name, len) == 0)
-				break;
-		}
-		if (o->name == NULL) {
-			cmd_error("%s: unknown option '--%.*s'; see '%s'", who,
-			    (int)len, name, help);
-			return -1;
-		}
-		if (o->has_arg == no_argument && name[len] == '=') {
-			cmd_error("%s: option '--%s' takes no value", who,
-			    o->name);
-			return -1;
-		}
-		if (o->has_arg == required_argument && name[len] != '=')
-			i++;
-	}
-	return 0;
-}
-
-/* Parse a command's options into cmd; returns -1 with a message, 1 for --help. */
-static int
-parse_command(struct cmd *cmd, int argc, char **argv)
-{
-	const struct cmd_entry	*e = cmd->entry;
-	struct option		*longopts;
-	char			*optstring, *who = NULL, *help = NULL;
-	size_t			 n = 0, i;
-	int			 c, ret = -1;
-
-	while (e->longopts != NULL && e->longopts[n].name != NULL)
-		n++;
-	longopts = xcalloc(n + 2, sizeof *longopts);
-	for (i = 0; i < n; i++)
-		longopts[i] = e->longopts[i];
-	longopts[n].name = "help";
-	longopts[n].has_arg = no_argument;
-	longopts[n].val = 'h';
-	optstring = xasprintf(":%sh", e->optstring);
-	who = xasprintf("%s %s", e->group, e->name);
-	help = xasprintf("exodb %s %s --help", e->group, e->name);
-	if (check_long_options(argc, argv, optstring, longopts, 0, who,
-	    help) == -1)
-		goto out;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
-		if (c == 'h') {
-			ret = 1;
-			goto out;
-		}
-		if (c == '?') {
-			/* Long options were checked above: this is a letter. */
-			cmd_error("%s: unknown option '-%c'; see '%s'", who,
-			    optopt, help);
-			goto out;
-		}
-		if (c == ':') {
-			cmd_error("%s %s: option '%s' needs a value", e->group,
-			    e->name, argv[optind - 1]);
-			goto out;
-		}
-		if (c > 0 && c < OPT_MAX)
-			cmd->opt[c] = optarg != NULL ? optarg : "";
-	}
-	cmd->argc = argc - optind;
-	cmd->argv = argv + optind;
-	if (cmd->argc < e->minargs || (e->maxargs >= 0 &&
-	    cmd->argc > e->maxargs)) {
-		cmd_error("%s %s: %s; usage: exodb %s %s %s", e->group, e->name,
-		    cmd->argc < e->minargs ? "missing argument" :
-		    "too many arguments", e->group, e->name, e->args);
-		goto out;
-	}
-	ret = 0;
-out:
-	free(longopts);
-	free(optstring);
-	free(who);
-	free(help);
-	return ret;
-}
-
 static const struct cmd_entry *
 find_command(const struct group *g, const char *name)
 {
@@ -319,18 +187,25 @@ run_command(struct cmd *cmd)
 			mode = DB_WRITE;
 		else
 			mode = DB_READ;
-		if ((e->flags & CMD_SQL_OFFLINE) && cmd->opt['S'] != NULL)
+		if ((e->flags & CMD_SQL_OFFLINE) && cmd->opt[OPT_SQL] != NULL)
 			mode = DB_READ;
 		if (db_open(cmd->database, mode, &cmd->db, &created,
 		    &cause) == -1)
 			goto out;
 	}
-	status = e->exec(cmd);
+	if ((e->flags & CMD_ONE_HEAD) &&
+	    repo_single_head(cmd->repo, &cmd->head, &cause) == -1)
+		goto out;
+	if ((e->flags & CMD_AT_HEAD) && cmd_require_head(cmd, &cause) == -1)
+		goto out;
+	if ((e->flags & CMD_USERS) && user_check_table(cmd->db,
+	    (e->flags & CMD_USERS_INSERT) != 0, &cause) == -1)
+		goto out;
+	if ((status = e->exec(cmd, &cause)) == -1)
+		status = 1;
 out:
-	if (cause != NULL) {
-		cmd_error("%s %s: %s", e->group, e->name, cause);
-		free(cause);
-	}
+	if (cause != NULL)
+		cmd_fail(cmd, cause);
 	if (cmd->db != NULL && sqlite3_close(cmd->db) != SQLITE_OK)
 		cmd_error("%s: cannot close: %s", cmd->database,
 		    sqlite3_errmsg(cmd->db));
@@ -345,68 +220,49 @@ main(int argc, char **argv)
 {
 	struct cmd		 cmd;
 	const struct group	*g = NULL;
+	const char		*values[OPT_MAX] = { NULL }, *env;
 	char			**args = NULL;
-	const char		*env;
 	size_t			 i;
-	int			 c, nargs, status;
+	int			 next, nargs, status;
 
 	/* Whatever exodb creates is for its user alone: 0600 and 0700. */
 	umask(077);
 	sqlite3_config(SQLITE_CONFIG_URI, 0);
 	memset(&cmd, 0, sizeof cmd);
+	status = cmd_getopt(global_options, "usage", "exodb --help", 1, argc,
+	    argv, values, &next);
+	if (status == -1)
+		return 2;
+	if (status == 1 && values[OPT_VERSION] != NULL)
+		return print_version();
+	if (status == 1) {
+		print_help(NULL);
+		return 0;
+	}
 	env = getenv("EXODB_DATABASE");
 	cmd.database = env != NULL && *env != '\0' ? env : DEFAULT_DATABASE;
-	cmd.directory = DEFAULT_DIRECTORY;
+	if (values[OPT_DATABASE] != NULL)
+		cmd.database = values[OPT_DATABASE];
+	cmd.directory = values[OPT_DIRECTORY] != NULL ?
+	    values[OPT_DIRECTORY] : DEFAULT_DIRECTORY;
 	env = getenv("EXODB_MODEL");
 	cmd.model = env != NULL && *env != '\0' ? env : NULL;
-
-	if (check_long_options(argc, argv, "D:d:qvhV", global_options, 1,
-	    "usage", "exodb --help") == -1)
-		return 2;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:D:d:qvhV", global_options,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'D':
-			cmd.database = optarg;
-			break;
-		case 'd':
-			cmd.directory = optarg;
-			break;
-		case 'M':
-			if (*optarg == '\0') {
-				cmd_error("usage: the model file is empty");
-				return 2;
-			}
-			cmd.model = optarg;
-			break;
-		case 'q':
-			verbosity = 0;
-			break;
-		case 'v':
-			verbosity = 2;
-			break;
-		case 'h':
-			print_help(NULL);
-			return 0;
-		case 'V':
-			return print_version();
-		case ':':
-			cmd_error("usage: option '%s' needs a value", argv[optind - 1]);
-			return 2;
-		default:
-			cmd_error("usage: unknown option '-%c'; see 'exodb "
-			    "--help'", optopt);
+	if (values[OPT_MODEL] != NULL) {
+		if (*values[OPT_MODEL] == '\0') {
+			cmd_error("usage: the model file is empty");
 			return 2;
 		}
+		cmd.model = values[OPT_MODEL];
 	}
+	if (values[OPT_VERBOSITY] != NULL)
+		verbosity = strcmp(values[OPT_VERBOSITY], "quiet") == 0 ? 0 : 2;
 	if (*cmd.database == '\0' || *cmd.directory == '\0') {
 		cmd_error("usage: %s is empty", *cmd.database == '\0' ?
 		    "the database path" : "the repository folder");
 		return 2;
 	}
-	argc -= optind;
-	argv += optind;
+	argc -= next;
+	argv += next;
 	if (argc == 0) {
 		cmd_error("usage: missing command; see 'exodb --help'");
 		return 2;
@@ -438,11 +294,11 @@ main(int argc, char **argv)
 	argv++;
 	if (cmd.entry->flags & CMD_NUMERIC_ARG) {
 		nargs = numeric_args(argc, argv, &args);
-		status = parse_command(&cmd, nargs, args);
+		status = cmd_parse(&cmd, nargs, args);
 	} else
-		status = parse_command(&cmd, argc, argv);
+		status = cmd_parse(&cmd, argc, argv);
 	if (status == 1) {
-		print_command_help(cmd.entry);
+		cmd_help(cmd.entry);
 		status = 0;
 	} else if (status == -1)
 		status = 2;

@@ -315,38 +315,3 @@ password_needs_rehash(const char *phc, const struct password_cost *cost)
 	    pp.cost.p < cost->p || pp.saltlen < PASSWORD_SALT_LEN ||
 	    pp.taglen < PASSWORD_TAG_LEN;
 }
-
-/*
- * Argon2id with every input given, the tag written to out: what the
- * known-answer tests of RFC 9106 need, secret and associated data included.
- */
-int
-password_derive(const struct password_input *in, void *out, size_t outlen,
-    char **cause)
-{
-	argon2_context	 ctx;
-	int		 rc;
-
-	memset(&ctx, 0, sizeof ctx);
-	ctx.out = out;
-	ctx.outlen = (uint32_t)outlen;
-	ctx.pwd = (uint8_t *)(uintptr_t)in->pwd;
-	ctx.pwdlen = (uint32_t)in->pwdlen;
-	ctx.salt = (uint8_t *)(uintptr_t)in->salt;
-	ctx.saltlen = (uint32_t)in->saltlen;
-	ctx.secret = (uint8_t *)(uintptr_t)in->secret;
-	ctx.secretlen = (uint32_t)in->secretlen;
-	ctx.ad = (uint8_t *)(uintptr_t)in->ad;
-	ctx.adlen = (uint32_t)in->adlen;
-	ctx.t_cost = in->cost.t;
-	ctx.m_cost = in->cost.m;
-	ctx.lanes = in->cost.p;
-	ctx.threads = in->cost.p;
-	ctx.version = ARGON2_VERSION_13;
-	ctx.flags = ARGON2_DEFAULT_FLAGS;
-	if ((rc = argon2_ctx(&ctx, Argon2_id)) != ARGON2_OK) {
-		*cause = xasprintf("argon2id: %s", argon2_error_message(rc));
-		return -1;
-	}
-	return 0;
-}

@@ -2,6 +2,10 @@
  * password.c: the RFC 9106 known answer, the PHC strings exodb writes, the
  * cost setting and its floor, verification and when to rehash.
  */
+#include <stdint.h>
+
+#include <argon2.h>
+
 #include "unit.h"
 
 #define FLOOR_PHC	"$argon2id$v=19$m=19456,t=2,p=1$"
@@ -13,6 +17,54 @@
  */
 #define REFERENCE_PHC	"$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ" \
 	"$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc"
+
+/* Every input of Argon2id, for the known-answer tests. */
+struct input {
+	const void		*pwd;
+	size_t			 pwdlen;
+	const void		*salt;
+	size_t			 saltlen;
+	const void		*secret;
+	size_t			 secretlen;
+	const void		*ad;
+	size_t			 adlen;
+	struct password_cost	 cost;
+};
+
+/*
+ * Argon2id by libargon2 with every input given, the tag written to out:
+ * what the known-answer tests of RFC 9106 need, secret and associated data
+ * included, which exodb itself never passes.
+ */
+static int
+derive(const struct input *in, void *out, size_t outlen, char **cause)
+{
+	argon2_context	 ctx;
+	int		 rc;
+
+	memset(&ctx, 0, sizeof ctx);
+	ctx.out = out;
+	ctx.outlen = (uint32_t)outlen;
+	ctx.pwd = (uint8_t *)(uintptr_t)in->pwd;
+	ctx.pwdlen = (uint32_t)in->pwdlen;
+	ctx.salt = (uint8_t *)(uintptr_t)in->salt;
+	ctx.saltlen = (uint32_t)in->saltlen;
+	ctx.secret = (uint8_t *)(uintptr_t)in->secret;
+	ctx.secretlen = (uint32_t)in->secretlen;
+	ctx.ad = (uint8_t *)(uintptr_t)in->ad;
+	ctx.adlen = (uint32_t)in->adlen;
+	ctx.t_cost = in->cost.t;
+	ctx.m_cost = in->cost.m;
+	ctx.lanes = in->cost.p;
+	ctx.threads = in->cost.p;
+	ctx.version = ARGON2_VERSION_13;
+	ctx.flags = ARGON2_DEFAULT_FLAGS;
+	if ((rc = argon2_ctx(&ctx, Argon2_id)) != ARGON2_OK) {
+		*cause = xasprintf("argon2id: %s", argon2_error_message(rc));
+		return -1;
+	}
+	return 0;
+}
 
 static char *
 hex(const unsigned char *p, size_t n)
@@ -31,7 +83,7 @@ START_TEST(test_derive_rfc9106)
 	static const char	 want[] = "0d640df58d78766c08c037a34a8b53c9"
 	    "d01ef0452d75b65eb52520e96b01e659";
 	unsigned char		 pwd[32], salt[16], secret[8], ad[12], tag[32];
-	struct password_input	 in;
+	struct input		 in;
 	char			*cause = NULL, *got;
 
 	memset(pwd, 0x01, sizeof pwd);
@@ -50,16 +102,16 @@ START_TEST(test_derive_rfc9106)
 	in.cost.m = 32;
 	in.cost.t = 3;
 	in.cost.p = 4;
-	ck_assert_int_eq(password_derive(&in, tag, sizeof tag, &cause), 0);
+	ck_assert_int_eq(derive(&in, tag, sizeof tag, &cause), 0);
 	CK_STR(hex(tag, sizeof tag), want);
 	/* Every input counts: one bit of the associated data, of the secret. */
 	ad[0] ^= 1;
-	ck_assert_int_eq(password_derive(&in, tag, sizeof tag, &cause), 0);
+	ck_assert_int_eq(derive(&in, tag, sizeof tag, &cause), 0);
 	ck_assert_str_ne(got = hex(tag, sizeof tag), want);
 	free(got);
 	ad[0] ^= 1;
 	secret[7] ^= 0x80;
-	ck_assert_int_eq(password_derive(&in, tag, sizeof tag, &cause), 0);
+	ck_assert_int_eq(derive(&in, tag, sizeof tag, &cause), 0);
 	ck_assert_str_ne(got = hex(tag, sizeof tag), want);
 	free(got);
 }
@@ -68,7 +120,7 @@ END_TEST
 /* The reference implementation's vector, without secret or data. */
 START_TEST(test_derive_reference)
 {
-	struct password_input	in;
+	struct input		in;
 	unsigned char		tag[32];
 	char			*cause = NULL;
 
@@ -80,7 +132,7 @@ START_TEST(test_derive_reference)
 	in.cost.m = 65536;
 	in.cost.t = 2;
 	in.cost.p = 1;
-	ck_assert_int_eq(password_derive(&in, tag, sizeof tag, &cause), 0);
+	ck_assert_int_eq(derive(&in, tag, sizeof tag, &cause), 0);
 	CK_STR(hex(tag, sizeof tag), "09316115d5cf24ed5a15a31a3ba326e5"
 	    "cf32edc24702987c02b6566f61913cf7");
 }
@@ -88,7 +140,7 @@ END_TEST
 
 START_TEST(test_derive_refused)
 {
-	struct password_input	in;
+	struct input		in;
 	unsigned char		tag[32];
 	char			*cause = NULL;
 
@@ -98,7 +150,7 @@ START_TEST(test_derive_refused)
 	in.salt = "short";
 	in.saltlen = 5;
 	in.cost = password_floor;
-	ck_assert_int_eq(password_derive(&in, tag, sizeof tag, &cause), -1);
+	ck_assert_int_eq(derive(&in, tag, sizeof tag, &cause), -1);
 	ck_assert_ptr_nonnull(strstr(cause, "argon2id: "));
 	free(cause);
 }
@@ -374,7 +426,7 @@ unit_suite(void)
 	Suite	*s = suite_create("password");
 	TCase	*tc;
 
-	tc = tcase_create("password_derive");
+	tc = tcase_create("argon2id");
 	tcase_add_test(tc, test_derive_rfc9106);
 	tcase_add_test(tc, test_derive_reference);
 	tcase_add_test(tc, test_derive_refused);

@@ -222,6 +222,15 @@ t_quiet() {
 	expect_out 'initial_user_model'
 }
 
+# Of -q and -v, the last one given counts.
+t_quiet_and_verbose() {
+	x -v -q db init; expect_ok
+	[ ! -s "$T/.err" ] || fail "-v -q printed notes"
+	rm -r migrations
+	x -q -v db init; expect_ok
+	expect_err '^created migration repository'
+}
+
 t_bad_no_arguments() { bad 2 'missing command' ; }
 t_bad_unknown_group() { bad 2 "unknown command group 'nope'" nope init; }
 t_bad_missing_command() { bad 2 'db: missing command' db; }
@@ -235,6 +244,10 @@ t_bad_abbreviated_options() {
 	bad 2 "usage: unknown option '--data'" --data x.db db current
 	bad 2 "db migrate: unknown option '--mess'" db migrate --mess x
 	bad 2 "db upgrade: option '--sql' takes no value" db upgrade --sql=yes
+	bad 2 "db upgrade: unknown option '--sq'" db upgrade --sq=yes
+	bad 2 "db history: unknown option '--rev'" db history --rev
+	bad 2 "db history: unknown option '--rev'" db history --rev=x:y
+	bad 2 "db history: option '--rev-range' needs a value" db history --rev-range
 	x db migrate -m --looks-like-an-option; expect_ok
 }
 
@@ -252,13 +265,13 @@ t_bad_too_many_arguments() { x db init; bad 2 'db current: too many arguments' d
 
 t_bad_migrate_without_message() {
 	x db init
-	bad 2 'db migrate: a message is required' db migrate
+	bad 2 "db migrate: option '-m' is required" db migrate
 }
 
 t_bad_migrate_empty_message() {
 	x db init
-	bad 2 'db migrate: a message is required' db migrate -m ""
-	bad 2 'db migrate: a message is required' db migrate -m "   "
+	bad 2 "db migrate: option '-m' must not be blank" db migrate -m ""
+	bad 2 "db migrate: option '-m' must not be blank" db migrate -m "   "
 }
 
 t_bad_migrate_before_init() {

@@ -45,7 +45,7 @@ t_revision_on_empty_repository_is_a_root() {
 	[ ! -e instance ] || fail "revision opened the database"
 }
 
-t_bad_revision_without_message() { x db init; bad 2 'db revision: a message is required' db revision; }
+t_bad_revision_without_message() { x db init; bad 2 "db revision: option '-m' is required" db revision; }
 
 t_upgrade_and_downgrade_targets() {
 	chain
@@ -263,7 +263,7 @@ t_bad_merge_needs_two_parents() {
 	bad 1 'db merge: 29990101000003 is an ancestor of 29990101000004' db merge -m j 29990101000003 29990101000004
 	bad 1 'is named twice' db merge -m j 29990101000004 29990101000004
 	bad 2 'db merge: missing argument' db merge -m j
-	bad 2 'db merge: a message is required' db merge 29990101000004
+	bad 2 "db merge: option '-m' is required" db merge 29990101000004
 }
 
 t_merge_with_explicit_parents() {

@@ -305,7 +305,7 @@ t_hash_verifies_with_libsodium() {
 
 t_usage_errors() {
 	seed
-	bad 2 "^exodb: user create: an email is required: --email EMAIL\$" user create alice --password-stdin
+	bad 2 "^exodb: user create: option '--email' is required\$" user create alice --password-stdin
 	bad 2 'missing argument' user create --email a@x.org
 	bad 2 'too many arguments' user create alice bob --email a@x.org
 	# There is no option that takes a password, and a value given to one is
@@ -419,9 +419,19 @@ t_bad_passwords() {
 	    user passwd alice --password-stdin
 	badin "" 1 "^exodb: user create: no password on standard input\$" \
 	    user create bob --email b@x.org --password-stdin
+	# An empty line is no password, as end of input is: readpassphrase(3)
+	# does not tell them apart.
 	badin "
-" 1 "^exodb: user create: password is shorter than 8 bytes\$" \
+" 1 "^exodb: user create: no password on standard input\$" \
 	    user create bob --email b@x.org --password-stdin
+	# A NUL byte would end the password early: refused, not cut there.
+	snapshot
+	"$EXODB" user create bob --email b@x.org --password-stdin \
+	    < <(printf 'pass\000word1\n') >"$T/.out" 2>"$T/.err"
+	rc=$?
+	expect_status 1
+	expect_one_error "^exodb: user create: password contains a NUL byte\$"
+	expect_unchanged
 	badin "" 1 "^exodb: user passwd: no password on standard input\$" \
 	    user passwd alice --password-stdin
 	badin "" 1 "^exodb: user verify: no password on standard input\$" \
@@ -627,7 +637,8 @@ t_tty_ctrl_c() {
 }
 
 # Stopped at the prompt (Ctrl-Z), exodb leaves the terminal its echo; resumed
-# (fg), it turns echo off again and the password still goes through.
+# (fg), it turns echo off again, shows the prompt again (readpassphrase(3)
+# reads afresh after a stop) and the password still goes through.
 t_tty_ctrl_z() {
 	command -v tmux >/dev/null 2>&1 || return 0
 	seed
@@ -640,6 +651,7 @@ t_tty_ctrl_z() {
 	[ "$(cat "$root/rc.stop")" = 148 ] || fail "not stopped by SIGTSTP: $(cat "$root/rc.stop")"
 	tr ' ' '\n' <"$root/stty.stopped" | grep -qx echo || fail "no echo while stopped"
 	until_true eval 'stty -a -F "$TTY" | tr " " "\n" | grep -qx -- -echo'
+	until_true eval '[ "$(screen | grep -c "Password for alice:")" -ge 2 ]'
 	keys -l "$PW"; keys Enter
 	until_true finished
 	[ "$(cat "$root/rc")" = 0 ] || fail "exit $(cat "$root/rc"): $(cat "$root/err")"
@@ -657,7 +669,7 @@ t_tty_eof_at_prompt() {
 	keys C-d
 	until_true finished
 	[ "$(cat "$root/rc")" = 1 ] || fail "exit $(cat "$root/rc")"
-	[ "$(cat "$root/err")" = "exodb: user create: no password given (end of input at the prompt)" ] ||
+	[ "$(cat "$root/err")" = "exodb: user create: no password given (an empty line or end of input at the prompt)" ] ||
 	    fail "stderr: $(cat "$root/err")"
 	expect_echo_after echo
 	expect_unchanged

@@ -1,0 +1,123 @@
+/*
+ * The command layer: main.c, cmd.c and cmd-*.c, and nothing else, include
+ * this. It is what may print; a library file that tries to does not compile.
+ *
+ * A command is a constant struct cmd_entry beside a static exec function.
+ * Its options are a table of struct cmd_option, each written once: the
+ * getopt table, the usage line and --help are made from it (cmd.c).
+ */
+#ifndef CMD_H
+#define CMD_H
+
+#include "exodb.h"
+
+/* Where each option's value lands in struct cmd's opt[]. */
+enum cmd_option_id {
+	OPT_NONE,
+	OPT_MESSAGE,
+	OPT_DROP_UNKNOWN,
+	OPT_SQL,
+	OPT_NO_BACKUP,
+	OPT_REV_RANGE,
+	OPT_VERBOSE,
+	OPT_FORGET_MISSING,
+	OPT_EMAIL,
+	OPT_ROLE,
+	OPT_APPROVED,
+	OPT_PASSWORD_STDIN,
+	OPT_PENDING,
+	OPT_JSON,
+	OPT_YES,
+	OPT_SINGLE_TRANSACTION,
+	/* The global options, main.c's. */
+	OPT_DATABASE,
+	OPT_DIRECTORY,
+	OPT_MODEL,
+	OPT_VERBOSITY,		/* -q and -v: the last one given counts */
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_MAX
+};
+
+/*
+ * One option. Without arg it is a flag, and its value when given is its
+ * name. A table ends with a row whose name is NULL.
+ */
+struct cmd_option {
+	enum cmd_option_id	 id;
+	int			 letter;	/* -x as well as --name, or 0 */
+	const char		*name;		/* the long name, exact */
+	const char		*arg;		/* its value in usage and help, or
+						   NULL: it takes none */
+	const char		*help;		/* what it does; a '\n' continues
+						   on the next line */
+	unsigned		 flags;
+#define CMD_OPT_REQUIRED	0x1	/* parsing fails without it (exit 2) */
+#define CMD_OPT_NOT_BLANK	0x2	/* nor with a value of only spaces */
+};
+
+struct cmd;
+struct cmd_entry {
+	const char		*group;
+	const char		*name;
+	const char		*summary;
+	const struct cmd_option	*options;	/* NULL for none */
+	const char		*args;		/* the operands in the usage line */
+	int			 minargs;
+	int			 maxargs;	/* -1: no limit */
+	int			 flags;
+#define CMD_REPO	0x01	/* load the migration repository first */
+#define CMD_DB_READ	0x02	/* open the database read-only */
+#define CMD_DB_WRITE	0x04	/* open the existing database read-write */
+#define CMD_DB_CREATE	0x08	/* open the database, creating it if missing */
+#define CMD_SQL_OFFLINE	0x10	/* with OPT_SQL given, open it read-only */
+#define CMD_NUMERIC_ARG	0x20	/* an operand may look like -N */
+#define CMD_ONE_HEAD	0x40	/* the graph must have one head (or none):
+				   cmd->head */
+#define CMD_AT_HEAD	0x80	/* every revision must be applied */
+#define CMD_ARGS_FIRST	0x100	/* the usage line shows operands first */
+#define CMD_USERS	0x200	/* users has the columns the user commands
+				   use (user_check_table) */
+#define CMD_USERS_INSERT 0x400	/* ... and can take a row from them */
+	/*
+	 * Returns 0, or -1 with *cause set (exit status 1); or another exit
+	 * status, with *cause set or not. run_command reports *cause.
+	 */
+	int			(*exec)(struct cmd *, char **);
+};
+
+struct cmd {
+	const struct cmd_entry	*entry;
+	int			 argc;
+	char			**argv;
+	const char		*opt[OPT_MAX];	/* by id: its value (a flag's
+						   name), NULL if not given */
+	const char		*database;
+	const char		*directory;
+	const char		*model;		/* --model FILE; NULL: compiled in */
+	sqlite3			*db;
+	struct repo		*repo;
+	struct revision		*head;		/* with CMD_ONE_HEAD */
+};
+
+/* cmd.c */
+extern int	verbosity;	/* 0 with -q, 1 normally, 2 with -v */
+void	 cmd_error(const char *, ...) PRINTFLIKE(1, 2);
+void	 cmd_note(const char *, ...) PRINTFLIKE(1, 2);
+void	 cmd_verbose(const char *, ...) PRINTFLIKE(1, 2);
+void	 cmd_fail(const struct cmd *, char *);
+int	 cmd_getopt(const struct cmd_option *, const char *, const char *, int,
+	    int, char **, const char **, int *);
+int	 cmd_parse(struct cmd *, int, char **);
+char	*cmd_usage(const struct cmd_entry *);
+void	 cmd_option_help(const struct cmd_option *, int);
+void	 cmd_help(const struct cmd_entry *);
+int	 cmd_require_head(struct cmd *, char **);
+
+/* cmd-db.c, cmd-user.c */
+extern const struct cmd_entry cmd_db_entries[];
+extern const size_t cmd_db_nentries;
+extern const struct cmd_entry cmd_user_entries[];
+extern const size_t cmd_user_nentries;
+
+#endif
