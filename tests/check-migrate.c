@@ -5,31 +5,33 @@
 static void
 graph(void)
 {
-	static const char *revs[][4] = {
-		{ "20260101000001", "none", "a", "CREATE TABLE a (x);\n"
-		  "-- +downgrade\nDROP TABLE a;\n" },
+	static const char *revs[][5] = {
+		{ "20260101000001", "none", "a", "CREATE TABLE a (x);\n",
+		  "DROP TABLE a;\n" },
 		{ "20260101000002", "20260101000001", "b",
-		  "CREATE TABLE b (x);\n-- +downgrade\nDROP TABLE b;\n" },
+		  "CREATE TABLE b (x);\n", "DROP TABLE b;\n" },
 		{ "20260101000003", "20260101000001", "c",
-		  "CREATE TABLE c (x);\nINSERT INTO c VALUES (1);\n"
-		  "-- +downgrade\nDROP TABLE c;\n" },
+		  "CREATE TABLE c (x);\nINSERT INTO c VALUES (1);\n",
+		  "DROP TABLE c;\n" },
 		{ "20260101000004", "20260101000002 20260101000003", "m",
-		  "\n-- +downgrade\n" },
+		  NULL, NULL },
 	};
-	char	*cause = NULL, *path, *text;
+	char	*cause = NULL;
 	size_t	 i;
 
 	unit_tmpdir();
 	ck_assert_int_eq(repo_init("m", &cause), 0);
-	for (i = 0; i < 4; i++) {
-		path = xasprintf("m/versions/%s_%s.sql", revs[i][0], revs[i][2]);
-		text = xasprintf("-- exodb revision\n-- id: %s\n-- revises: "
-		    "%s\n-- message: %s\n-- created: c\n\n-- +upgrade\n%s",
-		    revs[i][0], revs[i][1], revs[i][2], revs[i][3]);
-		unit_write(path, text);
-		free(path);
-		free(text);
-	}
+	for (i = 0; i < 4; i++)
+		unit_revision("m/versions", revs[i][0], revs[i][1], revs[i][2],
+		    revs[i][3], revs[i][4]);
+}
+
+/* A fifth revision "bad" on the merge m, which the tests make fail. */
+static void
+write_bad(const char *up, const char *down)
+{
+	unit_revision("m/versions", "20260101000005", "20260101000004", "bad",
+	    up, down);
 }
 
 static struct repo *
@@ -134,11 +136,8 @@ START_TEST(test_migrate_apply_rolls_back)
 	char			*cause = NULL;
 
 	graph();
-	unit_write("m/versions/20260101000005_bad.sql", "-- exodb revision\n"
-	    "-- id: 20260101000005\n-- revises: 20260101000004\n-- message: "
-	    "bad\n-- created: c\n\n-- +upgrade\nCREATE TABLE d (x);\n"
-	    "INSERT INTO d VALUES (1);\nINSERT INTO nowhere VALUES (1);\n"
-	    "-- +downgrade\n");
+	write_bad("CREATE TABLE d (x);\nINSERT INTO d VALUES (1);\n"
+	    "INSERT INTO nowhere VALUES (1);\n", NULL);
 	repo = load();
 	move(db, repo, "20260101000004", 1, 4);
 	h = history(db);
@@ -192,16 +191,12 @@ apply_one(const char *setup, const char *upgrade,
 	struct repo		*repo;
 	struct history		*h;
 	struct plan	*p;
-	char			*text;
 	int			 rc;
 
 	unit_tmpdir();
 	ck_assert_int_eq(repo_init("m", cause), 0);
-	text = xasprintf("-- exodb revision\n-- id: 20260101000001\n"
-	    "-- revises: none\n-- message: r\n-- created: c\n\n-- +upgrade\n"
-	    "%s-- +downgrade\n", upgrade);
-	unit_write("m/versions/20260101000001_r.sql", text);
-	free(text);
+	unit_revision("m/versions", "20260101000001", "none", "r", upgrade,
+	    NULL);
 	*db = unit_db(setup);
 	repo = load();
 	h = history(*db);
@@ -483,15 +478,10 @@ START_TEST(test_migrate_apply_refuses)
 		mode = unit_query(db, "PRAGMA journal_mode");
 		sqlite3_close(db);
 		ck_assert_int_eq(repo_init("m", &cause), 0);
-		unit_write("m/versions/20260101000001_r.sql", "-- exodb revision"
-		    "\n-- id: 20260101000001\n-- revises: none\n-- message: r"
-		    "\n-- created: c\n\n-- +upgrade\n-- +downgrade\n");
-		free(sql);
-		sql = xasprintf("-- exodb revision\n-- id: 20260101000002\n"
-		    "-- revises: 20260101000001\n-- message: r\n-- created: c"
-		    "\n\n-- +upgrade\nCREATE TABLE t (a);\n%s;\nCREATE TABLE u "
-		    "(a);\n-- +downgrade\n", bad[i][0]);
-		unit_write("m/versions/20260101000002_r.sql", sql);
+		unit_revision("m/versions", "20260101000001", "none", "r", NULL,
+		    NULL);
+		unit_revision("m/versions", "20260101000002", "20260101000001",
+		    "r", sql, NULL);
 		free(sql);
 		ck_assert_int_eq(sqlite3_open("x.db", &db), SQLITE_OK);
 		CK_STR(apply_head(db, &cause), "-1");
@@ -527,11 +517,8 @@ START_TEST(test_migrate_check)
 	char		*cause = NULL;
 
 	graph();
-	unit_write("m/versions/20260101000005_bad.sql", "-- exodb revision\n"
-	    "-- id: 20260101000005\n-- revises: 20260101000004\n-- message: "
-	    "bad\n-- created: c\n\n-- +upgrade\nCREATE TABLE d (x);\n"
-	    "INSERT INTO d SELECT x FROM c;\n"
-	    "INSERT INTO d SELECT y\n  FROM c;\n-- +downgrade\n");
+	write_bad("CREATE TABLE d (x);\nINSERT INTO d SELECT x FROM c;\n"
+	    "INSERT INTO d SELECT y\n  FROM c;\n", NULL);
 	repo = load();
 	h = history(db);
 	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
@@ -549,10 +536,8 @@ START_TEST(test_migrate_check)
 	plan_free(p);
 	history_free(h);
 	repo_free(repo);
-	unit_write("m/versions/20260101000005_bad.sql", "-- exodb revision\n"
-	    "-- id: 20260101000005\n-- revises: 20260101000004\n-- message: "
-	    "bad\n-- created: c\n\n-- +upgrade\nINSERT INTO nowhere VALUES "
-	    "(1);\nPRAGMA journal_mode = OFF;\n-- +downgrade\n");
+	write_bad("INSERT INTO nowhere VALUES (1);\n"
+	    "PRAGMA journal_mode = OFF;\n", NULL);
 	repo = load();
 	h = history(db);
 	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
@@ -560,10 +545,7 @@ START_TEST(test_migrate_check)
 	plan_free(p);
 	history_free(h);
 	repo_free(repo);
-	unit_write("m/versions/20260101000005_bad.sql", "-- exodb revision\n"
-	    "-- id: 20260101000005\n-- revises: 20260101000004\n-- message: "
-	    "bad\n-- created: c\n\n-- +upgrade\nPRAGMA journal_mode = OFF;\n"
-	    "-- +downgrade\n");
+	write_bad("PRAGMA journal_mode = OFF;\n", NULL);
 	repo = load();
 	h = history(db);
 	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
@@ -601,11 +583,9 @@ START_TEST(test_migrate_apply_single)
 
 	graph();
 	/* It fails on the database's rows, which the copy does not have. */
-	unit_write("m/versions/20260101000005_bad.sql", "-- exodb revision\n"
-	    "-- id: 20260101000005\n-- revises: 20260101000004\n-- message: "
-	    "bad\n-- created: c\n\n-- +upgrade\nCREATE TABLE d (x UNIQUE);\n"
-	    "INSERT INTO d SELECT a FROM keep;\nINSERT INTO d SELECT a FROM "
-	    "keep;\n-- +downgrade\nDROP TABLE d;\n");
+	write_bad("CREATE TABLE d (x UNIQUE);\n"
+	    "INSERT INTO d SELECT a FROM keep;\n"
+	    "INSERT INTO d SELECT a FROM keep;\n", "DROP TABLE d;\n");
 	repo = load();
 	h = history(db);
 	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
@@ -696,10 +676,8 @@ START_TEST(test_migrate_script_single)
 	plan_free(p);
 	history_free(h);
 	repo_free(repo);
-	unit_write("m/versions/20260101000005_e.sql", "-- exodb revision\n"
-	    "-- id: 20260101000005\n-- revises: 20260101000004\n-- message: "
-	    "e\n-- created: c\n\n-- +upgrade\nCREATE TABLE e (x) -- no end"
-	    "\n-- +downgrade\n");
+	unit_revision("m/versions", "20260101000005", "20260101000004", "e",
+	    "CREATE TABLE e (x) -- no end", NULL);
 	repo = load();
 	h = history(db);
 	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);

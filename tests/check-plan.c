@@ -19,20 +19,14 @@ graph(void)
 		{ "20260101000005", "20260101000004", "e" },
 	};
 	struct repo	*repo;
-	char		*cause = NULL, *path, *text;
+	char		*cause = NULL;
 	size_t		 i;
 
 	unit_tmpdir();
 	ck_assert_int_eq(repo_init("m", &cause), 0);
-	for (i = 0; i < 5; i++) {
-		path = xasprintf("m/versions/%s_%s.sql", revs[i][0], revs[i][2]);
-		text = xasprintf("-- exodb revision\n-- id: %s\n-- revises: "
-		    "%s\n-- message: %s\n-- created: c\n\n-- +upgrade\n"
-		    "-- +downgrade\n", revs[i][0], revs[i][1], revs[i][2]);
-		unit_write(path, text);
-		free(path);
-		free(text);
-	}
+	for (i = 0; i < 5; i++)
+		unit_revision("m/versions", revs[i][0], revs[i][1], revs[i][2],
+		    NULL, NULL);
 	if (repo_load("m", &repo, &cause) == -1)
 		ck_abort_msg("%s", cause);
 	unit_rmdir();
@@ -179,7 +173,7 @@ START_TEST(test_plan_long_chain)
 	struct repo	*repo;
 	struct history	*h = history_new();
 	struct plan	*p;
-	char		*cause = NULL, *path, *text, id[15], parent[15];
+	char		*cause = NULL, id[15], parent[15];
 	size_t		 i, n = 5000;
 
 	unit_tmpdir();
@@ -187,13 +181,7 @@ START_TEST(test_plan_long_chain)
 	strcpy(parent, "none");
 	for (i = 0; i < n; i++) {
 		snprintf(id, sizeof id, "2026%010zu", i + 1);
-		path = xasprintf("m/versions/%s_r.sql", id);
-		text = xasprintf("-- exodb revision\n-- id: %s\n-- revises: "
-		    "%s\n-- message: r\n-- created: c\n\n-- +upgrade\n"
-		    "-- +downgrade\n", id, parent);
-		unit_write(path, text);
-		free(path);
-		free(text);
+		unit_revision("m/versions", id, parent, "r", NULL, NULL);
 		if (i < n / 2)
 			history_add(h, id, "x", "now");
 		strcpy(parent, id);
