@@ -4,6 +4,8 @@
 #   make run        install missing libraries, build, upgrade instance/dev.db
 #   make check      install missing libraries, run every test, also under
 #                   AddressSanitizer + UndefinedBehaviorSanitizer
+#   make check-fresh  run the two commands above on a fresh Debian 12 root
+#                   (debootstrap; needs root or sudo, and the network)
 #   make bench      measure start-up and apply times
 #   make install    install exodb and its manual (PREFIX, DESTDIR)
 
@@ -76,17 +78,13 @@ build/san/tests/%: tests/%.c tests/unit.h $(HDRS) $(LIB_SRCS:src/%.c=build/san/%
 	    $(LIB_SRCS:src/%.c=build/san/%.o) $(LDLIBS_ALL) $(CHECK_LIBS)
 
 # libsodium's Argon2, a second implementation that the end-to-end tests verify
-# exodb's hashes with; built only when libsodium is installed (the test says
-# when it skipped).
-SODIUM_VERIFY =	$(shell $(PKG_CONFIG) --exists libsodium 2>/dev/null && \
-		    echo build/tests/sodium-verify)
-
+# exodb's hashes with.
 build/tests/sodium-verify: tests/sodium-verify.c | build
 	@echo "CC  $<"
 	@$(CC) $(WARNFLAGS) $(CFLAGS) $$($(PKG_CONFIG) --cflags libsodium) \
 	    -o $@ tests/sodium-verify.c $$($(PKG_CONFIG) --libs libsodium)
 
-check-plain check-san: $(SODIUM_VERIFY)
+check-plain check-san: build/tests/sodium-verify
 
 # The two quick-start commands install what is missing first, then build in
 # a second make, so that pkg-config answers only once the libraries are there.
@@ -97,7 +95,12 @@ run: deps
 	sqlite3 instance/dev.db .schema
 
 check: deps
+	@./scripts/check-deps
 	@$(MAKE) --no-print-directory check-plain check-san
+
+check-fresh:
+	@./scripts/install-deps fresh
+	@./scripts/check-fresh
 
 check-plain: exodb $(UNIT_TESTS:%=build/tests/%)
 	@tests/run-unit build/tests $(UNIT_TESTS)
@@ -126,5 +129,5 @@ uninstall:
 clean:
 	rm -rf build exodb
 
-.PHONY: all deps run check check-plain check-san bench install uninstall clean
+.PHONY: all deps run check check-fresh check-plain check-san bench install uninstall clean
 .PRECIOUS: build/%.o build/san/%.o
