@@ -479,7 +479,8 @@ t_concurrent_create() {
 # A plain sh, which saves and restores no terminal settings of its own, so
 # that what the terminal looks like is exodb's doing. With "stop", the shell
 # has job control: when the command stops, its status goes to $root/rc.stop,
-# the settings to $root/stty.stopped, and it is resumed with fg.
+# the settings to $root/stty.stopped, and it is resumed with fg. A status file
+# appears whole (written aside, then renamed): the test polls for it.
 # Each terminal is a new tmux server on a socket of its own, never one a
 # server that was just killed may still hold; all of them are killed when
 # the test ends.
@@ -496,7 +497,8 @@ term_start() {
 			echo "$1 2>'$root/err'"
 			echo "s=\$?"
 			echo "stty -a >'$root/stty.stopped'"
-			echo "echo \$s >'$root/rc.stop'"
+			echo "echo \$s >'$root/rc.tmp'"
+			echo "mv '$root/rc.tmp' '$root/rc.stop'"
 			echo "fg >/dev/null"
 		else
 			echo "trap : INT"
