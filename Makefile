@@ -4,6 +4,8 @@
 #   make run        install missing libraries, build, upgrade instance/dev.db
 #   make check      install missing libraries, run every test, also under
 #                   AddressSanitizer + UndefinedBehaviorSanitizer
+#   make check-fresh  run the two commands above on a fresh Debian 12 root
+#                   (debootstrap; needs root or sudo, and the network)
 #   make bench      measure start-up and apply times
 #   make install    install exodb and its manual (PREFIX, DESTDIR)
 
@@ -109,17 +111,13 @@ build/san/tests/%: tests/%.c tests/unit.h $(HDRS) $(SAN_LIB_OBJS) | build
 	    $(SAN_LIB_OBJS) $(LDLIBS_ALL) $(CHECK_LIBS)
 
 # libsodium's Argon2, a second implementation that the end-to-end tests verify
-# exodb's hashes with; built only when libsodium is installed (the test says
-# when it skipped).
-SODIUM_VERIFY =	$(shell $(PKG_CONFIG) --exists libsodium 2>/dev/null && \
-		    echo build/tests/sodium-verify)
-
+# exodb's hashes with.
 build/tests/sodium-verify: tests/sodium-verify.c | build
 	@echo "CC  $<"
 	@$(CC) $(WARNFLAGS) $(CFLAGS) $$($(PKG_CONFIG) --cflags libsodium) \
 	    -o $@ tests/sodium-verify.c $$($(PKG_CONFIG) --libs libsodium)
 
-check-plain check-san: $(SODIUM_VERIFY)
+check-plain check-san: build/tests/sodium-verify
 
 # The two quick-start commands install what is missing first, then build in
 # a second make, so that pkg-config answers only once the libraries are there.
@@ -130,7 +128,12 @@ run: deps
 	sqlite3 instance/dev.db .schema
 
 check: deps
+	@./scripts/check-deps
 	@$(MAKE) --no-print-directory check-plain check-san
+
+check-fresh:
+	@./scripts/install-deps fresh
+	@./scripts/check-fresh
 
 check-plain: exodb $(CLI_TOOLS) $(UNIT_TESTS:%=build/tests/%)
 	@tests/run-unit build/tests $(UNIT_TESTS)
@@ -144,7 +147,8 @@ check-san: build/san/exodb $(CLI_TOOLS) $(UNIT_TESTS:%=build/san/tests/%)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
 	    EXODB=$(CURDIR)/build/san/exodb tests/run-cli $(CLI_TESTS)
 
-bench: deps
+bench:
+	@./scripts/install-deps bench
 	@$(MAKE) --no-print-directory exodb $(CLI_TOOLS)
 	@EXODB=$(CURDIR)/exodb tests/bench.sh
 
@@ -159,5 +163,5 @@ uninstall:
 clean:
 	rm -rf build exodb exodb.new
 
-.PHONY: all deps run check check-plain check-san bench install uninstall clean
+.PHONY: all deps run check check-fresh check-plain check-san bench install uninstall clean
 .PRECIOUS: build/%.o build/san/%.o

@@ -4,12 +4,22 @@
 
 MAN="$TOP/man/exodb.1"
 
+# The manual's command list, one command a line: a line that starts with
+# spaces continues the one before it.
+man_commands() {
+	sed -n '/^\.Bd -literal/,/^\.Ed/p' "$MAN" |
+	    awk '/^[ \t]/ {sub(/^[ \t]+/, " "); line = line $0; next}
+		 {if (line != "") print line; line = $0}
+		 END {if (line != "") print line}' |
+	    grep '^exodb [a-z]* [a-z]'
+}
+
 t_every_command_is_in_the_manual() {
 	local group name usage
 	for group in db user; do
 		for name in $("$EXODB" --help | sed -n "s/^  exodb $group \([a-z-]*\).*/\1/p"); do
 			usage=$("$EXODB" $group "$name" --help | sed -n '1s/^usage: //p')
-			grep -qxF -- "$usage" "$MAN" || fail "the manual lacks '$usage'"
+			man_commands | grep -qxF -- "$usage" || fail "the manual lacks '$usage'"
 			grep -q "^\.It Ic $group $name" "$MAN" || fail "the manual does not describe $group $name"
 		done
 	done
@@ -17,7 +27,7 @@ t_every_command_is_in_the_manual() {
 }
 
 t_the_manual_lists_no_other_command() {
-	sed -n '/^\.Bd -literal/,/^\.Ed/p' "$MAN" | grep '^exodb [a-z]* [a-z]' | while read -r line; do
+	man_commands | while read -r line; do
 		set -- $line
 		x "$2" "$3" --help
 		expect_ok
@@ -60,6 +70,21 @@ t_the_manual_names_the_environment() {
 	grep -q '^\.It Ev EXODB_DATABASE' "$MAN" || fail "EXODB_DATABASE"
 	grep -q '^\.It Ev EXODB_MODEL' "$MAN" || fail "EXODB_MODEL"
 	x --help; expect_out 'EXODB_DATABASE'; expect_out 'EXODB_MODEL'
+}
+
+# Rendered at 80 columns by either formatter README names, no line of the
+# manual is wider.
+t_the_manual_fits_80_columns() {
+	need man mandoc
+	LC_ALL=C MANWIDTH=80 man -l "$MAN" >"$T/man-db" 2>"$T/man-db.err" ||
+	    fail "man -l: $(cat "$T/man-db.err")"
+	mandoc -T ascii -O width=80 "$MAN" | sed 's/.\x08//g' >"$T/mandoc" ||
+	    fail "mandoc failed"
+	for f in man-db mandoc; do
+		[ "$(wc -l <"$T/$f")" -gt 100 ] || fail "$f rendered only $(wc -l <"$T/$f") lines"
+		expand "$T/$f" | awk -v f="$f" 'length > 80 {print f ": line " NR " is " length " columns: " $0; bad = 1}
+		    END {exit bad}' >"$T/wide" || fail "$(cat "$T/wide")"
+	done
 }
 
 run_tests

@@ -16,14 +16,6 @@ export EXODB_ARGON2_COST=$FLOOR
 PW="correct horse battery"
 SODIUM_VERIFY="$TOP/build/tests/sodium-verify"
 
-if [ ! -x "$SODIUM_VERIFY" ]; then
-	echo "cli-user.sh: skipped: verifying exodb's hashes with libsodium's" \
-	    "Argon2 (build/tests/sodium-verify not built: libsodium missing)"
-fi
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "cli-user.sh: skipped: the terminal tests (tmux missing)"
-fi
-
 # xin INPUT ARGS...: run exodb with INPUT (exactly those bytes) on stdin.
 xin() {
 	local input=$1
@@ -289,7 +281,8 @@ t_verify_rehash() {
 
 # libsodium's Argon2 (a second implementation) accepts what exodb writes.
 t_hash_verifies_with_libsodium() {
-	[ -x "$SODIUM_VERIFY" ] || return 0
+	[ -x "$SODIUM_VERIFY" ] ||
+	    fail "$SODIUM_VERIFY is missing: make check builds it (libsodium-dev)"
 	seed
 	mk alice alice@example.org
 	unset EXODB_ARGON2_COST
@@ -527,9 +520,15 @@ t_concurrent_create() {
 # A plain sh, which saves and restores no terminal settings of its own, so
 # that what the terminal looks like is exodb's doing. With "stop", the shell
 # has job control: when the command stops, its status goes to $root/rc.stop,
-# the settings to $root/stty.stopped, and it is resumed with fg.
+# the settings to $root/stty.stopped, and it is resumed with fg. A status file
+# appears whole (written aside, then renamed): the test polls for it.
+# Each terminal is a new tmux server on a socket of its own, never one a
+# server that was just killed may still hold; all of them are killed when
+# the test ends.
+SOCKS=()
 term_start() {
-	SOCK="$root/$(basename "$T").tmux"
+	SOCK="$root/$(basename "$T").${#SOCKS[@]}.tmux"
+	SOCKS+=("$SOCK")
 	{
 		echo "cd '$T'"
 		echo "export EXODB_ARGON2_COST='$EXODB_ARGON2_COST'"
@@ -539,7 +538,8 @@ term_start() {
 			echo "$1 2>'$root/err'"
 			echo "s=\$?"
 			echo "stty -a >'$root/stty.stopped'"
-			echo "echo \$s >'$root/rc.stop'"
+			echo "echo \$s >'$root/rc.tmp'"
+			echo "mv '$root/rc.tmp' '$root/rc.stop'"
 			echo "fg >/dev/null"
 		else
 			echo "trap : INT"
@@ -553,7 +553,7 @@ term_start() {
 	rm -f "$root/rc" "$root/rc.stop" "$root/stty.after" "$root/stty.stopped"
 	tmux -S "$SOCK" -f /dev/null new-session -d -x 160 -y 40 "sh '$root/pane.sh'" ||
 	    fail "tmux would not start"
-	trap 'tmux -S "$SOCK" kill-server 2>/dev/null' EXIT
+	trap 'for s in "${SOCKS[@]}"; do tmux -S "$s" kill-server 2>/dev/null; done' EXIT
 	TTY=$(tmux -S "$SOCK" display-message -p '#{pane_tty}')
 }
 
@@ -586,6 +586,7 @@ finished() {
 
 # The exodb the pane's shell runs.
 exodb_pid() {
+	need pgrep
 	pgrep -P "$(tmux -S "$SOCK" display-message -p '#{pane_pid}')" -x exodb ||
 	    fail "no exodb process in the terminal"
 }
@@ -602,7 +603,7 @@ expect_echo_after() {
 }
 
 t_tty_create() {
-	command -v tmux >/dev/null 2>&1 || return 0
+	need tmux
 	seed
 	term_start "'$EXODB' user create alice --email alice@example.org"
 	until_true on_screen "New password for alice: "
@@ -620,7 +621,7 @@ t_tty_create() {
 }
 
 t_tty_ctrl_c() {
-	command -v tmux >/dev/null 2>&1 || return 0
+	need tmux
 	seed
 	snapshot
 	term_start "'$EXODB' user create alice --email alice@example.org"
@@ -640,7 +641,7 @@ t_tty_ctrl_c() {
 # (fg), it turns echo off again, shows the prompt again (readpassphrase(3)
 # reads afresh after a stop) and the password still goes through.
 t_tty_ctrl_z() {
-	command -v tmux >/dev/null 2>&1 || return 0
+	need tmux
 	seed
 	mk alice alice@example.org
 	term_start "'$EXODB' user verify alice" stop
@@ -661,7 +662,7 @@ t_tty_ctrl_z() {
 }
 
 t_tty_eof_at_prompt() {
-	command -v tmux >/dev/null 2>&1 || return 0
+	need tmux
 	seed
 	snapshot
 	term_start "'$EXODB' user create alice --email alice@example.org"
@@ -676,7 +677,7 @@ t_tty_eof_at_prompt() {
 }
 
 t_tty_mismatch() {
-	command -v tmux >/dev/null 2>&1 || return 0
+	need tmux
 	seed
 	mk alice alice@example.org
 	snapshot
@@ -694,7 +695,7 @@ t_tty_mismatch() {
 }
 
 t_tty_short_password() {
-	command -v tmux >/dev/null 2>&1 || return 0
+	need tmux
 	seed
 	snapshot
 	term_start "'$EXODB' user create alice --email alice@example.org"
@@ -709,7 +710,7 @@ t_tty_short_password() {
 }
 
 t_tty_delete_confirm() {
-	command -v tmux >/dev/null 2>&1 || return 0
+	need tmux
 	seed
 	mk alice alice@example.org
 	snapshot
@@ -735,7 +736,7 @@ t_tty_delete_confirm() {
 # not on stdout or stderr, not on the screen, not in the command line or the
 # environment of exodb while it holds it at the prompt.
 t_canary() {
-	command -v tmux >/dev/null 2>&1 || return 0
+	need tmux
 	seed
 	canary="cn$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 	printf '%s\n' "$canary" >"$root/canary"

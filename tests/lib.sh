@@ -1,8 +1,11 @@
 # End-to-end test library: sourced by tests/cli-*.sh, which define functions
 # named t_<name> and end with run_tests. Each test runs in a subshell, in a
 # fresh temporary folder, against the binary $EXODB; an assertion that fails
-# prints why and ends that test.
+# prints why and ends that test, even from inside $(...) or a pipeline. A
+# script's arguments, if any, name the tests to run (extended regular
+# expressions matched against the whole name): bash tests/cli-user.sh 't_tty_.*'
 set -u
+only=("$@")
 : "${EXODB:?set EXODB to the exodb binary}"
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export TOP
@@ -10,13 +13,42 @@ unset EXODB_DATABASE EXODB_MODEL VISUAL EDITOR
 root=$(mktemp -d "${TMPDIR:-/tmp}/exodb-cli.XXXXXX")
 trap 'chmod -R u+rwX "$root" 2>/dev/null; rm -rf "$root"' EXIT
 
+# end_test SIGNAL STATUS: end the test with STATUS. From a subshell of the
+# test (a command substitution, a pipeline), signal the test's own shell,
+# whose trap exits with that status once the subshell is gone.
+end_test() {
+	[ "$BASHPID" = "${TEST_PID:-$BASHPID}" ] || kill -"$1" "$TEST_PID"
+	exit "$2"
+}
+
+# fail MESSAGE: the test fails. The message and the last command's outputs
+# go to the test's log (fd 4), not to a $(...) that called fail.
 fail() {
-	echo "FAIL: $*"
-	if [ -f "$T/.out" ]; then
-		echo "--- stdout"; head -c 2000 "$T/.out"
-		echo "--- stderr"; head -c 2000 "$T/.err"
-	fi
-	exit 1
+	{
+		echo "FAIL: $*"
+		if [ -f "${T:-}/.out" ]; then
+			echo "--- stdout"; head -c 2000 "$T/.out"
+			echo "--- stderr"; head -c 2000 "$T/.err"
+		fi
+	} >&4
+	end_test USR1 1
+}
+
+# skip REASON: the test cannot run here and is counted as skipped. Not for a
+# missing program: see need.
+skip() {
+	echo "SKIP: $*" >&4
+	end_test USR2 77
+}
+
+# need PROGRAM...: fail (never skip) when a program the test runs is
+# missing: scripts/install-deps installs every one of them.
+need() {
+	local p
+	for p in "$@"; do
+		command -v "$p" >/dev/null 2>&1 ||
+		    fail "$p is missing: scripts/install-deps installs it (make deps)"
+	done
 }
 
 # run CMD...: run a command, keeping its stdout, stderr and status.
@@ -118,21 +150,40 @@ seed() {
 	x db upgrade && expect_ok
 }
 
+# Selected by the script's arguments, if any.
+selected() {
+	local re
+	[ ${#only[@]} -gt 0 ] || return 0
+	for re in "${only[@]}"; do
+		[[ $1 =~ ^($re)$ ]] && return 0
+	done
+	return 1
+}
+
+# Run every test; the last line is "NAME: N passed, N failed, N skipped".
 run_tests() {
-	local fn passed=0 failed=0 name
+	local fn passed=0 failed=0 skipped=0 name status
 	name=$(basename "$0")
 	for fn in $(declare -F | awk '{print $3}' | grep '^t_'); do
+		selected "$fn" || continue
 		T="$root/$fn"
 		mkdir "$T"
-		(cd "$T" && $fn) 3>&1 >"$root/$fn.log" 2>&1
-		if [ $? -eq 0 ]; then
+		(TEST_PID=$BASHPID
+		 trap 'exit 1' USR1
+		 trap 'exit 77' USR2
+		 cd "$T" && $fn) 3>&1 >"$root/$fn.log" 2>&1 4>&1
+		status=$?
+		if [ $status -eq 0 ]; then
 			passed=$((passed + 1))
+		elif [ $status -eq 77 ]; then
+			skipped=$((skipped + 1))
+			echo "skipped $name: $fn: $(sed -n 's/^SKIP: //p' "$root/$fn.log")"
 		else
 			failed=$((failed + 1))
 			echo "FAIL $name: $fn"
 			sed 's/^/    /' "$root/$fn.log" | head -n 40
 		fi
 	done
-	echo "$name: $passed passed, $failed failed"
+	echo "$name: $passed passed, $failed failed, $skipped skipped"
 	[ $failed -eq 0 ]
 }
