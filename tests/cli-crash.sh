@@ -11,24 +11,12 @@ setup_work() {
 	seed
 	q instance/dev.db "INSERT INTO users (username, email, password_hash) VALUES ('alice', 'a@x.org', 'h')"
 	id=$(ls migrations/versions | cut -c 1-14)
-	cat >migrations/versions/29990101000000_work.sql <<SQL
--- exodb revision
--- id: 29990101000000
--- revises: $id
--- message: work
--- created: 2999-01-01T00:00:00Z
-
--- +upgrade
-CREATE TABLE work (id INTEGER PRIMARY KEY, v TEXT NOT NULL);
+	rev 29990101000000 "$id" "CREATE TABLE work (id INTEGER PRIMARY KEY, v TEXT NOT NULL);
 WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < $rows)
 INSERT INTO work (v) SELECT hex(randomblob(16)) FROM c;
 CREATE INDEX work_v ON work (v);
-UPDATE users SET role = 'admin';
-
--- +downgrade
-DROP TABLE work;
-UPDATE users SET role = 'user';
-SQL
+UPDATE users SET role = 'admin';" "DROP TABLE work;
+UPDATE users SET role = 'user';" work
 	cp instance/dev.db pristine.db
 }
 

@@ -475,8 +475,8 @@ t_bad_not_upgraded() {
 	mk alice alice@example.org
 	# A revision not applied yet: the database is behind head.
 	head=$(ls migrations/versions | cut -c 1-14)
-	printf -- '-- exodb revision\n-- id: 29990101000000\n-- revises: %s\n-- message: later\n-- created: 2999-01-01T00:00:00Z\n\n-- +upgrade\nCREATE INDEX ix_later ON users (role);\n\n-- +downgrade\nDROP INDEX ix_later;\n' \
-	    "$head" >migrations/versions/29990101000000_later.sql
+	rev 29990101000000 "$head" "CREATE INDEX ix_later ON users (role);" \
+	    "DROP INDEX ix_later;" later
 	for args in "create bob --email b@x.org --password-stdin" "approve alice" \
 	    "revoke alice" "list" "list --json" "show alice" "set-role alice admin" \
 	    "passwd alice --password-stdin" "delete alice --yes" \
