@@ -106,6 +106,8 @@ cmd_user_fail(struct cmd *cmd, char *cause)
 {
 	cmd_error("%s %s: %s", cmd->entry->group, cmd->entry->name, cause);
 	free(cause);
+	/* A write that failed may have left a journal: roll it back now. */
+	db_rollback(cmd->db);
 	return 1;
 }
 

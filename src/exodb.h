@@ -296,6 +296,7 @@ int	 db_exists(sqlite3 *, const char *, int *, char **, const char *, ...);
 int	 db_table_exists(sqlite3 *, const char *, int *, char **);
 int	 db_count(sqlite3 *, const char *, long long *, char **);
 char	*db_error(sqlite3 *);
+void	 db_rollback(sqlite3 *);
 int	 db_copy_schema(sqlite3 *, sqlite3 *, char **);
 
 /* migrate.c: applying and reverting revisions, the history table. */
