@@ -80,6 +80,19 @@ build/san/tests/%: tests/%.c tests/unit.h $(HDRS) $(LIB_SRCS:src/%.c=build/san/%
 	@$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< \
 	    $(LIB_SRCS:src/%.c=build/san/%.o) $(LDLIBS_ALL) $(CHECK_LIBS)
 
+# The fault-injection build: exodb with a test VFS and allocator linked in
+# (tests/fault/fault.c), under the sanitizers so that every failure path is
+# also checked for leaks. Never installed.
+build/san/tests/exodb-fault: tests/fault/fault.c $(SAN_OBJS) | build
+	@echo "LD  $@"
+	@$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/fault/fault.c \
+	    $(SAN_OBJS) $(LDFLAGS) $(LDLIBS_ALL)
+
+# A preloaded library that fails or kills at the k-th write, fsync, link...
+build/tests/exodb-shim.so: tests/fault/shim.c | build
+	@echo "CC  $<"
+	@$(CC) $(WARNFLAGS) -O2 -fPIC -shared -o $@ tests/fault/shim.c -ldl
+
 # libsodium's Argon2, a second implementation that the end-to-end tests verify
 # exodb's hashes with; built only when libsodium is installed (the test says
 # when it skipped).

@@ -112,7 +112,8 @@ seed() {
 run_tests() {
 	local fn passed=0 failed=0 name
 	name=$(basename "$0")
-	for fn in $(declare -F | awk '{print $3}' | grep '^t_'); do
+	# ONLY=PATTERN runs the tests whose names match, when debugging.
+	for fn in $(declare -F | awk '{print $3}' | grep '^t_' | grep -E -- "${ONLY:-.}"); do
 		T="$root/$fn"
 		mkdir "$T"
 		(cd "$T" && $fn) 3>&1 >"$root/$fn.log" 2>&1
