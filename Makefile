@@ -93,6 +93,55 @@ build/tests/exodb-shim.so: tests/fault/shim.c | build
 	@echo "CC  $<"
 	@$(CC) $(WARNFLAGS) -O2 -fPIC -shared -o $@ tests/fault/shim.c -ldl
 
+# libFuzzer harnesses (tests/fuzz/fuzz-*.c), built with clang. Each has a
+# committed seed corpus in tests/fuzz/NAME/; what a run finds goes to
+# build/fuzz/corpus-NAME/, never into the tree. make fuzz runs each for
+# FUZZ_TIME seconds; make check replays the seeds and runs each briefly.
+FUZZ_CC ?=	clang
+FUZZERS =	slug phc revision diff
+FUZZ_TIME ?=	300
+FUZZ_CHECK_TIME ?= 10
+FUZZ_SAN =	-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS =	$(LIB_SRCS:src/%.c=build/fuzz/%.o)
+
+build/fuzz/%.o: src/%.c $(HDRS)
+	@mkdir -p build/fuzz
+	@echo "CC  $< (fuzzing)"
+	@$(FUZZ_CC) $(WARNFLAGS) -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) \
+	    -fsanitize=fuzzer-no-link $$($(PKG_CONFIG) --cflags $(PKGS)) \
+	    -c -o $@ $<
+
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	@echo "LD  $@"
+	@$(FUZZ_CC) $(WARNFLAGS) -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) \
+	    -fsanitize=fuzzer -Isrc -o $@ $< $(FUZZ_OBJS) $(LDLIBS_ALL)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZERS:%=build/fuzz/fuzz-%)
+	@for f in $(FUZZERS); do \
+	    mkdir -p build/fuzz/corpus-$$f; \
+	    echo "== fuzz-$$f for $(FUZZ_TIME) s"; \
+	    build/fuzz/fuzz-$$f -max_total_time=$(FUZZ_TIME) \
+		-print_final_stats=1 -artifact_prefix=build/fuzz/$$f- \
+		build/fuzz/corpus-$$f tests/fuzz/$$f 2>&1 | \
+		grep -E '^(stat::|==|SUMMARY|fuzz:)|Done [0-9]+ runs|cov: ' | \
+		tail -n 12 || exit 1; \
+	done
+
+check-fuzz: $(FUZZERS:%=build/fuzz/fuzz-%)
+	@echo "== fuzz harnesses: the seed corpus, then $(FUZZ_CHECK_TIME) s each"
+	@for f in $(FUZZERS); do \
+	    mkdir -p build/fuzz/corpus-$$f; \
+	    build/fuzz/fuzz-$$f -runs=0 tests/fuzz/$$f >build/fuzz/$$f.log 2>&1 && \
+	    build/fuzz/fuzz-$$f -max_total_time=$(FUZZ_CHECK_TIME) \
+		-artifact_prefix=build/fuzz/$$f- build/fuzz/corpus-$$f \
+		tests/fuzz/$$f >>build/fuzz/$$f.log 2>&1 || \
+		{ tail -n 30 build/fuzz/$$f.log; echo "fuzz-$$f: FAILED"; exit 1; }; \
+	    echo "fuzz-$$f: $$(grep -E 'DONE +cov:' build/fuzz/$$f.log | \
+		tail -n 1 | awk '{print $$1 " runs, coverage " $$4 \
+		" edges, " $$6 " features"}' | tr -d '#')"; \
+	done
+
 # libsodium's Argon2, a second implementation that the end-to-end tests verify
 # exodb's hashes with; built only when libsodium is installed (the test says
 # when it skipped).
@@ -144,5 +193,6 @@ uninstall:
 clean:
 	rm -rf build exodb
 
-.PHONY: all deps run check check-plain check-san bench install uninstall clean
-.PRECIOUS: build/%.o build/san/%.o
+.PHONY: all deps run check check-plain check-san check-fuzz fuzz bench \
+	install uninstall clean
+.PRECIOUS: build/%.o build/san/%.o build/fuzz/%.o
