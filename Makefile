@@ -5,6 +5,11 @@
 #   make check      install missing libraries, run every test, also under
 #                   AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      measure start-up and apply times
+#   make fault      fault injection and kill points at every k (long)
+#   make fuzz       run each libFuzzer harness for FUZZ_TIME seconds
+#   make stress     1,000 kills during a rebuild chain, concurrent upgrades
+#   make valgrind   the tests under valgrind's memcheck
+#   make coverage   line and branch coverage of src/ (gcov, lcov)
 #   make install    install exodb and its manual (PREFIX, DESTDIR)
 
 PREFIX ?=	/usr/local
@@ -142,6 +147,79 @@ check-fuzz: $(FUZZERS:%=build/fuzz/fuzz-%)
 		" edges, " $$6 " features"}' | tr -d '#')"; \
 	done
 
+# Stress (tests/stress.sh): random SIGKILLs during a chain of table
+# rebuilds, then concurrent upgrades. make check runs a small count.
+STRESS_CHECK =	KILLS=10 ROWS=5000 STEPS=4 ROUNDS=3
+
+stress: exodb
+	@EXODB=$(CURDIR)/exodb nice tests/stress.sh
+
+check-stress: exodb
+	@echo "== stress, a small count ($(STRESS_CHECK))"
+	@$(STRESS_CHECK) EXODB=$(CURDIR)/exodb tests/stress.sh
+
+# The fault-injection and kill-point tests. make check tries every k of the
+# I/O faults and kills and every 25th allocation; make fault every k.
+FAULT_CHECK =	FAULT_STRIDE=1 FAULT_MALLOC_STRIDE=25 KILL_STRIDE=1
+FAULT_DEPS =	exodb build/san/tests/exodb-fault build/tests/exodb-shim.so
+
+check-fault: $(FAULT_DEPS)
+	@echo "== fault injection and kill points ($(FAULT_CHECK))"
+	@$(FAULT_CHECK) EXODB=$(CURDIR)/exodb tests/run-cli tests/cli-fault.sh \
+	    tests/cli-kill.sh
+
+fault: deps
+	@$(MAKE) --no-print-directory $(FAULT_DEPS)
+	@EXODB=$(CURDIR)/exodb nice tests/run-cli tests/cli-fault.sh tests/cli-kill.sh
+
+# The unit and end-to-end tests under valgrind's memcheck: any error or a
+# definite or indirect leak fails the run. The plain build is used, through
+# wrappers in build/valgrind/; the user tests set a cheap Argon2 cost.
+VALGRIND =	valgrind --quiet --error-exitcode=99 --leak-check=full \
+		--show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect
+
+valgrind: deps
+	@$(MAKE) --no-print-directory exodb $(UNIT_TESTS:%=build/tests/%)
+	@mkdir -p build/valgrind/tests
+	@for t in exodb $(UNIT_TESTS:%=tests/%); do \
+	    printf '#!/bin/sh\nexec %s %s "$$@"\n' "$(VALGRIND)" \
+		"$(CURDIR)/build/$$t" >build/valgrind/$$t; \
+	    chmod +x build/valgrind/$$t; \
+	done
+	@tests/run-unit build/valgrind/tests $(UNIT_TESTS)
+	@EXODB_ARGON2_COST=m=19456,t=2,p=1 EXODB=$(CURDIR)/build/valgrind/exodb \
+	    tests/run-cli $(CLI_TESTS)
+
+# Line and branch coverage of src/ by the unit and end-to-end tests, with
+# gcov and lcov; the report is build/cov/html/index.html.
+COV_FLAGS =	--coverage -O0 -g
+COV_OBJS =	$(SRCS:src/%.c=build/cov/%.o)
+LCOV =		lcov --quiet --rc lcov_branch_coverage=1
+
+build/cov/%.o: src/%.c $(HDRS)
+	@mkdir -p build/cov/tests
+	@echo "CC  $< (coverage)"
+	@$(CC) $(ALL_CFLAGS) $(COV_FLAGS) -c -o $@ $<
+
+build/cov/exodb: $(COV_OBJS)
+	@$(CC) $(COV_FLAGS) -o $@ $(COV_OBJS) $(LDFLAGS) $(LDLIBS_ALL)
+
+build/cov/tests/%: tests/%.c tests/unit.h $(HDRS) $(LIB_SRCS:src/%.c=build/cov/%.o)
+	@echo "CC  $< (coverage)"
+	@$(CC) $(ALL_CFLAGS) $(COV_FLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< \
+	    $(LIB_SRCS:src/%.c=build/cov/%.o) $(LDLIBS_ALL) $(CHECK_LIBS)
+
+coverage: deps
+	@$(MAKE) --no-print-directory build/cov/exodb $(UNIT_TESTS:%=build/cov/tests/%)
+	@find build/cov -name '*.gcda' -delete
+	@tests/run-unit build/cov/tests $(UNIT_TESTS)
+	@EXODB=$(CURDIR)/build/cov/exodb tests/run-cli $(CLI_TESTS)
+	@$(LCOV) --capture --directory build/cov --output-file build/cov/all.info
+	@$(LCOV) --extract build/cov/all.info '*/src/*' --output-file build/cov/src.info
+	@genhtml --quiet --branch-coverage -o build/cov/html build/cov/src.info
+	@$(LCOV) --summary build/cov/src.info 2>&1 | grep -E 'lines|branches'
+
 # libsodium's Argon2, a second implementation that the end-to-end tests verify
 # exodb's hashes with; built only when libsodium is installed (the test says
 # when it skipped).
@@ -164,7 +242,8 @@ run: deps
 	sqlite3 instance/dev.db .schema
 
 check: deps
-	@$(MAKE) --no-print-directory check-plain check-san
+	@$(MAKE) --no-print-directory check-plain check-san check-fault \
+	    check-fuzz check-stress
 
 check-plain: exodb $(UNIT_TESTS:%=build/tests/%)
 	@tests/run-unit build/tests $(UNIT_TESTS)
@@ -194,5 +273,6 @@ clean:
 	rm -rf build exodb
 
 .PHONY: all deps run check check-plain check-san check-fuzz fuzz bench \
+	check-fault fault check-stress stress valgrind coverage \
 	install uninstall clean
-.PRECIOUS: build/%.o build/san/%.o build/fuzz/%.o
+.PRECIOUS: build/%.o build/san/%.o build/fuzz/%.o build/cov/%.o

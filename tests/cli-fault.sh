@@ -5,12 +5,13 @@
 # fault. Each failing run must exit non-zero with one line "exodb: what:
 # why", leave no journal behind, and leave the database wholly as before or
 # wholly as after (SQLite's integrity_check ok); ASan fails any leak.
-# FAULT_STRIDE=N tries every Nth k only (make check uses a stride; make fault
-# tries them all).
+# FAULT_STRIDE=N tries every Nth k only, FAULT_MALLOC_STRIDE=N every Nth
+# allocation (make check uses strides; make fault tries every k).
 . "$(dirname "$0")/lib.sh"
 
 FAULTY=${EXODB_FAULTY:-$TOP/build/san/tests/exodb-fault}
 STRIDE=${FAULT_STRIDE:-1}
+MSTRIDE=${FAULT_MALLOC_STRIDE:-$STRIDE}
 export EXODB_ARGON2_COST="m=19456,t=2,p=1"
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1
 
@@ -46,6 +47,8 @@ inject() {
 	    malloc:once:- malloc:persist:-; do
 		IFS=: read -r op mode err <<<"$spec"
 		k=1
+		stride=$STRIDE
+		[ "$op" = malloc ] && stride=$MSTRIDE
 		while :; do
 			rm -rf w && cp -a base w
 			: >w/.log
@@ -86,11 +89,11 @@ inject() {
 				sed 's/^/    /' w/.err | head -n 5
 				failures=$((failures + 1))
 			fi
-			k=$((k + STRIDE))
+			k=$((k + stride))
 		done
 		ks="$ks $op/$mode:$calls"
 	done
-	info "$name: $runs runs, calls per fault kind (every ${STRIDE}th k tried):$ks"
+	info "$name: $runs runs; calls per kind (every ${STRIDE}th k, ${MSTRIDE}th allocation):$ks"
 	[ "$failures" -eq 0 ] || fail "$name: $failures failing runs"
 }
 
