@@ -105,7 +105,7 @@ build/tests/exodb-shim.so: tests/fault/shim.c | build
 FUZZ_CC ?=	clang
 FUZZERS =	slug phc revision diff
 FUZZ_TIME ?=	300
-FUZZ_CHECK_TIME ?= 10
+FUZZ_CHECK_TIME ?= 5
 FUZZ_SAN =	-fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS =	$(LIB_SRCS:src/%.c=build/fuzz/%.o)
 
@@ -159,8 +159,8 @@ check-stress: exodb
 	@$(STRESS_CHECK) EXODB=$(CURDIR)/exodb tests/stress.sh
 
 # The fault-injection and kill-point tests. make check tries every k of the
-# I/O faults and kills and every 25th allocation; make fault every k.
-FAULT_CHECK =	FAULT_STRIDE=1 FAULT_MALLOC_STRIDE=25 KILL_STRIDE=1
+# I/O faults and kills and every 50th allocation; make fault every k.
+FAULT_CHECK =	FAULT_STRIDE=1 FAULT_MALLOC_STRIDE=50 KILL_STRIDE=1
 FAULT_DEPS =	exodb build/san/tests/exodb-fault build/tests/exodb-shim.so
 
 check-fault: $(FAULT_DEPS)
