@@ -214,7 +214,8 @@ coverage: deps
 	@$(MAKE) --no-print-directory build/cov/exodb $(UNIT_TESTS:%=build/cov/tests/%)
 	@find build/cov -name '*.gcda' -delete
 	@tests/run-unit build/cov/tests $(UNIT_TESTS)
-	@EXODB=$(CURDIR)/build/cov/exodb tests/run-cli $(CLI_TESTS)
+	@GCOV_ERROR_FILE=$(CURDIR)/build/cov/gcov-errors.log \
+	    EXODB=$(CURDIR)/build/cov/exodb tests/run-cli $(CLI_TESTS)
 	@$(LCOV) --capture --directory build/cov --output-file build/cov/all.info
 	@$(LCOV) --extract build/cov/all.info '*/src/*' --output-file build/cov/src.info
 	@genhtml --quiet --branch-coverage -o build/cov/html build/cov/src.info
