@@ -407,13 +407,21 @@ db_table_exists(sqlite3 *db, const char *name, int *exists, char **cause)
 	    "WHERE type = 'table' AND name = ?1");
 }
 
-/* The integer the first column of the query's first row holds. */
+/*
+ * The integer the first column of the query's first row holds. A NULL sql is
+ * text sqlite3_mprintf() could not allocate.
+ */
 int
 db_count(sqlite3 *db, const char *sql, long long *n, char **cause)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
+	*n = 0;
+	if (sql == NULL) {
+		*cause = xstrdup("out of memory building an SQL statement");
+		return -1;
+	}
 	if (db_prepare(db, &stmt, cause, "%s", sql) == -1)
 		return -1;
 	rc = sqlite3_step(stmt);

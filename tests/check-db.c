@@ -298,6 +298,10 @@ START_TEST(test_db_out_of_memory)
 	ck_assert_str_eq(cause, "out of memory building an SQL statement");
 	free(cause);
 	sqlite3_hard_heap_limit64(0);
+	/* What a caller's own sqlite3_mprintf() could not allocate. */
+	ck_assert_int_eq(db_count(db, NULL, &n, &cause), -1);
+	ck_assert_str_eq(cause, "out of memory building an SQL statement");
+	free(cause);
 	/* Nothing to prepare is an error too, not a statement. */
 	ck_assert_int_eq(db_count(db, " -- nothing", &n, &cause), -1);
 	ck_assert_str_eq(cause, "no SQL statement to run");

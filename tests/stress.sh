@@ -81,8 +81,9 @@ check_state() {
 	applied=$(q "SELECT count(*) FROM exodb_revisions") || die "kill $1: history"
 	ncols=$(q "SELECT count(*) FROM pragma_table_info('users')")
 	[ "$ncols" -eq $((base_cols + applied - 1)) ] || die "kill $1: $applied revisions applied but $ncols columns"
-	[ "$(q "SELECT count(*) FROM users WHERE s$((applied - 1)) IS NOT $((applied - 1))")" = 0 ] 2>/dev/null ||
-	    [ "$applied" -eq 1 ] || die "kill $1: column values"
+	[ "$applied" -eq 1 ] ||
+	    [ "$(q "SELECT count(*) FROM users WHERE s$((applied - 1)) IS NOT $((applied - 1))")" = 0 ] ||
+	    die "kill $1: column values"
 }
 
 cp pristine.db instance/dev.db
