@@ -174,7 +174,8 @@ fault: deps
 
 # The unit and end-to-end tests under valgrind's memcheck: any error or a
 # definite or indirect leak fails the run. The plain build is used, through
-# wrappers in build/valgrind/; the user tests set a cheap Argon2 cost.
+# wrappers in build/valgrind/; the user tests set a cheap Argon2 cost, and
+# Check's per-test timeout is stretched 30 times for valgrind's pace.
 VALGRIND =	valgrind --quiet --error-exitcode=99 --leak-check=full \
 		--show-leak-kinds=definite,indirect \
 		--errors-for-leak-kinds=definite,indirect
@@ -187,7 +188,7 @@ valgrind: deps
 		"$(CURDIR)/build/$$t" >build/valgrind/$$t; \
 	    chmod +x build/valgrind/$$t; \
 	done
-	@tests/run-unit build/valgrind/tests $(UNIT_TESTS)
+	@CK_TIMEOUT_MULTIPLIER=30 tests/run-unit build/valgrind/tests $(UNIT_TESTS)
 	@EXODB_ARGON2_COST=m=19456,t=2,p=1 EXODB=$(CURDIR)/build/valgrind/exodb \
 	    tests/run-cli $(CLI_TESTS)
 
