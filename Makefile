@@ -183,10 +183,10 @@ VALGRIND =	valgrind --quiet --error-exitcode=99 --leak-check=full \
 valgrind: deps
 	@$(MAKE) --no-print-directory exodb $(UNIT_TESTS:%=build/tests/%)
 	@mkdir -p build/valgrind/tests
-	@for t in exodb $(UNIT_TESTS:%=tests/%); do \
+	@for t in exodb $(UNIT_TESTS:%=build/tests/%); do \
 	    printf '#!/bin/sh\nexec %s %s "$$@"\n' "$(VALGRIND)" \
-		"$(CURDIR)/build/$$t" >build/valgrind/$$t; \
-	    chmod +x build/valgrind/$$t; \
+		"$(CURDIR)/$$t" >build/valgrind/$${t#build/}; \
+	    chmod +x build/valgrind/$${t#build/}; \
 	done
 	@CK_TIMEOUT_MULTIPLIER=30 tests/run-unit build/valgrind/tests $(UNIT_TESTS)
 	@EXODB_ARGON2_COST=m=19456,t=2,p=1 EXODB=$(CURDIR)/build/valgrind/exodb \
