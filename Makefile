@@ -7,6 +7,11 @@
 #   make check-fresh  run the two commands above on a fresh Debian 12 root
 #                   (debootstrap; needs root or sudo, and the network)
 #   make bench      measure start-up and apply times
+#   make fault      fault injection and kill points at every k (long)
+#   make fuzz       run each libFuzzer harness for FUZZ_TIME seconds
+#   make stress     1,000 kills during a rebuild chain, concurrent upgrades
+#   make valgrind   the tests under valgrind's memcheck
+#   make coverage   line and branch coverage of src/ (gcov, lcov)
 #   make install    install exodb and its manual (PREFIX, DESTDIR)
 
 PREFIX ?=	/usr/local
@@ -18,7 +23,12 @@ PKGS =		sqlite3 libargon2 libmd libbsd
 CFLAGS ?=	-O2 -g
 WARNFLAGS =	-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 		-Wmissing-prototypes -Wwrite-strings -Werror
-ALL_CFLAGS =	$(WARNFLAGS) -D_GNU_SOURCE $(CFLAGS) \
+# Hardening: glibc 2.36 and gcc 12 (or clang) check buffer sizes known even
+# at run time at level 3; it needs optimisation, so builds without it (and the
+# sanitizer builds, whose checks would overlap) leave FORTIFY out.
+FORTIFY ?=	-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
+HARDEN_FLAGS =	-fstack-protector-strong
+ALL_CFLAGS =	$(WARNFLAGS) -D_GNU_SOURCE $(HARDEN_FLAGS) $(CFLAGS) \
 		$$($(PKG_CONFIG) --cflags $(PKGS))
 LDLIBS_ALL =	$$($(PKG_CONFIG) --libs $(PKGS))
 CHECK_CFLAGS =	$$($(PKG_CONFIG) --cflags check)
@@ -84,7 +94,7 @@ build/san/model-sql.o: build/model-sql.c
 
 build/%.o: src/%.c $(HDRS) | build
 	@echo "CC  $<"
-	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(CC) $(ALL_CFLAGS) $(FORTIFY) -c -o $@ $<
 
 build/san/%.o: src/%.c $(HDRS) | build
 	@echo "CC  $< (sanitizers)"
@@ -102,13 +112,161 @@ build:
 
 build/tests/%: tests/%.c tests/unit.h $(HDRS) $(LIB_OBJS) | build
 	@echo "CC  $<"
-	@$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< \
+	@$(CC) $(ALL_CFLAGS) $(FORTIFY) $(CHECK_CFLAGS) -Isrc -o $@ $< \
 	    $(LIB_OBJS) $(LDLIBS_ALL) $(CHECK_LIBS)
 
 build/san/tests/%: tests/%.c tests/unit.h $(HDRS) $(SAN_LIB_OBJS) | build
 	@echo "CC  $< (sanitizers)"
 	@$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< \
 	    $(SAN_LIB_OBJS) $(LDLIBS_ALL) $(CHECK_LIBS)
+
+# The fault-injection build: exodb with a test VFS and allocator linked in
+# (tests/fault/fault.c), under the sanitizers so that every failure path is
+# also checked for leaks. Never installed.
+build/san/tests/exodb-fault: tests/fault/fault.c $(SAN_OBJS) | build
+	@echo "LD  $@"
+	@$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/fault/fault.c \
+	    $(SAN_OBJS) $(LDFLAGS) $(LDLIBS_ALL)
+
+# A preloaded library that fails or kills at the k-th write, fsync, link...
+build/tests/exodb-shim.so: tests/fault/shim.c | build
+	@echo "CC  $<"
+	@$(CC) $(WARNFLAGS) -O2 -fPIC -shared -o $@ tests/fault/shim.c -ldl
+
+# libFuzzer harnesses (tests/fuzz/fuzz-*.c), built with clang. Each has a
+# committed seed corpus in tests/fuzz/NAME/; what a run finds goes to
+# build/fuzz/corpus-NAME/, never into the tree. make fuzz runs each for
+# FUZZ_TIME seconds; make check replays the seeds and runs each briefly.
+FUZZ_CC ?=	clang
+FUZZERS =	slug phc revision diff
+FUZZ_TIME ?=	300
+FUZZ_CHECK_TIME ?= 5
+FUZZ_SAN =	-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS =	$(LIB_SRCS:src/%.c=build/fuzz/%.o) build/fuzz/model-sql.o
+
+build/fuzz/%.o: src/%.c $(HDRS)
+	@mkdir -p build/fuzz
+	@echo "CC  $< (fuzzing)"
+	@$(FUZZ_CC) $(WARNFLAGS) -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) \
+	    -fsanitize=fuzzer-no-link $$($(PKG_CONFIG) --cflags $(PKGS)) \
+	    -c -o $@ $<
+
+build/fuzz/model-sql.o: build/model-sql.c
+	@mkdir -p build/fuzz
+	@echo "CC  $< (fuzzing)"
+	@$(FUZZ_CC) $(WARNFLAGS) -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	    -c -o $@ build/model-sql.c
+
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	@echo "LD  $@"
+	@$(FUZZ_CC) $(WARNFLAGS) -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) \
+	    -fsanitize=fuzzer -Isrc -o $@ $< $(FUZZ_OBJS) $(LDLIBS_ALL)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZERS:%=build/fuzz/fuzz-%)
+	@for f in $(FUZZERS); do \
+	    mkdir -p build/fuzz/corpus-$$f; \
+	    echo "== fuzz-$$f for $(FUZZ_TIME) s"; \
+	    build/fuzz/fuzz-$$f -max_total_time=$(FUZZ_TIME) \
+		-print_final_stats=1 -artifact_prefix=build/fuzz/$$f- \
+		build/fuzz/corpus-$$f tests/fuzz/$$f 2>&1 | \
+		grep -E '^(stat::|==|SUMMARY|fuzz:)|Done [0-9]+ runs|cov: ' | \
+		tail -n 12 || exit 1; \
+	done
+
+check-fuzz: $(FUZZERS:%=build/fuzz/fuzz-%)
+	@echo "== fuzz harnesses: the seed corpus, then $(FUZZ_CHECK_TIME) s each"
+	@for f in $(FUZZERS); do \
+	    mkdir -p build/fuzz/corpus-$$f; \
+	    build/fuzz/fuzz-$$f -runs=0 tests/fuzz/$$f >build/fuzz/$$f.log 2>&1 && \
+	    build/fuzz/fuzz-$$f -max_total_time=$(FUZZ_CHECK_TIME) \
+		-artifact_prefix=build/fuzz/$$f- build/fuzz/corpus-$$f \
+		tests/fuzz/$$f >>build/fuzz/$$f.log 2>&1 || \
+		{ tail -n 30 build/fuzz/$$f.log; echo "fuzz-$$f: FAILED"; exit 1; }; \
+	    echo "fuzz-$$f: $$(grep -E 'DONE +cov:' build/fuzz/$$f.log | \
+		tail -n 1 | awk '{print $$1 " runs, coverage " $$4 \
+		" edges, " $$6 " features"}' | tr -d '#')"; \
+	done
+
+# Stress (tests/stress.sh): random SIGKILLs during a chain of table
+# rebuilds, then concurrent upgrades. make check runs a small count.
+STRESS_CHECK =	KILLS=10 ROWS=5000 STEPS=4 ROUNDS=3
+
+stress: exodb
+	@EXODB=$(CURDIR)/exodb nice tests/stress.sh
+
+check-stress: exodb
+	@echo "== stress, a small count ($(STRESS_CHECK))"
+	@$(STRESS_CHECK) EXODB=$(CURDIR)/exodb tests/stress.sh
+
+# The fault-injection and kill-point tests. make check tries every k of the
+# I/O faults and kills and every 50th allocation; make fault every k.
+FAULT_CHECK =	FAULT_STRIDE=1 FAULT_MALLOC_STRIDE=50 KILL_STRIDE=1
+FAULT_DEPS =	exodb build/san/tests/exodb-fault build/tests/exodb-shim.so
+
+check-fault: $(FAULT_DEPS)
+	@echo "== fault injection and kill points ($(FAULT_CHECK))"
+	@$(FAULT_CHECK) EXODB=$(CURDIR)/exodb tests/run-cli tests/cli-fault.sh \
+	    tests/cli-kill.sh
+
+fault: deps
+	@$(MAKE) --no-print-directory $(FAULT_DEPS)
+	@EXODB=$(CURDIR)/exodb nice tests/run-cli tests/cli-fault.sh tests/cli-kill.sh
+
+# The unit and end-to-end tests under valgrind's memcheck: any error or a
+# definite or indirect leak fails the run. The plain build is used, through
+# wrappers in build/valgrind/; the user tests set a cheap Argon2 cost, and
+# Check's per-test timeout is stretched 30 times for valgrind's pace.
+VALGRIND =	valgrind --quiet --error-exitcode=99 --leak-check=full \
+		--show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect
+
+valgrind: deps
+	@$(MAKE) --no-print-directory exodb $(UNIT_TESTS:%=build/tests/%)
+	@mkdir -p build/valgrind/tests
+	@for t in exodb $(UNIT_TESTS:%=build/tests/%); do \
+	    printf '#!/bin/sh\nexec %s %s "$$@"\n' "$(VALGRIND)" \
+		"$(CURDIR)/$$t" >build/valgrind/$${t#build/}; \
+	    chmod +x build/valgrind/$${t#build/}; \
+	done
+	@CK_TIMEOUT_MULTIPLIER=30 tests/run-unit build/valgrind/tests $(UNIT_TESTS)
+	@EXODB_ARGON2_COST=m=19456,t=2,p=1 EXODB=$(CURDIR)/build/valgrind/exodb \
+	    tests/run-cli $(CLI_TESTS)
+
+# Line and branch coverage of src/ by the unit and end-to-end tests, with
+# gcov and lcov; the report is build/cov/html/index.html.
+COV_FLAGS =	--coverage -O0 -g
+COV_OBJS =	$(SRCS:src/%.c=build/cov/%.o) build/cov/model-sql.o
+LCOV =		lcov --quiet --rc lcov_branch_coverage=1
+
+build/cov/%.o: src/%.c $(HDRS)
+	@mkdir -p build/cov/tests
+	@echo "CC  $< (coverage)"
+	@$(CC) $(ALL_CFLAGS) $(COV_FLAGS) -c -o $@ $<
+
+build/cov/model-sql.o: build/model-sql.c
+	@mkdir -p build/cov/tests
+	@$(CC) $(ALL_CFLAGS) $(COV_FLAGS) -c -o $@ build/model-sql.c
+
+build/cov/exodb: $(COV_OBJS)
+	@$(CC) $(COV_FLAGS) -o $@ $(COV_OBJS) $(LDFLAGS) $(LDLIBS_ALL)
+
+build/cov/tests/%: tests/%.c tests/unit.h $(HDRS) $(LIB_SRCS:src/%.c=build/cov/%.o) build/cov/model-sql.o
+	@echo "CC  $< (coverage)"
+	@$(CC) $(ALL_CFLAGS) $(COV_FLAGS) $(CHECK_CFLAGS) -Isrc -o $@ $< \
+	    $(LIB_SRCS:src/%.c=build/cov/%.o) build/cov/model-sql.o \
+	    $(LDLIBS_ALL) $(CHECK_LIBS)
+
+coverage: deps
+	@$(MAKE) --no-print-directory build/cov/exodb $(UNIT_TESTS:%=build/cov/tests/%)
+	@find build/cov -name '*.gcda' -delete
+	@tests/run-unit build/cov/tests $(UNIT_TESTS)
+	@GCOV_ERROR_FILE=$(CURDIR)/build/cov/gcov-errors.log \
+	    EXODB=$(CURDIR)/build/cov/exodb tests/run-cli $(CLI_TESTS)
+	@$(LCOV) --capture --directory build/cov --output-file build/cov/all.info
+	@$(LCOV) --extract build/cov/all.info '*/src/*' --output-file build/cov/src.info
+	@genhtml --quiet --branch-coverage -o build/cov/html build/cov/src.info
+	@$(LCOV) --summary build/cov/src.info 2>&1 | grep -E 'lines|branches'
 
 # libsodium's Argon2, a second implementation that the end-to-end tests verify
 # exodb's hashes with.
@@ -129,7 +287,8 @@ run: deps
 
 check: deps
 	@./scripts/check-deps
-	@$(MAKE) --no-print-directory check-plain check-san
+	@$(MAKE) --no-print-directory check-plain check-san check-fault \
+	    check-fuzz check-stress
 
 check-fresh:
 	@./scripts/install-deps fresh
@@ -163,5 +322,7 @@ uninstall:
 clean:
 	rm -rf build exodb exodb.new
 
-.PHONY: all deps run check check-fresh check-plain check-san bench install uninstall clean
-.PRECIOUS: build/%.o build/san/%.o
+.PHONY: all deps run check check-fresh check-plain check-san check-fuzz fuzz \
+	bench check-fault fault check-stress stress valgrind coverage \
+	install uninstall clean
+.PRECIOUS: build/%.o build/san/%.o build/fuzz/%.o build/cov/%.o

@@ -96,15 +96,23 @@ out:
 
 /*
  * Whether every view and trigger still makes sense: renaming a table, with
- * legacy_alter_table off, makes SQLite check the whole schema.
+ * legacy_alter_table off, makes SQLite check the whole schema. The probe runs
+ * in a transaction that is always rolled back, so that a rename that fails
+ * (because a view was already broken) leaves no table of its own behind.
  */
 static int
 autogen_valid(sqlite3 *scratch, char **cause)
 {
-	return db_exec(scratch, "PRAGMA legacy_alter_table = OFF;"
-	    "CREATE TABLE exodb_schema_check (x);"
-	    "ALTER TABLE exodb_schema_check RENAME TO exodb_schema_checked;"
-	    "DROP TABLE exodb_schema_checked", cause);
+	int	ret;
+
+	if (db_exec(scratch, "PRAGMA legacy_alter_table = OFF; BEGIN", cause)
+	    == -1)
+		return -1;
+	ret = db_exec(scratch, "CREATE TABLE exodb_schema_check (x);"
+	    "ALTER TABLE exodb_schema_check RENAME TO exodb_schema_checked",
+	    cause);
+	sqlite3_exec(scratch, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
 }
 
 /*

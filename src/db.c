@@ -1,7 +1,8 @@
 /*
  * Opening databases the one safe way, and small helpers to run statements.
- * Databases are plain files: no URI names, no symbolic links, created 0600 in a
- * folder made 0700, with a busy timeout so that concurrent runs wait their turn.
+ * Databases are plain files: no URI names, no symbolic links, nothing anyone
+ * may write to, created 0600 in a folder made 0700 (both names synced to
+ * disk), with a busy timeout so that concurrent runs wait their turn.
  */
 #include <sys/stat.h>
 
@@ -19,10 +20,120 @@
 /* How long to wait for another process's lock, in milliseconds. */
 #define DB_BUSY_TIMEOUT	30000
 
+/*
+ * SQLite's message for the connection's last error. A failure SQLite did not
+ * record (a statement never made because its text could not be) is memory.
+ */
 char *
 db_error(sqlite3 *db)
 {
+	if (sqlite3_errcode(db) == SQLITE_OK)
+		return xstrdup("out of memory");
 	return xstrdup(sqlite3_errmsg(db));
+}
+
+/*
+ * The text of a statement built with sqlite3_vmprintf(); NULL, with *cause
+ * set, when SQLite could not allocate it. The caller frees with sqlite3_free().
+ */
+static char *
+db_vmprintf(char **cause, const char *fmt, va_list ap)
+{
+	char	*sql;
+
+	if ((sql = sqlite3_vmprintf(fmt, ap)) == NULL)
+		*cause = xstrdup("out of memory building an SQL statement");
+	return sql;
+}
+
+/*
+ * Make the connection read the database again after a failed write, so that
+ * SQLite rolls a hot journal back now rather than leaving it for the next
+ * process that opens the file (one that may not be able to write the folder).
+ * Any transaction still open is rolled back first.
+ */
+void
+db_rollback(sqlite3 *db)
+{
+	if (db == NULL)
+		return;
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL,
+	    NULL);
+}
+
+/* Fsync the folder holding path, so that a new file's name is on disk. */
+static int
+db_sync_dir(const char *dir, char **cause)
+{
+	int	fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(fd) == -1) {
+		*cause = xasprintf("%s: cannot sync folder: %s", dir,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * Refuse a file or folder anyone may write to, as ssh does for its keys: anyone
+ * could replace the database, or plant a journal that SQLite would roll back
+ * into it.
+ */
+static int
+db_check_mode(const char *path, const struct stat *sb, const char *what,
+    char **cause)
+{
+	if ((sb->st_mode & S_IWOTH) == 0)
+		return 0;
+	*cause = xasprintf("%s: %s is writable by anyone; run 'chmod o-w %s'",
+	    path, what, path);
+	return -1;
+}
+
+/*
+ * The settings every connection runs with: no double-quoted strings, no SQL
+ * functions with side effects reached from the schema, no writes to SQLite's
+ * own tables, and a rollback journal synced fully at each commit.
+ */
+static int
+db_configure(sqlite3 *db, char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	const char	*mode;
+	int		 rc;
+
+	if (sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, NULL) !=
+	    SQLITE_OK) {
+		*cause = db_error(db);
+		return -1;
+	}
+	if (db_prepare(db, &stmt, cause, "PRAGMA journal_mode") == -1)
+		return -1;
+	rc = sqlite3_step(stmt);
+	mode = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(stmt, 0) :
+	    NULL;
+	if (rc != SQLITE_ROW || mode == NULL) {
+		*cause = db_error(db);
+		sqlite3_finalize(stmt);
+		return -1;
+	}
+	rc = strcmp(mode, "wal") == 0 ? 0 :
+	    db_exec(db, "PRAGMA synchronous = FULL", cause);
+	sqlite3_finalize(stmt);
+	return rc;
 }
 
 /* The folder holding path; the caller frees it. */
@@ -42,19 +153,24 @@ static int
 db_create(const char *path, struct db_created *created, char **cause)
 {
 	struct stat	 sb;
-	char		*dir;
+	char		*dir, *parent = NULL;
 	int		 fd, ret = -1;
 
 	dir = db_dirname(path);
 	/* Another exodb may be making them too: EEXIST is not an error. */
-	if (lstat(dir, &sb) == -1) {
-		if (errno == ENOENT && mkdir(dir, 0700) == 0)
-			created->dir = 1;
-		else if (errno != EEXIST) {
-			*cause = xasprintf("%s: cannot create folder: %s", dir,
-			    strerror(errno));
+	if (stat(dir, &sb) == 0) {
+		if (db_check_mode(dir, &sb, "folder", cause) == -1)
 			goto out;
-		}
+	} else if (errno == ENOENT && mkdir(dir, 0700) == 0) {
+		created->dir = 1;
+		/* The new folder's name is in its parent. */
+		parent = db_dirname(dir);
+		if (db_sync_dir(parent, cause) == -1)
+			goto out;
+	} else if (errno != EEXIST) {
+		*cause = xasprintf("%s: cannot create folder: %s", dir,
+		    strerror(errno));
+		goto out;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
@@ -71,9 +187,12 @@ db_create(const char *path, struct db_created *created, char **cause)
 	}
 	close(fd);
 	created->file = 1;
+	if (db_sync_dir(dir, cause) == -1)
+		goto out;
 	ret = 0;
 out:
 	free(dir);
+	free(parent);
 	return ret;
 }
 
@@ -89,7 +208,7 @@ db_open(const char *path, enum db_mode mode, sqlite3 **db,
     struct db_created *created, char **cause)
 {
 	struct stat	 sb;
-	char		*dir = NULL, *sqlname = NULL;
+	char		*dir = NULL, *sqlname = NULL, *why = NULL;
 	int		 flags, memory = 0, ret = -1;
 
 	*db = NULL;
@@ -112,7 +231,7 @@ db_open(const char *path, enum db_mode mode, sqlite3 **db,
 		if (mode == DB_READ)
 			memory = 1;
 		else if (db_create(path, created, cause) == -1)
-			return -1;
+			goto out;
 	} else if (S_ISLNK(sb.st_mode)) {
 		*cause = xasprintf("%s: is a symbolic link; exodb does not "
 		    "follow links to databases", path);
@@ -123,9 +242,15 @@ db_open(const char *path, enum db_mode mode, sqlite3 **db,
 	} else if (!S_ISREG(sb.st_mode)) {
 		*cause = xasprintf("%s: not a regular file", path);
 		return -1;
+	} else if (db_check_mode(path, &sb, "database", cause) == -1)
+		return -1;
+	if (!memory) {
+		dir = db_dirname(path);
+		if (stat(dir, &sb) == 0 &&
+		    db_check_mode(dir, &sb, "folder", cause) == -1)
+			goto out;
 	}
 	if (mode != DB_READ && !memory) {
-		dir = db_dirname(path);
 		if (access(dir, W_OK) == -1) {
 			*cause = xasprintf("%s: cannot write in folder '%s', "
 			    "where SQLite keeps the journal: %s", path, dir,
@@ -148,12 +273,16 @@ db_open(const char *path, enum db_mode mode, sqlite3 **db,
 		goto out;
 	}
 	sqlite3_busy_timeout(*db, DB_BUSY_TIMEOUT);
-	sqlite3_db_config(*db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_extended_result_codes(*db, 1);
 	/* Reading the schema is what tells a database from any other file. */
 	if (sqlite3_exec(*db, "SELECT count(*) FROM sqlite_schema", NULL, NULL,
 	    NULL) != SQLITE_OK) {
 		*cause = xasprintf("%s: %s", path, sqlite3_errmsg(*db));
+		goto out;
+	}
+	if (db_configure(*db, &why) == -1) {
+		*cause = xasprintf("%s: %s", path, why);
+		free(why);
 		goto out;
 	}
 	if (mode == DB_READ && sqlite3_exec(*db, "PRAGMA query_only = ON",
@@ -221,17 +350,18 @@ db_prepare(sqlite3 *db, sqlite3_stmt **stmt, char **cause, const char *fmt,
 	char	*sql;
 	int	 rc;
 
+	*stmt = NULL;
 	va_start(ap, fmt);
-	sql = sqlite3_vmprintf(fmt, ap);
+	sql = db_vmprintf(cause, fmt, ap);
 	va_end(ap);
-	if (sql == NULL) {
-		*cause = xstrdup("out of memory");
+	if (sql == NULL)
 		return -1;
-	}
 	rc = sqlite3_prepare_v2(db, sql, -1, stmt, NULL);
 	sqlite3_free(sql);
-	if (rc != SQLITE_OK) {
-		*cause = db_error(db);
+	if (rc != SQLITE_OK || *stmt == NULL) {
+		*cause = rc == SQLITE_OK ? xstrdup("no SQL statement to run") :
+		    db_error(db);
+		sqlite3_finalize(*stmt);
 		*stmt = NULL;
 		return -1;
 	}
@@ -252,8 +382,10 @@ db_exists(sqlite3 *db, const char *value, int *exists, char **cause,
 	int		 rc;
 
 	va_start(ap, fmt);
-	sql = sqlite3_vmprintf(fmt, ap);
+	sql = db_vmprintf(cause, fmt, ap);
 	va_end(ap);
+	if (sql == NULL)
+		return -1;
 	rc = db_prepare(db, &stmt, cause, "%s", sql);
 	sqlite3_free(sql);
 	if (rc == -1)
@@ -276,13 +408,21 @@ db_table_exists(sqlite3 *db, const char *name, int *exists, char **cause)
 	    "WHERE type = 'table' AND name = ?1");
 }
 
-/* The integer the first column of the query's first row holds. */
+/*
+ * The integer the first column of the query's first row holds. A NULL sql is
+ * text sqlite3_mprintf() could not allocate.
+ */
 int
 db_count(sqlite3 *db, const char *sql, long long *n, char **cause)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
+	*n = 0;
+	if (sql == NULL) {
+		*cause = xstrdup("out of memory building an SQL statement");
+		return -1;
+	}
 	if (db_prepare(db, &stmt, cause, "%s", sql) == -1)
 		return -1;
 	rc = sqlite3_step(stmt);
@@ -329,19 +469,6 @@ db_copy_schema(sqlite3 *from, sqlite3 *to, char **cause)
 out:
 	sqlite3_finalize(stmt);
 	return ret;
-}
-
-/*
- * End a transaction that failed, if one is open, then read: when the rollback
- * itself failed (a full disk, an I/O error), that read makes SQLite play the
- * hot journal back now, so that none is left beside the database.
- */
-void
-db_rollback(sqlite3 *db)
-{
-	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL, NULL);
 }
 
 /*

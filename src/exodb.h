@@ -329,8 +329,8 @@ int	 db_exists(sqlite3 *, const char *, int *, char **, const char *, ...);
 int	 db_table_exists(sqlite3 *, const char *, int *, char **);
 int	 db_count(sqlite3 *, const char *, long long *, char **);
 char	*db_error(sqlite3 *);
-int	 db_copy_schema(sqlite3 *, sqlite3 *, char **);
 void	 db_rollback(sqlite3 *);
+int	 db_copy_schema(sqlite3 *, sqlite3 *, char **);
 int	 db_backup(sqlite3 *, const char *, char **, char **);
 
 /* history.c: the history table, exodb_revisions. */

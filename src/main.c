@@ -206,6 +206,9 @@ run_command(struct cmd *cmd)
 out:
 	if (cause != NULL)
 		cmd_fail(cmd, cause);
+	/* A write that failed may have left a hot journal: roll it back now. */
+	if (status != 0)
+		db_rollback(cmd->db);
 	if (cmd->db != NULL && sqlite3_close(cmd->db) != SQLITE_OK)
 		cmd_error("%s: cannot close: %s", cmd->database,
 		    sqlite3_errmsg(cmd->db));

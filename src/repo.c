@@ -44,9 +44,15 @@ repo_init(const char *dir, char **cause)
 	DIR		*d;
 	struct dirent	*de;
 	char		*versions = NULL, *readme = NULL;
+	struct stat	 sb;
 	int		 made_dir = 0, made_versions = 0, fd = -1, ret = -1;
 	size_t		 len = sizeof repo_readme - 1;
 
+	if (lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		*cause = xasprintf("%s: is a symbolic link; the migration "
+		    "repository must be a plain folder", dir);
+		return -1;
+	}
 	if ((d = opendir(dir)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
 			if (strcmp(de->d_name, ".") != 0 &&
@@ -360,9 +366,15 @@ repo_load(const char *dir, struct repo **out, char **cause)
 	repo = xcalloc(1, sizeof *repo);
 	repo->dir = xstrdup(dir);
 	repo->versions = xasprintf("%s/versions", dir);
-	if (stat(dir, &sb) == -1 && errno == ENOENT) {
+	if (lstat(dir, &sb) == -1 && errno == ENOENT) {
 		*cause = xasprintf("%s: no migration repository; run 'exodb db "
 		    "init'", dir);
+		goto fail;
+	}
+	/* One rule for the repository and its versions folder: no links. */
+	if (S_ISLNK(sb.st_mode)) {
+		*cause = xasprintf("%s: is a symbolic link; the migration "
+		    "repository must be a plain folder", dir);
 		goto fail;
 	}
 	if (lstat(repo->versions, &sb) == 0 && S_ISLNK(sb.st_mode)) {

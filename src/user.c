@@ -297,7 +297,7 @@ user_create(sqlite3 *db, const struct user *u, long long *id, char **cause)
 	if (rc != SQLITE_DONE &&
 	    sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE) {
 		sqlite3_finalize(stmt);
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		db_rollback(db);
 		if (user_check_free(db, u->username, u->email, cause) == 0)
 			*cause = xasprintf("username '%s' or email '%s' is "
 			    "taken", u->username, u->email);
@@ -315,7 +315,7 @@ user_create(sqlite3 *db, const struct user *u, long long *id, char **cause)
 	return 0;
 fail:
 	sqlite3_finalize(stmt);
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	db_rollback(db);
 	return -1;
 }
 
@@ -355,6 +355,7 @@ user_set(sqlite3 *db, const char *name, const char *column, const char *text,
 		free(*stored);
 		*stored = NULL;
 		*cause = db_error(db);
+		db_rollback(db);
 		return -1;
 	}
 	if (!*changed) {
@@ -410,6 +411,7 @@ user_set_hash(sqlite3 *db, long long id, const char *old, const char *hash,
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {
 		*cause = db_error(db);
+		db_rollback(db);
 		return -1;
 	}
 	*changed = sqlite3_changes(db) > 0;
@@ -432,6 +434,7 @@ user_delete(sqlite3 *db, long long id, int *deleted, char **cause)
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {
 		*cause = db_error(db);
+		db_rollback(db);
 		return -1;
 	}
 	*deleted = sqlite3_changes(db) > 0;

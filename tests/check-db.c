@@ -1,7 +1,49 @@
 /* Unit tests of src/db.c: opening the one safe way, and the helpers. */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "unit.h"
+
+/*
+ * The folders fsync() was called on, by device and inode: this definition
+ * takes the place of the C library's for db.c (and SQLite) in this program.
+ */
+static struct stat	synced[32];
+static int		nsynced;
+
+int
+fsync(int fd)
+{
+	struct stat	sb;
+
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode) && nsynced < 32)
+		synced[nsynced++] = sb;
+	return (int)syscall(SYS_fsync, fd);
+}
+
+static int
+was_synced(const char *dir)
+{
+	struct stat	sb;
+	int		i;
+
+	ck_assert_int_eq(stat(dir, &sb), 0);
+	for (i = 0; i < nsynced; i++) {
+		if (synced[i].st_dev == sb.st_dev &&
+		    synced[i].st_ino == sb.st_ino)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+db_setting(sqlite3 *db, int op)
+{
+	int	v = -1;
+
+	ck_assert_int_eq(sqlite3_db_config(db, op, -1, &v), SQLITE_OK);
+	return v;
+}
 
 static char *
 open_error(const char *path, enum db_mode mode)
@@ -49,6 +91,104 @@ START_TEST(test_db_open_create)
 	ck_assert_int_eq(db_open("inst/dev.db", DB_CREATE, &db, &created,
 	    &cause), 0);
 	ck_assert(!created.file && !created.dir);
+	sqlite3_close(db);
+	unit_rmdir();
+}
+END_TEST
+
+/* The names of a new database and of its new folder are on disk. */
+START_TEST(test_db_open_syncs_folder)
+{
+	struct db_created	 created;
+	sqlite3			*db;
+	char			*cause = NULL;
+
+	unit_tmpdir();
+	ck_assert_int_eq(mkdir("old", 0700), 0);
+	nsynced = 0;
+	ck_assert_int_eq(db_open("old/dev.db", DB_CREATE, &db, &created,
+	    &cause), 0);
+	ck_assert(was_synced("old"));
+	ck_assert(!was_synced("."));
+	sqlite3_close(db);
+	nsynced = 0;
+	ck_assert_int_eq(db_open("new/dev.db", DB_CREATE, &db, &created,
+	    &cause), 0);
+	ck_assert(was_synced("new"));
+	ck_assert(was_synced("."));
+	sqlite3_close(db);
+	unit_rmdir();
+}
+END_TEST
+
+/* Every connection runs with the same safe settings, whatever its mode. */
+START_TEST(test_db_open_settings)
+{
+	static const enum db_mode	 modes[] = { DB_CREATE, DB_WRITE,
+					    DB_READ };
+	struct db_created		 created;
+	sqlite3				*db;
+	char				*cause = NULL;
+	size_t				 i;
+
+	unit_tmpdir();
+	for (i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		ck_assert_int_eq(db_open("dev.db", modes[i], &db, &created,
+		    &cause), 0);
+		ck_assert_int_eq(db_setting(db,
+		    SQLITE_DBCONFIG_TRUSTED_SCHEMA), 0);
+		ck_assert_int_eq(db_setting(db, SQLITE_DBCONFIG_DQS_DDL), 0);
+		ck_assert_int_eq(db_setting(db, SQLITE_DBCONFIG_DQS_DML), 0);
+		ck_assert_int_eq(db_setting(db, SQLITE_DBCONFIG_DEFENSIVE), 1);
+		CK_STR(unit_query(db, "PRAGMA journal_mode"), "delete");
+		CK_STR(unit_query(db, "PRAGMA synchronous"), "2");
+		/* A double-quoted word is a name, never a string. */
+		ck_assert_int_eq(db_exec(db, "SELECT \"nope\"", &cause), -1);
+		ck_assert_str_eq(cause, "no such column: nope");
+		free(cause);
+		sqlite3_close(db);
+	}
+	/* A database in WAL mode keeps its own synchronous setting. */
+	ck_assert_int_eq(db_open("dev.db", DB_WRITE, &db, &created, &cause),
+	    0);
+	unit_exec(db, "PRAGMA journal_mode = WAL");
+	sqlite3_close(db);
+	ck_assert_int_eq(db_open("dev.db", DB_WRITE, &db, &created, &cause),
+	    0);
+	CK_STR(unit_query(db, "PRAGMA journal_mode"), "wal");
+	ck_assert_int_eq(db_setting(db, SQLITE_DBCONFIG_DEFENSIVE), 1);
+	sqlite3_close(db);
+	unit_rmdir();
+}
+END_TEST
+
+/* Anyone who may write the file or its folder could change the database. */
+START_TEST(test_db_open_world_writable)
+{
+	struct db_created	 created;
+	sqlite3			*db;
+	char			*cause = NULL;
+
+	unit_tmpdir();
+	ck_assert_int_eq(mkdir("inst", 0700), 0);
+	ck_assert_int_eq(db_open("inst/dev.db", DB_CREATE, &db, &created,
+	    &cause), 0);
+	sqlite3_close(db);
+	ck_assert_int_eq(chmod("inst/dev.db", 0666), 0);
+	CK_ERROR("inst/dev.db", DB_WRITE, "inst/dev.db: database is writable "
+	    "by anyone; run 'chmod o-w inst/dev.db'");
+	CK_ERROR("inst/dev.db", DB_READ, "writable by anyone");
+	ck_assert_int_eq(chmod("inst/dev.db", 0660), 0);
+	ck_assert_int_eq(chmod("inst", 0777), 0);
+	CK_ERROR("inst/dev.db", DB_WRITE, "inst: folder is writable by anyone; "
+	    "run 'chmod o-w inst'");
+	CK_ERROR("inst/dev.db", DB_READ, "inst: folder is writable by anyone");
+	CK_ERROR("inst/new.db", DB_CREATE, "inst: folder is writable by "
+	    "anyone");
+	ck_assert_int_eq(access("inst/new.db", F_OK), -1);
+	ck_assert_int_eq(chmod("inst", 0755), 0);
+	ck_assert_int_eq(db_open("inst/dev.db", DB_WRITE, &db, &created,
+	    &cause), 0);
 	sqlite3_close(db);
 	unit_rmdir();
 }
@@ -131,6 +271,49 @@ START_TEST(test_db_exec_prepare)
 }
 END_TEST
 
+/*
+ * SQL text that SQLite cannot allocate is an out-of-memory error, never an
+ * empty statement run in its place ("not an error"). The heap limit fails
+ * the large allocation and lets the small ones after it through.
+ */
+START_TEST(test_db_out_of_memory)
+{
+	sqlite3		*db = unit_db("CREATE TABLE t (x)");
+	sqlite3_stmt	*stmt;
+	char		*big, *cause = NULL;
+	long long	 n;
+	int		 exists = -1;
+
+	big = xmalloc(200000);
+	memset(big, 'a', 199999);
+	big[199999] = '\0';
+	ck_assert_int_gt(sqlite3_memory_used(), 0);
+	sqlite3_hard_heap_limit64(sqlite3_memory_used() + 100000);
+	ck_assert_int_eq(db_exists(db, "v", &exists, &cause, "SELECT 1 FROM t "
+	    "WHERE x = ?1 OR x = %Q", big), -1);
+	ck_assert_str_eq(cause, "out of memory building an SQL statement");
+	free(cause);
+	ck_assert_int_eq(db_prepare(db, &stmt, &cause, "SELECT %Q", big), -1);
+	ck_assert_ptr_null(stmt);
+	ck_assert_str_eq(cause, "out of memory building an SQL statement");
+	free(cause);
+	sqlite3_hard_heap_limit64(0);
+	/* What a caller's own sqlite3_mprintf() could not allocate. */
+	ck_assert_int_eq(db_count(db, NULL, &n, &cause), -1);
+	ck_assert_str_eq(cause, "out of memory building an SQL statement");
+	free(cause);
+	/* Nothing to prepare is an error too, not a statement. */
+	ck_assert_int_eq(db_count(db, " -- nothing", &n, &cause), -1);
+	ck_assert_str_eq(cause, "no SQL statement to run");
+	free(cause);
+	ck_assert_int_eq(db_exists(db, "v", &exists, &cause, "SELECT 1 FROM t "
+	    "WHERE x = ?1"), 0);
+	ck_assert(!exists);
+	free(big);
+	sqlite3_close(db);
+}
+END_TEST
+
 START_TEST(test_db_copy_schema)
 {
 	sqlite3	*from, *to;
@@ -204,9 +387,13 @@ unit_suite(void)
 	tcase_add_test(tc, test_db_open_create);
 	tcase_add_test(tc, test_db_open_read);
 	tcase_add_test(tc, test_db_open_refuses);
+	tcase_add_test(tc, test_db_open_syncs_folder);
+	tcase_add_test(tc, test_db_open_settings);
+	tcase_add_test(tc, test_db_open_world_writable);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("db_exec");
 	tcase_add_test(tc, test_db_exec_prepare);
+	tcase_add_test(tc, test_db_out_of_memory);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("db_copy_schema");
 	tcase_add_test(tc, test_db_copy_schema);

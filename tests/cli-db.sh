@@ -659,10 +659,48 @@ t_unknown_table_left_alone() {
 	expect_err 'no changes in schema detected'
 }
 
+# One rule for the repository and its versions folder: a link to either is
+# refused, for reading and for writing.
 t_symlinked_versions_refused() {
 	mkdir -p migrations elsewhere
 	ln -s ../elsewhere migrations/versions
 	bad 1 'migrations/versions: is a symbolic link' db migrate -m x
+	bad 1 'migrations/versions: is a symbolic link' db revision -m x
+	bad 1 'migrations/versions: is a symbolic link' db upgrade
+	[ -z "$(ls elsewhere)" ] || fail "wrote through the link"
+}
+
+t_symlinked_repository_refused() {
+	mkdir -p elsewhere/versions
+	ln -s elsewhere migrations
+	bad 1 "migrations: is a symbolic link; the migration repository must be a plain folder" db migrate -m x
+	bad 1 'migrations: is a symbolic link' db revision -m x
+	bad 1 'migrations: is a symbolic link' db upgrade
+	bad 1 'migrations: is a symbolic link' db history
+	rm -r elsewhere/versions
+	bad 1 'migrations: is a symbolic link' db init
+	[ -z "$(ls elsewhere)" ] || fail "wrote through the link"
+}
+
+# Anyone who can write the database or its folder could make themselves
+# admin: both are refused, with the chmod that fixes it.
+t_world_writable_refused() {
+	seed
+	q instance/dev.db "INSERT INTO users (username, email, password_hash) VALUES ('bob', 'bob@example.org', 'h')"
+	chmod 0777 instance
+	bad 1 "user approve: instance: folder is writable by anyone; run 'chmod o-w instance'" user approve bob
+	bad 1 "db current: instance: folder is writable by anyone" db current
+	bad 1 "db upgrade: instance: folder is writable by anyone" db upgrade
+	chmod 0700 instance
+	chmod 0666 instance/dev.db
+	bad 1 "user approve: instance/dev.db: database is writable by anyone; run 'chmod o-w instance/dev.db'" user approve bob
+	bad 1 "db current: instance/dev.db: database is writable by anyone" db current
+	chmod o-w instance/dev.db
+	x user approve bob; expect_ok
+	[ "$(q instance/dev.db "SELECT is_approved FROM users")" = 1 ] || fail "not approved"
+	# A new database in a folder anyone may write to is not made.
+	mkdir open; chmod 0777 open
+	bad 1 "db upgrade: open: folder is writable by anyone" -D open/dev.db db upgrade
 }
 
 run_tests
