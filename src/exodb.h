@@ -375,7 +375,7 @@ struct plan {
 int	 plan_new(const struct repo *, const struct history *, const char *,
 	    int, struct plan **, char **);
 void	 plan_free(struct plan *);
-int	 plan_wanted(const struct repo *, const char *, int, int *,
+int	 plan_wanted(const struct repo *, const char *, int *,
 	    struct revision **, char **);
 
 /* migrate.c: running a plan, or writing it as a script. */

@@ -326,7 +326,7 @@ history_stamp(sqlite3 *db, const struct repo *repo, const char *target,
 
 	*added = *removed = 0;
 	want = xcalloc(repo->nrevs + 1, sizeof *want);
-	if (plan_wanted(repo, target, 0, want, &rev, cause) == -1)
+	if (plan_wanted(repo, target, want, &rev, cause) == -1)
 		goto out;
 	memset(&st, 0, sizeof st);
 	st.repo = repo;

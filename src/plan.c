@@ -18,43 +18,37 @@ plan_free(struct plan *plan)
 	free(plan);
 }
 
-/* N of "+N" or "-N"; 0 if spec is not one. */
-static long
-plan_count(const char *spec)
+/* Mark in want what a database at t has; want[i] is for repo->revs[i]. */
+static void
+plan_mark(const struct repo *repo, const struct repo_target *t, int *want)
 {
-	char	*end;
-	long	 n;
+	size_t	i;
 
-	if (spec[1] < '0' || spec[1] > '9')
-		return 0;
-	n = strtol(spec + 1, &end, 10);
-	return *end == '\0' && n > 0 ? n : 0;
+	if (t->kind == REPO_HEAD) {
+		for (i = 0; i < repo->nrevs; i++)
+			want[i] = 1;
+	} else if (t->kind == REPO_ID)
+		repo_ancestors(t->revs[0], want);
 }
 
 /*
  * Mark in want what a database at target has: all for "head", none for
  * "base", else the revision an id or prefix names (set in *rev) and its
- * ancestors. want[i] is for repo->revs[i]. allow adds the spellings the
- * caller has handled already (REPO_UP, REPO_DOWN), for the message.
+ * ancestors.
  */
 int
-plan_wanted(const struct repo *repo, const char *target, int allow,
-    int *want, struct revision **rev, char **cause)
+plan_wanted(const struct repo *repo, const char *target, int *want,
+    struct revision **rev, char **cause)
 {
 	struct repo_target	t;
-	size_t			i;
 
 	*rev = NULL;
-	if (repo_resolve(repo, NULL, target, REPO_ID | REPO_HEAD | REPO_BASE |
-	    allow, &t, cause) == -1)
+	if (repo_resolve(repo, NULL, target, REPO_ID | REPO_HEAD | REPO_BASE,
+	    &t, cause) == -1)
 		return -1;
-	if (t.kind == REPO_HEAD) {
-		for (i = 0; i < repo->nrevs; i++)
-			want[i] = 1;
-	} else if (t.kind == REPO_ID) {
+	plan_mark(repo, &t, want);
+	if (t.kind == REPO_ID)
 		*rev = t.revs[0];
-		repo_ancestors(*rev, want);
-	}
 	free(t.revs);
 	return 0;
 }
@@ -118,25 +112,25 @@ plan_back(const struct repo *repo, const int *applied, long n,
 	return 0;
 }
 
-/* Upgrade: what target wants and lacks; downgrade: what it has, unwanted. */
+/*
+ * Upgrade: what target t (head, base or a revision) wants and lacks;
+ * downgrade: what it has, unwanted.
+ */
 static int
-plan_to(const struct repo *repo, const int *applied, const char *target,
-    struct plan *plan, char **cause)
+plan_to(const struct repo *repo, const int *applied,
+    const struct repo_target *t, struct plan *plan, char **cause)
 {
-	struct revision	*rev;
+	struct revision	*rev = t->kind == REPO_ID ? t->revs[0] : NULL;
 	int		*want;
 	size_t		 i;
-	int		 ret = -1;
 
-	want = xcalloc(repo->nrevs + 1, sizeof *want);
-	if (plan_wanted(repo, target, plan->up ? REPO_UP : REPO_DOWN, want,
-	    &rev, cause) == -1)
-		goto out;
 	if (!plan->up && rev != NULL && !applied[rev->order]) {
 		*cause = xasprintf("revision %s is not applied; downgrade goes "
 		    "back to an applied revision", rev->id);
-		goto out;
+		return -1;
 	}
+	want = xcalloc(repo->nrevs + 1, sizeof *want);
+	plan_mark(repo, t, want);
 	for (i = 0; plan->up && i < repo->nrevs; i++) {
 		if (want[i] && !applied[i])
 			plan->revs[plan->nrevs++] = repo->revs[i];
@@ -145,10 +139,8 @@ plan_to(const struct repo *repo, const int *applied, const char *target,
 		if (!want[i - 1] && applied[i - 1])
 			plan->revs[plan->nrevs++] = repo->revs[i - 1];
 	}
-	ret = 0;
-out:
 	free(want);
-	return ret;
+	return 0;
 }
 
 /*
@@ -161,30 +153,34 @@ int
 plan_new(const struct repo *repo, const struct history *h,
     const char *target, int up, struct plan **out, char **cause)
 {
-	struct plan	*plan;
-	int		*applied;
-	long		 n = 0;
-	int		 ret = -1;
+	struct plan		*plan;
+	struct repo_target	 t;
+	int			*applied = NULL;
+	int			 ret = -1;
 
 	*out = NULL;
 	plan = xcalloc(1, sizeof *plan);
 	plan->up = up;
 	plan->revs = xcalloc(repo->nrevs + 1, sizeof *plan->revs);
-	applied = repo_applied(repo, h);
-	if ((target[0] == '+' || target[0] == '-') &&
-	    (n = plan_count(target)) == 0)
-		*cause = xasprintf("'%s': a relative target is +N or -N with N "
-		    "at least 1", target);
-	else if (target[0] == '+' && !up)
+	memset(&t, 0, sizeof t);
+	/* The wrong direction gets its own word before the resolver's. */
+	if (target[0] == '+' && !up)
 		*cause = xasprintf("'%s': downgrade goes back: use -N", target);
 	else if (target[0] == '-' && up)
 		*cause = xasprintf("'%s': upgrade goes forward: use +N", target);
-	else if (target[0] == '+')
-		ret = plan_forward(repo, applied, n, plan, target, cause);
-	else if (target[0] == '-')
-		ret = plan_back(repo, applied, n, plan, target, cause);
-	else
-		ret = plan_to(repo, applied, target, plan, cause);
+	else if (repo_resolve(repo, NULL, target, REPO_ID | REPO_HEAD |
+	    REPO_BASE | (up ? REPO_UP : REPO_DOWN), &t, cause) == 0) {
+		applied = repo_applied(repo, h);
+		if (t.kind == REPO_UP)
+			ret = plan_forward(repo, applied, t.steps, plan, target,
+			    cause);
+		else if (t.kind == REPO_DOWN)
+			ret = plan_back(repo, applied, t.steps, plan, target,
+			    cause);
+		else
+			ret = plan_to(repo, applied, &t, plan, cause);
+	}
+	free(t.revs);
 	free(applied);
 	if (ret == 0)
 		*out = plan;

@@ -114,9 +114,9 @@ START_TEST(test_plan_forward)
 	CK_STR(plan(repo, "01 02 03 04", "+2", 1),
 	    "'+2': only 1 revision pending; that is past head");
 	CK_STR(plan(repo, "", "+x", 1),
-	    "'+x': a relative target is +N or -N with N at least 1");
+	    "'+x': not a revision id, 'head', 'base' or +N");
 	CK_STR(plan(repo, "", "+0", 1),
-	    "'+0': a relative target is +N or -N with N at least 1");
+	    "'+0': not a revision id, 'head', 'base' or +N");
 	CK_STR(plan(repo, "", "+1", 0), "'+1': downgrade goes back: use -N");
 	repo_free(repo);
 }
@@ -149,19 +149,19 @@ START_TEST(test_plan_wanted)
 	int		 want[5];
 
 	memset(want, 0, sizeof want);
-	ck_assert_int_eq(plan_wanted(repo, "20260101000004", 0, want, &rev,
+	ck_assert_int_eq(plan_wanted(repo, "20260101000004", want, &rev,
 	    &cause), 0);
 	ck_assert_str_eq(rev->id, "20260101000004");
 	ck_assert(want[0] && want[1] && want[2] && want[3] && !want[4]);
 	memset(want, 0, sizeof want);
-	ck_assert_int_eq(plan_wanted(repo, "20260101000003", 0, want, &rev,
+	ck_assert_int_eq(plan_wanted(repo, "20260101000003", want, &rev,
 	    &cause), 0);
 	ck_assert(want[0] && !want[1] && want[2] && !want[3] && !want[4]);
 	memset(want, 0, sizeof want);
-	ck_assert_int_eq(plan_wanted(repo, "base", 0, want, &rev, &cause), 0);
+	ck_assert_int_eq(plan_wanted(repo, "base", want, &rev, &cause), 0);
 	ck_assert_ptr_null(rev);
 	ck_assert(!want[0] && !want[4]);
-	ck_assert_int_eq(plan_wanted(repo, "head", 0, want, &rev, &cause), 0);
+	ck_assert_int_eq(plan_wanted(repo, "head", want, &rev, &cause), 0);
 	ck_assert(want[0] && want[4]);
 	repo_free(repo);
 }

@@ -117,7 +117,7 @@ t_bad_wrong_direction() {
 	chain
 	bad 1 "'-1': upgrade goes forward: use \\+N" db upgrade -1
 	bad 1 "'\\+1': downgrade goes back: use -N" db downgrade +1
-	bad 1 "'\\+0': a relative target is \\+N or -N" db upgrade +0
+	bad 1 "'\\+0': not a revision id, 'head', 'base' or \\+N" db upgrade +0
 	x db downgrade 29990101000003
 	expect_status 1; expect_one_error 'revision 29990101000003 is not applied'
 }
