@@ -98,15 +98,25 @@ revision_slug(const char *message)
 	return slug;
 }
 
-/* A header value on one line: control characters become spaces. */
+/*
+ * A header value on one line: control characters become spaces, and what
+ * the parser would trim from either end (spaces, and so those) is left out,
+ * so that the value reads back as written.
+ */
 static void
 revision_append_line(sqlite3_str *out, const char *value)
 {
-	const unsigned char	*p;
+	const unsigned char	*p = (const unsigned char *)value, *end;
 
-	for (p = (const unsigned char *)value; *p != '\0'; p++)
-		sqlite3_str_appendchar(out, 1, *p < 0x20 || *p == 0x7f ? ' ' :
-		    (char)*p);
+#define BLANK(c) ((c) <= 0x20 || (c) == 0x7f)
+	while (*p != '\0' && BLANK(*p))
+		p++;
+	end = p + strlen((const char *)p);
+	while (end > p && BLANK(end[-1]))
+		end--;
+	for (; p < end; p++)
+		sqlite3_str_appendchar(out, 1, BLANK(*p) ? ' ' : (char)*p);
+#undef BLANK
 }
 
 /*
@@ -132,9 +142,14 @@ revision_format(const struct revision *r)
 		sqlite3_str_appendf(out, " %s", r->parents[i]);
 	sqlite3_str_appendall(out, "\n-- message: ");
 	revision_append_line(out, r->message);
-	sqlite3_str_appendf(out, "\n-- created: %s\n", r->created);
-	if (r->model != NULL)
-		sqlite3_str_appendf(out, "-- model: %s\n", r->model);
+	sqlite3_str_appendall(out, "\n-- created: ");
+	revision_append_line(out, r->created);
+	sqlite3_str_appendall(out, "\n");
+	if (r->model != NULL) {
+		sqlite3_str_appendall(out, "-- model: ");
+		revision_append_line(out, r->model);
+		sqlite3_str_appendall(out, "\n");
+	}
 	for (i = 0; i < r->ndestructive; i++) {
 		sqlite3_str_appendall(out, "-- destructive: ");
 		revision_append_line(out, r->destructive[i]);

@@ -89,6 +89,15 @@ START_TEST(test_revision_format)
 	text = revision_format(&r);
 	ck_assert_ptr_nonnull(strstr(text, "\n-- revises: none\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\n-- message: a -- id: 1 b\n"));
+	free(text);
+	/* What the parser would trim is left out, so a value reads back. */
+	r.message = (char *)"\x0e mer\x01" "e \x7f";
+	r.destructive = (char **)(const char *[]){ "\x0e\tdrop table x\x10" };
+	r.ndestructive = 1;
+	text = revision_format(&r);
+	ck_assert_ptr_nonnull(strstr(text, "\n-- message: mer e\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\n-- destructive: drop table x\n"));
+	r.ndestructive = 0;
 	ck_assert_ptr_nonnull(strstr(text, "\n-- +upgrade\n\n-- +downgrade\n"));
 	free(text);
 }

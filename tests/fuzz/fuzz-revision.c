@@ -1,8 +1,9 @@
 /*
  * The revision-file parser: any bytes parse or are refused with a cause.
- * A file that parses is written again by revision_text() from what was
+ * A file that parses is written again by revision_format() from what was
  * parsed, and that text parses to the same id, parents and sections (but
- * for the blank lines around a section, which the writer sets).
+ * for the blank lines around a section, which the writer sets); written
+ * once more, it is the same text (the format is a fixed point).
  */
 #include <ctype.h>
 
@@ -30,10 +31,9 @@ same_trimmed(const char *a, const char *b)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct revision_header	 h;
 	struct revision		*rev = NULL, *again = NULL;
 	char			 file[64];
-	char			*text, *cause = NULL;
+	char			*text, *text2, *cause = NULL;
 	size_t			 i;
 
 	if (revision_parse("fuzz.sql", "20260101000000_fuzz.sql",
@@ -42,13 +42,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(cause);
 		return 0;
 	}
-	memset(&h, 0, sizeof h);
-	h.id = rev->id;
-	h.parents = (const char **)rev->parents;
-	h.nparents = rev->nparents;
-	h.message = rev->message;
-	h.created = rev->created;
-	text = revision_text(&h, rev->upgrade, rev->downgrade);
+	text = revision_format(rev);
 	snprintf(file, sizeof file, "%s_fuzz.sql", rev->id);
 	FUZZ_ASSERT(revision_parse("again.sql", file, text, strlen(text),
 	    &again, &cause) == 0, "written text does not parse: %s\n%s",
@@ -62,6 +56,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "upgrade '%s' became '%s'", rev->upgrade, again->upgrade);
 	FUZZ_ASSERT(same_trimmed(rev->downgrade, again->downgrade),
 	    "downgrade '%s' became '%s'", rev->downgrade, again->downgrade);
+	text2 = revision_format(again);
+	FUZZ_ASSERT(strcmp(text, text2) == 0, "written twice, the text "
+	    "changed:\n%s\n---\n%s", text, text2);
+	free(text2);
 	free(text);
 	revision_free(again);
 	revision_free(rev);
