@@ -211,21 +211,8 @@ history_at_head(const struct repo *repo, const struct history *h)
 int
 history_has(sqlite3 *db, const char *id, int *applied, char **cause)
 {
-	sqlite3_stmt	*stmt;
-	int		 rc;
-
-	if (db_prepare(db, &stmt, cause, "SELECT 1 FROM %s WHERE id = ?1",
-	    HISTORY_TABLE) == -1)
-		return -1;
-	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	*applied = rc == SQLITE_ROW;
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		*cause = db_error(db);
-		return -1;
-	}
-	return 0;
+	return db_exists(db, id, applied, cause,
+	    "SELECT 1 FROM %s WHERE id = ?1", HISTORY_TABLE);
 }
 
 /*

@@ -618,7 +618,7 @@ t_slug_is_sanitised() {
 	echo "$f" | grep -Eq '^migrations/versions/[0-9]{14}_line_one_line_two_id_1\.sql$' || fail "slug: $f"
 	# The message stays on its one header line.
 	[ "$(grep -c '^-- id:' "$f")" = 1 ] || fail "header injected"
-	grep -q '^-- message: line one line two  -- id: 1 $' "$f" || fail "message line: $(grep message "$f")"
+	grep -q '^-- message: line one line two  -- id: 1$' "$f" || fail "message line: $(grep message "$f")"
 	rm "$f"
 	x db migrate -m '!!! ???'; expect_ok
 	out | grep -Eq '_revision\.sql$' || fail "empty slug"
