@@ -12,11 +12,11 @@
 FAULTY=${EXODB_FAULTY:-$TOP/build/san/tests/exodb-fault}
 STRIDE=${FAULT_STRIDE:-1}
 MSTRIDE=${FAULT_MALLOC_STRIDE:-$STRIDE}
-# The user commands roll a journal back before they exit; the migration
-# runner (migrate.c) is to do the same. Until then the db tests only report
-# the journals they find; FAULT_JOURNALS=strict fails them too.
+# Every command rolls a failed write's journal back before it exits (the
+# runner, and run_command for the rest): a journal left behind fails the
+# test. FAULT_JOURNALS=report only reports them, when debugging.
 JOURNALS=strict
-DB_JOURNALS=${FAULT_JOURNALS:-report}
+DB_JOURNALS=${FAULT_JOURNALS:-strict}
 export EXODB_ARGON2_COST="m=19456,t=2,p=1"
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1
 
