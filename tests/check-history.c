@@ -28,17 +28,6 @@ graph(void)
 	return repo;
 }
 
-static struct history *
-history(sqlite3 *db)
-{
-	struct history	*h;
-	char		*cause = NULL;
-
-	if (history_read(db, &h, &cause) == -1)
-		ck_abort_msg("%s", cause);
-	return h;
-}
-
 static char *
 applied(sqlite3 *db)
 {
@@ -62,14 +51,14 @@ START_TEST(test_history_read)
 	struct history	*h;
 	char		*cause = NULL;
 
-	h = history(db);
+	h = unit_history(db);
 	ck_assert_uint_eq(h->nrows, 0);
 	history_free(h);
 	unit_exec(db, "CREATE TABLE exodb_revisions (id TEXT PRIMARY KEY, "
 	    "checksum TEXT NOT NULL, applied_at TEXT NOT NULL);"
 	    "INSERT INTO exodb_revisions VALUES ('2', 'y', '2026-02'), "
 	    "('1', 'x', '2026-01'), ('3', 'z', '2026-00')");
-	h = history(db);
+	h = unit_history(db);
 	ck_assert_uint_eq(h->nrows, 3);
 	/* Oldest first, and found by id whatever the order. */
 	ck_assert_str_eq(h->rows[0].id, "3");
@@ -113,7 +102,7 @@ START_TEST(test_history_at_head)
 	int		*current, *flags;
 
 	stamp(db, repo, "20260101000002");
-	h = history(db);
+	h = unit_history(db);
 	flags = repo_applied(repo, h);
 	ck_assert(flags[0] && flags[1] && !flags[2] && !flags[3]);
 	current = current_of(repo, h);
@@ -125,13 +114,13 @@ START_TEST(test_history_at_head)
 	/* Two branches applied: the database is at both. */
 	unit_exec(db, "INSERT INTO exodb_revisions VALUES ('20260101000003', "
 	    "'x', 'now')");
-	h = history(db);
+	h = unit_history(db);
 	current = current_of(repo, h);
 	ck_assert(!current[0] && current[1] && current[2] && !current[3]);
 	free(current);
 	history_free(h);
 	stamp(db, repo, "head");
-	h = history(db);
+	h = unit_history(db);
 	current = current_of(repo, h);
 	ck_assert(!current[0] && !current[1] && !current[2] && current[3]);
 	ck_assert(history_at_head(repo, h));
@@ -151,12 +140,12 @@ START_TEST(test_history_verify)
 	char		*cause = NULL;
 
 	stamp(db, repo, "head");
-	h = history(db);
+	h = unit_history(db);
 	ck_assert_int_eq(history_verify(repo, h, &cause), 0);
 	history_free(h);
 	unit_exec(db, "UPDATE exodb_revisions SET checksum = '00' WHERE id = "
 	    "'20260101000002'");
-	h = history(db);
+	h = unit_history(db);
 	ck_assert_int_eq(history_verify(repo, h, &cause), -1);
 	ck_assert_str_eq(cause, "m/versions/20260101000002_b.sql: changed "
 	    "since it was applied (SHA-256 now db927b561a77, then 00); "
@@ -166,7 +155,7 @@ START_TEST(test_history_verify)
 	unit_exec(db, "INSERT INTO exodb_revisions VALUES ('20260101000009', "
 	    "'x', '0000'); DELETE FROM exodb_revisions WHERE id = "
 	    "'20260101000002'");
-	h = history(db);
+	h = unit_history(db);
 	ck_assert(!history_at_head(repo, h));
 	ck_assert_int_eq(history_verify(repo, h, &cause), -1);
 	ck_assert_str_eq(cause, "m/versions/20260101000009_*.sql: revision "
@@ -236,7 +225,7 @@ START_TEST(test_history_repair)
 	unit_exec(db, "UPDATE exodb_revisions SET checksum = 'old' WHERE "
 	    "id = '20260101000002'; INSERT INTO exodb_revisions VALUES "
 	    "('20260101000009', 'x', 'now')");
-	h = history(db);
+	h = unit_history(db);
 	ck_assert_int_eq(history_repair(db, repo, h, 0, count_repairs, &n,
 	    &cause), -1);
 	ck_assert_str_eq(cause, "m/versions/20260101000009_*.sql: revision "
@@ -249,7 +238,7 @@ START_TEST(test_history_repair)
 	    &cause), 0);
 	ck_assert_int_eq(n, 2);
 	history_free(h);
-	h = history(db);
+	h = unit_history(db);
 	ck_assert_int_eq(history_verify(repo, h, &cause), 0);
 	CK_STR(applied(db), "01 02 03 04");
 	history_free(h);

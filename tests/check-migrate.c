@@ -34,33 +34,11 @@ write_bad(const char *up, const char *down)
 	    up, down);
 }
 
-static struct repo *
-load(void)
-{
-	struct repo	*repo;
-	char		*cause = NULL;
-
-	if (repo_load("m", &repo, &cause) == -1)
-		ck_abort_msg("%s", cause);
-	return repo;
-}
-
-static struct history *
-history(sqlite3 *db)
-{
-	struct history	*h;
-	char		*cause = NULL;
-
-	if (history_read(db, &h, &cause) == -1)
-		ck_abort_msg("%s", cause);
-	return h;
-}
-
 static void
 move(sqlite3 *db, const struct repo *repo, const char *target, int up,
     int expect)
 {
-	struct history		*h = history(db);
+	struct history		*h = unit_history(db);
 	struct plan	*p;
 	char			*cause = NULL;
 
@@ -85,7 +63,7 @@ START_TEST(test_migrate_apply)
 	sqlite3		*db = unit_db(NULL);
 
 	graph();
-	repo = load();
+	repo = unit_repo_load("m");
 	move(db, repo, "+1", 1, 1);
 	CK_STR(applied(db), "01");
 	move(db, repo, "head", 1, 3);
@@ -113,8 +91,8 @@ START_TEST(test_migrate_apply_rereads_history)
 	char			*cause = NULL;
 
 	graph();
-	repo = load();
-	h = history(db);
+	repo = unit_repo_load("m");
+	h = unit_history(db);
 	ck_assert_int_eq(plan_new(repo, h, "+1", 1, &p, &cause), 0);
 	move(db, repo, "+1", 1, 1);
 	ck_assert_int_eq(migrate_apply(db, p, 0, NULL, &cause), 0);
@@ -138,9 +116,9 @@ START_TEST(test_migrate_apply_rolls_back)
 	graph();
 	write_bad("CREATE TABLE d (x);\nINSERT INTO d VALUES (1);\n"
 	    "INSERT INTO nowhere VALUES (1);\n", NULL);
-	repo = load();
+	repo = unit_repo_load("m");
 	move(db, repo, "20260101000004", 1, 4);
-	h = history(db);
+	h = unit_history(db);
 	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
 	ck_assert_int_eq(migrate_apply(db, p, 0, NULL, &cause), -1);
 	ck_assert_str_eq(cause, "m/versions/20260101000005_bad.sql:10: no "
@@ -198,8 +176,8 @@ apply_one(const char *setup, const char *upgrade,
 	unit_revision("m/versions", "20260101000001", "none", "r", upgrade,
 	    NULL);
 	*db = unit_db(setup);
-	repo = load();
-	h = history(*db);
+	repo = unit_repo_load("m");
+	h = unit_history(*db);
 	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, cause), 0);
 	rc = migrate_apply(*db, p, 0, hooks, cause);
 	plan_free(p);
@@ -311,8 +289,8 @@ START_TEST(test_migrate_script)
 	char			*cause = NULL, *script, *script_sums;
 
 	graph();
-	repo = load();
-	h = history(db);
+	repo = unit_repo_load("m");
+	h = unit_history(db);
 	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
 	ck_assert_int_eq(migrate_script(p, 0, &script, &cause), 0);
 	ck_assert_ptr_nonnull(strstr(script, ".bail on\n"));
@@ -344,8 +322,8 @@ END_TEST
 static char *
 apply_head(sqlite3 *db, char **cause)
 {
-	struct repo	*repo = load();
-	struct history	*h = history(db);
+	struct repo	*repo = unit_repo_load("m");
+	struct history	*h = unit_history(db);
 	struct plan	*p;
 	int		 rc;
 
@@ -519,8 +497,8 @@ START_TEST(test_migrate_check)
 	graph();
 	write_bad("CREATE TABLE d (x);\nINSERT INTO d SELECT x FROM c;\n"
 	    "INSERT INTO d SELECT y\n  FROM c;\n", NULL);
-	repo = load();
-	h = history(db);
+	repo = unit_repo_load("m");
+	h = unit_history(db);
 	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
 	ck_assert_uint_eq(p->nrevs, 5);
 	ck_assert_int_eq(migrate_apply(db, p, 0, NULL, &cause), -1);
@@ -538,16 +516,16 @@ START_TEST(test_migrate_check)
 	repo_free(repo);
 	write_bad("INSERT INTO nowhere VALUES (1);\n"
 	    "PRAGMA journal_mode = OFF;\n", NULL);
-	repo = load();
-	h = history(db);
+	repo = unit_repo_load("m");
+	h = unit_history(db);
 	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
 	ck_assert_int_eq(migrate_check(db, p, MIGRATE_REFUSALS, &cause), 0);
 	plan_free(p);
 	history_free(h);
 	repo_free(repo);
 	write_bad("PRAGMA journal_mode = OFF;\n", NULL);
-	repo = load();
-	h = history(db);
+	repo = unit_repo_load("m");
+	h = unit_history(db);
 	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
 	ck_assert_int_eq(migrate_check(db, p, MIGRATE_REFUSALS, &cause), -1);
 	ck_assert_str_eq(cause, "m/versions/20260101000005_bad.sql:8: PRAGMA "
@@ -586,8 +564,8 @@ START_TEST(test_migrate_apply_single)
 	write_bad("CREATE TABLE d (x UNIQUE);\n"
 	    "INSERT INTO d SELECT a FROM keep;\n"
 	    "INSERT INTO d SELECT a FROM keep;\n", "DROP TABLE d;\n");
-	repo = load();
-	h = history(db);
+	repo = unit_repo_load("m");
+	h = unit_history(db);
 	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
 	ck_assert_int_eq(migrate_apply(db, p, MIGRATE_SINGLE, NULL, &cause),
 	    -1);
@@ -605,7 +583,7 @@ START_TEST(test_migrate_apply_single)
 	history_free(h);
 	move(db, repo, "base", 0, 4);
 	unit_exec(db, "DELETE FROM keep");
-	h = history(db);
+	h = unit_history(db);
 	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
 	memset(&hooks, 0, sizeof hooks);
 	s = sqlite3_str_new(NULL);
@@ -653,8 +631,8 @@ START_TEST(test_migrate_script_single)
 	int		 n;
 
 	graph();
-	repo = load();
-	h = history(db);
+	repo = unit_repo_load("m");
+	h = unit_history(db);
 	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
 	ck_assert_int_eq(migrate_script(p, MIGRATE_SINGLE, &script, &cause),
 	    0);
@@ -678,8 +656,8 @@ START_TEST(test_migrate_script_single)
 	repo_free(repo);
 	unit_revision("m/versions", "20260101000005", "20260101000004", "e",
 	    "CREATE TABLE e (x) -- no end", NULL);
-	repo = load();
-	h = history(db);
+	repo = unit_repo_load("m");
+	h = unit_history(db);
 	ck_assert_int_eq(plan_new(repo, h, "head", 1, &p, &cause), 0);
 	ck_assert_int_eq(migrate_script(p, 0, &script, &cause), 0);
 	ck_assert_ptr_nonnull(strstr(script, "CREATE TABLE e (x) -- no end\n"

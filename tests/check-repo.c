@@ -9,17 +9,6 @@ rev(const char *id, const char *parents, const char *slug)
 	unit_revision("m/versions", id, parents, slug, NULL, NULL);
 }
 
-static struct repo *
-load_ok(void)
-{
-	struct repo	*repo;
-	char		*cause = NULL;
-
-	if (repo_load("m", &repo, &cause) == -1)
-		ck_abort_msg("repo_load: %s", cause);
-	return repo;
-}
-
 static char *
 load_error(void)
 {
@@ -58,7 +47,7 @@ START_TEST(test_repo_load_orders_the_graph)
 
 	unit_tmpdir();
 	ck_assert_int_eq(repo_init("m", &cause), 0);
-	repo = load_ok();
+	repo = unit_repo_load("m");
 	ck_assert_uint_eq(repo->nrevs, 0);
 	ck_assert_uint_eq(repo->nheads, 0);
 	repo_free(repo);
@@ -69,7 +58,7 @@ START_TEST(test_repo_load_orders_the_graph)
 	rev("20260101000004", "20260101000001 20260101000002", "merge");
 	unit_write("m/versions/README.txt", "ignored");
 	unit_write("m/versions/.20260101000009_hidden.sql", "ignored");
-	repo = load_ok();
+	repo = unit_repo_load("m");
 	ck_assert_uint_eq(repo->nrevs, 4);
 	ck_assert_str_eq(repo->revs[0]->id, "20260101000003");
 	ck_assert_str_eq(repo->revs[1]->id, "20260101000001");
@@ -167,7 +156,7 @@ START_TEST(test_repo_resolve)
 
 	unit_tmpdir();
 	ck_assert_int_eq(repo_init("m", &cause), 0);
-	repo = load_ok();
+	repo = unit_repo_load("m");
 	CK_STR(resolve(repo, NULL, "head", REPO_HEAD), "2:");
 	CK_STR(resolve(repo, NULL, "head", REPO_HEAD | REPO_ONE),
 	    "'head': no revisions in m/versions");
@@ -175,7 +164,7 @@ START_TEST(test_repo_resolve)
 	rev("20260101000001", "none", "a");
 	rev("20260101000012", "20260101000001", "b");
 	rev("20260101000013", "20260101000012", "c");
-	repo = load_ok();
+	repo = unit_repo_load("m");
 	CK_STR(resolve(repo, NULL, "20260101000012", REPO_ID),
 	    "1: 20260101000012");
 	CK_STR(resolve(repo, NULL, "2026010100000", REPO_ID),
@@ -207,7 +196,7 @@ START_TEST(test_repo_resolve)
 	repo_free(repo);
 	/* Two heads, and a current revision on each branch. */
 	rev("20260101000014", "20260101000012", "d");
-	repo = load_ok();
+	repo = unit_repo_load("m");
 	CK_STR(resolve(repo, NULL, "heads", ALL),
 	    "4: 20260101000013 20260101000014");
 	CK_STR(resolve(repo, NULL, "head", ALL), "the revision graph has 2 "
@@ -236,7 +225,7 @@ START_TEST(test_repo_graph_questions)
 	rev("20260101000003", "20260101000001", "c");
 	rev("20260101000004", "20260101000001", "d");
 	rev("20260101000005", "20260101000002 20260101000003", "e");
-	repo = load_ok();
+	repo = unit_repo_load("m");
 	/* Children, in graph order. */
 	ck_assert_uint_eq(repo->revs[0]->nchildren, 3);
 	ck_assert_ptr_eq(repo->revs[0]->children[2], repo->revs[3]);
@@ -290,7 +279,7 @@ START_TEST(test_repo_long_chain)
 		rev(id, parent, "r");
 		strcpy(parent, id);
 	}
-	repo = load_ok();
+	repo = unit_repo_load("m");
 	ck_assert_uint_eq(repo->nrevs, 500);
 	ck_assert_uint_eq(repo->nheads, 1);
 	ck_assert_str_eq(repo->heads[0]->id, "20260100000499");
@@ -311,18 +300,18 @@ START_TEST(test_repo_single_head)
 
 	unit_tmpdir();
 	ck_assert_int_eq(repo_init("m", &cause), 0);
-	repo = load_ok();
+	repo = unit_repo_load("m");
 	ck_assert_int_eq(repo_single_head(repo, &head, &cause), 0);
 	ck_assert_ptr_null(head);
 	repo_free(repo);
 	rev("20260101000001", "none", "a");
 	rev("20260101000002", "20260101000001", "b");
-	repo = load_ok();
+	repo = unit_repo_load("m");
 	ck_assert_int_eq(repo_single_head(repo, &head, &cause), 0);
 	ck_assert_str_eq(head->id, "20260101000002");
 	repo_free(repo);
 	rev("20260101000003", "20260101000001", "c");
-	repo = load_ok();
+	repo = unit_repo_load("m");
 	ck_assert_int_eq(repo_single_head(repo, &head, &cause), -1);
 	ck_assert_str_eq(cause, "the revision graph has 2 heads: "
 	    "20260101000002 20260101000003; join them with 'exodb db merge "
@@ -344,7 +333,7 @@ START_TEST(test_repo_is_ancestor)
 	rev("20260101000002", "20260101000001", "b");
 	rev("20260101000003", "20260101000001", "c");
 	rev("20260101000004", "20260101000002 20260101000003", "m");
-	repo = load_ok();
+	repo = unit_repo_load("m");
 	ck_assert(repo_is_ancestor(repo->revs[0], repo->revs[3]));
 	ck_assert(repo_is_ancestor(repo->revs[2], repo->revs[3]));
 	ck_assert(repo_is_ancestor(repo->revs[1], repo->revs[1]));
@@ -367,7 +356,7 @@ START_TEST(test_repo_add)
 	ck_assert_int_eq(repo_init("m", &cause), 0);
 	rev("20261125043012", "none", "a");
 	rev("20261125043013", "20261125043012", "b");
-	repo = load_ok();
+	repo = unit_repo_load("m");
 	memset(&r, 0, sizeof r);
 	r.message = (char *)"Add posts";
 	r.parents = (char **)parents;
@@ -385,7 +374,7 @@ START_TEST(test_repo_add)
 	free(path);
 	repo_free(repo);
 	/* It reads back as written, created from the same second as the id. */
-	repo = load_ok();
+	repo = unit_repo_load("m");
 	got = repo_get(repo, "20261125043014");
 	ck_assert_ptr_nonnull(got);
 	ck_assert_str_eq(got->created, "2026-11-25T04:30:14Z");
@@ -418,7 +407,7 @@ START_TEST(test_repo_write)
 
 	unit_tmpdir();
 	ck_assert_int_eq(repo_init("m", &cause), 0);
-	repo = load_ok();
+	repo = unit_repo_load("m");
 	ck_assert_int_eq(repo_write(repo, "20260101000001_a.sql", "text\n",
 	    &path, &cause), 0);
 	ck_assert_str_eq(path, "m/versions/20260101000001_a.sql");

@@ -104,6 +104,30 @@ unit_write(const char *path, const char *text)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+/* The repository in dir, loaded; a failure fails the test. */
+UNIT_HELPER struct repo *
+unit_repo_load(const char *dir)
+{
+	struct repo	*repo;
+	char		*cause = NULL;
+
+	if (repo_load(dir, &repo, &cause) == -1)
+		ck_abort_msg("repo_load: %s", cause);
+	return repo;
+}
+
+/* The history db records; a failure fails the test. */
+UNIT_HELPER struct history *
+unit_history(sqlite3 *db)
+{
+	struct history	*h;
+	char		*cause = NULL;
+
+	if (history_read(db, &h, &cause) == -1)
+		ck_abort_msg("history_read: %s", cause);
+	return h;
+}
+
 /*
  * Write the revision file DIR/ID_SLUG.sql with exodb's own formatter, so that
  * tests follow the file format wherever it goes. PARENTS is "none" or ids
