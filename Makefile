@@ -52,7 +52,7 @@ UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render \
 CLI_TOOLS =	build/tests/revision-file
 CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
 		tests/cli-user.sh tests/cli-crash.sh tests/cli-docs.sh \
-		tests/cli-model.sh
+		tests/cli-model.sh tests/cli-examples.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/. The model,
 # src/model.sql, is compiled in as build/model-sql.c (never committed).
@@ -287,8 +287,23 @@ run: deps
 
 check: deps
 	@./scripts/check-deps
-	@$(MAKE) --no-print-directory check-plain check-san check-fault \
+	@$(MAKE) --no-print-directory check-lint check-plain check-san check-fault \
 	    check-fuzz check-stress
+
+# The manual through mandoc's linter, every message about the file itself
+# (mandoc.db's notes are about the machine's other manuals) except the note
+# that .Os names exodb and its version on purpose; the shell scripts through
+# shellcheck (its settings, with reasons: .shellcheckrc).
+LINT_SH =	scripts/* tests/*.sh tests/fault/common.sh tests/run-cli \
+		tests/run-unit
+
+check-lint:
+	@echo "== mandoc -T lint man/exodb.1; shellcheck scripts/ tests/"
+	@out=$$(mandoc -T lint -W style man/exodb.1 2>&1 | \
+	    grep '^mandoc: man/exodb.1:' | \
+	    grep -v 'STYLE: operating system explicitly specified: Os exodb'); \
+	    [ -z "$$out" ] || { echo "$$out"; exit 1; }
+	@shellcheck $(LINT_SH)
 
 check-fresh:
 	@./scripts/install-deps fresh

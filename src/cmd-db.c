@@ -197,8 +197,8 @@ cmd_db_init_exec(struct cmd *cmd, char **cause)
 {
 	if (repo_init(cmd->directory, cause) == -1)
 		return -1;
-	cmd_note("created migration repository %s/ with %s/versions/; next: "
-	    "exodb db migrate -m MESSAGE", cmd->directory, cmd->directory);
+	cmd_note("created migration repository %s/", cmd->directory);
+	cmd_note("next: exodb db migrate -m MESSAGE");
 	return 0;
 }
 

@@ -264,7 +264,7 @@ bench_chain() {
 # running the same 200 statements with one commit each and in one transaction,
 # and with --single-transaction when db upgrade has it.
 bench_apply() {
-	local parent=none i id sql single= shell shell1 ex ex1 m
+	local parent=none i id sql single="" shell shell1 ex ex1 m
 	mkdir apply && cd apply
 	"$EXODB" -q db init
 	: >statements.sql

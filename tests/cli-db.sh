@@ -228,7 +228,8 @@ t_quiet_and_verbose() {
 	[ ! -s "$T/.err" ] || fail "-v -q printed notes"
 	rm -r migrations
 	x -q -v db init; expect_ok
-	expect_err '^created migration repository'
+	expect_err '^created migration repository migrations/$'
+	expect_err '^next: exodb db migrate -m MESSAGE$'
 }
 
 t_bad_no_arguments() { bad 2 'missing command' ; }
@@ -398,7 +399,7 @@ CREATE TABLE t2 (a);" "SELECT 1;"
 		END*) why="COMMIT is not allowed in a revision: exodb runs each revision in its own transaction" ;;
 		"ROLLBACK TO"*) why="ROLLBACK TO is not allowed in a revision" ;;
 		VACUUM*) why="cannot VACUUM from within a transaction" ;;
-		*) why="$(echo "$stmt" | sed 's/[ ;].*//' | tr a-z A-Z) is not allowed in a revision" ;;
+		*) why="$(echo "$stmt" | sed 's/[ ;].*//' | tr "[:lower:]" "[:upper:]") is not allowed in a revision" ;;
 		esac
 		bad 1 "_hand.sql:9: $why" db upgrade
 		[ "$(q instance/dev.db "SELECT count(*) FROM sqlite_schema WHERE name LIKE 't_'")" = 0 ] || fail "$stmt: ran"

@@ -14,6 +14,29 @@ man_commands() {
 	    grep '^exodb [a-z]* [a-z]'
 }
 
+# .Os names exodb and the version --version prints; SYNOPSIS shows the
+# group help; every mark the listing commands print is explained.
+t_manual_names_version_help_and_markers() {
+	local version mark
+	version=$("$EXODB" --version | sed -n '1s/^exodb \([^ ]*\) .*/\1/p')
+	[ -n "$version" ] || fail "--version gives no version"
+	grep -qx "\.Os exodb $version" "$MAN" || fail ".Os does not say exodb $version"
+	sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$MAN" |
+	    grep -qx '\.Cm db | user' || fail "SYNOPSIS lacks exodb db|user --help"
+	x db --help; expect_ok; expect_out '^usage: exodb \[global options\] db COMMAND'
+	x user --help; expect_ok; expect_out '^usage: exodb \[global options\] user COMMAND'
+	for mark in "(head)" "(mergepoint)" "(branchpoint)" "(file missing)" \
+	    "[applied]" "[pending]" "[changed]"; do
+		grep -qF -- "Li $mark" "$MAN" || fail "the manual does not explain $mark"
+	done
+	# Every mark the source prints is one of those.
+	for mark in $(grep -ho '" (\(head\|[a-z]*point\|file missing\))' "$TOP"/src/*.c |
+	    sed 's/^" //' | tr ' ' '_' | sort -u); do
+		grep -qF -- "Li ${mark//_/ }" "$MAN" || fail "the manual does not explain ${mark//_/ }"
+	done
+	grep -q 'DATABASE.YYYYMMDDHHMMSS.bak' "$MAN" || fail "backup naming undocumented"
+}
+
 t_every_command_is_in_the_manual() {
 	local group name usage
 	for group in db user; do
@@ -28,7 +51,8 @@ t_every_command_is_in_the_manual() {
 
 t_the_manual_lists_no_other_command() {
 	man_commands | while read -r line; do
-		set -- $line
+		read -r _ group name _ <<<"$line"
+		set -- exodb "$group" "$name"
 		x "$2" "$3" --help
 		expect_ok
 		[ "$(sed -n '1s/^usage: //p' "$T/.out")" = "$line" ] || fail "'$line' is not what --help says"
@@ -55,7 +79,8 @@ t_the_manual_has_no_other_option() {
 		for name in $("$EXODB" --help | sed -n "s/^  exodb $group \([a-z-]*\).*/\1/p"); do
 			"$EXODB" $group "$name" --help
 		done; done; } | grep -o -- '--[a-z-]*' | sort -u)
-	for opt in $(grep -o 'Fl -[a-z][a-z-]*' "$MAN" | sed 's/Fl -/--/' | sort -u); do
+	grep -o 'Fl -[a-z][a-z-]*' "$MAN" | sed 's/Fl -/--/' | sort -u |
+	while read -r opt; do
 		echo "$all" | grep -qx -- "$opt" || fail "the manual describes $opt, which no command has"
 	done
 }

@@ -30,7 +30,7 @@ export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1
 # between two: STEP (e.g. "db upgrade +1") makes those states, one at a time.
 inject() {
 	local name=$1 input=$2 step=$3 op mode err k runs=0 calls before after
-	local failures=0 ks="" between="" i journals=0
+	local failures=0 ks="" between="" journals=0
 	shift 3
 	before=$(state base/instance/dev.db)
 	rm -rf ref && cp -a base ref
@@ -39,7 +39,7 @@ inject() {
 	[ "$before" != "$after" ] || fail "$name: changes nothing"
 	if [ -n "$step" ]; then
 		rm -rf ref && cp -a base ref
-		for i in 1 2 3 4 5 6 7 8 9; do
+		for _ in 1 2 3 4 5 6 7 8 9; do
 			# shellcheck disable=SC2086
 			(cd ref && "$EXODB" $step >/dev/null 2>&1) || fail "$name: $step"
 			between="$between$(state ref/instance/dev.db | sha256sum) "

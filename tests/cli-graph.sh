@@ -17,7 +17,7 @@ applied() {
 }
 
 tables() {
-	q "${1:-instance/dev.db}" "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('users', 'exodb_revisions') ORDER BY name)"
+	q instance/dev.db "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('users', 'exodb_revisions') ORDER BY name)"
 }
 
 # A schema dump for comparisons: every CREATE text and the history ids.
@@ -196,7 +196,7 @@ $R1 -> 29990101000002, a [applied]
 	[ "$(out | wc -l)" = 2 ] || fail "range: $(out)"
 	x db history -r current:; expect_ok
 	[ "$(out | wc -l)" = 2 ] || fail "current: $(out)"
-	x db history -r :$R1; expect_ok
+	x db history -r ":$R1"; expect_ok
 	[ "$(out | wc -l)" = 1 ] || fail ":first"
 	x db history --rev-range base:head --verbose; expect_ok
 	expect_out '^Rev: 29990101000004 \(head\)$'
@@ -378,7 +378,7 @@ ED
 	VISUAL="$T/ed" run "$EXODB" db edit 29990101000003; expect_ok
 	grep -q '^-- edited by' migrations/versions/29990101000003_b.sql || fail "not edited"
 	x db upgrade; expect_ok
-	VISUAL= EDITOR="$T/ed" run "$EXODB" db edit 29990101000003; expect_ok
+	VISUAL="" EDITOR="$T/ed" run "$EXODB" db edit 29990101000003; expect_ok
 	expect_err 'warning: 29990101000003 is applied'
 	[ "$(grep -c '^-- edited by' migrations/versions/29990101000003_b.sql)" = 2 ] || fail "EDITOR"
 	EDITOR=false run "$EXODB" db edit 29990101000003; expect_status 1
@@ -415,6 +415,7 @@ t_edited_applied_file_stops_everything() {
 	echo "-- a change" >>migrations/versions/29990101000003_b.sql
 	rev 29990101000005 29990101000004 "CREATE TABLE d (x);" "DROP TABLE d;" d
 	for c in "db upgrade" "db downgrade" "db check" "db history" "db migrate -m x"; do
+		# shellcheck disable=SC2086 # $c is a command and its arguments
 		bad 1 'migrations/versions/29990101000003_b.sql: changed since it was applied .*exodb db repair' $c
 	done
 	x db repair; expect_ok
@@ -431,6 +432,7 @@ t_missing_applied_file_stops_everything() {
 	x db upgrade
 	rm migrations/versions/29990101000004_c.sql
 	for c in "db upgrade" "db downgrade" "db check" "db history"; do
+		# shellcheck disable=SC2086 # $c is a command and its arguments
 		bad 1 'migrations/versions/29990101000004_\*.sql: revision 29990101000004 is applied but its file is missing' $c
 	done
 	bad 1 'restore it, or forget it with --forget-missing' db repair

@@ -29,8 +29,8 @@ shim() {
 
 # kills NAME INPUT STEP ARGS...: as inject in cli-fault.sh, with kills.
 kills() {
-	local name=$1 input=$2 step=$3 k runs=0 before after between="" i now
-	local failures=0 kinds=""
+	local name=$1 input=$2 step=$3 k runs=0 before after between="" now
+	local failures=0
 	shift 3
 	before=$(state base/instance/dev.db)
 	rm -rf ref && cp -a base ref
@@ -38,7 +38,7 @@ kills() {
 	after=$(state ref/instance/dev.db)
 	if [ -n "$step" ]; then
 		rm -rf ref && cp -a base ref
-		for i in 1 2 3 4 5 6 7 8 9; do
+		for _ in 1 2 3 4 5 6 7 8 9; do
 			# shellcheck disable=SC2086
 			(cd ref && "$EXODB" $step >/dev/null 2>&1) || fail "$name: $step"
 			between="$between$(state ref/instance/dev.db | sha256sum) "

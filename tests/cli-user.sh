@@ -437,6 +437,7 @@ t_bad_no_terminal() {
 	mk alice alice@example.org
 	for args in "create bob --email b@x.org" "passwd alice" "verify alice"; do
 		snapshot
+		# shellcheck disable=SC2086 # $args are the arguments
 		run timeout 10 "$EXODB" user $args
 		[ "$rc" -ne 124 ] || fail "user $args waited"
 		expect_status 1
@@ -455,6 +456,7 @@ t_bad_cost_setting() {
 	    user create bob --email b@x.org --password-stdin
 	mk alice alice@example.org
 	for c in "passwd alice" "verify alice"; do
+		# shellcheck disable=SC2086 # $c is a command and its arguments
 		EXODB_ARGON2_COST=m=8,t=1,p=1 badin "$PW" 1 "^exodb: user ${c%% *}: EXODB_ARGON2_COST: m=8,t=1,p=1 is below OWASP's floor" \
 		    user $c --password-stdin
 	done
@@ -468,6 +470,7 @@ t_bad_not_upgraded() {
 	    "revoke alice" "list" "show alice" "set-role alice admin" \
 	    "passwd alice --password-stdin" "delete alice --yes" \
 	    "verify alice --password-stdin"; do
+		# shellcheck disable=SC2086 # $args are the arguments
 		badin "$PW" 1 "no such database; run 'exodb db upgrade'|database is not up to date; run 'exodb db upgrade'" \
 		    user $args
 	done
@@ -481,6 +484,7 @@ t_bad_not_upgraded() {
 	    "revoke alice" "list" "list --json" "show alice" "set-role alice admin" \
 	    "passwd alice --password-stdin" "delete alice --yes" \
 	    "verify alice --password-stdin"; do
+		# shellcheck disable=SC2086 # $args are the arguments
 		badin "$PW" 1 "^exodb: user ${args%% *}: instance/dev.db: database is not up to date; run 'exodb db upgrade'\$" \
 		    user $args
 	done
@@ -553,6 +557,7 @@ term_start() {
 	rm -f "$root/rc" "$root/rc.stop" "$root/stty.after" "$root/stty.stopped"
 	tmux -S "$SOCK" -f /dev/null new-session -d -x 160 -y 40 "sh '$root/pane.sh'" ||
 	    fail "tmux would not start"
+	# shellcheck disable=SC2154 # s is the trap's own loop variable
 	trap 'for s in "${SOCKS[@]}"; do tmux -S "$s" kill-server 2>/dev/null; done' EXIT
 	TTY=$(tmux -S "$SOCK" display-message -p '#{pane_tty}')
 }

@@ -36,7 +36,7 @@ for i in $(seq 1 "$STEPS"); do
 		defs="$defs, s$j INTEGER NOT NULL DEFAULT $j"
 		[ "$j" -lt "$i" ] && new="$new, s$j"
 	done
-	cat >migrations/versions/${id}_step$i.sql <<SQL
+	cat >"migrations/versions/${id}_step$i.sql" <<SQL
 -- exodb revision
 -- id: $id
 -- revises: $parent
@@ -87,7 +87,7 @@ check_state() {
 }
 
 cp pristine.db instance/dev.db
-kills=0 before=0 finished=0
+kills=0 finished=0
 while [ "$kills" -lt "$KILLS" ]; do
 	"$EXODB" -q db upgrade 2>/dev/null &
 	pid=$!
@@ -115,7 +115,7 @@ for n in $LEVELS; do
 		rm -f race.db race.db-journal
 		pids=""
 		for i in $(seq 1 "$n"); do
-			"$EXODB" -q -D race.db db upgrade >race.$i.err 2>&1 &
+			"$EXODB" -q -D race.db db upgrade >"race.$i.err" 2>&1 &
 			pids="$pids $!"
 		done
 		for p in $pids; do

@@ -12,7 +12,7 @@ state() {
 
 rev() {
 	local id=$1 parent=$2 name=$3 up=$4 down=$5
-	cat >migrations/versions/${id}_$name.sql <<SQL
+	cat >"migrations/versions/${id}_$name.sql" <<SQL
 -- exodb revision
 -- id: $id
 -- revises: $parent
