@@ -4,22 +4,22 @@
 . "$(dirname "$0")/lib.sh"
 
 t_readme_examples_print_what_readme_says() {
-	need python3 git make
-	run python3 "$TOP/tests/examples.py" check "$TOP/README.md" "$EXODB"
+	need /usr/bin/python3 git make
+	run /usr/bin/python3 "$TOP/tests/examples.py" check "$TOP/README.md" "$EXODB"
 	expect_status 0
 	info "$(tail -n 1 "$T/.out")"
 }
 
 t_manual_examples_print_what_the_manual_says() {
-	need python3
-	run python3 "$TOP/tests/examples.py" check "$TOP/man/exodb.1" "$EXODB"
+	need /usr/bin/python3
+	run /usr/bin/python3 "$TOP/tests/examples.py" check "$TOP/man/exodb.1" "$EXODB"
 	expect_status 0
 	info "$(tail -n 1 "$T/.out")"
 }
 
 # The runner notices an output the text gets wrong, and an unmasked id.
 t_an_example_out_of_date_is_caught() {
-	need python3
+	need /usr/bin/python3
 	cat >ex.md <<-'END'
 	```
 	$ exodb db init
@@ -31,10 +31,10 @@ t_an_example_out_of_date_is_caught() {
 	no revisions applied
 	```
 	END
-	run python3 "$TOP/tests/examples.py" check ex.md "$EXODB"
+	run /usr/bin/python3 "$TOP/tests/examples.py" check ex.md "$EXODB"
 	expect_status 0
 	sed -i 's/^no revisions applied$/20240101000000 (head)/' ex.md
-	run python3 "$TOP/tests/examples.py" check ex.md "$EXODB"
+	run /usr/bin/python3 "$TOP/tests/examples.py" check ex.md "$EXODB"
 	expect_status 1
 	expect_out '^ex\.md:7: \$ exodb db current$'
 	expect_out '1 differ$'
@@ -42,7 +42,7 @@ t_an_example_out_of_date_is_caught() {
 
 # A command whose id comes from an earlier output gets that output's id.
 t_an_id_in_a_command_stands_for_the_printed_one() {
-	need python3
+	need /usr/bin/python3
 	cat >ex.md <<-'END'
 	```
 	$ exodb db init
@@ -54,7 +54,7 @@ t_an_id_in_a_command_stands_for_the_printed_one() {
 	migrations/versions/20240101000000_initial_user_model.sql
 	```
 	END
-	run python3 "$TOP/tests/examples.py" check ex.md "$EXODB"
+	run /usr/bin/python3 "$TOP/tests/examples.py" check ex.md "$EXODB"
 	expect_status 0
 }
 
