@@ -25,13 +25,14 @@ t_manual_names_version_help_and_markers() {
 	    grep -qx '\.Cm db | user' || fail "SYNOPSIS lacks exodb db|user --help"
 	x db --help; expect_ok; expect_out '^usage: exodb \[global options\] db COMMAND'
 	x user --help; expect_ok; expect_out '^usage: exodb \[global options\] user COMMAND'
-	for mark in "(head)" "(mergepoint)" "(branchpoint)" "(file missing)" \
+	for mark in "(head)" "(mergepoint)" "(branchpoint)" "(file_missing)" \
 	    "[applied]" "[pending]" "[changed]"; do
+		mark=${mark//_/ }
 		grep -qF -- "Li $mark" "$MAN" || fail "the manual does not explain $mark"
 	done
 	# Every mark the source prints is one of those.
-	for mark in $(grep -ho '" (\(head\|[a-z]*point\|file missing\))' "$TOP"/src/*.c |
-	    sed 's/^" //' | tr ' ' '_' | sort -u); do
+	for mark in $(grep -ho '" ([a-z ]*)' "$TOP"/src/*.c | sed 's/^" //' |
+	    grep -E 'head|point|missing' | tr ' ' '_' | sort -u); do
 		grep -qF -- "Li ${mark//_/ }" "$MAN" || fail "the manual does not explain ${mark//_/ }"
 	done
 	grep -q 'DATABASE.YYYYMMDDHHMMSS.bak' "$MAN" || fail "backup naming undocumented"

@@ -22,8 +22,7 @@ t_an_example_out_of_date_is_caught() {
 	need /usr/bin/python3
 	cat >ex.md <<-'END'
 	```
-	$ exodb db init
-	created migration repository migrations/ with migrations/versions/; next: exodb db migrate -m MESSAGE
+	$ exodb -q db init
 	$ exodb db migrate -m "Initial user model"
 	detected create table users
 	migrations/versions/20240101000000_initial_user_model.sql
@@ -36,7 +35,7 @@ t_an_example_out_of_date_is_caught() {
 	sed -i 's/^no revisions applied$/20240101000000 (head)/' ex.md
 	run /usr/bin/python3 "$TOP/tests/examples.py" check ex.md "$EXODB"
 	expect_status 1
-	expect_out '^ex\.md:7: \$ exodb db current$'
+	expect_out '^ex\.md:6: \$ exodb db current$'
 	expect_out '1 differ$'
 }
 
@@ -45,8 +44,7 @@ t_an_id_in_a_command_stands_for_the_printed_one() {
 	need /usr/bin/python3
 	cat >ex.md <<-'END'
 	```
-	$ exodb db init
-	created migration repository migrations/ with migrations/versions/; next: exodb db migrate -m MESSAGE
+	$ exodb -q db init
 	$ exodb db migrate -m "Initial user model"
 	detected create table users
 	migrations/versions/20240101000000_initial_user_model.sql
