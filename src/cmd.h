@@ -9,6 +9,8 @@
 #ifndef CMD_H
 #define CMD_H
 
+#include <stdio.h>
+
 #include "exodb.h"
 
 /* Where each option's value lands in struct cmd's opt[]. */
@@ -110,6 +112,8 @@ int	 cmd_getopt(const struct cmd_option *, const char *, const char *, int,
 	    int, char **, const char **, int *);
 int	 cmd_parse(struct cmd *, int, char **);
 char	*cmd_usage(const struct cmd_entry *);
+#define CMD_WIDTH	80	/* what --help fits in */
+void	 cmd_wrap(FILE *, const char *, int, int);
 void	 cmd_option_help(const struct cmd_option *, int);
 void	 cmd_help(const struct cmd_entry *);
 int	 cmd_require_head(struct cmd *, char **);

@@ -29,8 +29,9 @@ static const struct group groups[] = {
 #define NGROUPS (sizeof groups / sizeof groups[0])
 
 static const char usage_text[] =
-"usage: exodb [-D database] [-d directory] [--model FILE] [-q] [-v] GROUP COMMAND [options] [args]\n"
-"       exodb -h | --help      exodb GROUP COMMAND --help      exodb -V | --version\n";
+"usage: exodb [-D database] [-d directory] [--model FILE] [-q] [-v]\n"
+"             GROUP COMMAND [options] [args]\n"
+"       exodb -h | --help    exodb GROUP COMMAND --help    exodb -V | --version\n";
 
 static const char global_help[] =
 "\n"
@@ -40,8 +41,9 @@ static const char global_help[] =
 
 static const char exit_help[] =
 "\n"
-"Exit status: 0 success, 1 failure (db check: a migration is needed),\n"
-"2 usage error. See exodb(1).\n";
+"Exit status: 0 success, 1 failure or no (db check: a migration is needed;\n"
+"user verify: the password does not match), 2 usage error, 3 could not tell\n"
+"(user verify: the stored hash is not Argon2). See exodb(1).\n";
 
 /* Where the text of a global option starts on a line of --help. */
 #define GLOBAL_HELP_COLUMN	25
@@ -73,9 +75,13 @@ print_entry_line(FILE *f, const struct cmd_entry *e)
 
 	line = cmd_usage(e);
 	if (strlen(line) < 40)
-		fprintf(f, "  %-40s %s\n", line, e->summary);
-	else
-		fprintf(f, "  %s\n  %-40s %s\n", line, "", e->summary);
+		fprintf(f, "  %-40s ", line);
+	else {
+		fputs("  ", f);
+		cmd_wrap(f, line, 2, 6);
+		fprintf(f, "%43s", "");
+	}
+	cmd_wrap(f, e->summary, 43, 43);
 	free(line);
 }
 
