@@ -499,5 +499,7 @@ int	 user_list_open(sqlite3 *, const struct user_filter *, int,
 	    struct user_list *, char **);
 int	 user_list_next(struct user_list *, char **);
 void	 user_list_close(struct user_list *);
+int	 user_names(sqlite3 *, const char *, int, void (*)(const char *, void *),
+	    void *, char **);
 
 #endif

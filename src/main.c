@@ -15,18 +15,14 @@
 #define DEFAULT_DATABASE	"instance/dev.db"
 #define DEFAULT_DIRECTORY	"migrations"
 
-struct group {
-	const char		*name;
-	const char		*title;
-	const struct cmd_entry	*entries;
-	const size_t		*nentries;
-};
-
-static const struct group groups[] = {
+const struct group groups[] = {
 	{ "db", "Schema commands", cmd_db_entries, &cmd_db_nentries },
 	{ "user", "User commands", cmd_user_entries, &cmd_user_nentries },
+	{ "completion", "Shell completion", cmd_complete_entries,
+	  &cmd_complete_nentries },
 };
 #define NGROUPS (sizeof groups / sizeof groups[0])
+const size_t ngroups = NGROUPS;
 
 static const char usage_text[] =
 "usage: exodb [-D database] [-d directory] [--model FILE] [-q] [-v]\n"
@@ -48,7 +44,7 @@ static const char exit_help[] =
 /* Where the text of a global option starts on a line of --help. */
 #define GLOBAL_HELP_COLUMN	25
 
-static const struct cmd_option global_options[] = {
+const struct cmd_option global_options[] = {
 	{ .id = OPT_DATABASE, .letter = 'D', .name = "database", .arg = "PATH",
 	  .help = "the database (default $EXODB_DATABASE, else\n"
 	  "instance/dev.db); plain paths only, no file: URIs" },
