@@ -129,7 +129,7 @@ t_query_users() {
 	expect_words
 	[ ! -e nowhere.db ] || fail "the query created nowhere.db"
 	# A name the app stored with characters a shell would read is left out.
-	q elsewhere.db "INSERT INTO users (username, email, password_hash) VALUES ('b\$(reboot)', 'e@x.org', 'h')"
+	q elsewhere.db "INSERT INTO users (username, email, password_hash) VALUES ('b\$(id)', 'e@x.org', 'h')"
 	query 5 exodb -D elsewhere.db user show b
 	expect_words Bea bob
 }

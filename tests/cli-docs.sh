@@ -23,7 +23,7 @@ help_usage() {
 
 t_every_command_is_in_the_manual() {
 	local group name usage
-	for group in db user; do
+	for group in db user completion; do
 		for name in $("$EXODB" --help | sed -n "s/^  exodb $group \([a-z-]*\).*/\1/p"); do
 			usage=$("$EXODB" $group "$name" --help | help_usage)
 			man_commands | grep -qxF -- "$usage" || fail "the manual lacks '$usage'"
@@ -47,7 +47,7 @@ t_every_option_is_in_the_manual() {
 	for opt in $("$EXODB" --help | grep -o -- '--[a-z-]*' | sort -u); do
 		grep -q -- "Fl -${opt#--}\b" "$MAN" || fail "the manual lacks $opt"
 	done
-	for group in db user; do
+	for group in db user completion; do
 		for name in $("$EXODB" --help | sed -n "s/^  exodb $group \([a-z-]*\).*/\1/p"); do
 			for opt in $("$EXODB" $group "$name" --help | grep -o -- '--[a-z-]*' | sort -u); do
 				grep -q -- "Fl -${opt#--}\b" "$MAN" || fail "the manual lacks $group $name $opt"
@@ -58,7 +58,7 @@ t_every_option_is_in_the_manual() {
 
 t_the_manual_has_no_other_option() {
 	local opt all
-	all=$({ "$EXODB" --help; for group in db user; do
+	all=$({ "$EXODB" --help; for group in db user completion; do
 		for name in $("$EXODB" --help | sed -n "s/^  exodb $group \([a-z-]*\).*/\1/p"); do
 			"$EXODB" $group "$name" --help
 		done; done; } | grep -o -- '--[a-z-]*' | sort -u)
