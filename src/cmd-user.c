@@ -150,7 +150,7 @@ cmd_user_new_hash(struct cmd *cmd, const char *name, char **hash,
 	if (password_cost(&cost, cause) == -1)
 		return -1;
 	if (cmd->opt[OPT_PASSWORD_STDIN] != NULL)
-		flags = PROMPT_STDIN;
+		flags |= PROMPT_STDIN;
 	prompt = xasprintf("New password for %s: ", name);
 	ret = prompt_password(prompt, flags, pw, sizeof pw, &len, cause);
 	if (ret == 0)

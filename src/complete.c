@@ -60,7 +60,9 @@ static const char complete_bash[] =
 "\tlocal cur=${COMP_WORDS[COMP_CWORD]} line tab=$'\\t'\n"
 "\tlocal -a reply\n"
 "\tCOMPREPLY=()\n"
-"\tmapfile -t reply < <(\"${COMP_WORDS[0]}\" completion query -- \\\n"
+"\tlocal exodb=${COMP_WORDS[0]}\n"
+"\t[[ $exodb == \"~/\"* ]] && exodb=$HOME/${exodb#\"~/\"}\n"
+"\tmapfile -t reply < <(\"$exodb\" completion query -- \\\n"
 "\t    \"$COMP_CWORD\" \"${COMP_WORDS[@]}\" 2>/dev/null)\n"
 "\tcase ${reply[0]-} in\n"
 "\tfiles)\tcompopt -o filenames 2>/dev/null\n"
@@ -315,6 +317,35 @@ complete_operand(const struct complete *c, const struct cmd_entry *e,
 	free(args);
 }
 
+/*
+ * Where the value of option o, which takes one, is when typed at w[i]: in
+ * w[i] itself when attached ("--name=VALUE", "-xVALUE"), else in the next
+ * word, or two words on where bash split "--name=VALUE" at the '='.
+ */
+static size_t
+complete_value_at(char **w, int nw, size_t i, int attached)
+{
+	if (attached)
+		return i;
+	if (w[i][1] == '-' && (int)i + 1 < nw && strcmp(w[i + 1], "=") == 0)
+		return i + 2;
+	return i + 1;
+}
+
+/*
+ * The word being completed is an option's value (here), or the "=" bash
+ * split off before it, which is left alone.
+ */
+static void
+complete_after(const struct complete *c, const struct cmd_option *o,
+    int here)
+{
+	if (here)
+		complete_value(c, o);
+	else
+		puts("words");
+}
+
 static const struct cmd_entry *
 complete_find(const struct group *g, const char *name)
 {
@@ -342,8 +373,9 @@ complete_query_exec(struct cmd *cmd, char **cause)
 	const struct cmd_option	*o;
 	struct complete		 c;
 	char			**w = cmd->argv + 1, *end;
+	const char		*value;
 	long			 index;
-	size_t			 i, j, nargs = 0;
+	size_t			 i, j, v, nargs = 0;
 	int			 nw = cmd->argc - 1, attached, dashdash = 0;
 
 	index = strtol(cmd->argv[0], &end, 10);
@@ -366,21 +398,18 @@ complete_query_exec(struct cmd *cmd, char **cause)
 		o = complete_option(global_options, w[i], &attached);
 		if (o == NULL || o->arg == NULL)
 			continue;
-		if (!attached && i + 1 == (size_t)index) {
-			complete_value(&c, o);
+		v = complete_value_at(w, nw, i, attached);
+		if (v != i && v >= (size_t)index) {
+			complete_after(&c, o, v == (size_t)index);
 			return 0;
 		}
-		if (o->id == OPT_DATABASE || o->id == OPT_DIRECTORY) {
-			end = attached ? strchr(w[i], '=') : NULL;
-			if (attached && end == NULL)
-				end = w[i] + 1;	/* -Dpath */
-			if (o->id == OPT_DATABASE)
-				c.database = attached ? end + 1 : w[i + 1];
-			else
-				c.directory = attached ? end + 1 : w[i + 1];
-		}
-		if (!attached)
-			i++;
+		value = v != i ? w[v] : w[i][1] == '-' ?
+		    strchr(w[i], '=') + 1 : w[i] + 2;
+		if (o->id == OPT_DATABASE)
+			c.database = value;
+		else if (o->id == OPT_DIRECTORY)
+			c.directory = value;
+		i = v;
 	}
 	if (i == (size_t)index) {
 		puts("words");
@@ -420,13 +449,14 @@ complete_query_exec(struct cmd *cmd, char **cause)
 		else if (!dashdash && w[i][0] == '-' && w[i][1] != '\0' &&
 		    !complete_numeric(w[i])) {
 			o = complete_option(e->options, w[i], &attached);
-			if (o == NULL || o->arg == NULL || attached)
+			if (o == NULL || o->arg == NULL)
 				continue;
-			if (i + 1 == (size_t)index) {
-				complete_value(&c, o);
+			v = complete_value_at(w, nw, i, attached);
+			if (v != i && v >= (size_t)index) {
+				complete_after(&c, o, v == (size_t)index);
 				return 0;
 			}
-			i++;
+			i = v;
 		} else
 			nargs++;
 	}

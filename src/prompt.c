@@ -94,7 +94,7 @@ prompt_stdin_tty(char **cause)
  * Read a password into buf (size bytes, at least PROMPT_BUFSIZE, or
  * PROMPT_CHECK_BUFSIZE with PROMPT_CHECK; *len its length): from the
  * terminal without echo after prompt, or from one line of standard input
- * with PROMPT_STDIN (without echo, after prompt, when standard input is the
+ * with PROMPT_STDIN (unless standard input is the terminal: then as from the
  * terminal). With PROMPT_TWICE it is asked again and compared; a mismatch
  * asks both again, PROMPT_TRIES times in all. The line's end, "\n" or
  * "\r\n" (readpassphrase stops at either byte), is not part of it. On
@@ -118,8 +118,7 @@ prompt_password(const char *prompt, int flags, char *buf, size_t size,
 			return prompt_read("", flags, RPP_STDIN | RPP_ECHO_OFF,
 			    buf, size, len, cause);
 		}
-		/* Once, as from a pipe, but with the terminal's care. */
-		flags &= ~PROMPT_TWICE;
+		/* The terminal itself: read as the terminal is read. */
 	}
 	for (tries = 1; ; tries++) {
 		if (prompt_read(ask, flags, rpp, buf, size, len, cause) == -1)

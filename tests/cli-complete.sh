@@ -128,6 +128,17 @@ t_query_users() {
 	query 5 exodb -D nowhere.db user show ""
 	expect_words
 	[ ! -e nowhere.db ] || fail "the query created nowhere.db"
+	# The value attached, or split off at its '=' as bash splits words.
+	query 4 exodb -Delsewhere.db user show ""
+	expect_words Bea bob carol
+	query 4 exodb --database=elsewhere.db user show c
+	expect_words carol
+	query 6 exodb --database = elsewhere.db user show c
+	expect_words carol
+	query 5 exodb user list --role = a
+	expect_words admin
+	query 4 exodb user list --role =
+	expect_words
 	# A name the app stored with characters a shell would read is left out.
 	q elsewhere.db "INSERT INTO users (username, email, password_hash) VALUES ('b\$(id)', 'e@x.org', 'h')"
 	query 5 exodb -D elsewhere.db user show b
