@@ -12,11 +12,14 @@
 #   make stress     1,000 kills during a rebuild chain, concurrent upgrades
 #   make valgrind   the tests under valgrind's memcheck
 #   make coverage   line and branch coverage of src/ (gcov, lcov)
-#   make install    install exodb and its manual (PREFIX, DESTDIR)
+#   make install    install exodb, its manual and its bash and zsh completion
+#                   (PREFIX, DESTDIR)
 
 PREFIX ?=	/usr/local
 BINDIR ?=	$(PREFIX)/bin
 MANDIR ?=	$(PREFIX)/share/man
+BASHCOMPDIR ?=	$(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?=	$(PREFIX)/share/zsh/site-functions
 PKG_CONFIG ?=	pkg-config
 
 PKGS =		sqlite3 libargon2 libmd libbsd
@@ -42,7 +45,8 @@ LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
 		src/schema.c \
 		src/xmalloc.c src/cmd-user.c src/password.c src/prompt.c \
 		src/user.c
-SRCS =		src/main.c $(LIB_SRCS)
+# main.c and complete.c, which reads main.c's tables, are the binary's alone.
+SRCS =		src/main.c src/complete.c $(LIB_SRCS)
 HDRS =		src/exodb.h src/cmd.h
 UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render \
 		check-diff check-autogen check-revision check-repo check-history \
@@ -52,14 +56,15 @@ UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render \
 CLI_TOOLS =	build/tests/revision-file
 CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
 		tests/cli-user.sh tests/cli-crash.sh tests/cli-docs.sh \
-		tests/cli-model.sh tests/cli-examples.sh
+		tests/cli-model.sh tests/cli-examples.sh tests/cli-complete.sh \
+		tests/cli-files.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/. The model,
 # src/model.sql, is compiled in as build/model-sql.c (never committed).
 LIB_OBJS =	$(LIB_SRCS:src/%.c=build/%.o) build/model-sql.o
 SAN_LIB_OBJS =	$(LIB_SRCS:src/%.c=build/san/%.o) build/san/model-sql.o
-OBJS =		build/main.o $(LIB_OBJS)
-SAN_OBJS =	build/san/main.o $(SAN_LIB_OBJS)
+OBJS =		build/main.o build/complete.o $(LIB_OBJS)
+SAN_OBJS =	build/san/main.o build/san/complete.o $(SAN_LIB_OBJS)
 
 all: exodb
 
@@ -326,13 +331,26 @@ bench:
 	@$(MAKE) --no-print-directory exodb $(CLI_TOOLS)
 	@EXODB=$(CURDIR)/exodb tests/bench.sh
 
-install: exodb
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+# The completion scripts, as exodb prints them, where bash-completion and
+# zsh look for them.
+build/completion/exodb build/completion/_exodb: exodb
+	@mkdir -p build/completion
+	@./exodb completion bash >build/completion/exodb.new && \
+	    mv -f build/completion/exodb.new build/completion/exodb
+	@./exodb completion zsh >build/completion/_exodb.new && \
+	    mv -f build/completion/_exodb.new build/completion/_exodb
+
+install: exodb build/completion/exodb build/completion/_exodb
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 exodb $(DESTDIR)$(BINDIR)/exodb
 	install -m 0644 man/exodb.1 $(DESTDIR)$(MANDIR)/man1/exodb.1
+	install -m 0644 build/completion/exodb $(DESTDIR)$(BASHCOMPDIR)/exodb
+	install -m 0644 build/completion/_exodb $(DESTDIR)$(ZSHCOMPDIR)/_exodb
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/exodb $(DESTDIR)$(MANDIR)/man1/exodb.1
+	rm -f $(DESTDIR)$(BINDIR)/exodb $(DESTDIR)$(MANDIR)/man1/exodb.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/exodb $(DESTDIR)$(ZSHCOMPDIR)/_exodb
 
 clean:
 	rm -rf build exodb exodb.new

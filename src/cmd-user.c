@@ -118,7 +118,8 @@ const struct cmd_entry cmd_user_entries[] = {
 	},
 	{
 		.group = "user", .name = "verify",
-		.summary = "check a user's password; exit 1 if it does not match",
+		.summary = "check a user's password: exit 1 if it does not "
+		    "match, 3 if the stored hash cannot be checked",
 		.options = (const struct cmd_option[]) {
 			CMD_USER_PASSWORD_STDIN,
 			{ .name = NULL }
@@ -149,7 +150,7 @@ cmd_user_new_hash(struct cmd *cmd, const char *name, char **hash,
 	if (password_cost(&cost, cause) == -1)
 		return -1;
 	if (cmd->opt[OPT_PASSWORD_STDIN] != NULL)
-		flags = PROMPT_STDIN;
+		flags |= PROMPT_STDIN;
 	prompt = xasprintf("New password for %s: ", name);
 	ret = prompt_password(prompt, flags, pw, sizeof pw, &len, cause);
 	if (ret == 0)
@@ -512,9 +513,11 @@ out:
 
 /*
  * Check a password; a stored hash that cannot be read is refused before the
- * password is asked for. On a match, a hash made with weaker parameters than
- * the current cost is replaced by a fresh one, unless the password changed
- * meanwhile; failing to store it is a warning, not a failed check.
+ * password is asked for, exit status 3: whether the password is right cannot
+ * be told, which is not the same answer as "no". On a match, a hash weaker
+ * than the current cost (password_needs_rehash) is replaced by a fresh one,
+ * unless the password changed meanwhile; failing to store it is a warning,
+ * not a failed check.
  */
 static int
 cmd_user_verify_exec(struct cmd *cmd, char **cause)
@@ -522,18 +525,32 @@ cmd_user_verify_exec(struct cmd *cmd, char **cause)
 	struct password_cost	 cost;
 	struct password_params	 pp;
 	struct user		*u = NULL;
-	char			 pw[PROMPT_BUFSIZE];
-	char			*prompt = NULL, *hash = NULL;
+	char			 pw[PROMPT_CHECK_BUFSIZE];
+	char			*prompt = NULL, *hash = NULL, *why = NULL;
+	const char		*scheme;
 	size_t			 len = 0;
-	int			 match = 0, rehash = 0, changed, status = -1;
+	int			 flags = PROMPT_CHECK, match = 0, rehash = 0;
+	int			 changed, status = -1;
 
 	if (password_cost(&cost, cause) == -1 ||
-	    user_find(cmd->db, cmd->argv[0], &u, cause) == -1 ||
-	    password_params(u->password_hash, &pp, cause) == -1)
+	    user_find(cmd->db, cmd->argv[0], &u, cause) == -1)
 		goto out;
+	if (password_params(u->password_hash, &pp, &why) == -1) {
+		if ((scheme = password_scheme(u->password_hash)) != NULL)
+			*cause = xasprintf("the stored hash of '%s' is not "
+			    "Argon2 (looks like %s); cannot verify",
+			    u->username, scheme);
+		else
+			*cause = xasprintf("the stored hash of '%s' cannot be "
+			    "checked: %s", u->username, why);
+		free(why);
+		status = 3;
+		goto out;
+	}
+	if (cmd->opt[OPT_PASSWORD_STDIN] != NULL)
+		flags |= PROMPT_STDIN;
 	prompt = xasprintf("Password for %s: ", u->username);
-	if (prompt_password(prompt, cmd->opt[OPT_PASSWORD_STDIN] != NULL ?
-	    PROMPT_STDIN : 0, pw, sizeof pw, &len, cause) == -1 ||
+	if (prompt_password(prompt, flags, pw, sizeof pw, &len, cause) == -1 ||
 	    password_verify(u->password_hash, pw, len, &match, cause) == -1)
 		goto out;
 	if (!match) {

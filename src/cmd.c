@@ -206,6 +206,46 @@ out:
 	return ret;
 }
 
+/*
+ * Print text to f from column at (where the cursor is), wrapped to fit
+ * CMD_WIDTH columns, each further line indented to column indent, then a
+ * newline. Lines break at spaces outside brackets, so that "[--role ROLE]"
+ * stays whole; a word longer than a line overflows it rather than break.
+ */
+void
+cmd_wrap(FILE *f, const char *text, int at, int indent)
+{
+	const char	*p = text, *q, *brk;
+	int		 depth, col = at;
+
+	while (*p != '\0') {
+		/* The longest run from p that fits, ending before a space. */
+		brk = NULL;
+		depth = 0;
+		for (q = p; *q != '\0'; q++) {
+			if (*q == ' ' && depth == 0) {
+				if (col + (q - p) > CMD_WIDTH && brk != NULL)
+					break;
+				brk = q;
+			}
+			if (*q == '[' || *q == '{')
+				depth++;
+			else if ((*q == ']' || *q == '}') && depth > 0)
+				depth--;
+		}
+		if (*q == '\0' && (col + (q - p) <= CMD_WIDTH || brk == NULL))
+			brk = q;
+		fprintf(f, "%.*s\n", (int)(brk - p), p);
+		p = brk;
+		while (*p == ' ')
+			p++;
+		if (*p != '\0') {
+			fprintf(f, "%*s", indent, "");
+			col = indent;
+		}
+	}
+}
+
 /* How an option reads in a usage line: -m MESSAGE, --email EMAIL, --sql. */
 static void
 cmd_usage_option(sqlite3_str *s, const struct cmd_option *o)
@@ -281,7 +321,10 @@ cmd_help(const struct cmd_entry *e)
 {
 	char	*usage = cmd_usage(e);
 
-	printf("usage: %s\n%s\n\nOptions:\n", usage, e->summary);
+	printf("usage: ");
+	cmd_wrap(stdout, usage, 7, 4);
+	cmd_wrap(stdout, e->summary, 0, 0);
+	printf("\nOptions:\n");
 	cmd_option_help(e->options, CMD_HELP_COLUMN);
 	cmd_option_line(&cmd_help_option, CMD_HELP_COLUMN);
 	free(usage);

@@ -9,6 +9,8 @@
 #ifndef CMD_H
 #define CMD_H
 
+#include <stdio.h>
+
 #include "exodb.h"
 
 /* Where each option's value lands in struct cmd's opt[]. */
@@ -110,14 +112,29 @@ int	 cmd_getopt(const struct cmd_option *, const char *, const char *, int,
 	    int, char **, const char **, int *);
 int	 cmd_parse(struct cmd *, int, char **);
 char	*cmd_usage(const struct cmd_entry *);
+#define CMD_WIDTH	80	/* what --help fits in */
+void	 cmd_wrap(FILE *, const char *, int, int);
 void	 cmd_option_help(const struct cmd_option *, int);
 void	 cmd_help(const struct cmd_entry *);
 int	 cmd_require_head(struct cmd *, char **);
 
-/* cmd-db.c, cmd-user.c */
+/* cmd-db.c, cmd-user.c, complete.c */
 extern const struct cmd_entry cmd_db_entries[];
 extern const size_t cmd_db_nentries;
 extern const struct cmd_entry cmd_user_entries[];
 extern const size_t cmd_user_nentries;
+extern const struct cmd_entry cmd_complete_entries[];
+extern const size_t cmd_complete_nentries;
+
+/* main.c: the command groups and the global options, which complete.c reads. */
+struct group {
+	const char		*name;
+	const char		*title;
+	const struct cmd_entry	*entries;
+	const size_t		*nentries;
+};
+extern const struct group groups[];
+extern const size_t ngroups;
+extern const struct cmd_option global_options[];
 
 #endif

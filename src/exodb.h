@@ -428,12 +428,20 @@ int	 password_hash(const char *, size_t, const struct password_cost *,
 int	 password_verify(const char *, const char *, size_t, int *, char **);
 int	 password_params(const char *, struct password_params *, char **);
 int	 password_needs_rehash(const char *, const struct password_cost *);
+const char *password_scheme(const char *);
 
 /* prompt.c: passwords and confirmations from the terminal, or stdin. */
-#define PROMPT_TWICE	0x1	/* ask again and compare */
-#define PROMPT_STDIN	0x2	/* one line of standard input, no prompt */
+#define PROMPT_TWICE	0x1	/* ask again and compare, up to three times */
+#define PROMPT_STDIN	0x2	/* one line of standard input, no prompt
+				   (unless it is the terminal) */
+#define PROMPT_CHECK	0x4	/* a password to check, not to set: 1 to
+				   PASSWORD_CHECK_MAX bytes */
+#define PROMPT_TRIES	3	/* PROMPT_TWICE asks this often, as passwd */
+/* The longest password user verify reads: what the app may have set. */
+#define PASSWORD_CHECK_MAX	4096
 /* A buffer for a password: one byte more than it may have, and the NUL. */
 #define PROMPT_BUFSIZE	(PASSWORD_MAX + 2)
+#define PROMPT_CHECK_BUFSIZE (PASSWORD_CHECK_MAX + 2)
 int	 prompt_password(const char *, int, char *, size_t, size_t *, char **);
 int	 prompt_confirm(const char *, int *, char **);
 
@@ -491,5 +499,7 @@ int	 user_list_open(sqlite3 *, const struct user_filter *, int,
 	    struct user_list *, char **);
 int	 user_list_next(struct user_list *, char **);
 void	 user_list_close(struct user_list *);
+int	 user_names(sqlite3 *, const char *, int, void (*)(const char *, void *),
+	    void *, char **);
 
 #endif

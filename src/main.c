@@ -15,22 +15,19 @@
 #define DEFAULT_DATABASE	"instance/dev.db"
 #define DEFAULT_DIRECTORY	"migrations"
 
-struct group {
-	const char		*name;
-	const char		*title;
-	const struct cmd_entry	*entries;
-	const size_t		*nentries;
-};
-
-static const struct group groups[] = {
+const struct group groups[] = {
 	{ "db", "Schema commands", cmd_db_entries, &cmd_db_nentries },
 	{ "user", "User commands", cmd_user_entries, &cmd_user_nentries },
+	{ "completion", "Shell completion", cmd_complete_entries,
+	  &cmd_complete_nentries },
 };
 #define NGROUPS (sizeof groups / sizeof groups[0])
+const size_t ngroups = NGROUPS;
 
 static const char usage_text[] =
-"usage: exodb [-D database] [-d directory] [--model FILE] [-q] [-v] GROUP COMMAND [options] [args]\n"
-"       exodb -h | --help      exodb GROUP COMMAND --help      exodb -V | --version\n";
+"usage: exodb [-D database] [-d directory] [--model FILE] [-q] [-v]\n"
+"             GROUP COMMAND [options] [args]\n"
+"       exodb -h | --help    exodb GROUP COMMAND --help    exodb -V | --version\n";
 
 static const char global_help[] =
 "\n"
@@ -40,13 +37,14 @@ static const char global_help[] =
 
 static const char exit_help[] =
 "\n"
-"Exit status: 0 success, 1 failure (db check: a migration is needed),\n"
-"2 usage error. See exodb(1).\n";
+"Exit status: 0 success, 1 failure or no (db check: a migration is needed;\n"
+"user verify: the password does not match), 2 usage error, 3 could not tell\n"
+"(user verify: the stored hash is not Argon2). See exodb(1).\n";
 
 /* Where the text of a global option starts on a line of --help. */
 #define GLOBAL_HELP_COLUMN	25
 
-static const struct cmd_option global_options[] = {
+const struct cmd_option global_options[] = {
 	{ .id = OPT_DATABASE, .letter = 'D', .name = "database", .arg = "PATH",
 	  .help = "the database (default $EXODB_DATABASE, else\n"
 	  "instance/dev.db); plain paths only, no file: URIs" },
@@ -73,9 +71,13 @@ print_entry_line(FILE *f, const struct cmd_entry *e)
 
 	line = cmd_usage(e);
 	if (strlen(line) < 40)
-		fprintf(f, "  %-40s %s\n", line, e->summary);
-	else
-		fprintf(f, "  %s\n  %-40s %s\n", line, "", e->summary);
+		fprintf(f, "  %-40s ", line);
+	else {
+		fputs("  ", f);
+		cmd_wrap(f, line, 2, 6);
+		fprintf(f, "%43s", "");
+	}
+	cmd_wrap(f, e->summary, 43, 43);
 	free(line);
 }
 

@@ -297,21 +297,77 @@ password_verify(const char *phc, const char *pwd, size_t pwdlen, int *match,
 }
 
 /*
- * Whether a stored hash is weaker than what exodb would write now at cost:
- * not Argon2id, a lower m, t or p, or a shorter salt or tag. A string that
- * cannot be read needs replacing too.
+ * Whether a stored hash is weaker than what exodb would write now at cost,
+ * so that a match should replace it. A different variant (Argon2i or
+ * Argon2d), a salt shorter than 16 bytes or a tag shorter than 32 is weak
+ * whatever its cost. Otherwise the hash is replaced only when it is weaker
+ * in every respect: m, t and p each no higher than cost's and one of them
+ * lower. A hash that is stronger in one (argon2-cffi's old default
+ * m=102400,t=2,p=8 against m=65536,t=3,p=4) is kept, or exodb and the app
+ * would replace each other's hashes at every login. A string that cannot
+ * be read needs replacing too.
  */
 int
 password_needs_rehash(const char *phc, const struct password_cost *cost)
 {
 	struct password_params	 pp;
+	const struct password_cost *c = &pp.cost;
 	char			*cause = NULL;
 
 	if (password_params(phc, &pp, &cause) == -1) {
 		free(cause);
 		return 1;
 	}
-	return !pp.argon2id || pp.cost.m < cost->m || pp.cost.t < cost->t ||
-	    pp.cost.p < cost->p || pp.saltlen < PASSWORD_SALT_LEN ||
-	    pp.taglen < PASSWORD_TAG_LEN;
+	if (!pp.argon2id || pp.saltlen < PASSWORD_SALT_LEN ||
+	    pp.taglen < PASSWORD_TAG_LEN)
+		return 1;
+	if (c->m > cost->m || c->t > cost->t || c->p > cost->p)
+		return 0;
+	return c->m < cost->m || c->t < cost->t || c->p < cost->p;
+}
+
+/*
+ * What a stored hash that is not an Argon2 PHC string looks like, for a
+ * message: "werkzeug pbkdf2", "bcrypt", "a placeholder"..., or NULL when
+ * it starts as an Argon2 PHC string does (whether or not the rest reads).
+ */
+const char *
+password_scheme(const char *hash)
+{
+	static const struct {
+		const char	*prefix;
+		const char	*name;
+	} schemes[] = {
+		{ "$argon2", NULL },
+		{ "pbkdf2:", "werkzeug pbkdf2" },
+		{ "scrypt:", "werkzeug scrypt" },
+		{ "sha256$", "werkzeug sha256" },
+		{ "sha1$", "werkzeug sha1" },
+		{ "md5$", "werkzeug md5" },
+		{ "$2a$", "bcrypt" },
+		{ "$2b$", "bcrypt" },
+		{ "$2y$", "bcrypt" },
+		{ "$pbkdf2", "passlib pbkdf2" },
+		{ "$scrypt$", "passlib scrypt" },
+		{ "pbkdf2_sha256$", "django pbkdf2" },
+		{ "argon2$", "django argon2" },
+		{ "bcrypt$", "django bcrypt" },
+		{ "$7$", "scrypt" },
+		{ "$6$", "sha512-crypt" },
+		{ "$5$", "sha256-crypt" },
+		{ "$1$", "md5-crypt" },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+		if (strncmp(hash, schemes[i].prefix,
+		    strlen(schemes[i].prefix)) == 0)
+			return schemes[i].name;
+	}
+	if (*hash == '\0')
+		return "an empty string";
+	/* "!", "*", "x", "disabled": what is put where no login is meant. */
+	if (strlen(hash) < 16 || strchr(hash, '$') == NULL)
+		return "a placeholder";
+	return "an unknown format";
 }

@@ -4,28 +4,36 @@
  * environment. readpassphrase(3), from libbsd, does the terminal's part: the
  * echo comes back whatever signal ends or stops exodb at the prompt, and after
  * a stop (Ctrl-Z, then fg) the prompt is shown again and read afresh. What is
- * read is wiped before an error is reported.
+ * read is wiped before an error is reported. --password-stdin on the
+ * terminal itself reads it as the terminal is read, echo off.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <bsd/readpassphrase.h>
 
 #include "exodb.h"
 
 /*
- * Read one password into buf (size bytes, PROMPT_BUFSIZE or more) and check
- * it: PASSWORD_MIN to PASSWORD_MAX bytes, no NUL byte. A longer line is read
- * to its end and refused, never cut: buf holds one byte more than a password
- * may. rpp holds readpassphrase's flags. On failure buf is wiped.
+ * Read one password into buf (size bytes, PROMPT_BUFSIZE or more; with
+ * PROMPT_CHECK in flags, PROMPT_CHECK_BUFSIZE) and check it: PASSWORD_MIN
+ * to PASSWORD_MAX bytes (with PROMPT_CHECK, 1 to PASSWORD_CHECK_MAX: a
+ * password to check may be whatever the app let its user set), no NUL
+ * byte. A longer line is read to its end and refused, never cut: buf holds
+ * one byte more than a password may. rpp holds readpassphrase's flags. On
+ * failure buf is wiped.
  */
 static int
-prompt_read(const char *prompt, int rpp, char *buf, size_t size, size_t *len,
-    char **cause)
+prompt_read(const char *prompt, int flags, int rpp, char *buf, size_t size,
+    size_t *len, char **cause)
 {
-	int	tty = !(rpp & RPP_STDIN);
-	size_t	i;
+	int	tty = !(rpp & RPP_STDIN), check = flags & PROMPT_CHECK;
+	size_t	i, min = check ? 1 : PASSWORD_MIN;
+	size_t	max = check ? PASSWORD_CHECK_MAX : PASSWORD_MAX;
 
 	*len = 0;
 	/* Zeroed first, so that a NUL inside the line can be seen after it. */
@@ -50,14 +58,13 @@ prompt_read(const char *prompt, int rpp, char *buf, size_t size, size_t *len,
 		/* readpassphrase tells an empty line from end of input no more. */
 		*cause = xstrdup(tty ? "no password given (an empty line or end "
 		    "of input at the prompt)" : "no password on standard input");
-	} else if (*len > PASSWORD_MAX) {
+	} else if (*len > max) {
 		explicit_bzero(buf, size);
-		*cause = xasprintf("password is longer than %d bytes; refused, "
-		    "not truncated", PASSWORD_MAX);
-	} else if (*len < PASSWORD_MIN) {
+		*cause = xasprintf("password is longer than %zu bytes; refused, "
+		    "not truncated", max);
+	} else if (*len < min) {
 		explicit_bzero(buf, size);
-		*cause = xasprintf("password is shorter than %d bytes",
-		    PASSWORD_MIN);
+		*cause = xasprintf("password is shorter than %zu bytes", min);
 	} else
 		return 0;
 	*len = 0;
@@ -65,10 +72,32 @@ prompt_read(const char *prompt, int rpp, char *buf, size_t size, size_t *len,
 }
 
 /*
- * Read a password into buf (size bytes, at least PROMPT_BUFSIZE; *len its
- * length): from the terminal without echo after prompt, asked again and
- * compared with PROMPT_TWICE, or from one line of standard input with
- * PROMPT_STDIN. It must be PASSWORD_MIN to PASSWORD_MAX bytes long. On
+ * Whether standard input is a terminal: 0 when not, 1 when it is exodb's
+ * controlling terminal (which readpassphrase then reads, as /dev/tty, with
+ * echo off), -1 with *cause when it is some other terminal, whose echo
+ * exodb could not be sure to give back.
+ */
+static int
+prompt_stdin_tty(char **cause)
+{
+	if (!isatty(STDIN_FILENO))
+		return 0;
+	if (tcgetsid(STDIN_FILENO) != -1 && tcgetsid(STDIN_FILENO) ==
+	    getsid(0))
+		return 1;
+	*cause = xstrdup("standard input is a terminal other than exodb's "
+	    "own, whose echo it cannot turn off; use that terminal or a pipe");
+	return -1;
+}
+
+/*
+ * Read a password into buf (size bytes, at least PROMPT_BUFSIZE, or
+ * PROMPT_CHECK_BUFSIZE with PROMPT_CHECK; *len its length): from the
+ * terminal without echo after prompt, or from one line of standard input
+ * with PROMPT_STDIN (unless standard input is the terminal: then as from the
+ * terminal). With PROMPT_TWICE it is asked again and compared; a mismatch
+ * asks both again, PROMPT_TRIES times in all. The line's end, "\n" or
+ * "\r\n" (readpassphrase stops at either byte), is not part of it. On
  * failure buf holds nothing of what was read. The caller wipes buf with
  * explicit_bzero() once done with it.
  */
@@ -76,28 +105,47 @@ int
 prompt_password(const char *prompt, int flags, char *buf, size_t size,
     size_t *len, char **cause)
 {
-	char	again[PROMPT_BUFSIZE];
-	size_t	againlen = 0;
-	int	ret = -1;
+	char		 again[PROMPT_BUFSIZE], *retry = NULL;
+	const char	*ask = prompt;
+	size_t		 againlen = 0;
+	int		 rpp = RPP_REQUIRE_TTY | RPP_ECHO_OFF, tries, ret = -1;
 
-	if (flags & PROMPT_STDIN)
-		return prompt_read("", RPP_STDIN | RPP_ECHO_OFF, buf, size, len,
-		    cause);
-	if (prompt_read(prompt, RPP_REQUIRE_TTY | RPP_ECHO_OFF, buf, size, len,
-	    cause) == -1)
-		goto out;
-	if (flags & PROMPT_TWICE) {
-		if (prompt_read("Repeat the password: ", RPP_REQUIRE_TTY |
-		    RPP_ECHO_OFF, again, sizeof again, &againlen, cause) == -1)
+	if (flags & PROMPT_STDIN) {
+		switch (prompt_stdin_tty(cause)) {
+		case -1:
+			return -1;
+		case 0:
+			return prompt_read("", flags, RPP_STDIN | RPP_ECHO_OFF,
+			    buf, size, len, cause);
+		}
+		/* The terminal itself: read as the terminal is read. */
+	}
+	for (tries = 1; ; tries++) {
+		if (prompt_read(ask, flags, rpp, buf, size, len, cause) == -1)
 			goto out;
-		if (againlen != *len || memcmp(again, buf, *len) != 0) {
-			*cause = xstrdup("the two passwords differ");
+		if (!(flags & PROMPT_TWICE))
+			break;
+		if (prompt_read("Repeat the password: ", flags, rpp, again,
+		    sizeof again, &againlen, cause) == -1)
+			goto out;
+		if (againlen == *len && memcmp(again, buf, *len) == 0)
+			break;
+		explicit_bzero(buf, size);
+		explicit_bzero(again, sizeof again);
+		if (tries == PROMPT_TRIES) {
+			*cause = xasprintf("the two passwords differ, %d times",
+			    PROMPT_TRIES);
 			goto out;
 		}
+		if (retry == NULL)
+			retry = xasprintf("the two passwords differ; try "
+			    "again\n%s", prompt);
+		ask = retry;
 	}
 	ret = 0;
 out:
 	explicit_bzero(again, sizeof again);
+	free(retry);
 	if (ret == -1) {
 		explicit_bzero(buf, size);
 		*len = 0;

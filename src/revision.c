@@ -69,33 +69,103 @@ revision_valid_id(const char *id)
 }
 
 /*
- * The message folded to [a-z0-9_] for a file name: runs of anything else
- * become one underscore, none leads or trails, at most SLUG_MAX characters,
- * "revision" when nothing is left. The caller frees the result.
+ * The ASCII letters of each letter of Latin-1 Supplement and Latin
+ * Extended-A, U+00C0 to U+017F, without its accent: what a slug keeps of
+ * "Ünïcode" or "Łódź" whatever the locale. NULL for the two that are not
+ * letters (the multiplication and division signs).
+ */
+static const char *const revision_fold_table[] = {
+	"a", "a", "a", "a", "a", "a", "ae", "c",
+	"e", "e", "e", "e", "i", "i", "i", "i",
+	"d", "n", "o", "o", "o", "o", "o", NULL,
+	"o", "u", "u", "u", "u", "y", "th", "ss",
+	"a", "a", "a", "a", "a", "a", "ae", "c",
+	"e", "e", "e", "e", "i", "i", "i", "i",
+	"d", "n", "o", "o", "o", "o", "o", NULL,
+	"o", "u", "u", "u", "u", "y", "th", "y",
+	"a", "a", "a", "a", "a", "a", "c", "c",
+	"c", "c", "c", "c", "c", "c", "d", "d",
+	"d", "d", "e", "e", "e", "e", "e", "e",
+	"e", "e", "e", "e", "g", "g", "g", "g",
+	"g", "g", "g", "g", "h", "h", "h", "h",
+	"i", "i", "i", "i", "i", "i", "i", "i",
+	"i", "i", "ij", "ij", "j", "j", "k", "k",
+	"k", "l", "l", "l", "l", "l", "l", "l",
+	"l", "l", "l", "n", "n", "n", "n", "n",
+	"n", "n", "n", "n", "o", "o", "o", "o",
+	"o", "o", "oe", "oe", "r", "r", "r", "r",
+	"r", "r", "s", "s", "s", "s", "s", "s",
+	"s", "s", "t", "t", "t", "t", "t", "t",
+	"u", "u", "u", "u", "u", "u", "u", "u",
+	"u", "u", "u", "u", "w", "w", "y", "y",
+	"y", "z", "z", "z", "z", "z", "z", "s"
+};
+
+/*
+ * The letter at *p, which is advanced past it, folded to ASCII: the table's
+ * letters for U+00C0 to U+017F, "" for a combining accent (U+0300 to U+036F,
+ * as in a decomposed "e\u0301"), or NULL for anything else, one byte on.
+ */
+static const char *
+revision_fold(const unsigned char **p)
+{
+	const unsigned char	*s = *p;
+	unsigned		 cp;
+
+	if (s[0] >= 0xc3 && s[0] <= 0xc5 && (s[1] & 0xc0) == 0x80) {
+		cp = ((unsigned)(s[0] & 0x1f) << 6 | (s[1] & 0x3f)) - 0xc0;
+		*p += 2;
+		return revision_fold_table[cp];
+	}
+	if ((s[0] == 0xcc && (s[1] & 0xc0) == 0x80) ||
+	    (s[0] == 0xcd && s[1] >= 0x80 && s[1] <= 0xaf)) {
+		*p += 2;
+		return "";
+	}
+	*p += 1;
+	return NULL;
+}
+
+/*
+ * The message folded to [a-z0-9_] for a file name: letters with accents
+ * lose them (revision_fold), runs of anything else become one underscore,
+ * none leads or trails; "revision" when nothing is left. At most SLUG_MAX
+ * characters, cut at the end of a word when that keeps at least half of
+ * them, else in the middle of the long word. The caller frees the result.
  */
 char *
 revision_slug(const char *message)
 {
-	char		*slug;
-	size_t		 n = 0;
-	unsigned char	 c;
+	const unsigned char	*p = (const unsigned char *)message;
+	const char		*fold;
+	char			 buf[SLUG_MAX + 3], one[2] = { 0, 0 };
+	size_t			 n = 0, k;
 
-	slug = xmalloc(SLUG_MAX + 1);
-	for (; *message != '\0' && n < SLUG_MAX; message++) {
-		c = (unsigned char)*message;
-		if (isascii(c) && isalnum(c))
-			slug[n++] = (char)tolower(c);
-		else if (n > 0 && slug[n - 1] != '_')
-			slug[n++] = '_';
+	/* One character past the limit tells whether a word goes on. */
+	while (*p != '\0' && n <= SLUG_MAX) {
+		if (isascii(*p) && isalnum(*p)) {
+			one[0] = (char)*p++;
+			fold = one;
+		} else
+			fold = revision_fold(&p);
+		if (fold == NULL) {
+			if (n > 0 && buf[n - 1] != '_')
+				buf[n++] = '_';
+			continue;
+		}
+		for (; *fold != '\0' && n < sizeof buf; fold++)
+			buf[n++] = (char)tolower((unsigned char)*fold);
 	}
-	while (n > 0 && slug[n - 1] == '_')
+	if (n > SLUG_MAX) {
+		for (k = SLUG_MAX; k > 0 && buf[k] != '_'; k--)
+			;
+		n = k >= SLUG_MAX / 2 ? k : SLUG_MAX;
+	}
+	while (n > 0 && buf[n - 1] == '_')
 		n--;
-	slug[n] = '\0';
-	if (n == 0) {
-		free(slug);
+	if (n == 0)
 		return xstrdup("revision");
-	}
-	return slug;
+	return xstrndup(buf, n);
 }
 
 /*

@@ -696,3 +696,30 @@ out:
 	sqlite3_finalize(stmt);
 	return ret;
 }
+
+/*
+ * Call fn(name, arg) for each username that starts with prefix, without
+ * regard to case, in order, at most max of them: what shell completion
+ * offers. The names are borrowed for the call only.
+ */
+int
+user_names(sqlite3 *db, const char *prefix, int max,
+    void (*fn)(const char *, void *), void *arg, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	/* A range on the NOCASE index: names are ASCII, below char(127). */
+	if (db_prepare(db, &stmt, cause, "SELECT username FROM users WHERE "
+	    "username >= ?1 AND username < ?1 || char(127) ORDER BY username "
+	    "LIMIT ?2") == -1)
+		return -1;
+	sqlite3_bind_text(stmt, 1, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, max);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		fn(user_list_text(stmt, 0), arg);
+	if (rc != SQLITE_DONE)
+		*cause = db_error(db);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

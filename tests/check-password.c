@@ -395,6 +395,22 @@ START_TEST(test_needs_rehash)
 	    "c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
 	    &password_default), 0);
 	ck_assert_int_eq(password_needs_rehash("not a hash", &password_floor), 1);
+	/*
+	 * Only weaker in every respect: argon2-cffi's old default is stronger
+	 * in m and p than the default, weaker in t, and is kept.
+	 */
+	ck_assert_int_eq(password_needs_rehash("$argon2id$v=19$m=102400,t=2,p=8$"
+	    "c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+	    &password_default), 0);
+	ck_assert_int_eq(password_needs_rehash("$argon2id$v=19$m=65536,t=2,p=4$"
+	    "c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+	    &password_default), 1);
+	ck_assert_int_eq(password_needs_rehash("$argon2id$v=19$m=32768,t=3,p=4$"
+	    "c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+	    &password_default), 1);
+	ck_assert_int_eq(password_needs_rehash("$argon2id$v=19$m=32768,t=4,p=4$"
+	    "c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+	    &password_default), 0);
 	free(floor_phc);
 	free(default_phc);
 }
@@ -417,6 +433,33 @@ START_TEST(test_params)
 	ck_assert_int_eq(pp.argon2id, 0);
 	ck_assert_uint_eq(pp.saltlen, 3);
 	ck_assert_uint_eq(pp.taglen, 4);
+}
+END_TEST
+
+START_TEST(test_scheme)
+{
+	static const char *cases[][2] = {
+		{ "pbkdf2:sha256:600000$Ab3dE6gH$0f1e2d", "werkzeug pbkdf2" },
+		{ "scrypt:32768:8:1$Ab3dE6gH$0f1e2d", "werkzeug scrypt" },
+		{ "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+		  "bcrypt" },
+		{ "$2y$10$abc", "bcrypt" },
+		{ "pbkdf2_sha256$600000$salt$hash=", "django pbkdf2" },
+		{ "$6$salt$hash", "sha512-crypt" },
+		{ "!", "a placeholder" },
+		{ "*", "a placeholder" },
+		{ "disabled", "a placeholder" },
+		{ "", "an empty string" },
+		{ "$unknown$abcdefghijklmnopqrstuvwxyz", "an unknown format" },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_str_eq(password_scheme(cases[i][0]), cases[i][1]);
+	/* Argon2, readable or not, is for password_params to judge. */
+	ck_assert_ptr_null(password_scheme(REFERENCE_PHC));
+	ck_assert_ptr_null(password_scheme("$argon2id$v=19$m=1"));
+	ck_assert_ptr_null(password_scheme("$argon2i$"));
 }
 END_TEST
 
@@ -448,6 +491,9 @@ unit_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("password_needs_rehash");
 	tcase_add_test(tc, test_needs_rehash);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("password_scheme");
+	tcase_add_test(tc, test_scheme);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("password_params");
 	tcase_add_test(tc, test_params);

@@ -32,8 +32,31 @@ START_TEST(test_revision_slug)
 		{ "line\nbreak\r\ttab", "line_break_tab" },
 		{ "!!!", "revision" },
 		{ "", "revision" },
-		{ "Ünïcode ✓ ok", "n_code_ok" },
+		{ "Ünïcode ✓ ok", "unicode_ok" },
 		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
+		/* Accents folded, by a table, in any locale. */
+		{ "Crème brûlée à la façon de Zoë", "creme_brulee_a_la_facon_de_zoe" },
+		{ "Straße Æsir Œuvre Þing Øre", "strasse_aesir_oeuvre_thing_ore" },
+		{ "Łódź Kraków Škoda Čapek İzmir ĳs", "lodz_krakow_skoda_capek_izmir_ijs" },
+		{ "ÀÁÂÃÄÅ àáâãäå ÿ ſ", "aaaaaa_aaaaaa_y_s" },
+		/* Decomposed: the combining accent goes, the letters stay one word. */
+		{ "Re\xcc\x81sume\xcc\x81", "resume" },
+		/* Not letters: the signs, Greek, a lone or broken sequence. */
+		{ "2×3÷4", "2_3_4" },
+		{ "αβγ ok", "ok" },
+		{ "a\xc3 b\xc5", "a_b" },
+		{ "\xc3\xc3\xa9t\xc3\xa9", "ete" },
+		/* Cut at the end of a word, within 40 characters. */
+		{ "Add the last login column to users and an index on it",
+		  "add_the_last_login_column_to_users_and" },
+		{ "Add the last login column to users and x", "add_the_last_login_column_to_users_and_x" },
+		{ "Add the last login column to users andxy", "add_the_last_login_column_to_users_andxy" },
+		{ "Add the last login column to users andxyz", "add_the_last_login_column_to_users" },
+		{ "Ünïcode ünïcode ünïcode ünïcode ünïcode ünïcode", "unicode_unicode_unicode_unicode_unicode" },
+		/* One long word, or words that would leave too little: cut inside. */
+		{ "a bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+		  "a_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" },
+		{ "ßßßßßßßßßßßßßßßßßßßßßßß", "ssssssssssssssssssssssssssssssssssssssss" },
 	};
 	size_t	 i;
 	char	*slug;

@@ -38,11 +38,18 @@ t_manual_names_version_help_and_markers() {
 	grep -q 'DATABASE.YYYYMMDDHHMMSS.bak' "$MAN" || fail "backup naming undocumented"
 }
 
+# The usage line of a command's --help, its continuation lines joined.
+help_usage() {
+	awk 'NR == 1 {sub(/^usage: /, ""); u = $0; next}
+	     /^[ \t]/ {sub(/^[ \t]+/, " "); u = u $0; next}
+	     {print u; exit}'
+}
+
 t_every_command_is_in_the_manual() {
 	local group name usage
-	for group in db user; do
+	for group in db user completion; do
 		for name in $("$EXODB" --help | sed -n "s/^  exodb $group \([a-z-]*\).*/\1/p"); do
-			usage=$("$EXODB" $group "$name" --help | sed -n '1s/^usage: //p')
+			usage=$("$EXODB" $group "$name" --help | help_usage)
 			man_commands | grep -qxF -- "$usage" || fail "the manual lacks '$usage'"
 			grep -q "^\.It Ic $group $name" "$MAN" || fail "the manual does not describe $group $name"
 		done
@@ -56,7 +63,7 @@ t_the_manual_lists_no_other_command() {
 		set -- exodb "$group" "$name"
 		x "$2" "$3" --help
 		expect_ok
-		[ "$(sed -n '1s/^usage: //p' "$T/.out")" = "$line" ] || fail "'$line' is not what --help says"
+		[ "$(help_usage <"$T/.out")" = "$line" ] || fail "'$line' is not what --help says"
 	done
 }
 
@@ -65,7 +72,7 @@ t_every_option_is_in_the_manual() {
 	for opt in $("$EXODB" --help | grep -o -- '--[a-z-]*' | sort -u); do
 		grep -q -- "Fl -${opt#--}\b" "$MAN" || fail "the manual lacks $opt"
 	done
-	for group in db user; do
+	for group in db user completion; do
 		for name in $("$EXODB" --help | sed -n "s/^  exodb $group \([a-z-]*\).*/\1/p"); do
 			for opt in $("$EXODB" $group "$name" --help | grep -o -- '--[a-z-]*' | sort -u); do
 				grep -q -- "Fl -${opt#--}\b" "$MAN" || fail "the manual lacks $group $name $opt"
@@ -76,7 +83,7 @@ t_every_option_is_in_the_manual() {
 
 t_the_manual_has_no_other_option() {
 	local opt all
-	all=$({ "$EXODB" --help; for group in db user; do
+	all=$({ "$EXODB" --help; for group in db user completion; do
 		for name in $("$EXODB" --help | sed -n "s/^  exodb $group \([a-z-]*\).*/\1/p"); do
 			"$EXODB" $group "$name" --help
 		done; done; } | grep -o -- '--[a-z-]*' | sort -u)
@@ -111,6 +118,25 @@ t_the_manual_fits_80_columns() {
 		expand "$T/$f" | awk -v f="$f" 'length > 80 {print f ": line " NR " is " length " columns: " $0; bad = 1}
 		    END {exit bad}' >"$T/wide" || fail "$(cat "$T/wide")"
 	done
+}
+
+# Every --help, exodb's, each group's and each command's, fits 80 columns.
+t_help_fits_80_columns() {
+	local group name n=0
+	{
+		"$EXODB" --help
+		for group in $("$EXODB" --help | sed -n 's/^  exodb \([a-z]*\) .*/\1/p' | sort -u); do
+			"$EXODB" "$group" --help
+			for name in $("$EXODB" --help | sed -n "s/^  exodb $group \([a-z-]*\).*/\1/p"); do
+				"$EXODB" "$group" "$name" --help
+			done
+		done
+	} >"$T/help" || fail "a --help failed"
+	n=$(grep -c '^usage: ' "$T/help")
+	[ "$n" -gt 25 ] || fail "only $n --help outputs"
+	expand "$T/help" | awk 'length > 80 {print "line " NR " is " length " columns: " $0; bad = 1}
+	    END {exit bad}' >"$T/wide" || fail "$(cat "$T/wide")"
+	info "--help outputs checked for 80 columns: $n"
 }
 
 run_tests

@@ -247,15 +247,62 @@ t_verify() {
 	expect_unchanged
 	badin "wrong password" 1 "^exodb: user verify: password does not match for 'alice'\$" \
 	    user verify alice --password-stdin
-	# A stored hash that is not Argon2: said so, not a crash.
-	db "UPDATE users SET password_hash = '\$2b\$12\$abc' WHERE username = 'alice'"
-	badin "$PW" 1 "^exodb: user verify: stored hash is not an Argon2 PHC string\$" \
+	# A stored hash that is not Argon2: "could not tell", exit 3, never the
+	# answer a wrong password gets.
+	for h in 'pbkdf2:sha256:600000$Ab3dE6gH$0f1e2d3c4b5a69788796a5b4c3d2e1f0:werkzeug pbkdf2' \
+	    'scrypt:32768:8:1$Ab3dE6gH$0f1e2d3c4b5a69788796a5b4c3d2e1f0:werkzeug scrypt' \
+	    '$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW:bcrypt' \
+	    '!:a placeholder' ':an empty string'; do
+		db "UPDATE users SET password_hash = '${h%:*}' WHERE username = 'alice'"
+		badin "$PW" 3 "^exodb: user verify: the stored hash of 'alice' is not Argon2 \\(looks like ${h##*:}\\); cannot verify\$" \
+		    user verify ALICE --password-stdin
+		badin "wrong password" 3 "is not Argon2" user verify alice --password-stdin
+	done
+	# An Argon2 string that does not read, or that exodb does not read.
+	db "UPDATE users SET password_hash = '\$argon2id\$v=19\$m=65536,t=3,p=4\$abc' WHERE username = 'alice'"
+	badin "$PW" 3 "^exodb: user verify: the stored hash of 'alice' cannot be checked: stored hash is not an Argon2 PHC string\$" \
+	    user verify alice --password-stdin
+	db "UPDATE users SET password_hash = '\$argon2id\$v=16\$m=65536,t=3,p=4\$c29tZXNhbHQ\$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc' WHERE username = 'alice'"
+	badin "$PW" 3 "^exodb: user verify: the stored hash of 'alice' cannot be checked: stored hash is of Argon2 version 16; only 19 is read\$" \
 	    user verify alice --password-stdin
 	# ... found before any password is asked for.
+	db "UPDATE users SET password_hash = '\$2b\$12\$abc' WHERE username = 'alice'"
 	snapshot
 	run timeout 10 "$EXODB" user verify alice
-	expect_one_error "^exodb: user verify: stored hash is not an Argon2 PHC string\$"
+	expect_status 3
+	expect_one_error "^exodb: user verify: the stored hash of 'alice' is not Argon2 \\(looks like bcrypt\\); cannot verify\$"
 	expect_unchanged
+}
+
+# A password to check is whatever length the app let its user set, not
+# exodb's 8 to 256 bytes: hashes by libsodium, a second Argon2id.
+t_verify_any_length() {
+	local p
+	seed
+	mk alice alice@example.org
+	for p in abc "$(printf '%01000d' 7)" "$(printf '%04096d' 7)"; do
+		db "UPDATE users SET password_hash = '$(printf '%s\n' "$p" | "$SODIUM_VERIFY" --hash)'"
+		xin "$p" user verify alice --password-stdin; expect_ok
+		expect_err '^password matches$'
+		badin "x${p:1}" 1 "password does not match" user verify alice --password-stdin
+	done
+	badin "$(printf '%04097d' 7)" 1 "^exodb: user verify: password is longer than 4096 bytes; refused, not truncated\$" \
+	    user verify alice --password-stdin
+	badin "" 1 "^exodb: user verify: no password on standard input\$" \
+	    user verify alice --password-stdin
+	# Setting one keeps the limits.
+	badin "abc" 1 "^exodb: user passwd: password is shorter than 8 bytes\$" \
+	    user passwd alice --password-stdin
+}
+
+# The carriage return of a CRLF line is not part of the password.
+t_crlf_line() {
+	seed
+	xin "$PW"$'\r\n' user create alice --email alice@example.org --password-stdin; expect_ok
+	xin "$PW" user verify alice --password-stdin; expect_ok
+	xin "$PW"$'\r\n' user verify alice --password-stdin; expect_ok
+	xin "$PW"$'\r' user verify alice --password-stdin; expect_ok
+	badin "$PW"$' \r\n' 1 "password does not match" user verify alice --password-stdin
 }
 
 # A hash weaker than the current cost is replaced on a match, once.
@@ -277,6 +324,30 @@ t_verify_rehash() {
 	export EXODB_ARGON2_COST=$FLOOR
 	xin "$PW" user verify alice --password-stdin; expect_ok
 	[ "$(hash_of alice)" = "$new" ] || fail "weakened"
+}
+
+# Only a hash weaker in every respect is replaced: argon2-cffi's old default,
+# m=102400,t=2,p=8, has a lower t than exodb's m=65536,t=3,p=4 but a higher m
+# and p, and is kept (else exodb and the app would swap hashes at each
+# login); one lower in t alone, or in all three, is replaced.
+t_verify_rehash_only_weaker() {
+	local cost old
+	seed
+	for cost in m=102400,t=2,p=8 m=65536,t=4,p=1 m=19456,t=9,p=1; do
+		EXODB_ARGON2_COST=$cost mk "u${cost//[^0-9]/}" "${cost//[^0-9]/}@x.org"
+		old=$(hash_of "u${cost//[^0-9]/}")
+		EXODB_ARGON2_COST="" xin "$PW" user verify "u${cost//[^0-9]/}" --password-stdin
+		expect_ok
+		expect_err '^password matches$'
+		[ "$(hash_of "u${cost//[^0-9]/}")" = "$old" ] || fail "$cost was replaced"
+	done
+	for cost in m=65536,t=2,p=4 m=19456,t=2,p=1; do
+		EXODB_ARGON2_COST=$cost mk "w${cost//[^0-9]/}" "w${cost//[^0-9]/}@x.org"
+		EXODB_ARGON2_COST="" xin "$PW" user verify "w${cost//[^0-9]/}" --password-stdin
+		expect_ok
+		expect_err '^password matches; rehashed with m=65536,t=3,p=4$'
+		expect_phc "$(hash_of "w${cost//[^0-9]/}")" "m=65536,t=3,p=4"
+	done
 }
 
 # libsodium's Argon2 (a second implementation) accepts what exodb writes.
@@ -316,7 +387,8 @@ t_usage_errors() {
 		grep -q "^  exodb user $c" "$T/.out" || fail "--help lacks user $c"
 	done
 	x user create --help; expect_ok
-	expect_out '^usage: exodb user create NAME --email EMAIL \[--role ROLE\] \[--approved\] \[--password-stdin\]$'
+	expect_out '^usage: exodb user create NAME --email EMAIL \[--role ROLE\] \[--approved\]$'
+	expect_out '^    \[--password-stdin\]$'
 }
 
 t_bad_duplicates() {
@@ -681,22 +753,96 @@ t_tty_eof_at_prompt() {
 	expect_unchanged
 }
 
+# A confirmation that differs asks both again, three times in all, as
+# passwd does; the third mismatch fails and changes nothing.
 t_tty_mismatch() {
+	local i
 	need tmux
 	seed
 	mk alice alice@example.org
 	snapshot
 	term_start "'$EXODB' user passwd alice"
+	for i in 1 2 3; do
+		until_true eval '[ "$(screen | grep -c "New password for alice:")" -ge $i ]'
+		keys -l "first password"; keys Enter
+		until_true eval '[ "$(screen | grep -c "Repeat the password:")" -ge $i ]'
+		expect_echo -echo
+		keys -l "other password $i"; keys Enter
+	done
+	until_true finished
+	[ "$(cat "$root/rc")" = 1 ] || fail "exit $(cat "$root/rc")"
+	[ "$(cat "$root/err")" = "exodb: user passwd: the two passwords differ, 3 times" ] ||
+	    fail "stderr: $(cat "$root/err")"
+	[ "$(screen | grep -c '^the two passwords differ; try again$')" = 2 ] ||
+	    fail "not asked again twice: $(screen)"
+	! screen | grep -qE "first password|other password" || fail "a password was echoed"
+	expect_echo_after echo
+	expect_unchanged
+}
+
+# ... and a match at the second try sets the password.
+t_tty_mismatch_then_match() {
+	need tmux
+	seed
+	mk alice alice@example.org
+	term_start "'$EXODB' user passwd alice"
 	until_true on_screen "New password for alice: "
 	keys -l "first password"; keys Enter
 	until_true on_screen "Repeat the password: "
 	keys -l "other password"; keys Enter
+	until_true on_screen "the two passwords differ; try again"
+	until_true eval '[ "$(screen | grep -c "New password for alice:")" -ge 2 ]'
+	keys -l "second password"; keys Enter
+	until_true eval '[ "$(screen | grep -c "Repeat the password:")" -ge 2 ]'
+	keys -l "second password"; keys Enter
 	until_true finished
-	[ "$(cat "$root/rc")" = 1 ] || fail "exit $(cat "$root/rc")"
-	[ "$(cat "$root/err")" = "exodb: user passwd: the two passwords differ" ] ||
-	    fail "stderr: $(cat "$root/err")"
+	[ "$(cat "$root/rc")" = 0 ] || fail "exit $(cat "$root/rc"): $(cat "$root/err")"
+	xin "second password" user verify alice --password-stdin; expect_ok
+	! screen | grep -qF "second password" || fail "the password was echoed"
+}
+
+# --password-stdin with the terminal as standard input: read as the terminal
+# is, echo off, the prompt shown, a new password asked for twice.
+t_tty_password_stdin() {
+	need tmux
+	seed
+	mk alice alice@example.org
+	term_start "'$EXODB' user verify alice --password-stdin"
+	until_true on_screen "Password for alice: "
+	expect_echo -echo
+	keys -l "$PW"; keys Enter
+	until_true finished
+	[ "$(cat "$root/rc")" = 0 ] || fail "exit $(cat "$root/rc"): $(cat "$root/err")"
+	! screen | grep -qF "$PW" || fail "the password was echoed: $(screen)"
 	expect_echo_after echo
+	tmux -S "$SOCK" kill-server
+	term_start "'$EXODB' user passwd alice --password-stdin"
+	until_true on_screen "New password for alice: "
+	expect_echo -echo
+	keys -l "new password 1"; keys Enter
+	until_true on_screen "Repeat the password: "
+	expect_echo -echo
+	keys -l "new password 1"; keys Enter
+	until_true finished
+	[ "$(cat "$root/rc")" = 0 ] || fail "exit $(cat "$root/rc"): $(cat "$root/err")"
+	! screen | grep -qF "new password 1" || fail "the password was echoed"
+	xin "new password 1" user verify alice --password-stdin; expect_ok
+}
+
+# A terminal that is not exodb's own as standard input: refused, since its
+# echo could not be given back for sure; nothing is read from it.
+t_bad_other_terminal() {
+	need tmux
+	seed
+	mk alice alice@example.org
+	term_start "cat"
+	snapshot
+	timeout 10 "$EXODB" user verify alice --password-stdin <"$TTY" >"$T/.out" 2>"$T/.err"
+	rc=$?
+	expect_status 1
+	expect_one_error "^exodb: user verify: standard input is a terminal other than exodb's own, whose echo it cannot turn off; use that terminal or a pipe\$"
 	expect_unchanged
+	expect_echo echo
 }
 
 t_tty_short_password() {

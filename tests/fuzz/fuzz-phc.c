@@ -2,7 +2,8 @@
  * The PHC parser and the cost setting. Input "c:TEXT" is a cost setting:
  * accepted only within OWASP's floor and the ceiling. Anything else is a
  * stored hash: parsed or refused with a cause, never read out of bounds;
- * once parsed, whether it needs a rehash can always be told.
+ * once parsed, whether it needs a rehash can always be told; refused, what
+ * it looks like can.
  */
 #include "fuzz.h"
 
@@ -29,8 +30,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "lengths %zu %zu from %zu bytes", pp.saltlen, pp.taglen,
 		    size);
 		(void)password_needs_rehash(text, &password_floor);
-	} else
+	} else {
 		FUZZ_ASSERT(cause != NULL && *cause != '\0', "no cause");
+		/* What it looks like can be told, unless it looks like Argon2. */
+		FUZZ_ASSERT(strncmp(text, "$argon2", 7) == 0 ||
+		    password_scheme(text) != NULL, "no scheme for a refused hash");
+	}
 	free(cause);
 	free(text);
 	return 0;
