@@ -201,15 +201,19 @@ START_TEST(test_db_open_read)
 	char			*cause = NULL;
 
 	unit_tmpdir();
-	/* A missing file reads as empty and is not created. */
-	ck_assert_int_eq(db_open("no/dev.db", DB_READ, &db, &created, &cause),
-	    0);
+	/* DB_READ_EMPTY reads a missing file as empty and creates nothing. */
+	ck_assert_int_eq(db_open("no/dev.db", DB_READ_EMPTY, &db, &created,
+	    &cause), 0);
 	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL,
 	    NULL), SQLITE_READONLY);
 	sqlite3_close(db);
 	ck_assert_int_eq(access("no", F_OK), -1);
-	CK_ERROR("no/dev.db", DB_WRITE, "no/dev.db: no such database; run "
-	    "'exodb db upgrade'");
+	/* A missing database is not an empty one: one message for both. */
+	CK_ERROR("no/dev.db", DB_READ, "no/dev.db: no such database; "
+	    "'exodb db upgrade' creates it");
+	CK_ERROR("no/dev.db", DB_WRITE, "no/dev.db: no such database; "
+	    "'exodb db upgrade' creates it");
+	ck_assert_int_eq(access("no", F_OK), -1);
 	unit_rmdir();
 }
 END_TEST

@@ -468,7 +468,7 @@ t_bad_not_upgraded() {
 	    "revoke alice" "list" "show alice" "set-role alice admin" \
 	    "passwd alice --password-stdin" "delete alice --yes" \
 	    "verify alice --password-stdin"; do
-		badin "$PW" 1 "no such database; run 'exodb db upgrade'|database is not up to date; run 'exodb db upgrade'" \
+		badin "$PW" 1 "no such database; 'exodb db upgrade' creates it|database is not up to date; run 'exodb db upgrade'" \
 		    user $args
 	done
 	x db upgrade; expect_ok
