@@ -80,7 +80,7 @@ struct cmd_entry {
 #define CMD_USERS	0x200	/* users has the columns the user commands
 				   use (user_check_table) */
 #define CMD_USERS_INSERT 0x400	/* ... and can take a row from them */
-#define CMD_DB_EMPTY_OK	0x800	/* with CMD_DB_READ, a missing database reads
+#define CMD_DB_EMPTY_OK	0x1000	/* with CMD_DB_READ, a missing database reads
 				   as an empty one (the first db migrate comes
 				   before the first db upgrade) */
 	/*

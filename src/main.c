@@ -221,7 +221,7 @@ parse_timeout(const char *text, const char *what)
 		    "most %d", what, MAX_TIMEOUT);
 		return -1;
 	}
-	return seconds * 1000 < 1 ? 1 : (long)(seconds * 1000);
+	return seconds * 1000 < 1 ? 1 : (long)(seconds * 1000 + 0.5);
 }
 
 /*

@@ -189,9 +189,9 @@ t_bad_timeout() {
 # hold MODE: a python3 holds a MODE transaction (EXCLUSIVE or IMMEDIATE) on
 # instance/dev.db until release; this returns once it holds it.
 hold() {
-	need python3
+	need /usr/bin/python3
 	mkfifo "$T/.ctl" "$T/.ready"
-	python3 -c '
+	/usr/bin/python3 -c '
 import sqlite3, sys
 c = sqlite3.connect("instance/dev.db", isolation_level=None)
 c.execute("BEGIN " + sys.argv[1])
