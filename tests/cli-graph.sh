@@ -88,7 +88,7 @@ t_bad_not_a_target() {
 	bad 1 "'tip': not a revision id, 'head', 'heads', 'base' or \\+N$" db upgrade tip
 	bad 1 "'tip': not a revision id, 'head', 'base' or -N$" db downgrade tip
 	bad 1 "'tip': not a revision id, 'head', 'heads' or 'base'$" db stamp tip
-	bad 1 "db show: 'base': not a revision id or 'head'$" db show base
+	bad 1 "db show: 'base': not a revision id, 'head' or 'heads'$" db show base
 	bad 1 "db edit: 'heads': not a revision id or 'head'$" db edit heads
 	bad 1 "db merge: 'head': not a revision id or 'heads'$" db merge -m j head
 	bad 1 "db history: 'tip': not a revision id, 'head', 'base', 'current' or empty$" db history -r tip:
