@@ -66,7 +66,8 @@ const struct cmd_entry cmd_db_entries[] = {
 			  .help = "also drop tables the model does not have" },
 			{ .name = NULL }
 		},
-		.flags = CMD_REPO | CMD_DB_READ | CMD_ONE_HEAD | CMD_AT_HEAD,
+		.flags = CMD_REPO | CMD_DB_READ | CMD_DB_EMPTY_OK |
+		    CMD_ONE_HEAD | CMD_AT_HEAD,
 		.exec = cmd_db_migrate_exec
 	},
 	{
@@ -133,15 +134,16 @@ const struct cmd_entry cmd_db_entries[] = {
 	},
 	{
 		.group = "db", .name = "show",
-		.summary = "print a revision file",
-		.args = "REV", .minargs = 1, .maxargs = 1,
+		.summary = "print a revision file (default: head)",
+		.args = "[REV]", .maxargs = 1,
 		.flags = CMD_REPO,
 		.exec = cmd_db_show_exec
 	},
 	{
 		.group = "db", .name = "stamp",
-		.summary = "record revisions as applied without running them",
-		.args = "REV", .minargs = 1, .maxargs = 1,
+		.summary = "record revisions as applied without running them "
+		    "(default: head)",
+		.args = "[REV]", .maxargs = 1,
 		.flags = CMD_REPO | CMD_DB_CREATE,
 		.exec = cmd_db_stamp_exec
 	},
@@ -158,9 +160,10 @@ const struct cmd_entry cmd_db_entries[] = {
 	},
 	{
 		.group = "db", .name = "edit",
-		.summary = "open a revision file in $VISUAL or $EDITOR",
-		.args = "REV", .minargs = 1, .maxargs = 1,
-		.flags = CMD_REPO | CMD_DB_READ,
+		.summary = "open a revision file in $VISUAL or $EDITOR "
+		    "(default: head)",
+		.args = "[REV]", .maxargs = 1,
+		.flags = CMD_REPO | CMD_DB_READ | CMD_DB_EMPTY_OK,
 		.exec = cmd_db_edit_exec
 	},
 	{
@@ -606,52 +609,70 @@ cmd_db_branches_exec(struct cmd *cmd, char **cause)
 	return 0;
 }
 
-/* REV for show and edit: an id, a unique prefix or "head". */
-static struct revision *
-cmd_db_find(struct cmd *cmd, const char *spec, char **cause)
+/*
+ * REV for show and edit: an id, a unique prefix or "head" (the default), and
+ * for show (heads) "heads" too. Returns the revisions, which the caller frees
+ * (the array), and their count in *n; NULL with *cause set.
+ */
+static struct revision **
+cmd_db_find(struct cmd *cmd, int heads, size_t *n, char **cause)
 {
 	struct repo_target	 t;
-	struct revision		*rev;
+	const char		*spec = cmd->argc > 0 ? cmd->argv[0] : "head";
 
-	if (repo_resolve(cmd->repo, NULL, spec, REPO_ID | REPO_HEAD | REPO_ONE,
-	    &t, cause) == -1)
+	if (repo_resolve(cmd->repo, NULL, spec, REPO_ID | REPO_HEAD | REPO_ONE |
+	    (heads ? REPO_HEADS : 0), &t, cause) == -1)
 		return NULL;
-	rev = t.revs[0];
-	free(t.revs);
-	return rev;
+	if (t.nrevs == 0) {
+		*cause = xasprintf("'%s': no revisions in %s", spec,
+		    cmd->repo->versions);
+		free(t.revs);
+		return NULL;
+	}
+	*n = t.nrevs;
+	return t.revs;
 }
 
 static int
 cmd_db_show_exec(struct cmd *cmd, char **cause)
 {
-	struct revision	*rev;
-	char		 buf[8192];
-	FILE		*f;
-	size_t		 n;
+	struct revision	**revs;
+	char		  buf[8192];
+	FILE		 *f;
+	size_t		  n, i, nrevs;
+	int		  status = -1;
 
-	if ((rev = cmd_db_find(cmd, cmd->argv[0], cause)) == NULL)
+	if ((revs = cmd_db_find(cmd, 1, &nrevs, cause)) == NULL)
 		return -1;
-	if ((f = fopen(rev->path, "r")) == NULL) {
-		*cause = xasprintf("%s: %s", rev->path, strerror(errno));
-		return -1;
+	for (i = 0; i < nrevs; i++) {
+		if ((f = fopen(revs[i]->path, "r")) == NULL) {
+			*cause = xasprintf("%s: %s", revs[i]->path,
+			    strerror(errno));
+			goto out;
+		}
+		if (i > 0)
+			putchar('\n');
+		while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+			fwrite(buf, 1, n, stdout);
+		fclose(f);
 	}
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		fwrite(buf, 1, n, stdout);
-	fclose(f);
-	return 0;
+	status = 0;
+out:
+	free(revs);
+	return status;
 }
 
 static int
 cmd_db_stamp_exec(struct cmd *cmd, char **cause)
 {
-	int	 added, removed, exists;
+	const char	*spec = cmd->argc > 0 ? cmd->argv[0] : "head";
+	int		 added, removed, exists;
 
-	if (history_stamp(cmd->db, cmd->repo, cmd->argv[0], &added, &removed,
+	if (history_stamp(cmd->db, cmd->repo, spec, &added, &removed,
 	    cause) == -1)
 		return -1;
 	cmd_note("stamped %s: %d revision%s recorded as applied, %d removed; "
-	    "nothing was run", cmd->argv[0], added, added == 1 ? "" : "s",
-	    removed);
+	    "nothing was run", spec, added, added == 1 ? "" : "s", removed);
 	if (db_table_exists(cmd->db, "alembic_version", &exists,
 	    cause) == 0 && exists)
 		cmd_note("the alembic_version table of Flask-Migrate is left "
@@ -715,13 +736,17 @@ static int
 cmd_db_edit_exec(struct cmd *cmd, char **cause)
 {
 	struct history	*h = NULL;
-	struct revision	*rev;
+	struct revision	*rev, **revs;
 	const char	*editor;
 	pid_t		 pid;
+	size_t		 n;
 	int		 wstatus, status = -1;
 
-	if ((rev = cmd_db_find(cmd, cmd->argv[0], cause)) == NULL ||
-	    history_read(cmd->db, &h, cause) == -1)
+	if ((revs = cmd_db_find(cmd, 0, &n, cause)) == NULL)
+		return -1;
+	rev = revs[0];
+	free(revs);
+	if (history_read(cmd->db, &h, cause) == -1)
 		goto out;
 	if ((editor = getenv("VISUAL")) == NULL || *editor == '\0')
 		editor = getenv("EDITOR");

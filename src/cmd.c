@@ -330,25 +330,50 @@ cmd_help(const struct cmd_entry *e)
 	free(usage);
 }
 
+/* Whether the table opts has an option spelt as o is, by letter or name. */
+static int
+cmd_clashes(const struct cmd_option *opts, const struct cmd_option *o)
+{
+	size_t	i, n = cmd_count(opts);
+
+	for (i = 0; i < n; i++) {
+		if ((o->letter != 0 && opts[i].letter == o->letter) ||
+		    strcmp(opts[i].name, o->name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Parse a command's options and operands into cmd, as its entry declares
- * them. Returns 0; 1 for --help; -1 having reported a usage error.
+ * them. The global options (but --help and --version) may follow the command
+ * too, as Flask-Migrate's -d does, unless the command has an option spelt
+ * the same (db history's -v): the command's own option wins. Their values
+ * land in cmd->opt[] by id like the command's. Returns 0; 1 for --help; -1
+ * having reported a usage error.
  */
 int
-cmd_parse(struct cmd *cmd, int argc, char **argv)
+cmd_parse(struct cmd *cmd, const struct cmd_option *globals, int argc,
+    char **argv)
 {
 	const struct cmd_entry	*e = cmd->entry;
 	const struct cmd_option	*o;
 	struct cmd_option	*opts;
 	const char		*value, *what;
 	char			*who, *see, *usage = NULL;
-	size_t			 n = cmd_count(e->options), i;
+	size_t			 n = cmd_count(e->options), i, k;
 	int			 next, ret;
 
-	opts = xcalloc(n + 2, sizeof *opts);
+	opts = xcalloc(n + cmd_count(globals) + 2, sizeof *opts);
 	for (i = 0; i < n; i++)
 		opts[i] = e->options[i];
-	opts[n] = cmd_help_option;
+	for (k = n, i = 0; i < cmd_count(globals); i++) {
+		o = &globals[i];
+		if (o->id != OPT_HELP && o->id != OPT_VERSION &&
+		    !cmd_clashes(e->options, o))
+			opts[k++] = *o;
+	}
+	opts[k] = cmd_help_option;
 	who = xasprintf("%s %s", e->group, e->name);
 	see = xasprintf("exodb %s %s --help", e->group, e->name);
 	ret = cmd_getopt(opts, who, see, 0, argc, argv, cmd->opt, &next);

@@ -36,6 +36,7 @@ enum cmd_option_id {
 	OPT_DIRECTORY,
 	OPT_MODEL,
 	OPT_VERBOSITY,		/* -q and -v: the last one given counts */
+	OPT_TIMEOUT,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_MAX
@@ -81,6 +82,9 @@ struct cmd_entry {
 #define CMD_USERS	0x200	/* users has the columns the user commands
 				   use (user_check_table) */
 #define CMD_USERS_INSERT 0x400	/* ... and can take a row from them */
+#define CMD_DB_EMPTY_OK	0x1000	/* with CMD_DB_READ, a missing database reads
+				   as an empty one (the first db migrate comes
+				   before the first db upgrade) */
 	/*
 	 * Returns 0, or -1 with *cause set (exit status 1); or another exit
 	 * status, with *cause set or not. run_command reports *cause.
@@ -110,7 +114,7 @@ void	 cmd_verbose(const char *, ...) PRINTFLIKE(1, 2);
 void	 cmd_fail(const struct cmd *, char *);
 int	 cmd_getopt(const struct cmd_option *, const char *, const char *, int,
 	    int, char **, const char **, int *);
-int	 cmd_parse(struct cmd *, int, char **);
+int	 cmd_parse(struct cmd *, const struct cmd_option *, int, char **);
 char	*cmd_usage(const struct cmd_entry *);
 #define CMD_WIDTH	80	/* what --help fits in */
 void	 cmd_wrap(FILE *, const char *, int, int);

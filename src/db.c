@@ -17,8 +17,19 @@
 
 #include "exodb.h"
 
-/* How long to wait for another process's lock, in milliseconds. */
+/*
+ * How long to wait for another process's lock (db_set_busy() changes it),
+ * and after how long to say that we wait, both in milliseconds.
+ */
 #define DB_BUSY_TIMEOUT	30000
+static long	  db_busy_ms = DB_BUSY_TIMEOUT;
+#define DB_BUSY_NOTE	1000
+
+/* Called once per wait that lasts DB_BUSY_NOTE ms, with the database's path. */
+static void	(*db_busy_waiting)(const char *);
+
+/* Whether a wait for a lock ran out since the process started. */
+static int	  db_busy_expired;
 
 /*
  * SQLite's message for the connection's last error. A failure SQLite did not
@@ -197,11 +208,85 @@ out:
 }
 
 /*
- * Open the database at path. DB_READ never creates anything: a missing file
- * reads as an empty database (an in-memory one) and the connection is
- * query-only. DB_WRITE needs the file; DB_CREATE makes it, and records in
- * *created what it made so that db_discard() can take it back if the command
- * fails. On failure nothing is left open and *db is NULL.
+ * Set how long a connection db_open() makes waits for another process's
+ * lock, in milliseconds (at least 1), and what it calls, with the database's
+ * path, when a wait has lasted a second: the command layer's note.
+ */
+void
+db_set_busy(long ms, void (*waiting)(const char *))
+{
+	db_busy_ms = ms;
+	db_busy_waiting = waiting;
+}
+
+/* Whether some wait for a lock ran out: why a statement failed, then. */
+int
+db_busy_gave_up(void)
+{
+	return db_busy_expired;
+}
+
+static long long
+db_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * SQLite's busy handler: sleep, 1 ms at first and doubling up to 100 ms, until
+ * the lock is free or db_busy_ms have passed (then return 0: SQLITE_BUSY).
+ * A wait starts when count is 0; waits never overlap in one thread, so one
+ * start time serves every connection. arg is the database's path as given.
+ */
+static int
+db_busy(void *arg, int count)
+{
+	static long long	 start;
+	static int		 told;
+	struct timespec		 ts;
+	long long		 waited, ms;
+
+	if (count == 0) {
+		start = db_now_ms();
+		told = 0;
+	}
+	waited = db_now_ms() - start;
+	if (waited >= db_busy_ms) {
+		db_busy_expired = 1;
+		return 0;
+	}
+	if (!told && waited >= DB_BUSY_NOTE && db_busy_waiting != NULL) {
+		told = 1;
+		db_busy_waiting(arg);
+	}
+	ms = count < 7 ? 1LL << count : 100;
+	if (ms > db_busy_ms - waited)
+		ms = db_busy_ms - waited;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+/* The one message for a database that is not there. */
+static char *
+db_missing(const char *path)
+{
+	return xasprintf("%s: no such database; 'exodb db upgrade' creates it",
+	    path);
+}
+
+/*
+ * Open the database at path. DB_READ and DB_WRITE need the file; DB_READ_EMPTY
+ * reads a missing file as an empty database (an in-memory one); both read
+ * modes are query-only and never create anything. DB_CREATE makes the file,
+ * and records in *created what it made so that db_discard() can take it back
+ * if the command fails. path is borrowed by the connection (its busy handler
+ * names it): it must outlive it. On failure nothing is left open and *db is
+ * NULL.
  */
 int
 db_open(const char *path, enum db_mode mode, sqlite3 **db,
@@ -223,12 +308,11 @@ db_open(const char *path, enum db_mode mode, sqlite3 **db,
 			*cause = xasprintf("%s: %s", path, strerror(errno));
 			return -1;
 		}
-		if (mode == DB_WRITE) {
-			*cause = xasprintf("%s: no such database; run 'exodb db "
-			    "upgrade'", path);
+		if (mode == DB_READ || mode == DB_WRITE) {
+			*cause = db_missing(path);
 			return -1;
 		}
-		if (mode == DB_READ)
+		if (mode == DB_READ_EMPTY)
 			memory = 1;
 		else if (db_create(path, created, cause) == -1)
 			goto out;
@@ -250,7 +334,7 @@ db_open(const char *path, enum db_mode mode, sqlite3 **db,
 		    db_check_mode(dir, &sb, "folder", cause) == -1)
 			goto out;
 	}
-	if (mode != DB_READ && !memory) {
+	if (mode != DB_READ && mode != DB_READ_EMPTY && !memory) {
 		if (access(dir, W_OK) == -1) {
 			*cause = xasprintf("%s: cannot write in folder '%s', "
 			    "where SQLite keeps the journal: %s", path, dir,
@@ -272,7 +356,7 @@ db_open(const char *path, enum db_mode mode, sqlite3 **db,
 		    "out of memory" : sqlite3_errmsg(*db));
 		goto out;
 	}
-	sqlite3_busy_timeout(*db, DB_BUSY_TIMEOUT);
+	sqlite3_busy_handler(*db, db_busy, (void *)path);
 	sqlite3_extended_result_codes(*db, 1);
 	/* Reading the schema is what tells a database from any other file. */
 	if (sqlite3_exec(*db, "SELECT count(*) FROM sqlite_schema", NULL, NULL,
@@ -285,12 +369,14 @@ db_open(const char *path, enum db_mode mode, sqlite3 **db,
 		free(why);
 		goto out;
 	}
-	if (mode == DB_READ && sqlite3_exec(*db, "PRAGMA query_only = ON",
+	if ((mode == DB_READ || mode == DB_READ_EMPTY) &&
+	    sqlite3_exec(*db, "PRAGMA query_only = ON",
 	    NULL, NULL, NULL) != SQLITE_OK) {
 		*cause = xasprintf("%s: %s", path, sqlite3_errmsg(*db));
 		goto out;
 	}
-	if (mode != DB_READ && sqlite3_db_readonly(*db, "main") == 1) {
+	if (mode != DB_READ && mode != DB_READ_EMPTY &&
+	    sqlite3_db_readonly(*db, "main") == 1) {
 		*cause = xasprintf("%s: database file is read-only", path);
 		goto out;
 	}

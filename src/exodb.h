@@ -312,7 +312,8 @@ int	 repo_write(struct repo *, const char *, const char *, char **, char **);
 
 /* db.c: opening databases and running statements. */
 enum db_mode {
-	DB_READ,	/* never creates; a missing file reads as an empty database */
+	DB_READ,	/* query-only; the file must exist */
+	DB_READ_EMPTY,	/* query-only; a missing file reads as an empty database */
 	DB_WRITE,	/* the file must exist */
 	DB_CREATE	/* creates the file (0600) and its folder (0700) if missing */
 };
@@ -323,6 +324,8 @@ struct db_created {
 int	 db_open(const char *, enum db_mode, sqlite3 **, struct db_created *,
 	    char **);
 void	 db_discard(const char *, const struct db_created *);
+void	 db_set_busy(long, void (*)(const char *));
+int	 db_busy_gave_up(void);
 int	 db_exec(sqlite3 *, const char *, char **);
 int	 db_prepare(sqlite3 *, sqlite3_stmt **, char **, const char *, ...);
 int	 db_exists(sqlite3 *, const char *, int *, char **, const char *, ...);

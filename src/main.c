@@ -6,14 +6,23 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
 #define DEFAULT_DATABASE	"instance/dev.db"
 #define DEFAULT_DIRECTORY	"migrations"
+
+/* The longest wait for a lock --timeout takes, in seconds: a day. */
+#define MAX_TIMEOUT		86400
+
+/* The wait for a lock, in seconds, as given (for the message that gives up). */
+static const char	*timeout_text = "30";
 
 const struct group groups[] = {
 	{ "db", "Schema commands", cmd_db_entries, &cmd_db_nentries },
@@ -25,8 +34,8 @@ const struct group groups[] = {
 const size_t ngroups = NGROUPS;
 
 static const char usage_text[] =
-"usage: exodb [-D database] [-d directory] [--model FILE] [-q] [-v]\n"
-"             GROUP COMMAND [options] [args]\n"
+"usage: exodb [-D database] [-d directory] [--model FILE] [--timeout SECONDS]\n"
+"             [-q] [-v] GROUP COMMAND [options] [args]\n"
 "       exodb -h | --help    exodb GROUP COMMAND --help    exodb -V | --version\n";
 
 static const char global_help[] =
@@ -47,16 +56,22 @@ static const char exit_help[] =
 const struct cmd_option global_options[] = {
 	{ .id = OPT_DATABASE, .letter = 'D', .name = "database", .arg = "PATH",
 	  .help = "the database (default $EXODB_DATABASE, else\n"
-	  "instance/dev.db); plain paths only, no file: URIs" },
+	  "instance/dev.db in the project); plain paths\n"
+	  "only, no file: URIs" },
 	{ .id = OPT_DIRECTORY, .letter = 'd', .name = "directory", .arg = "DIR",
-	  .help = "the migration repository (default migrations)" },
+	  .help = "the migration repository (default migrations),\n"
+	  "looked for here, then in each folder above" },
 	{ .id = OPT_MODEL, .name = "model", .arg = "FILE",
 	  .help = "the model to use instead of the compiled-in one\n"
 	  "(default $EXODB_MODEL)" },
+	{ .id = OPT_TIMEOUT, .name = "timeout", .arg = "SECONDS",
+	  .help = "how long to wait for a locked database\n"
+	  "(default $EXODB_TIMEOUT, else 30)" },
 	{ .id = OPT_VERBOSITY, .letter = 'q', .name = "quiet",
 	  .help = "print only data and errors" },
 	{ .id = OPT_VERBOSITY, .letter = 'v', .name = "verbose",
-	  .help = "also print each SQL statement as it runs" },
+	  .help = "also print the project used and each SQL\n"
+	  "statement as it runs" },
 	{ .id = OPT_HELP, .letter = 'h', .name = "help",
 	  .help = "show this help" },
 	{ .id = OPT_VERSION, .letter = 'V', .name = "version",
@@ -169,6 +184,96 @@ find_command(const struct group *g, const char *name)
 	return NULL;
 }
 
+/*
+ * A wait for a lock has lasted a second: say so once, on a terminal only (a
+ * script's log wants the outcome, not the wait).
+ */
+static void
+note_waiting(const char *path)
+{
+	static int	told;
+
+	if (told || verbosity < 1 || !isatty(STDERR_FILENO))
+		return;
+	told = 1;
+	cmd_error("waiting for the lock on %s (another exodb, or the app, "
+	    "holds it)", path);
+}
+
+/*
+ * Seconds to wait for a lock, as --timeout or EXODB_TIMEOUT gives them (what
+ * names which): digits with an optional fraction, above 0 and at most
+ * MAX_TIMEOUT. Returns the milliseconds, at least 1, or -1 having reported a
+ * usage error.
+ */
+static long
+parse_timeout(const char *text, const char *what)
+{
+	size_t	whole = strspn(text, "0123456789"), frac = 0;
+	double	seconds = 0;
+
+	if (text[whole] == '.')
+		frac = strspn(text + whole + 1, "0123456789");
+	if (whole + frac > 0 && whole <= 6 && text[whole + (text[whole] ==
+	    '.' ? frac + 1 : 0)] == '\0')
+		seconds = strtod(text, NULL);
+	if (seconds <= 0 || seconds > MAX_TIMEOUT) {
+		cmd_error("usage: %s takes a number of seconds above 0, at "
+		    "most %d", what, MAX_TIMEOUT);
+		return -1;
+	}
+	return seconds * 1000 < 1 ? 1 : (long)(seconds * 1000 + 0.5);
+}
+
+/*
+ * Find the project the way git finds its work tree: the nearest folder, this
+ * one or one above, that holds the repository folder dir (a relative path).
+ * Sets *directory to dir there and *database to the default database there,
+ * as paths relative to this folder ("../../migrations"), and *root to the
+ * project's folder; the caller frees all three. Returns -1 with *cause set
+ * when no folder up to / has it.
+ */
+static int
+find_project(const char *dir, char **directory, char **database, char **root,
+    char **cause)
+{
+	struct stat	 sb, up;
+	char		*prefix = xstrdup(""), *path, *parent;
+	int		 depth;
+
+	for (depth = 0; depth < PATH_MAX / 3; depth++) {
+		path = xasprintf("%s%s", prefix, dir);
+		if (lstat(path, &sb) == 0) {
+			*directory = path;
+			*database = xasprintf("%s%s", prefix, DEFAULT_DATABASE);
+			*root = *prefix == '\0' ? xstrdup(".") :
+			    xstrndup(prefix, strlen(prefix) - 1);
+			free(prefix);
+			return 0;
+		}
+		free(path);
+		/* The root is its own parent. */
+		path = xasprintf("%s.", prefix);
+		parent = xasprintf("%s..", prefix);
+		if (stat(path, &sb) == -1 || stat(parent, &up) == -1 ||
+		    (sb.st_dev == up.st_dev && sb.st_ino == up.st_ino)) {
+			free(path);
+			free(parent);
+			break;
+		}
+		free(path);
+		free(parent);
+		path = xasprintf("%s../", prefix);
+		free(prefix);
+		prefix = path;
+	}
+	free(prefix);
+	*cause = xasprintf("%s: no migration repository here or in any folder "
+	    "above; run 'exodb db init', or name it with -d DIR (and the "
+	    "database with -D PATH)", dir);
+	return -1;
+}
+
 /* Load what the entry needs and run it; returns the exit status. */
 static int
 run_command(struct cmd *cmd)
@@ -187,10 +292,14 @@ run_command(struct cmd *cmd)
 			mode = DB_CREATE;
 		else if (e->flags & CMD_DB_WRITE)
 			mode = DB_WRITE;
+		else if (e->flags & CMD_DB_EMPTY_OK)
+			mode = DB_READ_EMPTY;
 		else
 			mode = DB_READ;
+		/* A script for a database that upgrade would create starts
+		   from an empty one. */
 		if ((e->flags & CMD_SQL_OFFLINE) && cmd->opt[OPT_SQL] != NULL)
-			mode = DB_READ;
+			mode = mode == DB_CREATE ? DB_READ_EMPTY : DB_READ;
 		if (db_open(cmd->database, mode, &cmd->db, &created,
 		    &cause) == -1)
 			goto out;
@@ -206,11 +315,21 @@ run_command(struct cmd *cmd)
 	if ((status = e->exec(cmd, &cause)) == -1)
 		status = 1;
 out:
+	/*
+	 * Whatever failed after a wait for a lock ran out failed for the lock:
+	 * say so, and who likely holds it. Nothing of ours is then left to roll
+	 * back, and reading the database again would only wait once more.
+	 */
+	if (status != 0 && db_busy_gave_up()) {
+		free(cause);
+		cause = xasprintf("%s: database is locked; another exodb, or the "
+		    "app, holds it (gave up after %s s; see --timeout)",
+		    cmd->database, timeout_text);
+	} else if (status != 0)
+		/* A failed write may have left a hot journal: roll it back. */
+		db_rollback(cmd->db);
 	if (cause != NULL)
 		cmd_fail(cmd, cause);
-	/* A write that failed may have left a hot journal: roll it back now. */
-	if (status != 0)
-		db_rollback(cmd->db);
 	if (cmd->db != NULL && sqlite3_close(cmd->db) != SQLITE_OK)
 		cmd_error("%s: cannot close: %s", cmd->database,
 		    sqlite3_errmsg(cmd->db));
@@ -220,13 +339,110 @@ out:
 	return status;
 }
 
+/* With -v: which project, repository and database this run uses. */
+static void
+project_note(const char *root, const struct cmd *cmd)
+{
+	char	*path = realpath(root, NULL);
+
+	cmd_verbose("project %s: repository %s, database %s", path != NULL ?
+	    path : root, cmd->directory, cmd->database);
+	free(path);
+}
+
+/*
+ * Settle the global options, given before the command (values[]) or after it
+ * (cmd->opt[], which wins), and the environment, into cmd; find the project
+ * for a command that needs the repository. Returns 0, or the exit status
+ * having reported why not: 2 for a usage error, 1 for no project.
+ */
+static int
+settle(struct cmd *cmd, const char **values, char **owned_dir,
+    char **owned_db)
+{
+	const char	*env, *database = NULL, *directory;
+	char		*root = NULL, *cause = NULL, *copy;
+	size_t		 i;
+	long		 ms;
+	int		 id;
+
+	for (i = 0; global_options[i].name != NULL; i++) {
+		id = global_options[i].id;
+		if (cmd->opt[id] != NULL)
+			values[id] = cmd->opt[id];
+	}
+	if ((env = getenv("EXODB_DATABASE")) != NULL && *env != '\0')
+		database = env;
+	if (values[OPT_DATABASE] != NULL)
+		database = values[OPT_DATABASE];
+	directory = values[OPT_DIRECTORY] != NULL ? values[OPT_DIRECTORY] :
+	    DEFAULT_DIRECTORY;
+	if ((database != NULL && *database == '\0') || *directory == '\0') {
+		cmd_error("usage: %s is empty", *directory != '\0' ?
+		    "the database path" : "the repository folder");
+		return 2;
+	}
+	env = getenv("EXODB_MODEL");
+	cmd->model = env != NULL && *env != '\0' ? env : NULL;
+	if (values[OPT_MODEL] != NULL) {
+		if (*values[OPT_MODEL] == '\0') {
+			cmd_error("usage: the model file is empty");
+			return 2;
+		}
+		cmd->model = values[OPT_MODEL];
+	}
+	if (values[OPT_VERBOSITY] != NULL)
+		verbosity = strcmp(values[OPT_VERBOSITY], "quiet") == 0 ? 0 : 2;
+	if ((env = getenv("EXODB_TIMEOUT")) != NULL && *env != '\0' &&
+	    values[OPT_TIMEOUT] == NULL) {
+		if (parse_timeout(env, "EXODB_TIMEOUT") == -1)
+			return 2;
+		timeout_text = env;
+	}
+	if (values[OPT_TIMEOUT] != NULL)
+		timeout_text = values[OPT_TIMEOUT];
+	if ((ms = parse_timeout(timeout_text, "option '--timeout'")) == -1)
+		return 2;
+	db_set_busy(ms, note_waiting);
+
+	/*
+	 * The project: found upward for a relative -d, as given for an
+	 * absolute one and for db init (which makes it here). -D and
+	 * EXODB_DATABASE are paths as typed, from this folder.
+	 */
+	cmd->directory = directory;
+	cmd->database = database != NULL ? database : DEFAULT_DATABASE;
+	if (!(cmd->entry->flags & CMD_REPO))
+		return 0;
+	if (*directory == '/') {
+		/* The project is the folder that holds the repository. */
+		copy = xstrdup(directory);
+		root = xstrdup(dirname(copy));
+		free(copy);
+		*owned_dir = xstrdup(directory);
+		*owned_db = xasprintf("%s/%s", strcmp(root, "/") == 0 ? "" :
+		    root, DEFAULT_DATABASE);
+	} else if (find_project(directory, owned_dir, owned_db, &root,
+	    &cause) == -1) {
+		cmd_fail(cmd, cause);
+		return 1;
+	}
+	cmd->directory = *owned_dir;
+	if (database == NULL)
+		cmd->database = *owned_db;
+	if (verbosity >= 2)
+		project_note(root, cmd);
+	free(root);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct cmd		 cmd;
 	const struct group	*g = NULL;
-	const char		*values[OPT_MAX] = { NULL }, *env;
-	char			**args = NULL;
+	const char		*values[OPT_MAX] = { NULL };
+	char			**args = NULL, *owned_dir = NULL, *owned_db = NULL;
 	size_t			 i;
 	int			 next, nargs, status;
 
@@ -243,28 +459,6 @@ main(int argc, char **argv)
 	if (status == 1) {
 		print_help(NULL);
 		return 0;
-	}
-	env = getenv("EXODB_DATABASE");
-	cmd.database = env != NULL && *env != '\0' ? env : DEFAULT_DATABASE;
-	if (values[OPT_DATABASE] != NULL)
-		cmd.database = values[OPT_DATABASE];
-	cmd.directory = values[OPT_DIRECTORY] != NULL ?
-	    values[OPT_DIRECTORY] : DEFAULT_DIRECTORY;
-	env = getenv("EXODB_MODEL");
-	cmd.model = env != NULL && *env != '\0' ? env : NULL;
-	if (values[OPT_MODEL] != NULL) {
-		if (*values[OPT_MODEL] == '\0') {
-			cmd_error("usage: the model file is empty");
-			return 2;
-		}
-		cmd.model = values[OPT_MODEL];
-	}
-	if (values[OPT_VERBOSITY] != NULL)
-		verbosity = strcmp(values[OPT_VERBOSITY], "quiet") == 0 ? 0 : 2;
-	if (*cmd.database == '\0' || *cmd.directory == '\0') {
-		cmd_error("usage: %s is empty", *cmd.database == '\0' ?
-		    "the database path" : "the repository folder");
-		return 2;
 	}
 	argc -= next;
 	argv += next;
@@ -299,17 +493,19 @@ main(int argc, char **argv)
 	argv++;
 	if (cmd.entry->flags & CMD_NUMERIC_ARG) {
 		nargs = numeric_args(argc, argv, &args);
-		status = cmd_parse(&cmd, nargs, args);
+		status = cmd_parse(&cmd, global_options, nargs, args);
 	} else
-		status = cmd_parse(&cmd, argc, argv);
+		status = cmd_parse(&cmd, global_options, argc, argv);
 	if (status == 1) {
 		cmd_help(cmd.entry);
 		status = 0;
 	} else if (status == -1)
 		status = 2;
-	else
+	else if ((status = settle(&cmd, values, &owned_dir, &owned_db)) == 0)
 		status = run_command(&cmd);
 	free(args);
+	free(owned_dir);
+	free(owned_db);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		cmd_error("standard output: %s", strerror(errno));
 		status = 1;

@@ -24,7 +24,7 @@ plan_mark(const struct repo *repo, const struct repo_target *t, int *want)
 {
 	size_t	i;
 
-	if (t->kind == REPO_HEAD) {
+	if (t->kind == REPO_HEAD || t->kind == REPO_HEADS) {
 		for (i = 0; i < repo->nrevs; i++)
 			want[i] = 1;
 	} else if (t->kind == REPO_ID)
@@ -32,9 +32,9 @@ plan_mark(const struct repo *repo, const struct repo_target *t, int *want)
 }
 
 /*
- * Mark in want what a database at target has: all for "head", none for
- * "base", else the revision an id or prefix names (set in *rev) and its
- * ancestors.
+ * Mark in want what a database at target has: all for "head" or "heads",
+ * none for "base", else the revision an id or prefix names (set in *rev) and
+ * its ancestors.
  */
 int
 plan_wanted(const struct repo *repo, const char *target, int *want,
@@ -43,8 +43,8 @@ plan_wanted(const struct repo *repo, const char *target, int *want,
 	struct repo_target	t;
 
 	*rev = NULL;
-	if (repo_resolve(repo, NULL, target, REPO_ID | REPO_HEAD | REPO_BASE,
-	    &t, cause) == -1)
+	if (repo_resolve(repo, NULL, target, REPO_ID | REPO_HEAD | REPO_HEADS |
+	    REPO_BASE, &t, cause) == -1)
 		return -1;
 	plan_mark(repo, &t, want);
 	if (t.kind == REPO_ID)
@@ -145,8 +145,8 @@ plan_to(const struct repo *repo, const int *applied,
 
 /*
  * The revisions an upgrade (up) or downgrade to target would run, in the
- * order they run: TARGET is an id or unique prefix, "head", "base", "+N"
- * (upgrade only) or "-N" (downgrade only). An upgrade only applies and a
+ * order they run: TARGET is an id or unique prefix, "head", "heads" (upgrade
+ * only), "base", "+N" (upgrade only) or "-N" (downgrade only). An upgrade only applies and a
  * downgrade only reverts. On success the caller frees *out with plan_free().
  */
 int
@@ -169,7 +169,8 @@ plan_new(const struct repo *repo, const struct history *h,
 	else if (target[0] == '-' && up)
 		*cause = xasprintf("'%s': upgrade goes forward: use +N", target);
 	else if (repo_resolve(repo, NULL, target, REPO_ID | REPO_HEAD |
-	    REPO_BASE | (up ? REPO_UP : REPO_DOWN), &t, cause) == 0) {
+	    REPO_BASE | (up ? REPO_UP | REPO_HEADS : REPO_DOWN), &t,
+	    cause) == 0) {
 		applied = repo_applied(repo, h);
 		if (t.kind == REPO_UP)
 			ret = plan_forward(repo, applied, t.steps, plan, target,

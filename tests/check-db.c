@@ -201,15 +201,19 @@ START_TEST(test_db_open_read)
 	char			*cause = NULL;
 
 	unit_tmpdir();
-	/* A missing file reads as empty and is not created. */
-	ck_assert_int_eq(db_open("no/dev.db", DB_READ, &db, &created, &cause),
-	    0);
+	/* DB_READ_EMPTY reads a missing file as empty and creates nothing. */
+	ck_assert_int_eq(db_open("no/dev.db", DB_READ_EMPTY, &db, &created,
+	    &cause), 0);
 	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL,
 	    NULL), SQLITE_READONLY);
 	sqlite3_close(db);
 	ck_assert_int_eq(access("no", F_OK), -1);
-	CK_ERROR("no/dev.db", DB_WRITE, "no/dev.db: no such database; run "
-	    "'exodb db upgrade'");
+	/* A missing database is not an empty one: one message for both. */
+	CK_ERROR("no/dev.db", DB_READ, "no/dev.db: no such database; "
+	    "'exodb db upgrade' creates it");
+	CK_ERROR("no/dev.db", DB_WRITE, "no/dev.db: no such database; "
+	    "'exodb db upgrade' creates it");
+	ck_assert_int_eq(access("no", F_OK), -1);
 	unit_rmdir();
 }
 END_TEST
@@ -377,6 +381,66 @@ START_TEST(test_db_rollback)
 }
 END_TEST
 
+/* The paths the busy handler said it waits for. */
+static int		 busy_calls;
+static const char	*busy_path;
+
+static void
+busy_waiting(const char *path)
+{
+	busy_calls++;
+	busy_path = path;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A lock another connection holds is waited for as long as db_set_busy()
+ * says, with one call of the note after a second, then the open fails.
+ */
+START_TEST(test_db_open_busy)
+{
+	struct db_created	 created;
+	sqlite3			*db, *holder;
+	char			*cause = NULL;
+	long long		 start, waited;
+
+	unit_tmpdir();
+	ck_assert_int_eq(db_open("dev.db", DB_CREATE, &db, &created, &cause),
+	    0);
+	unit_exec(db, "CREATE TABLE t (x)");
+	sqlite3_close(db);
+	ck_assert_int_eq(sqlite3_open("dev.db", &holder), SQLITE_OK);
+	unit_exec(holder, "BEGIN EXCLUSIVE; INSERT INTO t VALUES (1)");
+	db_set_busy(200, busy_waiting);
+	start = now_ms();
+	CK_ERROR("dev.db", DB_READ, "dev.db: database is locked");
+	waited = now_ms() - start;
+	ck_assert_msg(waited >= 200, "waited %lld ms", waited);
+	ck_assert_int_eq(busy_calls, 0);
+	ck_assert(db_busy_gave_up());
+	db_set_busy(1300, busy_waiting);
+	CK_ERROR("dev.db", DB_WRITE, "dev.db: database is locked");
+	ck_assert_int_eq(busy_calls, 1);
+	ck_assert_str_eq(busy_path, "dev.db");
+	/* Released, the lock is taken at once. */
+	unit_exec(holder, "COMMIT");
+	ck_assert_int_eq(db_open("dev.db", DB_WRITE, &db, &created, &cause),
+	    0);
+	CK_STR(unit_query(db, "SELECT count(*) FROM t"), "1");
+	sqlite3_close(db);
+	sqlite3_close(holder);
+	unit_rmdir();
+}
+END_TEST
+
 static Suite *
 unit_suite(void)
 {
@@ -390,6 +454,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_db_open_syncs_folder);
 	tcase_add_test(tc, test_db_open_settings);
 	tcase_add_test(tc, test_db_open_world_writable);
+	tcase_add_test(tc, test_db_open_busy);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("db_exec");
 	tcase_add_test(tc, test_db_exec_prepare);

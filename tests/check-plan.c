@@ -114,9 +114,9 @@ START_TEST(test_plan_forward)
 	CK_STR(plan(repo, "01 02 03 04", "+2", 1),
 	    "'+2': only 1 revision pending; that is past head");
 	CK_STR(plan(repo, "", "+x", 1),
-	    "'+x': not a revision id, 'head', 'base' or +N");
+	    "'+x': not a revision id, 'head', 'heads', 'base' or +N");
 	CK_STR(plan(repo, "", "+0", 1),
-	    "'+0': not a revision id, 'head', 'base' or +N");
+	    "'+0': not a revision id, 'head', 'heads', 'base' or +N");
 	CK_STR(plan(repo, "", "+1", 0), "'+1': downgrade goes back: use -N");
 	repo_free(repo);
 }
@@ -167,6 +167,42 @@ START_TEST(test_plan_wanted)
 }
 END_TEST
 
+/* Two branches, 02 and 03 on 01: "head" is refused, "heads" is both. */
+START_TEST(test_plan_heads)
+{
+	static const char *revs[][3] = {
+		{ "20260101000001", "none", "a" },
+		{ "20260101000002", "20260101000001", "b" },
+		{ "20260101000003", "20260101000001", "c" },
+	};
+	struct repo	*repo;
+	struct revision	*rev;
+	char		*cause = NULL, *msg;
+	int		 want[3] = { 0, 0, 0 };
+	size_t		 i;
+
+	unit_tmpdir();
+	ck_assert_int_eq(repo_init("m", &cause), 0);
+	for (i = 0; i < 3; i++)
+		unit_revision("m/versions", revs[i][0], revs[i][1], revs[i][2],
+		    NULL, NULL);
+	if (repo_load("m", &repo, &cause) == -1)
+		ck_abort_msg("%s", cause);
+	unit_rmdir();
+	msg = plan(repo, "", "head", 1);
+	ck_assert_msg(strstr(msg, "merge") != NULL, "%s", msg);
+	free(msg);
+	CK_STR(plan(repo, "", "heads", 1), "01 02 03");
+	CK_STR(plan(repo, "01 02", "heads", 1), "03");
+	CK_STR(plan(repo, "01 02 03", "heads", 0),
+	    "'heads': not a revision id, 'head', 'base' or -N");
+	ck_assert_int_eq(plan_wanted(repo, "heads", want, &rev, &cause), 0);
+	ck_assert_ptr_null(rev);
+	ck_assert(want[0] && want[1] && want[2]);
+	repo_free(repo);
+}
+END_TEST
+
 /* A long linear chain: each plan is one pass, whatever the target. */
 START_TEST(test_plan_long_chain)
 {
@@ -212,6 +248,7 @@ unit_suite(void)
 
 	tc = tcase_create("plan_to");
 	tcase_add_test(tc, test_plan_to);
+	tcase_add_test(tc, test_plan_heads);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("plan_forward");
 	tcase_add_test(tc, test_plan_forward);

@@ -166,10 +166,10 @@ t_migrate_missing_db_not_created() {
 
 t_read_commands_never_create() {
 	x db init
-	x db current; expect_ok
-	x db history; expect_ok
+	bad 1 "^exodb: db current: instance/dev.db: no such database; 'exodb db upgrade' creates it$" db current
+	bad 1 "^exodb: db history: instance/dev.db: no such database; 'exodb db upgrade' creates it$" db history
 	[ ! -e instance ] || fail "instance/ created"
-	x -D other.db db current; expect_ok
+	bad 1 "^exodb: db current: other.db: no such database; 'exodb db upgrade' creates it$" -D other.db db current
 	[ ! -e other.db ] || fail "other.db created"
 }
 
@@ -276,7 +276,7 @@ t_bad_migrate_empty_message() {
 }
 
 t_bad_migrate_before_init() {
-	bad 1 "migrations: no migration repository; run 'exodb db init'" db migrate -m x
+	bad 1 "migrations: no migration repository here or in any folder above; run 'exodb db init', or name it with -d DIR \(and the database with -D PATH\)$" db migrate -m x
 }
 
 t_bad_upgrade_before_init() {

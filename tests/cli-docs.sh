@@ -102,7 +102,9 @@ make check" ] || fail "quick start: $(cat "$T/qs")"
 t_the_manual_names_the_environment() {
 	grep -q '^\.It Ev EXODB_DATABASE' "$MAN" || fail "EXODB_DATABASE"
 	grep -q '^\.It Ev EXODB_MODEL' "$MAN" || fail "EXODB_MODEL"
+	grep -q '^\.It Ev EXODB_TIMEOUT' "$MAN" || fail "EXODB_TIMEOUT"
 	x --help; expect_out 'EXODB_DATABASE'; expect_out 'EXODB_MODEL'
+	expect_out 'EXODB_TIMEOUT'
 }
 
 # Rendered at 80 columns by either formatter README names, no line of the

@@ -26,16 +26,18 @@ t_an_example_out_of_date_is_caught() {
 	$ exodb db migrate -m "Initial user model"
 	detected create table users
 	migrations/versions/20240101000000_initial_user_model.sql
+	$ exodb db upgrade
+	applied 20240101000000 Initial user model
 	$ exodb db current
-	no revisions applied
+	20240101000000 (head)
 	```
 	END
 	run /usr/bin/python3 "$TOP/tests/examples.py" check ex.md "$EXODB"
 	expect_status 0
-	sed -i 's/^no revisions applied$/20240101000000 (head)/' ex.md
+	sed -i 's/^20240101000000 (head)$/20240101000000 (mergepoint)/' ex.md
 	run /usr/bin/python3 "$TOP/tests/examples.py" check ex.md "$EXODB"
 	expect_status 1
-	expect_out '^ex\.md:6: \$ exodb db current$'
+	expect_out '^ex\.md:8: \$ exodb db current$'
 	expect_out '1 differ$'
 }
 

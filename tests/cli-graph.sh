@@ -85,10 +85,10 @@ t_bad_unknown_target() { chain; x db upgrade; bad 1 "unknown revision '29991231'
 # Each command's message lists exactly the spellings it accepts.
 t_bad_not_a_target() {
 	chain
-	bad 1 "'tip': not a revision id, 'head', 'base' or \\+N$" db upgrade tip
+	bad 1 "'tip': not a revision id, 'head', 'heads', 'base' or \\+N$" db upgrade tip
 	bad 1 "'tip': not a revision id, 'head', 'base' or -N$" db downgrade tip
-	bad 1 "'tip': not a revision id, 'head' or 'base'$" db stamp tip
-	bad 1 "db show: 'base': not a revision id or 'head'$" db show base
+	bad 1 "'tip': not a revision id, 'head', 'heads' or 'base'$" db stamp tip
+	bad 1 "db show: 'base': not a revision id, 'head' or 'heads'$" db show base
 	bad 1 "db edit: 'heads': not a revision id or 'head'$" db edit heads
 	bad 1 "db merge: 'head': not a revision id or 'heads'$" db merge -m j head
 	bad 1 "db history: 'tip': not a revision id, 'head', 'base', 'current' or empty$" db history -r tip:
@@ -117,7 +117,7 @@ t_bad_wrong_direction() {
 	chain
 	bad 1 "'-1': upgrade goes forward: use \\+N" db upgrade -1
 	bad 1 "'\\+1': downgrade goes back: use -N" db downgrade +1
-	bad 1 "'\\+0': not a revision id, 'head', 'base' or \\+N" db upgrade +0
+	bad 1 "'\\+0': not a revision id, 'head', 'heads', 'base' or \\+N" db upgrade +0
 	x db downgrade 29990101000003
 	expect_status 1; expect_one_error 'revision 29990101000003 is not applied'
 }
@@ -125,7 +125,7 @@ t_bad_wrong_direction() {
 t_bad_downgrade_missing_database() {
 	chain
 	rm -rf instance
-	bad 1 "instance/dev.db: no such database; run 'exodb db upgrade'" db downgrade
+	bad 1 "instance/dev.db: no such database; 'exodb db upgrade' creates it$" db downgrade
 }
 
 t_downgrade_writes_a_backup() {

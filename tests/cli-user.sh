@@ -543,7 +543,7 @@ t_bad_not_upgraded() {
 	    "passwd alice --password-stdin" "delete alice --yes" \
 	    "verify alice --password-stdin"; do
 		# shellcheck disable=SC2086 # $args are the arguments
-		badin "$PW" 1 "no such database; run 'exodb db upgrade'|database is not up to date; run 'exodb db upgrade'" \
+		badin "$PW" 1 "no such database; 'exodb db upgrade' creates it|database is not up to date; run 'exodb db upgrade'" \
 		    user $args
 	done
 	x db upgrade; expect_ok

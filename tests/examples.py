@@ -7,7 +7,8 @@ block of the manual's EXAMPLES section; the lines after it, up to the next
 "$ " line, are its output: standard output and standard error together, as a
 terminal shows them. Each command runs under a pseudo-terminal, as typed: a
 password prompt is answered with $EXAMPLE_PASSWORD, a "[y/N]" question with
-the answer the text shows after it. Values that differ from run to run are
+the answer the text shows after it; a cd stays for the commands after it.
+Values that differ from run to run are
 masked: a 14-digit revision id or backup stamp (in a later command, an id the
 text names stands for the value last printed in its place), a SHA-256, the
 salt and hash of an Argon2 string, a timestamp.
@@ -161,10 +162,13 @@ def run(command, cwd, env, expected):
     """Run command under a pseudo-terminal; its output as lines."""
     answers = [m.group(1) for m in
                (re.search(r"\[y/N\] (\S+)$", e) for e in expected) if m]
+    where = os.path.join(os.path.dirname(cwd), ".cwd")
+    script = command + '\nrc=$?; pwd >"$EXAMPLE_CWD"; exit $rc'
     pid, fd = pty.fork()
     if pid == 0:
         os.chdir(cwd)
-        os.execvpe("bash", ["bash", "-c", command], env)
+        os.execvpe("bash", ["bash", "-c", script],
+                   dict(env, EXAMPLE_CWD=where))
     out = b""
     answered = 0
     deadline = time.monotonic() + TIMEOUT
@@ -195,12 +199,18 @@ def run(command, cwd, env, expected):
                 os.write(fd, (PASSWORD + "\n").encode())
                 answered = 1
     os.waitpid(pid, 0)
+    try:
+        with open(where) as f:
+            cwd = f.read().strip() or cwd     # a cd in the command stays
+        os.unlink(where)
+    except OSError:
+        pass
     text = out.decode("utf-8", "replace").replace("\r\n", "\n")
     text = text.replace("\r", "")
     lines = [l.rstrip() for l in text.split("\n")]
     while lines and lines[-1] == "":
         lines.pop()
-    return lines
+    return lines, cwd
 
 
 class Runner:
@@ -297,18 +307,24 @@ def main():
                 m = re.match(r"export ([A-Za-z_]+)=(\S*)$", command)
                 if m:
                     runner.env[m.group(1)] = m.group(2)
-                actual = run(command, runner.cwd, runner.env, ex.output)
+                actual, runner.cwd = run(command, runner.cwd, runner.env,
+                                         ex.output)
                 if os.environ.get("EXAMPLES_DEBUG"):
                     print("$ " + command + "\n" + "\n".join(actual))
-                if compare(ex.output, actual, binding) and mode == "check":
+                if compare(ex.output, actual, binding):
                     continue
                 if mode == "update":
+                    # Written with the text's ids where they are known.
+                    back = {v: k for k, v in binding.items()}
+                    actual = [re.sub("(?<![0-9])[0-9]{14}(?![0-9])",
+                                     lambda m: back.get(m.group(0),
+                                                        m.group(0)), l)
+                              for l in actual]
                     token = re.compile("(?<![0-9])[0-9]{14}(?![0-9])")
                     for name, value in zip(token.findall("\n".join(ex.output)),
                                            token.findall("\n".join(actual))):
                         binding[name] = value
                     ex.output = actual
-                    ex.command = command
                     continue
                 failures += 1
                 print("%s:%d: $ %s" % (path, ex.line + 1, ex.command))
