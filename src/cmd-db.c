@@ -195,6 +195,14 @@ const size_t cmd_db_nentries = sizeof cmd_db_entries / sizeof cmd_db_entries[0];
 static int
 cmd_db_init_exec(struct cmd *cmd, char **cause)
 {
+	/* Its database is adopted from a repository of exodb's beside it. */
+	if (repo_is_alembic(cmd->directory)) {
+		*cause = xasprintf("%s/ is a Flask-Migrate (Alembic) repository: "
+		    "to adopt its database, move it aside ('mv %s %s.alembic'), "
+		    "then run 'exodb db init' and 'exodb db baseline -m "
+		    "MESSAGE'", cmd->directory, cmd->directory, cmd->directory);
+		return -1;
+	}
 	if (repo_init(cmd->directory, cause) == -1)
 		return -1;
 	cmd_note("created migration repository %s/ with %s/versions/; next: "
@@ -436,6 +444,28 @@ cmd_db_revision_exec(struct cmd *cmd, char **cause)
 }
 
 /*
+ * The note for a database without exodb revisions, naming the revision
+ * Flask-Migrate recorded if it did: such a database is adopted, not upgraded.
+ */
+static void
+cmd_db_none_applied(struct cmd *cmd)
+{
+	char	*versions, *cause = NULL;
+
+	/* A hint: an alembic_version exodb cannot read is not a failure. */
+	if (history_alembic(cmd->db, &versions, &cause) == -1)
+		free(cause);
+	else if (versions != NULL) {
+		cmd_note("no exodb revisions applied; alembic_version says %s "
+		    "(Flask-Migrate); adopt the database with 'exodb db "
+		    "baseline -m MESSAGE'", versions);
+		free(versions);
+		return;
+	}
+	cmd_note("no revisions applied");
+}
+
+/*
  * The applied revisions no applied revision revises: where the database is.
  * Rows of revisions missing from the repository are shown too.
  */
@@ -463,7 +493,7 @@ cmd_db_current_exec(struct cmd *cmd, char **cause)
 			printf("%s (file missing)\n", h->rows[i].id);
 	}
 	if (h->nrows == 0)
-		cmd_note("no revisions applied");
+		cmd_db_none_applied(cmd);
 	history_free(h);
 	return 0;
 }

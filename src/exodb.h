@@ -290,6 +290,7 @@ struct repo_target {
 	long		  steps;	/* N of +N or -N */
 };
 struct history;
+int	 repo_is_alembic(const char *);
 int	 repo_init(const char *, char **);
 int	 repo_load(const char *, struct repo **, char **);
 void	 repo_free(struct repo *);
@@ -359,6 +360,7 @@ const struct history_row *history_row(const struct history *, const char *);
 int	 history_verify(const struct repo *, const struct history *, char **);
 int	 history_at_head(const struct repo *, const struct history *);
 int	 history_has(sqlite3 *, const char *, int *, char **);
+int	 history_alembic(sqlite3 *, char **, char **);
 int	 history_set(sqlite3 *, const char *, const char *, char **);
 int	 history_stamp(sqlite3 *, const struct repo *, const char *, int *,
 	    int *, char **);
