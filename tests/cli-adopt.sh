@@ -11,7 +11,7 @@ ROWS=10000
 
 # flask ARGS...: the Flask CLI on the older app, tests/flask-migrate-app.py.
 flask() {
-	run /usr/bin/python3 -m flask --app "$TOP/tests/flask-migrate-app.py" "$@"
+	run /usr/bin/python3 -B -m flask --app "$TOP/tests/flask-migrate-app.py" "$@"
 	[ "$rc" -eq 0 ] || fail "flask $*: exit $rc"
 }
 

@@ -7,7 +7,7 @@ database is what a team adopting exodb has: tables made by Alembic's
 autogenerate, an alembic_version row, and rows the model never stopped from
 being written (a NULL role, a NULL password hash, 'Alice' beside 'alice').
 
-Used by tests/flask-migrate-db, which runs, in a scratch folder:
+tests/cli-adopt.sh makes the app's database with it, in a scratch folder:
     flask --app THIS db init      (migrations/: alembic.ini, env.py, ...)
     flask --app THIS db migrate   (versions/<rev>_users.py)
     flask --app THIS db upgrade   (instance/dev.db, alembic_version)
