@@ -36,7 +36,7 @@ CHECK_LIBS =	$$($(PKG_CONFIG) --libs check)
 SAN_FLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
 		-fno-sanitize-recover=all
 
-LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
+LIB_SRCS =	src/autogen.c src/chain.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
 		src/history.c src/introspect.c src/lex.c src/migrate.c \
 		src/model.c src/plan.c src/render.c src/repo.c src/revision.c \
 		src/schema.c \
