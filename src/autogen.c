@@ -185,47 +185,70 @@ out:
 	return ret;
 }
 
+/* Give ix the CREATE INDEX text db holds for it, with stmt's query. */
+static int
+autogen_index_text(sqlite3 *db, sqlite3_stmt *stmt, struct schema *s,
+    struct index *ix, char **cause)
+{
+	int	rc;
+
+	if (ix->origin != 'c' || ix->sql != NULL)
+		return 0;
+	sqlite3_bind_text(stmt, 1, ix->name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		ix->sql = schema_strdup(s, (const char *)
+		    sqlite3_column_text(stmt, 0));
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		*cause = db_error(db);
+		return -1;
+	}
+	return 0;
+}
+
 /*
- * The CREATE INDEX texts of the indexes of the tables of to that from lacks,
- * as db holds them: a table a baseline creates is created as it was written.
- * Its CREATE TABLE text is kept the same way (verbatim).
+ * What a baseline makes whole, a table or an index, it makes from the text
+ * db holds (to's schema), so that a database built from the chain holds the
+ * same text: the tables ops creates become verbatim, and they and the
+ * indexes ops creates take their CREATE INDEX texts. Only rendering reads
+ * them after this: ops is not diffed again.
  */
 static int
-autogen_keep_texts(sqlite3 *db, const struct schema *from, struct schema *to,
+autogen_keep_texts(sqlite3 *db, struct schema *to, const struct diff *ops,
     char **cause)
 {
 	sqlite3_stmt	*stmt = NULL;
+	const struct op	*op;
 	struct table	*t;
-	struct index	*ix;
-	size_t		 i, j;
-	int		 rc;
+	size_t		 i, j, k;
+	int		 ret = -1;
 
 	if (db_prepare(db, &stmt, cause, "SELECT sql FROM sqlite_schema WHERE "
 	    "type = 'index' AND name = ?1 AND sql IS NOT NULL") == -1)
 		return -1;
-	for (i = 0; i < to->ntables; i++) {
-		t = &to->tables[i];
-		if (schema_table(from, t->name) != NULL || t->sql == NULL)
+	for (i = 0; i < ops->nops; i++) {
+		op = &ops->ops[i];
+		if (op->type != OP_CREATE_TABLE && op->type != OP_CREATE_INDEX)
 			continue;
-		t->verbatim = 1;
-		for (j = 0; j < t->nindexes; j++) {
-			ix = &t->indexes[j];
-			if (ix->origin != 'c' || ix->sql != NULL)
-				continue;
-			sqlite3_bind_text(stmt, 1, ix->name, -1, SQLITE_STATIC);
-			if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-				ix->sql = schema_strdup(to, (const char *)
-				    sqlite3_column_text(stmt, 0));
-			sqlite3_reset(stmt);
-			if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-				*cause = db_error(db);
-				sqlite3_finalize(stmt);
-				return -1;
-			}
+		for (j = 0; j < to->ntables && &to->tables[j] != op->to; j++)
+			;
+		if (j == to->ntables)
+			continue;
+		t = &to->tables[j];
+		for (k = 0; k < t->nindexes; k++) {
+			if ((op->type == OP_CREATE_TABLE ||
+			    &t->indexes[k] == op->index) &&
+			    autogen_index_text(db, stmt, to, &t->indexes[k],
+			    cause) == -1)
+				goto out;
 		}
+		if (op->type == OP_CREATE_TABLE && t->sql != NULL)
+			t->verbatim = 1;
 	}
+	ret = 0;
+out:
 	sqlite3_finalize(stmt);
-	return 0;
+	return ret;
 }
 
 /* Append "-- what name\nSQL;\n" for a trigger or view, and run it on scratch. */
@@ -286,8 +309,8 @@ autogen_between(sqlite3 *from, sqlite3 *to, sqlite3 *scratch,
 	}
 	if (chain_schema(scratch, sa, cause) == -1 ||
 	    chain_schema(to, sb, cause) == -1 ||
-	    autogen_keep_texts(to, *sa, *sb, cause) == -1 ||
-	    diff_schemas(*sa, *sb, DIFF_DROP_UNKNOWN, ops, cause) == -1)
+	    diff_schemas(*sa, *sb, DIFF_DROP_UNKNOWN, ops, cause) == -1 ||
+	    autogen_keep_texts(to, *sb, *ops, cause) == -1)
 		goto out;
 	tables = render_ops(*ops);
 	if (*tables != '\0') {
