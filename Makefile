@@ -45,7 +45,7 @@ LIB_SRCS =	src/autogen.c src/chain.c src/cmd.c src/cmd-db.c src/db.c src/diff.c 
 SRCS =		src/main.c $(LIB_SRCS)
 HDRS =		src/exodb.h src/cmd.h
 UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render \
-		check-diff check-autogen check-revision check-repo check-history \
+		check-diff check-autogen check-chain check-revision check-repo check-history \
 		check-plan check-migrate check-db check-password check-user
 # What the end-to-end tests run besides exodb: revision files written by
 # exodb's own formatter.
