@@ -36,7 +36,8 @@ CHECK_LIBS =	$$($(PKG_CONFIG) --libs check)
 SAN_FLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
 		-fno-sanitize-recover=all
 
-LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
+LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/datacheck.c src/db.c \
+		src/diff.c \
 		src/history.c src/introspect.c src/lex.c src/migrate.c \
 		src/model.c src/plan.c src/render.c src/repo.c src/revision.c \
 		src/schema.c \
@@ -45,7 +46,7 @@ LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
 SRCS =		src/main.c $(LIB_SRCS)
 HDRS =		src/exodb.h src/cmd.h
 UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render \
-		check-diff check-autogen check-revision check-repo check-history \
+		check-diff check-autogen check-datacheck check-revision check-repo check-history \
 		check-plan check-migrate check-db check-password check-user
 # What the end-to-end tests run besides exodb: revision files written by
 # exodb's own formatter.
