@@ -52,7 +52,11 @@ struct datacheck_table {
 	const struct table	*from;
 	const struct table	*to;
 	char			*key;	/* SQL naming a row, as text */
-	char			*proj;	/* SELECT over the live rows */
+	char			*order;	/* its key columns, to order by */
+	char			*order_live;	/* the same, in the live table */
+	char			*proj;	/* SELECT over the live rows, with
+					   the key as exodb_key and its
+					   columns as exodb_o1, exodb_o2... */
 	char			*keys;	/* "id" or "(a, b)" or "rowid" */
 };
 
@@ -89,6 +93,9 @@ datacheck_project(struct datacheck_table *t)
 	sqlite3_str		*s = sqlite3_str_new(NULL);
 	sqlite3_str		*k = sqlite3_str_new(NULL);
 	sqlite3_str		*names = sqlite3_str_new(NULL);
+	sqlite3_str		*order = sqlite3_str_new(NULL);
+	sqlite3_str		*raw = sqlite3_str_new(NULL);
+	sqlite3_str		*live = sqlite3_str_new(NULL);
 	size_t			 i, n = 0, pos;
 
 	for (pos = 1; pos <= t->from->ncolumns; pos++) {
@@ -99,16 +106,28 @@ datacheck_project(struct datacheck_table *t)
 			    " || ', ' || " : "", t->from->columns[i].name);
 			sqlite3_str_appendf(names, "%s%s", n > 0 ? ", " : "",
 			    t->from->columns[i].name);
+			sqlite3_str_appendf(raw, ", \"%w\" AS exodb_o%d",
+			    t->from->columns[i].name, (int)n + 1);
+			sqlite3_str_appendf(order, "%sexodb_o%d", n > 0 ?
+			    ", " : "", (int)n + 1);
+			sqlite3_str_appendf(live, "%s\"%w\"", n > 0 ? ", " : "",
+			    t->from->columns[i].name);
 			n++;
 		}
 	}
 	if (n == 0) {
 		sqlite3_str_appendall(k, "rowid");
 		sqlite3_str_appendall(names, "rowid");
+		sqlite3_str_appendall(raw, ", rowid AS exodb_o1");
+		sqlite3_str_appendall(order, "exodb_o1");
+		sqlite3_str_appendall(live, "rowid");
 	}
 	t->key = xasprintf("%s%s%s", n > 1 ? "'(' || " : "",
 	    sqlite3_str_value(k), n > 1 ? " || ')'" : "");
-	sqlite3_str_appendf(s, "SELECT %s AS " DATACHECK_KEY, t->key);
+	t->order = xstr_finish(order);
+	t->order_live = xstr_finish(live);
+	sqlite3_str_appendf(s, "SELECT %s AS " DATACHECK_KEY "%s", t->key,
+	    sqlite3_str_value(raw));
 	for (i = 0; i < t->to->ncolumns; i++) {
 		c = &t->to->columns[i];
 		if (c->hidden)
@@ -136,6 +155,7 @@ datacheck_project(struct datacheck_table *t)
 	    xstrdup(sqlite3_str_value(names));
 	free(xstr_finish(k));
 	free(xstr_finish(names));
+	free(xstr_finish(raw));
 }
 
 /*
@@ -192,8 +212,8 @@ datacheck_not_null(sqlite3 *db, const struct datacheck_table *t,
 	char		*sql, *named = NULL;
 	long long	 n;
 
-	sql = sqlite3_mprintf("SELECT %s FROM \"%w\" WHERE \"%w\" IS NULL",
-	    t->key, t->from->name, old->name);
+	sql = sqlite3_mprintf("SELECT %s FROM \"%w\" WHERE \"%w\" IS NULL "
+	    "ORDER BY %s", t->key, t->from->name, old->name, t->order_live);
 	if (datacheck_rows(db, t, sql, &n, &named, cause) == -1) {
 		sqlite3_free(sql);
 		return -1;
@@ -245,8 +265,8 @@ datacheck_check(sqlite3 *db, const struct datacheck_table *t,
 	char		*sql, *named = NULL;
 	long long	 n;
 
-	sql = xasprintf("SELECT " DATACHECK_KEY " FROM (%s) WHERE NOT (%s)",
-	    t->proj, expr);
+	sql = xasprintf("SELECT " DATACHECK_KEY " FROM (%s) WHERE NOT (%s) "
+	    "ORDER BY %s", t->proj, expr, t->order);
 	if (datacheck_rows(db, t, sql, &n, &named, cause) == -1) {
 		free(sql);
 		return -1;
@@ -338,11 +358,11 @@ datacheck_unique(sqlite3 *db, const struct datacheck_table *t,
 	p = xstr_finish(part);
 	w = xstr_finish(nn);
 	l = xstr_finish(cols);
-	sql = xasprintf("SELECT " DATACHECK_KEY " FROM (SELECT " DATACHECK_KEY
-	    ", count(*) OVER (PARTITION BY %s) AS exodb_n FROM (%s) WHERE %s%s"
-	    "%s%s) WHERE exodb_n > 1", p, t->proj, w, ix->where != NULL ?
+	sql = xasprintf("SELECT " DATACHECK_KEY " FROM (SELECT *, count(*) "
+	    "OVER (PARTITION BY %s) AS exodb_n FROM (%s) WHERE %s%s%s%s) WHERE "
+	    "exodb_n > 1 ORDER BY %s", p, t->proj, w, ix->where != NULL ?
 	    " AND (" : "", ix->where != NULL ? ix->where : "",
-	    ix->where != NULL ? ")" : "");
+	    ix->where != NULL ? ")" : "", t->order);
 	if (datacheck_rows(db, t, sql, &n, &named, cause) == -1)
 		goto out;
 	how = nocase ? " without regard to case" : "";
@@ -436,10 +456,10 @@ datacheck_fk(sqlite3 *db, const struct datacheck_table *t,
 	if (exists)
 		sql = sqlite3_mprintf("SELECT " DATACHECK_KEY " FROM (%s) AS c "
 		    "WHERE %s AND NOT EXISTS (SELECT 1 FROM \"%w\" AS p WHERE "
-		    "%s)", t->proj, w, fk->table, m);
+		    "%s) ORDER BY %s", t->proj, w, fk->table, m, t->order);
 	else
 		sql = sqlite3_mprintf("SELECT " DATACHECK_KEY " FROM (%s) AS c "
-		    "WHERE %s", t->proj, w);
+		    "WHERE %s ORDER BY %s", t->proj, w, t->order);
 	if (datacheck_rows(db, t, sql, &n, &named, cause) == -1)
 		goto out;
 	if (n > 0)
@@ -565,6 +585,8 @@ datacheck_run(sqlite3 *db, const struct diff *d, const struct schema *to,
 		t.to = op->to;
 		ret = datacheck_table(db, &t, to, dc, &why);
 		free(t.key);
+		free(t.order);
+		free(t.order_live);
 		free(t.proj);
 		free(t.keys);
 		if (ret == -1) {
