@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ static int	cmd_db_stamp_exec(struct cmd *, char **);
 static int	cmd_db_merge_exec(struct cmd *, char **);
 static int	cmd_db_edit_exec(struct cmd *, char **);
 static int	cmd_db_check_exec(struct cmd *, char **);
+static int	cmd_db_baseline_exec(struct cmd *, char **);
 static int	cmd_db_repair_exec(struct cmd *, char **);
 static int	cmd_db_model_exec(struct cmd *, char **);
 
@@ -171,10 +173,21 @@ const struct cmd_entry cmd_db_entries[] = {
 	},
 	{
 		.group = "db", .name = "check",
-		.summary = "exit 1 if revisions are pending or the model needs a "
-		    "migration",
-		.flags = CMD_REPO | CMD_DB_READ,
+		.summary = "exit 1 if revisions are pending, the model needs a "
+		    "migration or the database drifted; 3 if it cannot tell",
+		.flags = CMD_REPO | CMD_DB_READ | CMD_QUESTION,
 		.exec = cmd_db_check_exec
+	},
+	{
+		.group = "db", .name = "baseline",
+		.summary = "write a revision that takes the chain to the "
+		    "database, recorded as applied",
+		.options = (const struct cmd_option[]) {
+			CMD_DB_MESSAGE,
+			{ .name = NULL }
+		},
+		.flags = CMD_REPO | CMD_DB_WRITE | CMD_ONE_HEAD | CMD_AT_HEAD,
+		.exec = cmd_db_baseline_exec
 	},
 	{
 		.group = "db", .name = "repair",
@@ -225,7 +238,7 @@ cmd_db_message(struct cmd *cmd, char **cause)
 static int
 cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
     size_t nparents, const struct autogen *ag, const struct datacheck *dc,
-    const char *model, char **cause)
+    const char *model, char **written, char **cause)
 {
 	struct revision	 r;
 	char		*path = NULL;
@@ -259,7 +272,10 @@ cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
 		free(r.destructive[i]);
 	free(r.destructive);
 	free(r.parents);
-	free(path);
+	if (written != NULL && status == 0)
+		*written = path;
+	else
+		free(path);
 	return status;
 }
 
@@ -296,6 +312,50 @@ cmd_db_check_rows(struct cmd *cmd, const struct autogen *ag,
 	return 0;
 }
 
+/* The items of a drift as one line: "a; b; c". */
+static char *
+cmd_db_drift_list(const struct chain_drift *d)
+{
+	sqlite3_str	*s = sqlite3_str_new(NULL);
+	size_t		 i;
+
+	for (i = 0; i < d->nitems; i++)
+		sqlite3_str_appendf(s, "%s%s", i > 0 ? "; " : "", d->items[i]);
+	return xstr_finish(s);
+}
+
+/*
+ * The migration chain replayed into *chain (the caller closes it), once the
+ * database is found not to have drifted from it: a drifted database is
+ * reported, naming each object, and the way out.
+ */
+static int
+cmd_db_chain(struct cmd *cmd, sqlite3 **chain, char **cause)
+{
+	struct chain_drift	*d = NULL;
+	char			*list;
+
+	if (chain_replay(cmd->repo, chain, cause) == -1)
+		return -1;
+	if (chain_drift(*chain, cmd->db, &d, cause) == -1)
+		goto fail;
+	if (d->nitems > 0) {
+		list = cmd_db_drift_list(d);
+		*cause = xasprintf("%s has drifted from the migration chain (%s); "
+		    "undo that in the database, or record it with 'exodb db "
+		    "baseline -m MESSAGE'", cmd->database, list);
+		free(list);
+		goto fail;
+	}
+	chain_drift_free(d);
+	return 0;
+fail:
+	chain_drift_free(d);
+	sqlite3_close(*chain);
+	*chain = NULL;
+	return -1;
+}
+
 static int
 cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 {
@@ -303,6 +363,7 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 	struct autogen		*ag = NULL;
 	struct schema		*model = NULL;
 	struct datacheck	*dc = NULL;
+	sqlite3			*chain = NULL;
 	char			*what, *fp = NULL, *dropped = NULL;
 	size_t			 i;
 	int			 flags = 0, status = -1;
@@ -312,8 +373,15 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 	status = -1;
 	if (cmd->opt[OPT_DROP_UNKNOWN] != NULL)
 		flags |= DIFF_DROP_UNKNOWN;
-	if (model_load(cmd->model, &model, cause) == -1 ||
-	    autogen_plan(cmd->db, model, flags, &ag, cause) == -1 ||
+	if (model_load(cmd->model, &model, cause) == -1)
+		goto out;
+	if (cmd_db_chain(cmd, &chain, cause) == -1) {
+		what = *cause;
+		*cause = xasprintf("%s; no revision written", what);
+		free(what);
+		goto out;
+	}
+	if (autogen_plan(chain, model, flags, &ag, cause) == -1 ||
 	    model_check_renames(model, ag->live, cause) == -1)
 		goto out;
 	for (i = 0; i < ag->up->nunknown; i++)
@@ -334,7 +402,7 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 		    cmd->model : "compiled in");
 		goto out;
 	}
-	if (autogen_prove(cmd->db, ag, model, flags, cause) == -1) {
+	if (autogen_prove(chain, ag, model, flags, cause) == -1) {
 		what = *cause;
 		*cause = xasprintf("no revision written: %s", what);
 		free(what);
@@ -348,12 +416,13 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 		free(what);
 	}
 	status = cmd_db_write_revision(cmd, &head, head != NULL, ag, dc, fp,
-	    cause);
+	    NULL, cause);
 out:
 	datacheck_free(dc);
 	autogen_free(ag);
 	schema_free(model);
 	free(dropped);
+	sqlite3_close(chain);
 	free(fp);
 	return status;
 }
@@ -617,7 +686,7 @@ cmd_db_revision_exec(struct cmd *cmd, char **cause)
 	if ((status = cmd_db_message(cmd, cause)) != 0)
 		return status;
 	return cmd_db_write_revision(cmd, &cmd->head, cmd->head != NULL, NULL,
-	    NULL, NULL, cause);
+	    NULL, NULL, NULL, cause);
 }
 
 /*
@@ -869,7 +938,8 @@ cmd_db_merge_exec(struct cmd *cmd, char **cause)
 	}
 	if (repo_check_merge(cmd->repo, revs, n, cause) == -1)
 		goto out;
-	status = cmd_db_write_revision(cmd, revs, n, NULL, NULL, NULL, cause);
+	status = cmd_db_write_revision(cmd, revs, n, NULL, NULL, NULL, NULL,
+	    cause);
 out:
 	free(revs);
 	return status;
@@ -946,15 +1016,41 @@ out:
 	return status;
 }
 
+/* Add a reason to db check's answer: "a; b". */
+static void
+cmd_db_check_why(sqlite3_str *why, const char *fmt, ...) PRINTFLIKE(2, 3);
+
+static void
+cmd_db_check_why(sqlite3_str *why, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (sqlite3_str_length(why) > 0)
+		sqlite3_str_appendall(why, "; ");
+	va_start(ap, fmt);
+	sqlite3_str_vappendf(why, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Exit 0 when there is nothing to do, 1 when there is (each thing on its
+ * own line on stdout: pending revisions, what the model needs beyond the
+ * chain, the drift of the database from the chain), and, as CMD_QUESTION
+ * says, 3 when it cannot tell. Drift is only looked for at head: a database
+ * with revisions pending is not expected to be the whole chain's.
+ */
 static int
 cmd_db_check_exec(struct cmd *cmd, char **cause)
 {
-	struct history	*h = NULL;
-	struct autogen	*ag = NULL;
-	struct schema	*model = NULL;
-	char		*what;
-	size_t		 i, pending = 0;
-	int		 status = -1;
+	struct history		*h = NULL;
+	struct autogen		*ag = NULL;
+	struct schema		*model = NULL;
+	struct chain_drift	*d = NULL;
+	sqlite3			*chain = NULL;
+	sqlite3_str		*why = sqlite3_str_new(NULL);
+	char			*what;
+	size_t			 i, pending = 0;
+	int			 status = -1;
 
 	if (cmd_db_history(cmd, &h, cause) == -1)
 		goto out;
@@ -965,32 +1061,149 @@ cmd_db_check_exec(struct cmd *cmd, char **cause)
 		    cmd->repo->revs[i]->message);
 		pending++;
 	}
-	if (pending > 0) {
-		*cause = xasprintf("%s: %zu revision%s pending; run "
-		    "'exodb db upgrade'", cmd->database, pending,
-		    pending == 1 ? "" : "s");
-		goto out;
-	}
 	if (model_load(cmd->model, &model, cause) == -1 ||
-	    autogen_plan(cmd->db, model, 0, &ag, cause) == -1)
+	    chain_replay(cmd->repo, &chain, cause) == -1 ||
+	    autogen_plan(chain, model, 0, &ag, cause) == -1 ||
+	    (pending == 0 && chain_drift(chain, cmd->db, &d, cause) == -1))
 		goto out;
 	for (i = 0; i < ag->up->nops; i++) {
 		what = diff_describe(&ag->up->ops[i]);
 		printf("needed %s\n", what);
 		free(what);
 	}
-	if (ag->up->nops > 0) {
-		*cause = xasprintf("%s: the model needs %zu "
-		    "operation%s; run 'exodb db migrate -m MESSAGE'",
-		    cmd->database, ag->up->nops, ag->up->nops == 1 ? "" : "s");
+	for (i = 0; d != NULL && i < d->nitems; i++)
+		printf("drift %s\n", d->items[i]);
+	if (pending > 0)
+		cmd_db_check_why(why, "%lld revision%s pending; run 'exodb db "
+		    "upgrade'", (long long)pending, pending == 1 ? "" : "s");
+	if (ag->up->nops > 0)
+		cmd_db_check_why(why, "the model needs %lld operation%s beyond "
+		    "the migration chain; run 'exodb db migrate -m MESSAGE'",
+		    (long long)ag->up->nops, ag->up->nops == 1 ? "" : "s");
+	if (d != NULL && d->nitems > 0)
+		cmd_db_check_why(why, "%lld object%s drifted from the migration "
+		    "chain; undo that in the database, or record it with 'exodb "
+		    "db baseline -m MESSAGE'", (long long)d->nitems,
+		    d->nitems == 1 ? "" : "s");
+	if (sqlite3_str_length(why) > 0) {
+		what = xstr_finish(why);
+		why = NULL;
+		*cause = xasprintf("%s: %s", cmd->database, what);
+		free(what);
+		status = 1;
 		goto out;
 	}
-	cmd_note("database is at head and matches the model");
+	cmd_note("database is at head, without drift, and matches the model");
 	status = 0;
 out:
+	if (why != NULL)
+		sqlite3_free(sqlite3_str_finish(why));
+	chain_drift_free(d);
 	autogen_free(ag);
 	schema_free(model);
+	sqlite3_close(chain);
 	history_free(h);
+	return status;
+}
+
+/*
+ * The revision just written to path, read back from disk: what the history
+ * row must record is the checksum of the file as it is.
+ */
+static int
+cmd_db_read_back(const char *path, struct revision **rev, char **cause)
+{
+	const char	*file = strrchr(path, '/');
+	char		*text = NULL;
+	size_t		 len = 0, size = 0, n;
+	FILE		*f;
+	int		 ret = -1;
+
+	file = file != NULL ? file + 1 : path;
+	if ((f = fopen(path, "r")) == NULL) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (len == size)
+			text = xreallocarray(text, size = size * 2 + 4096, 1);
+		if ((n = fread(text + len, 1, size - len, f)) == 0)
+			break;
+		len += n;
+	}
+	if (ferror(f))
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+	else
+		ret = revision_parse(path, file, text, len, rev, cause);
+	fclose(f);
+	free(text);
+	return ret;
+}
+
+/*
+ * Adopt what exodb did not make, or keep drift: a revision on the head whose
+ * upgrade takes what the chain builds to what the database holds, recorded
+ * in the database as applied without running it there. It is written and
+ * recorded inside one write transaction on the database, so that nothing
+ * changes its schema meanwhile; if recording fails, the file goes again.
+ */
+static int
+cmd_db_baseline_exec(struct cmd *cmd, char **cause)
+{
+	struct revision	*head = cmd->head, *rev = NULL;
+	struct autogen	*ag = NULL;
+	sqlite3		*chain = NULL;
+	char		*path = NULL, *why = NULL;
+	size_t		 i;
+	int		 status;
+
+	if ((status = cmd_db_message(cmd, cause)) != 0)
+		return status;
+	status = -1;
+	if (chain_replay(cmd->repo, &chain, cause) == -1)
+		goto out;
+	if (db_exec(cmd->db, "BEGIN IMMEDIATE", &why) == -1) {
+		*cause = xasprintf("%s: %s", cmd->database, why);
+		goto out;
+	}
+	if (autogen_baseline(chain, cmd->db, &ag, &why) == -1) {
+		*cause = xasprintf("no revision written: %s", why);
+		goto out;
+	}
+	if (*ag->upgrade == '\0') {
+		cmd_note("nothing to record: %s holds what the migration chain "
+		    "builds", cmd->database);
+		status = 0;
+		goto out;
+	}
+	for (i = 0; i < ag->up->nops; i++) {
+		why = diff_describe(&ag->up->ops[i]);
+		cmd_note("recording %s", why);
+		free(why);
+	}
+	why = NULL;
+	if (cmd_db_write_revision(cmd, &head, head != NULL, ag, NULL, NULL,
+	    &path, cause) == -1)
+		goto out;
+	if (cmd_db_read_back(path, &rev, cause) == -1 ||
+	    db_exec(cmd->db, HISTORY_DDL, &why) == -1 ||
+	    history_set(cmd->db, rev->id, rev->checksum, &why) == -1 ||
+	    db_exec(cmd->db, "COMMIT", &why) == -1) {
+		if (*cause == NULL)
+			*cause = xasprintf("%s: %s", cmd->database, why);
+		unlink(path);
+		goto out;
+	}
+	cmd_note("recorded %s as applied to %s; nothing was run there",
+	    rev->id, cmd->database);
+	status = 0;
+out:
+	db_rollback(cmd->db);
+	free(why);
+	free(path);
+	revision_free(rev);
+	autogen_free(ag);
+	sqlite3_close(chain);
 	return status;
 }
 
