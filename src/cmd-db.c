@@ -66,6 +66,9 @@ const struct cmd_entry cmd_db_entries[] = {
 			CMD_DB_MESSAGE,
 			{ .id = OPT_DROP_UNKNOWN, .name = "drop-unknown",
 			  .help = "also drop tables the model does not have" },
+			{ .id = OPT_ALLOW_DESTRUCTIVE,
+			  .name = "allow-destructive",
+			  .help = "write it even if it drops a table or column" },
 			{ .name = NULL }
 		},
 		.flags = CMD_REPO | CMD_DB_READ | CMD_ONE_HEAD | CMD_AT_HEAD,
@@ -93,6 +96,9 @@ const struct cmd_entry cmd_db_entries[] = {
 			CMD_DB_SQL,
 			{ .id = OPT_NO_BACKUP, .name = "no-backup",
 			  .help = "do not copy the database first" },
+			{ .id = OPT_YES, .name = "yes",
+			  .help = "do not ask before dropping tables or columns\n"
+			  "(needed without a terminal)" },
 			{ .name = NULL }
 		},
 		.args = "[TARGET]", .maxargs = 1,
@@ -232,15 +238,15 @@ cmd_db_message(struct cmd *cmd, char **cause)
 }
 
 /*
- * Add a revision on the given parents, with the SQL of ag, or with empty
- * sections for a hand-written revision or a merge (ag NULL). Prints its path
- * and a warning for each destructive operation of the upgrade. Returns 0, or
- * -1 with *cause set.
+ * Add a revision on the given parents, with the SQL of ag and the notes of
+ * dc, or with empty sections for a hand-written revision or a merge (ag and
+ * dc NULL). Prints its path and a warning for each destructive operation of
+ * the upgrade. Returns 0, or -1 with *cause set.
  */
 static int
 cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
-    size_t nparents, const struct autogen *ag, const char *model,
-    char **written, char **cause)
+    size_t nparents, const struct autogen *ag, const struct datacheck *dc,
+    const char *model, char **written, char **cause)
 {
 	struct revision	 r;
 	char		*path = NULL;
@@ -260,9 +266,13 @@ cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
 		r.upgrade = ag->upgrade;
 		r.downgrade = ag->downgrade;
 	}
+	if (dc != NULL) {
+		r.data = dc->notes;		/* borrowed, never freed */
+		r.ndata = dc->nnotes;
+	}
 	if (repo_add(cmd->repo, &r, time(NULL), &path, cause) == 0) {
 		for (i = 0; i < nup; i++)
-			cmd_note("warning: destructive: %s", r.destructive[i]);
+			cmd_warn("destructive: %s", r.destructive[i]);
 		printf("%s\n", path);
 	} else
 		status = -1;
@@ -275,6 +285,39 @@ cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
 	else
 		free(path);
 	return status;
+}
+
+/*
+ * Look at the live rows the upgrade would touch: print what defaults fill,
+ * and refuse (-1, nothing written) when a tightened constraint would reject
+ * rows, naming them. *out keeps the notes for the revision's header.
+ */
+static int
+cmd_db_check_rows(struct cmd *cmd, const struct autogen *ag,
+    const struct schema *model, struct datacheck **out, char **cause)
+{
+	struct datacheck	*dc;
+	size_t			 i;
+
+	if (datacheck_run(cmd->db, ag->up, model, &dc, cause) == -1)
+		return -1;
+	for (i = 0; i < dc->nnotes; i++)
+		cmd_note("%s", dc->notes[i]);
+	if (dc->nrefusals == 1)
+		*cause = xasprintf("no revision written: %s", dc->refusals[0]);
+	else if (dc->nrefusals > 1) {
+		for (i = 0; i < dc->nrefusals; i++)
+			cmd_warn("%s", dc->refusals[i]);
+		*cause = xasprintf("no revision written: %zu constraints would "
+		    "reject rows of %s (named above); fix the rows first",
+		    dc->nrefusals, cmd->database);
+	}
+	if (dc->nrefusals > 0) {
+		datacheck_free(dc);
+		return -1;
+	}
+	*out = dc;
+	return 0;
 }
 
 /* The items of a drift as one line: "a; b; c". */
@@ -324,13 +367,14 @@ fail:
 static int
 cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 {
-	struct revision	*head = cmd->head;
-	struct autogen	*ag = NULL;
-	struct schema	*model = NULL;
-	sqlite3		*chain = NULL;
-	char		*what, *fp = NULL;
-	size_t		 i;
-	int		 flags = 0, status = -1;
+	struct revision		*head = cmd->head;
+	struct autogen		*ag = NULL;
+	struct schema		*model = NULL;
+	struct datacheck	*dc = NULL;
+	sqlite3			*chain = NULL;
+	char			*what, *fp = NULL, *dropped = NULL;
+	size_t			 i;
+	int			 flags = 0, status = -1;
 
 	if ((status = cmd_db_message(cmd, cause)) != 0)
 		return status;
@@ -356,23 +400,36 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 		status = 0;
 		goto out;
 	}
+	fp = model_fingerprint(model);
+	/* A stale binary or model drops what others added: say which. */
+	if ((dropped = datacheck_dropped(cmd->db, ag->up, NULL)) != NULL &&
+	    cmd->opt[OPT_ALLOW_DESTRUCTIVE] == NULL) {
+		*cause = xasprintf("no revision written: it would drop %s, "
+		    "which model %s (%s) lacks; if that is meant, run it again "
+		    "with --allow-destructive", dropped, fp, cmd->model != NULL ?
+		    cmd->model : "compiled in");
+		goto out;
+	}
 	if (autogen_prove(chain, ag, model, flags, cause) == -1) {
 		what = *cause;
 		*cause = xasprintf("no revision written: %s", what);
 		free(what);
 		goto out;
 	}
+	if (cmd_db_check_rows(cmd, ag, model, &dc, cause) == -1)
+		goto out;
 	for (i = 0; i < ag->up->nops; i++) {
 		what = diff_describe(&ag->up->ops[i]);
 		cmd_note("detected %s", what);
 		free(what);
 	}
-	fp = model_fingerprint(model);
-	status = cmd_db_write_revision(cmd, &head, head != NULL, ag, fp, NULL,
-	    cause);
+	status = cmd_db_write_revision(cmd, &head, head != NULL, ag, dc, fp,
+	    NULL, cause);
 out:
+	datacheck_free(dc);
 	autogen_free(ag);
 	schema_free(model);
+	free(dropped);
 	sqlite3_close(chain);
 	free(fp);
 	return status;
@@ -397,8 +454,131 @@ cmd_db_done(const struct revision *rev, int up, void *arg)
 {
 	int	*count = arg;
 
+	size_t	 i;
+
 	(*count)++;
 	cmd_note("%s %s %s", up ? "applied" : "reverted", rev->id, rev->message);
+	/* What db migrate found, on the database it was made from. */
+	for (i = 0; up && i < rev->ndata; i++)
+		cmd_note("  noted when it was written: %s", rev->data[i]);
+}
+
+/* A path as a shell word: as it is, or in single quotes. */
+static char *
+cmd_db_shell_word(const char *s)
+{
+	sqlite3_str	*out;
+	const char	*p;
+
+	if (*s != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
+	    "nopqrstuvwxyz0123456789._/+-=@%:,") == strlen(s) && *s != '-')
+		return xstrdup(s);
+	out = sqlite3_str_new(NULL);
+	sqlite3_str_appendchar(out, 1, '\'');
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '\'')
+			sqlite3_str_appendall(out, "'\\''");
+		else
+			sqlite3_str_appendchar(out, 1, *p);
+	}
+	sqlite3_str_appendchar(out, 1, '\'');
+	return xstr_finish(out);
+}
+
+/*
+ * The backup a downgrade kept: its path on stdout (a new file is data, as
+ * migrate's is), and on stderr the command that puts it back.
+ */
+static void
+cmd_db_backup_line(const struct cmd *cmd, const char *backup)
+{
+	char	*from, *to;
+
+	printf("%s\n", backup);
+	from = cmd_db_shell_word(backup);
+	to = cmd_db_shell_word(cmd->database);
+	cmd_note("backed up %s before the downgrade; to restore it: cp %s %s",
+	    cmd->database, from, to);
+	free(from);
+	free(to);
+}
+
+/*
+ * Before a downgrade that drops tables or columns holding data: list them
+ * and ask, unless --yes. No terminal to ask on is an error, as for user
+ * delete. A replay that fails says nothing here: the run fails the same way
+ * before changing anything.
+ */
+static int
+cmd_db_confirm_drops(struct cmd *cmd, const struct plan *plan,
+    const char *target, char **cause)
+{
+	char	*lost = NULL, *why = NULL, *question = NULL;
+	int	 yes = cmd->opt[OPT_YES] != NULL, ret = -1;
+
+	if (yes)
+		return 0;
+	if (datacheck_plan_drops(cmd->db, plan, &lost, &why) == -1) {
+		free(why);
+		return 0;
+	}
+	if (lost == NULL)
+		return 0;
+	question = xasprintf("Downgrading to '%s' drops %s. Continue? [y/N] ",
+	    target, lost);
+	if (prompt_confirm(question, &yes, &why) == -1) {
+		*cause = xasprintf("downgrading to '%s' would drop %s: %s",
+		    target, lost, why);
+		goto out;
+	}
+	if (!yes) {
+		*cause = xasprintf("not confirmed; nothing was reverted");
+		goto out;
+	}
+	ret = 0;
+out:
+	free(why);
+	free(lost);
+	free(question);
+	return ret;
+}
+
+/*
+ * After an upgrade failed on a constraint: the rows that broke it, found by
+ * replaying the failed revision's schema change over the rows as they are
+ * (the failed transaction was rolled back). Appended to *cause where found.
+ * In one transaction for the plan, the rows are those before its first
+ * revision: only a failure of that one can be explained.
+ */
+static void
+cmd_db_name_rows(struct cmd *cmd, const struct plan *plan, int single,
+    char **cause)
+{
+	struct datacheck	*dc = NULL;
+	struct revision		*rev = NULL;
+	char			*why = NULL, *old;
+	size_t			 i, n;
+
+	if (strstr(*cause, "constraint failed") == NULL &&
+	    strstr(*cause, "foreign key check failed") == NULL)
+		return;
+	for (i = 0; i < plan->nrevs && rev == NULL; i++) {
+		n = strlen(plan->revs[i]->path);
+		if (strncmp(*cause, plan->revs[i]->path, n) == 0 &&
+		    (*cause)[n] == ':')
+			rev = plan->revs[i];
+	}
+	if (rev == NULL || (single && rev != plan->revs[0]) ||
+	    datacheck_revision(cmd->db, rev, 1, &dc, &why) == -1) {
+		free(why);
+		return;
+	}
+	for (i = 0; i < dc->nrefusals; i++) {
+		old = *cause;
+		*cause = xasprintf("%s; %s", old, dc->refusals[i]);
+		free(old);
+	}
+	datacheck_free(dc);
 }
 
 /* With -v: each statement's place and first line as it starts. */
@@ -464,20 +644,25 @@ cmd_db_move(struct cmd *cmd, int up, const char *target, char **cause)
 		status = 0;
 		goto out;
 	}
-	if (!up && cmd->opt[OPT_NO_BACKUP] == NULL &&
-	    db_backup(cmd->db, cmd->database, &backup, cause) == -1)
+	if (!up && cmd_db_confirm_drops(cmd, plan, target, cause) == -1)
 		goto out;
+	if (!up && cmd->opt[OPT_NO_BACKUP] == NULL) {
+		if (db_backup(cmd->db, cmd->database, &backup, cause) == -1)
+			goto out;
+	}
 	if (migrate_apply(cmd->db, plan, flags, &hooks, cause) == -1) {
 		/* A backup of a database nothing was done to is noise. */
 		if (backup != NULL && count == 0)
 			unlink(backup);
 		else if (backup != NULL)
-			printf("%s\n", backup);
+			cmd_db_backup_line(cmd, backup);
+		if (up)
+			cmd_db_name_rows(cmd, plan, flags & MIGRATE_SINGLE,
+			    cause);
 		goto out;
 	}
-	/* The backup is a new file: its path is data, as migrate's is. */
 	if (backup != NULL)
-		printf("%s\n", backup);
+		cmd_db_backup_line(cmd, backup);
 	status = 0;
 out:
 	free(script);
@@ -509,7 +694,7 @@ cmd_db_revision_exec(struct cmd *cmd, char **cause)
 	if ((status = cmd_db_message(cmd, cause)) != 0)
 		return status;
 	return cmd_db_write_revision(cmd, &cmd->head, cmd->head != NULL, NULL,
-	    NULL, NULL, cause);
+	    NULL, NULL, NULL, cause);
 }
 
 /*
@@ -783,7 +968,8 @@ cmd_db_merge_exec(struct cmd *cmd, char **cause)
 	}
 	if (repo_check_merge(cmd->repo, revs, n, cause) == -1)
 		goto out;
-	status = cmd_db_write_revision(cmd, revs, n, NULL, NULL, NULL, cause);
+	status = cmd_db_write_revision(cmd, revs, n, NULL, NULL, NULL, NULL,
+	    cause);
 out:
 	free(revs);
 	return status;
@@ -851,7 +1037,7 @@ cmd_db_edit_exec(struct cmd *cmd, char **cause)
 		goto out;
 	}
 	if (history_row(h, rev->id) != NULL)
-		cmd_note("warning: %s is applied: editing it does not change "
+		cmd_warn("%s is applied: editing it does not change "
 		    "the database, and 'exodb db repair' must accept the edit",
 		    rev->id);
 	status = 0;
@@ -1026,8 +1212,8 @@ cmd_db_baseline_exec(struct cmd *cmd, char **cause)
 		free(why);
 	}
 	why = NULL;
-	if (cmd_db_write_revision(cmd, &head, head != NULL, ag, NULL, &path,
-	    cause) == -1)
+	if (cmd_db_write_revision(cmd, &head, head != NULL, ag, NULL, NULL,
+	    &path, cause) == -1)
 		goto out;
 	if (cmd_db_read_back(path, &rev, cause) == -1 ||
 	    db_exec(cmd->db, HISTORY_DDL, &why) == -1 ||

@@ -29,6 +29,7 @@ enum cmd_option_id {
 	OPT_JSON,
 	OPT_YES,
 	OPT_SINGLE_TRANSACTION,
+	OPT_ALLOW_DESTRUCTIVE,
 	/* The global options, main.c's. */
 	OPT_DATABASE,
 	OPT_DIRECTORY,
@@ -107,6 +108,7 @@ struct cmd {
 extern int	verbosity;	/* 0 with -q, 1 normally, 2 with -v */
 void	 cmd_error(const char *, ...) PRINTFLIKE(1, 2);
 void	 cmd_note(const char *, ...) PRINTFLIKE(1, 2);
+void	 cmd_warn(const char *, ...) PRINTFLIKE(1, 2);
 void	 cmd_verbose(const char *, ...) PRINTFLIKE(1, 2);
 void	 cmd_fail(const struct cmd *, char *);
 int	 cmd_getopt(const struct cmd_option *, const char *, const char *, int,

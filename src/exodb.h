@@ -235,6 +235,29 @@ int	 autogen_prove(sqlite3 *, const struct autogen *, const struct schema *,
 int	 autogen_baseline(sqlite3 *, sqlite3 *, struct autogen **, char **);
 void	 autogen_free(struct autogen *);
 
+/*
+ * datacheck.c: what operations would do to the rows of a live database,
+ * before they run.
+ */
+struct datacheck {
+	char		**notes;	/* values filled: "100 NULL values of
+					   users.role become 'user'" */
+	size_t		  nnotes;
+	char		**refusals;	/* rows a constraint would reject, named,
+					   with the fix */
+	size_t		  nrefusals;
+};
+int	 datacheck_run(sqlite3 *, const struct diff *, const struct schema *,
+	    struct datacheck **, char **);
+void	 datacheck_free(struct datacheck *);
+char	*datacheck_dropped(sqlite3 *, const struct diff *, int *);
+struct revision;
+struct plan;
+int	 datacheck_revision(sqlite3 *, struct revision *, int,
+	    struct datacheck **, char **);
+int	 datacheck_plan_drops(sqlite3 *, const struct plan *, char **,
+	    char **);
+
 /* revision.c: one revision file. */
 #define REVISION_MESSAGE_MAX 200	/* bytes of a new revision's message */
 struct revision {
@@ -249,6 +272,9 @@ struct revision {
 	size_t		  nparents;
 	char		**destructive;	/* the "-- destructive:" lines */
 	size_t		  ndestructive;
+	char		**data;		/* the "-- data:" lines: what db migrate
+					   found the upgrade does to rows */
+	size_t		  ndata;
 	char		 *upgrade;	/* SQL of the "-- +upgrade" section */
 	unsigned	  upgrade_line;
 	char		 *downgrade;	/* SQL of the "-- +downgrade" section */

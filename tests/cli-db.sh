@@ -505,7 +505,7 @@ INSERT INTO t2 SELECT 1 FROM users;" "DROP TABLE t2;" two
 	# The default applies the first and stops at the second.
 	x db upgrade; expect_status 1
 	[ "$(q instance/dev.db "SELECT count(*) FROM exodb_revisions")" = 2 ] || fail "first not applied alone"
-	x db downgrade --no-backup; expect_ok
+	x db downgrade --no-backup --yes; expect_ok
 	rm migrations/versions/29990101000002_two.sql
 	rev 29990101000002 29990101000001 "CREATE TABLE t2 (a UNIQUE);
 INSERT INTO t2 SELECT a FROM t1;" "DROP TABLE t2;" two

@@ -282,7 +282,7 @@ INSERT INTO z VALUES (1);" "DROP TABLE z;" z
 	x db upgrade; expect_ok
 	q instance/dev.db "INSERT INTO users (username, email, password_hash) VALUES ('keep', 'k@x', 'h')"
 	dump instance/dev.db | grep -v '^[0-9]' >"$T/head.schema"
-	x db downgrade "$R1"; expect_ok
+	x db downgrade --yes "$R1"; expect_ok
 	# Both branches are reverted, merge first, in reverse graph order.
 	[ "$(grep -c '^reverted' "$T/.err")" = 5 ] || fail "reverted $(err)"
 	[ "$(sed -n 1p "$T/.err" | cut -d ' ' -f 3)" = j ] || fail "merge not reverted first"
