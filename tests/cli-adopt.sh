@@ -136,4 +136,113 @@ t_current_names_the_alembic_revision() {
 	[ "$(err)" = "no revisions applied" ] || fail "empty alembic_version: $(err)"
 }
 
+# The path README documents, end to end, on $ROWS rows.
+t_adopt_a_flask_migrate_database() {
+	local baseline migrate before before_kept kept hash3 id n
+	need sqlite3
+	flask_app
+	n=$(q instance/dev.db "SELECT count(*) FROM users")
+	[ "$n" = "$ROWS" ] || fail "rows: $n"
+	before=$(rows instance/dev.db)
+	# The rows no fix touches: all but 'Alice', the NULL hash, NULL roles.
+	before_kept=$(rows instance/dev.db "WHERE id NOT IN (2, 3) AND role IS NOT NULL")
+	schema instance/dev.db >"$T/flask.schema"
+
+	# 1. db init says what migrations/ is and what to do.
+	bad 1 "migrations/ is a Flask-Migrate \(Alembic\) repository: to adopt its database, move it aside \('mv migrations migrations\.alembic'\), then run 'exodb db init' and 'exodb db baseline -m MESSAGE'" db init
+	mv migrations migrations.alembic
+	x db init; expect_ok
+	x db current; expect_ok
+	expect_err "^no exodb revisions applied; alembic_version says $ALEMBIC \(Flask-Migrate\)"
+
+	# 2. db baseline: a revision that makes what the database holds,
+	# recorded as applied without running it there.
+	x db baseline -m "Adopt the Flask-Migrate database"; expect_ok
+	baseline=$(out)
+	[ -f "$baseline" ] || fail "baseline printed no revision file: $(out)"
+	id=$(basename "$baseline" | cut -c 1-14)
+	[ "$(q instance/dev.db "SELECT group_concat(id) FROM exodb_revisions")" = "$id" ] ||
+	    fail "baseline not recorded as applied"
+	[ "$(rows instance/dev.db)" = "$before" ] || fail "baseline changed rows"
+	[ "$(q instance/dev.db "SELECT version_num FROM alembic_version")" = "$ALEMBIC" ] ||
+	    fail "alembic_version touched"
+	sed -n '/^-- +upgrade$/,/^-- +downgrade$/p' "$baseline" >"$T/baseline.up"
+	grep -q '^CREATE TABLE users' "$T/baseline.up" || fail "baseline lacks users"
+	grep -q 'CREATE UNIQUE INDEX ix_users_username ON users' "$T/baseline.up" ||
+	    fail "baseline lacks ix_users_username"
+	grep -q 'CREATE UNIQUE INDEX ix_users_email ON users' "$T/baseline.up" ||
+	    fail "baseline lacks ix_users_email"
+	! grep -Eq 'alembic_version|exodb_revisions|sqlite_' "$T/baseline.up" ||
+	    fail "baseline holds a table of a tool: $(cat "$T/baseline.up")"
+	x db current; expect_ok
+	[ "$(out)" = "$id (head)" ] || fail "current: $(out)"
+
+	# A fresh database built from the chain is the Flask-Migrate one.
+	x -D fresh.db db upgrade; expect_ok
+	diff "$T/flask.schema" <(schema fresh.db) || fail "fresh != adopted after baseline"
+	rm fresh.db
+
+	# 3. db migrate goes from the chain to the model, and looks at the
+	# rows first: 100 NULL roles are filled from the default, and the rows
+	# the model forbids are named by id, with the fix; nothing is written.
+	snapshot
+	x db migrate -m "Users as the model has them"; expect_status 1
+	expect_unchanged
+	expect_err "^100 NULL values of users\.role become 'user'$"
+	expect_err "^warning: users\.password_hash becomes NOT NULL, but 1 row holds NULL \(id 3\); fix the rows first"
+	expect_err "^warning: UNIQUE \(username\) of users without regard to case is broken by 2 rows that share a value \(id 1, 2\); fix the rows first"
+	expect_err "^exodb: db migrate: no revision written: 2 constraints would reject rows of instance/dev\.db \(named above\); fix the rows first$"
+	[ "$(grep -c '^exodb: ' "$T/.err")" = 1 ] || fail "more than one error line"
+	! grep -q alembic_version "$T/.err" || fail "alembic_version taken for exodb's"
+
+	# 4. Fix the rows as the messages say: another name for 'Alice', a
+	# password for the account that had none.
+	q instance/dev.db "UPDATE users SET username = 'alice2' WHERE id = 2"
+	"$EXODB" user passwd user00003 --password-stdin \
+	    < <(printf 'correct horse battery\n') >"$T/.out" 2>"$T/.err"
+	rc=$?
+	expect_ok
+	# What the upgrade will hold: NULL roles as 'user', nothing else changed.
+	kept=$(q instance/dev.db "SELECT id, username, email, password_hash,
+	    coalesce(role, 'user'), is_approved FROM users ORDER BY id" |
+	    sha256sum | cut -c 1-64)
+	hash3=$(q instance/dev.db "SELECT password_hash FROM users WHERE id = 3")
+	[[ $hash3 == '$argon2id$'* ]] || fail "user passwd: $hash3"
+
+	x db migrate -m "Users as the model has them"; expect_ok
+	expect_err "^100 NULL values of users\.role become 'user'$"
+	migrate=$(ls migrations/versions/*.sql | grep -v "^$baseline$")
+	[ "$(echo "$migrate" | wc -l)" = 1 ] || fail "revisions: $migrate"
+	grep -q "^-- data: 100 NULL values of users\.role become 'user'" "$migrate" ||
+	    fail "the revision's header lacks the fill: $(sed -n '1,/^-- +upgrade/p' "$migrate")"
+
+	# 5. The upgrade says what it fills, and keeps every row and value.
+	x db upgrade; expect_ok
+	expect_err "100 NULL values of users\.role become 'user'"
+	[ "$(q instance/dev.db "SELECT count(*) FROM users")" = "$ROWS" ] || fail "rows lost"
+	[ "$(q instance/dev.db "SELECT id, username, email, password_hash, role,
+	    is_approved FROM users ORDER BY id" | sha256sum | cut -c 1-64)" = "$kept" ] ||
+	    fail "a value changed in the upgrade"
+	[ "$(q instance/dev.db "SELECT count(*) FROM users WHERE role IS NULL")" = 0 ] ||
+	    fail "NULL roles left"
+	[ "$(q instance/dev.db "SELECT password_hash FROM users WHERE id = 3")" = "$hash3" ] ||
+	    fail "the new password hash"
+	[ "$(q instance/dev.db "SELECT version_num FROM alembic_version")" = "$ALEMBIC" ] ||
+	    fail "alembic_version touched"
+	[ "$(rows instance/dev.db "WHERE id NOT IN (2, 3) AND id % 100 != 0")" = "$before_kept" ] ||
+	    fail "a row no fix touched changed"
+	x db check; expect_ok
+	# The model holds now: 'ALICE' is taken, a NULL role becomes 'user'.
+	! q instance/dev.db "INSERT INTO users (username, email, password_hash) VALUES ('ALICE', 'a@x', 'h')" 2>/dev/null ||
+	    fail "a case-duplicate name was accepted"
+	[ "$(q instance/dev.db "INSERT INTO users (username, email, password_hash, role)
+	    VALUES ('newbie', 'n@x', 'h', NULL) RETURNING role")" = user ] ||
+	    fail "an explicit NULL role is not the default"
+
+	# 6. A fresh database from the chain equals the adopted one.
+	x -D fresh.db db upgrade; expect_ok
+	diff <(schema instance/dev.db) <(schema fresh.db) || fail "fresh != adopted"
+	[ "$(q fresh.db "SELECT count(*) FROM users")" = 0 ] || fail "fresh has rows"
+}
+
 run_tests
