@@ -136,6 +136,17 @@ t_current_names_the_alembic_revision() {
 	[ "$(err)" = "no revisions applied" ] || fail "empty alembic_version: $(err)"
 }
 
+# said: keep what exodb said on stderr, for the comparison with README
+# (beside the test's folder, whose snapshots it must not change).
+said() {
+	cat "$T/.err" >>"$T.said"
+}
+
+# ids: revision ids, exodb's and Alembic's, as placeholders.
+ids() {
+	sed -E -e 's/\b[0-9]{14}\b/ID/g' -e 's/\b[0-9a-f]{12}\b/ALEMBIC/g'
+}
+
 # The path README documents, end to end, on $ROWS rows.
 t_adopt_a_flask_migrate_database() {
 	local baseline migrate before before_kept kept hash3 id n
@@ -150,14 +161,15 @@ t_adopt_a_flask_migrate_database() {
 
 	# 1. db init says what migrations/ is and what to do.
 	bad 1 "migrations/ is a Flask-Migrate \(Alembic\) repository: to adopt its database, move it aside \('mv migrations migrations\.alembic'\), then run 'exodb db init' and 'exodb db baseline -m MESSAGE'" db init
+	said
 	mv migrations migrations.alembic
 	x db init; expect_ok
-	x db current; expect_ok
+	x db current; expect_ok; said
 	expect_err "^no exodb revisions applied; alembic_version says $ALEMBIC \(Flask-Migrate\)"
 
 	# 2. db baseline: a revision that makes what the database holds,
 	# recorded as applied without running it there.
-	x db baseline -m "Adopt the Flask-Migrate database"; expect_ok
+	x db baseline -m "Adopt the Flask-Migrate database"; expect_ok; said
 	baseline=$(out)
 	[ -f "$baseline" ] || fail "baseline printed no revision file: $(out)"
 	id=$(basename "$baseline" | cut -c 1-14)
@@ -186,7 +198,7 @@ t_adopt_a_flask_migrate_database() {
 	# rows first: 100 NULL roles are filled from the default, and the rows
 	# the model forbids are named by id, with the fix; nothing is written.
 	snapshot
-	x db migrate -m "Users as the model has them"; expect_status 1
+	x db migrate -m "Users as the model has them"; expect_status 1; said
 	expect_unchanged
 	expect_err "^100 NULL values of users\.role become 'user'$"
 	expect_err "^warning: users\.password_hash becomes NOT NULL, but 1 row holds NULL \(id 3\); fix the rows first"
@@ -209,7 +221,7 @@ t_adopt_a_flask_migrate_database() {
 	hash3=$(q instance/dev.db "SELECT password_hash FROM users WHERE id = 3")
 	[[ $hash3 == '$argon2id$'* ]] || fail "user passwd: $hash3"
 
-	x db migrate -m "Users as the model has them"; expect_ok
+	x db migrate -m "Users as the model has them"; expect_ok; said
 	expect_err "^100 NULL values of users\.role become 'user'$"
 	migrate=$(ls migrations/versions/*.sql | grep -v "^$baseline$")
 	[ "$(echo "$migrate" | wc -l)" = 1 ] || fail "revisions: $migrate"
@@ -217,7 +229,7 @@ t_adopt_a_flask_migrate_database() {
 	    fail "the revision's header lacks the fill: $(sed -n '1,/^-- +upgrade/p' "$migrate")"
 
 	# 5. The upgrade says what it fills, and keeps every row and value.
-	x db upgrade; expect_ok
+	x db upgrade; expect_ok; said
 	expect_err "100 NULL values of users\.role become 'user'"
 	[ "$(q instance/dev.db "SELECT count(*) FROM users")" = "$ROWS" ] || fail "rows lost"
 	[ "$(q instance/dev.db "SELECT id, username, email, password_hash, role,
@@ -231,7 +243,7 @@ t_adopt_a_flask_migrate_database() {
 	    fail "alembic_version touched"
 	[ "$(rows instance/dev.db "WHERE id NOT IN (2, 3) AND id % 100 != 0")" = "$before_kept" ] ||
 	    fail "a row no fix touched changed"
-	x db check; expect_ok
+	x db check; expect_ok; said
 	# The model holds now: 'ALICE' is taken, a NULL role becomes 'user'.
 	! q instance/dev.db "INSERT INTO users (username, email, password_hash) VALUES ('ALICE', 'a@x', 'h')" 2>/dev/null ||
 	    fail "a case-duplicate name was accepted"
@@ -243,6 +255,20 @@ t_adopt_a_flask_migrate_database() {
 	x -D fresh.db db upgrade; expect_ok
 	diff <(schema instance/dev.db) <(schema fresh.db) || fail "fresh != adopted"
 	[ "$(q fresh.db "SELECT count(*) FROM users")" = 0 ] || fail "fresh has rows"
+
+	# 7. Once nothing runs 'flask db', alembic_version can go (README).
+	q instance/dev.db "DROP TABLE alembic_version"
+	x db check; expect_ok
+
+	# What README shows of this path is what exodb said here, revision ids
+	# apart.
+	sed -n '/^## Adopting a Flask-Migrate database$/,/^## /p' "$TOP/README.md" |
+	    grep -E '^(exodb: |warning: |no exodb |100 NULL |recorded |database is )' |
+	    ids >"$T/readme"
+	[ "$(wc -l <"$T/readme")" -ge 8 ] || fail "README shows too little: $(cat "$T/readme")"
+	ids <"$T.said" >"$T/said"
+	grep -vxF -f "$T/said" "$T/readme" >"$T/unsaid"
+	[ ! -s "$T/unsaid" ] || fail "README shows what exodb did not say: $(cat "$T/unsaid")"
 }
 
 run_tests
