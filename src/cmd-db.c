@@ -506,8 +506,9 @@ cmd_db_backup_line(const struct cmd *cmd, const char *backup)
 /*
  * Before a downgrade that drops tables or columns holding data: list them
  * and ask, unless --yes. No terminal to ask on is an error, as for user
- * delete. A replay that fails says nothing here: the run fails the same way
- * before changing anything.
+ * delete, and so is not being able to tell. A section that fails on its own
+ * SQL says nothing here: the run fails the same way before changing
+ * anything, and reports it at its line.
  */
 static int
 cmd_db_confirm_drops(struct cmd *cmd, const struct plan *plan,
@@ -519,8 +520,10 @@ cmd_db_confirm_drops(struct cmd *cmd, const struct plan *plan,
 	if (yes)
 		return 0;
 	if (datacheck_plan_drops(cmd->db, plan, &lost, &why) == -1) {
+		*cause = xasprintf("cannot tell what the downgrade drops: %s",
+		    why);
 		free(why);
-		return 0;
+		return -1;
 	}
 	if (lost == NULL)
 		return 0;

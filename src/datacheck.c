@@ -695,112 +695,204 @@ datacheck_dropped(sqlite3 *db, const struct diff *d, int *held)
 	return text;
 }
 
-/* The schema of scratch, and the list of operations from before to it. */
-struct datacheck_replay {
-	sqlite3		*scratch;
-	struct schema	*before;
-	struct schema	*after;
-	struct diff	*d;
-};
-
-static void
-datacheck_replay_free(struct datacheck_replay *r)
-{
-	diff_free(r->d);
-	schema_free(r->before);
-	schema_free(r->after);
-	sqlite3_close(r->scratch);
-}
-
 /*
  * Run the given sections on an in-memory copy of db's schema, as the runner
- * would, and diff the schema before with the schema after: the operations
- * they perform, whoever wrote them.
+ * would, into *scratch (the caller closes it). Returns 0; 1 when a section
+ * fails on its own SQL (the runner will report that, at its line); -1 with
+ * *cause set when the copy cannot be made or memory runs out.
  */
 static int
 datacheck_replay(sqlite3 *db, struct revision *const *revs, size_t nrevs,
-    int up, struct datacheck_replay *r, char **cause)
+    int up, sqlite3 **scratch, char **cause)
 {
 	const struct revision	*rev;
 	char			*why = NULL;
 	size_t			 i;
+	int			 rc;
 
-	memset(r, 0, sizeof *r);
-	if (sqlite3_open_v2(":memory:", &r->scratch, SQLITE_OPEN_READWRITE,
+	if (sqlite3_open_v2(":memory:", scratch, SQLITE_OPEN_READWRITE,
 	    NULL) != SQLITE_OK) {
 		*cause = xstrdup("cannot open an in-memory database");
 		return -1;
 	}
-	if (db_copy_schema(db, r->scratch, &why) == -1 ||
-	    introspect_schema(r->scratch, &r->before, &why) == -1)
-		goto fail;
+	if (db_copy_schema(db, *scratch, &why) == -1) {
+		*cause = xasprintf("cannot copy the schema: %s", why);
+		free(why);
+		return -1;
+	}
 	for (i = 0; i < nrevs; i++) {
 		rev = revs[i];
-		if (db_exec(r->scratch, "PRAGMA foreign_keys = OFF; BEGIN",
-		    &why) == -1 || db_exec(r->scratch, up ? rev->upgrade :
-		    rev->downgrade, &why) == -1 || db_exec(r->scratch, "COMMIT",
+		if (db_exec(*scratch, "PRAGMA foreign_keys = OFF; BEGIN",
+		    &why) == -1 || db_exec(*scratch, up ? rev->upgrade :
+		    rev->downgrade, &why) == -1 || db_exec(*scratch, "COMMIT",
 		    &why) == -1) {
-			db_rollback(r->scratch);
+			rc = sqlite3_errcode(*scratch);
+			db_rollback(*scratch);
 			*cause = xasprintf("%s: %s", rev->path, why);
 			free(why);
-			return -1;
+			return rc == SQLITE_NOMEM ? -1 : 1;
 		}
 	}
-	if (introspect_schema(r->scratch, &r->after, &why) == -1 ||
-	    diff_schemas(r->before, r->after, DIFF_DROP_UNKNOWN, &r->d,
-	    &why) == -1)
-		goto fail;
 	return 0;
-fail:
-	*cause = xasprintf("cannot replay the schema: %s", why);
-	free(why);
-	return -1;
 }
 
 /*
  * What rev (its upgrade, or its downgrade) would do to the rows of db,
  * found by replaying it on a copy of db's schema: datacheck_run() on the
- * operations it performs. For a revision that failed on a constraint, the
- * refusals name the rows.
+ * operations it performs (the schema before diffed with the schema after).
+ * For a revision that failed on a constraint, the refusals name the rows.
  */
 int
 datacheck_revision(sqlite3 *db, struct revision *rev, int up,
     struct datacheck **out, char **cause)
 {
-	struct datacheck_replay	r;
-	int			ret = -1;
+	sqlite3		*scratch = NULL;
+	struct schema	*before = NULL, *after = NULL;
+	struct diff	*d = NULL;
+	char		*why = NULL;
+	int		 ret = -1;
 
 	*out = NULL;
-	if (datacheck_replay(db, &rev, 1, up, &r, cause) == 0)
-		ret = datacheck_run(db, r.d, r.after, out, cause);
-	datacheck_replay_free(&r);
+	if (introspect_schema(db, &before, cause) == -1)
+		goto out;
+	if (datacheck_replay(db, &rev, 1, up, &scratch, cause) != 0)
+		goto out;
+	if (introspect_schema(scratch, &after, &why) == -1 ||
+	    diff_schemas(before, after, DIFF_DROP_UNKNOWN, &d, &why) == -1) {
+		*cause = why;
+		goto out;
+	}
+	ret = datacheck_run(db, d, after, out, cause);
+out:
+	diff_free(d);
+	schema_free(before);
+	schema_free(after);
+	sqlite3_close(scratch);
+	return ret;
+}
+
+/* Add "table t (3 rows)" or "column t.c (2 values)" to *list. */
+static void
+datacheck_lost_one(sqlite3 *db, char **list, const char *table,
+    const char *column, int *held)
+{
+	long long	 n = datacheck_count(db, table, column);
+	char		*old = *list, *count = NULL;
+
+	if (n >= 0)
+		count = xasprintf(" (%lld %s)", n, column != NULL ? (n == 1 ?
+		    "value" : "values") : datacheck_rows_word(n));
+	*list = xasprintf("%s%s%s %s%s%s%s", old != NULL ? old : "",
+	    old != NULL ? ", " : "", column != NULL ? "column" : "table", table,
+	    column != NULL ? "." : "", column != NULL ? column : "",
+	    count != NULL ? count : "");
+	/* What cannot be counted may hold data. */
+	if (n != 0)
+		*held = 1;
+	free(old);
+	free(count);
+}
+
+/*
+ * The tables and columns of db that scratch lacks, into *list; *held says
+ * whether any holds data. Plain queries, so that running out of memory is
+ * an error to report, never a fatal one.
+ */
+static int
+datacheck_lost(sqlite3 *db, sqlite3 *scratch, char **list, int *held,
+    char **cause)
+{
+	sqlite3_stmt	*tables = NULL, *cols = NULL;
+	const char	*table, *col;
+	int		 rc, exists, ret = -1;
+
+	if (db_prepare(db, &tables, cause, "SELECT name FROM sqlite_schema "
+	    "WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%%' ESCAPE '\\' "
+	    "AND name <> %Q ORDER BY rowid", HISTORY_TABLE) == -1 ||
+	    db_prepare(db, &cols, cause, "SELECT name FROM "
+	    "pragma_table_xinfo(?1) WHERE hidden = 0 ORDER BY cid") == -1)
+		goto out;
+	while ((rc = sqlite3_step(tables)) == SQLITE_ROW) {
+		table = (const char *)sqlite3_column_text(tables, 0);
+		if (table == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		if (db_table_exists(scratch, table, &exists, cause) == -1)
+			goto out;
+		if (!exists) {
+			datacheck_lost_one(db, list, table, NULL, held);
+			continue;
+		}
+		sqlite3_bind_text(cols, 1, table, -1, SQLITE_TRANSIENT);
+		while ((rc = sqlite3_step(cols)) == SQLITE_ROW) {
+			if ((col = (const char *)sqlite3_column_text(cols, 0)) ==
+			    NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			if (db_exists(scratch, table, &exists, cause, "SELECT 1 "
+			    "FROM pragma_table_xinfo(?1) WHERE name = %Q",
+			    col) == -1)
+				goto out;
+			if (!exists)
+				datacheck_lost_one(db, list, table, col, held);
+		}
+		sqlite3_reset(cols);
+		if (rc != SQLITE_DONE)
+			break;
+	}
+	if (rc != SQLITE_DONE) {
+		*cause = db_error(db);
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(tables);
+	sqlite3_finalize(cols);
 	return ret;
 }
 
 /*
  * What running the plan would drop of the data db holds now (tables and
- * columns, with their rows or values), replayed on a copy of db's schema:
- * *lost is NULL when what it drops is empty, else the list; the caller
- * frees it. A table that an earlier step
- * makes and a later one drops held nothing and is not listed.
+ * columns, with their rows or values), found by running its sections on a
+ * copy of db's schema and comparing: *lost is NULL when what it drops is
+ * empty, else the list; the caller frees it. A table an earlier step makes
+ * and a later one drops held nothing and is not listed. A section that
+ * fails on its own SQL tells nothing (*lost NULL): the runner reports it
+ * before changing anything.
  */
 int
 datacheck_plan_drops(sqlite3 *db, const struct plan *plan, char **lost,
     char **cause)
 {
-	struct datacheck_replay	r;
-	int			ret = -1, held;
+	sqlite3	*scratch = NULL;
+	char	*why = NULL;
+	int	 held = 0, ret = -1, rc;
 
 	*lost = NULL;
-	if (datacheck_replay(db, plan->revs, plan->nrevs, plan->up, &r,
-	    cause) == 0) {
-		*lost = datacheck_dropped(db, r.d, &held);
-		if (!held) {
-			free(*lost);
-			*lost = NULL;
-		}
+	rc = datacheck_replay(db, plan->revs, plan->nrevs, plan->up, &scratch,
+	    &why);
+	if (rc == 1) {
+		free(why);
 		ret = 0;
+		goto out;
 	}
-	datacheck_replay_free(&r);
+	if (rc == -1) {
+		*cause = why;
+		goto out;
+	}
+	if (datacheck_lost(db, scratch, lost, &held, cause) == -1) {
+		free(*lost);
+		*lost = NULL;
+		goto out;
+	}
+	if (!held) {
+		free(*lost);
+		*lost = NULL;
+	}
+	ret = 0;
+out:
+	sqlite3_close(scratch);
 	return ret;
 }
