@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ static int	cmd_db_stamp_exec(struct cmd *, char **);
 static int	cmd_db_merge_exec(struct cmd *, char **);
 static int	cmd_db_edit_exec(struct cmd *, char **);
 static int	cmd_db_check_exec(struct cmd *, char **);
+static int	cmd_db_baseline_exec(struct cmd *, char **);
 static int	cmd_db_repair_exec(struct cmd *, char **);
 static int	cmd_db_model_exec(struct cmd *, char **);
 
@@ -64,6 +66,9 @@ const struct cmd_entry cmd_db_entries[] = {
 			CMD_DB_MESSAGE,
 			{ .id = OPT_DROP_UNKNOWN, .name = "drop-unknown",
 			  .help = "also drop tables the model does not have" },
+			{ .id = OPT_ALLOW_DESTRUCTIVE,
+			  .name = "allow-destructive",
+			  .help = "write it even if it drops a table or column" },
 			{ .name = NULL }
 		},
 		.flags = CMD_REPO | CMD_DB_READ | CMD_DB_EMPTY_OK |
@@ -92,6 +97,9 @@ const struct cmd_entry cmd_db_entries[] = {
 			CMD_DB_SQL,
 			{ .id = OPT_NO_BACKUP, .name = "no-backup",
 			  .help = "do not copy the database first" },
+			{ .id = OPT_YES, .name = "yes",
+			  .help = "do not ask before dropping tables or columns\n"
+			  "(needed without a terminal)" },
 			{ .name = NULL }
 		},
 		.args = "[TARGET]", .maxargs = 1,
@@ -168,10 +176,21 @@ const struct cmd_entry cmd_db_entries[] = {
 	},
 	{
 		.group = "db", .name = "check",
-		.summary = "exit 1 if revisions are pending or the model needs a "
-		    "migration",
-		.flags = CMD_REPO | CMD_DB_READ,
+		.summary = "exit 1 if revisions are pending, the model needs a "
+		    "migration or the database drifted; 3 if it cannot tell",
+		.flags = CMD_REPO | CMD_DB_READ | CMD_QUESTION,
 		.exec = cmd_db_check_exec
+	},
+	{
+		.group = "db", .name = "baseline",
+		.summary = "write a revision that takes the chain to the "
+		    "database, recorded as applied",
+		.options = (const struct cmd_option[]) {
+			CMD_DB_MESSAGE,
+			{ .name = NULL }
+		},
+		.flags = CMD_REPO | CMD_DB_WRITE | CMD_ONE_HEAD | CMD_AT_HEAD,
+		.exec = cmd_db_baseline_exec
 	},
 	{
 		.group = "db", .name = "repair",
@@ -198,6 +217,14 @@ const size_t cmd_db_nentries = sizeof cmd_db_entries / sizeof cmd_db_entries[0];
 static int
 cmd_db_init_exec(struct cmd *cmd, char **cause)
 {
+	/* Its database is adopted from a repository of exodb's beside it. */
+	if (repo_is_alembic(cmd->directory)) {
+		*cause = xasprintf("%s/ is a Flask-Migrate (Alembic) repository: "
+		    "to adopt its database, move it aside ('mv %s %s.alembic'), "
+		    "then run 'exodb db init' and 'exodb db baseline -m "
+		    "MESSAGE'", cmd->directory, cmd->directory, cmd->directory);
+		return -1;
+	}
 	if (repo_init(cmd->directory, cause) == -1)
 		return -1;
 	cmd_note("created migration repository %s/", cmd->directory);
@@ -214,15 +241,15 @@ cmd_db_message(struct cmd *cmd, char **cause)
 }
 
 /*
- * Add a revision on the given parents, with the SQL of ag, or with empty
- * sections for a hand-written revision or a merge (ag NULL). Prints its path
- * and a warning for each destructive operation of the upgrade. Returns 0, or
- * -1 with *cause set.
+ * Add a revision on the given parents, with the SQL of ag and the notes of
+ * dc, or with empty sections for a hand-written revision or a merge (ag and
+ * dc NULL). Prints its path and a warning for each destructive operation of
+ * the upgrade. Returns 0, or -1 with *cause set.
  */
 static int
 cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
-    size_t nparents, const struct autogen *ag, const char *model,
-    char **cause)
+    size_t nparents, const struct autogen *ag, const struct datacheck *dc,
+    const char *model, char **written, char **cause)
 {
 	struct revision	 r;
 	char		*path = NULL;
@@ -242,9 +269,13 @@ cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
 		r.upgrade = ag->upgrade;
 		r.downgrade = ag->downgrade;
 	}
+	if (dc != NULL) {
+		r.data = dc->notes;		/* borrowed, never freed */
+		r.ndata = dc->nnotes;
+	}
 	if (repo_add(cmd->repo, &r, time(NULL), &path, cause) == 0) {
 		for (i = 0; i < nup; i++)
-			cmd_note("warning: destructive: %s", r.destructive[i]);
+			cmd_warn("destructive: %s", r.destructive[i]);
 		printf("%s\n", path);
 	} else
 		status = -1;
@@ -252,27 +283,116 @@ cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
 		free(r.destructive[i]);
 	free(r.destructive);
 	free(r.parents);
-	free(path);
+	if (written != NULL && status == 0)
+		*written = path;
+	else
+		free(path);
 	return status;
+}
+
+/*
+ * Look at the live rows the upgrade would touch: print what defaults fill,
+ * and refuse (-1, nothing written) when a tightened constraint would reject
+ * rows, naming them. *out keeps the notes for the revision's header.
+ */
+static int
+cmd_db_check_rows(struct cmd *cmd, const struct autogen *ag,
+    const struct schema *model, struct datacheck **out, char **cause)
+{
+	struct datacheck	*dc;
+	size_t			 i;
+
+	if (datacheck_run(cmd->db, ag->up, model, &dc, cause) == -1)
+		return -1;
+	for (i = 0; i < dc->nnotes; i++)
+		cmd_note("%s", dc->notes[i]);
+	if (dc->nrefusals == 1)
+		*cause = xasprintf("no revision written: %s", dc->refusals[0]);
+	else if (dc->nrefusals > 1) {
+		for (i = 0; i < dc->nrefusals; i++)
+			cmd_warn("%s", dc->refusals[i]);
+		*cause = xasprintf("no revision written: %zu constraints would "
+		    "reject rows of %s (named above); fix the rows first",
+		    dc->nrefusals, cmd->database);
+	}
+	if (dc->nrefusals > 0) {
+		datacheck_free(dc);
+		return -1;
+	}
+	*out = dc;
+	return 0;
+}
+
+/* The items of a drift as one line: "a; b; c". */
+static char *
+cmd_db_drift_list(const struct chain_drift *d)
+{
+	sqlite3_str	*s = sqlite3_str_new(NULL);
+	size_t		 i;
+
+	for (i = 0; i < d->nitems; i++)
+		sqlite3_str_appendf(s, "%s%s", i > 0 ? "; " : "", d->items[i]);
+	return xstr_finish(s);
+}
+
+/*
+ * The migration chain replayed into *chain (the caller closes it), once the
+ * database is found not to have drifted from it: a drifted database is
+ * reported, naming each object, and the way out.
+ */
+static int
+cmd_db_chain(struct cmd *cmd, sqlite3 **chain, char **cause)
+{
+	struct chain_drift	*d = NULL;
+	char			*list;
+
+	if (chain_replay(cmd->repo, chain, cause) == -1)
+		return -1;
+	if (chain_drift(*chain, cmd->db, &d, cause) == -1)
+		goto fail;
+	if (d->nitems > 0) {
+		list = cmd_db_drift_list(d);
+		*cause = xasprintf("%s has drifted from the migration chain (%s); "
+		    "undo that in the database, or record it with 'exodb db "
+		    "baseline -m MESSAGE'", cmd->database, list);
+		free(list);
+		goto fail;
+	}
+	chain_drift_free(d);
+	return 0;
+fail:
+	chain_drift_free(d);
+	sqlite3_close(*chain);
+	*chain = NULL;
+	return -1;
 }
 
 static int
 cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 {
-	struct revision	*head = cmd->head;
-	struct autogen	*ag = NULL;
-	struct schema	*model = NULL;
-	char		*what, *fp = NULL;
-	size_t		 i;
-	int		 flags = 0, status = -1;
+	struct revision		*head = cmd->head;
+	struct autogen		*ag = NULL;
+	struct schema		*model = NULL;
+	struct datacheck	*dc = NULL;
+	sqlite3			*chain = NULL;
+	char			*what, *fp = NULL, *dropped = NULL;
+	size_t			 i;
+	int			 flags = 0, status = -1;
 
 	if ((status = cmd_db_message(cmd, cause)) != 0)
 		return status;
 	status = -1;
 	if (cmd->opt[OPT_DROP_UNKNOWN] != NULL)
 		flags |= DIFF_DROP_UNKNOWN;
-	if (model_load(cmd->model, &model, cause) == -1 ||
-	    autogen_plan(cmd->db, model, flags, &ag, cause) == -1 ||
+	if (model_load(cmd->model, &model, cause) == -1)
+		goto out;
+	if (cmd_db_chain(cmd, &chain, cause) == -1) {
+		what = *cause;
+		*cause = xasprintf("%s; no revision written", what);
+		free(what);
+		goto out;
+	}
+	if (autogen_plan(chain, model, flags, &ag, cause) == -1 ||
 	    model_check_renames(model, ag->live, cause) == -1)
 		goto out;
 	for (i = 0; i < ag->up->nunknown; i++)
@@ -283,23 +403,37 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 		status = 0;
 		goto out;
 	}
-	if (autogen_prove(cmd->db, ag, model, flags, cause) == -1) {
+	fp = model_fingerprint(model);
+	/* A stale binary or model drops what others added: say which. */
+	if ((dropped = datacheck_dropped(cmd->db, ag->up, NULL)) != NULL &&
+	    cmd->opt[OPT_ALLOW_DESTRUCTIVE] == NULL) {
+		*cause = xasprintf("no revision written: it would drop %s, "
+		    "which model %s (%s) lacks; if that is meant, run it again "
+		    "with --allow-destructive", dropped, fp, cmd->model != NULL ?
+		    cmd->model : "compiled in");
+		goto out;
+	}
+	if (autogen_prove(chain, ag, model, flags, cause) == -1) {
 		what = *cause;
 		*cause = xasprintf("no revision written: %s", what);
 		free(what);
 		goto out;
 	}
+	if (cmd_db_check_rows(cmd, ag, model, &dc, cause) == -1)
+		goto out;
 	for (i = 0; i < ag->up->nops; i++) {
 		what = diff_describe(&ag->up->ops[i]);
 		cmd_note("detected %s", what);
 		free(what);
 	}
-	fp = model_fingerprint(model);
-	status = cmd_db_write_revision(cmd, &head, head != NULL, ag, fp,
-	    cause);
+	status = cmd_db_write_revision(cmd, &head, head != NULL, ag, dc, fp,
+	    NULL, cause);
 out:
+	datacheck_free(dc);
 	autogen_free(ag);
 	schema_free(model);
+	free(dropped);
+	sqlite3_close(chain);
 	free(fp);
 	return status;
 }
@@ -323,8 +457,134 @@ cmd_db_done(const struct revision *rev, int up, void *arg)
 {
 	int	*count = arg;
 
+	size_t	 i;
+
 	(*count)++;
 	cmd_note("%s %s %s", up ? "applied" : "reverted", rev->id, rev->message);
+	/* What db migrate found, on the database it was made from. */
+	for (i = 0; up && i < rev->ndata; i++)
+		cmd_note("  noted when it was written: %s", rev->data[i]);
+}
+
+/* A path as a shell word: as it is, or in single quotes. */
+static char *
+cmd_db_shell_word(const char *s)
+{
+	sqlite3_str	*out;
+	const char	*p;
+
+	if (*s != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
+	    "nopqrstuvwxyz0123456789._/+-=@%:,") == strlen(s) && *s != '-')
+		return xstrdup(s);
+	out = sqlite3_str_new(NULL);
+	sqlite3_str_appendchar(out, 1, '\'');
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '\'')
+			sqlite3_str_appendall(out, "'\\''");
+		else
+			sqlite3_str_appendchar(out, 1, *p);
+	}
+	sqlite3_str_appendchar(out, 1, '\'');
+	return xstr_finish(out);
+}
+
+/*
+ * The backup a downgrade kept: its path on stdout (a new file is data, as
+ * migrate's is), and on stderr the command that puts it back.
+ */
+static void
+cmd_db_backup_line(const struct cmd *cmd, const char *backup)
+{
+	char	*from, *to;
+
+	printf("%s\n", backup);
+	from = cmd_db_shell_word(backup);
+	to = cmd_db_shell_word(cmd->database);
+	cmd_note("backed up %s before the downgrade; to restore it: cp %s %s",
+	    cmd->database, from, to);
+	free(from);
+	free(to);
+}
+
+/*
+ * Before a downgrade that drops tables or columns holding data: list them
+ * and ask, unless --yes. No terminal to ask on is an error, as for user
+ * delete, and so is not being able to tell. A section that fails on its own
+ * SQL says nothing here: the run fails the same way before changing
+ * anything, and reports it at its line.
+ */
+static int
+cmd_db_confirm_drops(struct cmd *cmd, const struct plan *plan,
+    const char *target, char **cause)
+{
+	char	*lost = NULL, *why = NULL, *question = NULL;
+	int	 yes = cmd->opt[OPT_YES] != NULL, ret = -1;
+
+	if (yes)
+		return 0;
+	if (datacheck_plan_drops(cmd->db, plan, &lost, &why) == -1) {
+		*cause = xasprintf("cannot tell what the downgrade drops: %s",
+		    why);
+		free(why);
+		return -1;
+	}
+	if (lost == NULL)
+		return 0;
+	question = xasprintf("Downgrading to '%s' drops %s. Continue? [y/N] ",
+	    target, lost);
+	if (prompt_confirm(question, &yes, &why) == -1) {
+		*cause = xasprintf("downgrading to '%s' would drop %s: %s",
+		    target, lost, why);
+		goto out;
+	}
+	if (!yes) {
+		*cause = xasprintf("not confirmed; nothing was reverted");
+		goto out;
+	}
+	ret = 0;
+out:
+	free(why);
+	free(lost);
+	free(question);
+	return ret;
+}
+
+/*
+ * After an upgrade failed on a constraint: the rows that broke it, found by
+ * replaying the failed revision's schema change over the rows as they are
+ * (the failed transaction was rolled back). Appended to *cause where found.
+ * In one transaction for the plan, the rows are those before its first
+ * revision: only a failure of that one can be explained.
+ */
+static void
+cmd_db_name_rows(struct cmd *cmd, const struct plan *plan, int single,
+    char **cause)
+{
+	struct datacheck	*dc = NULL;
+	struct revision		*rev = NULL;
+	char			*why = NULL, *old;
+	size_t			 i, n;
+
+	if (strstr(*cause, "constraint failed") == NULL &&
+	    strstr(*cause, "foreign key check failed") == NULL)
+		return;
+	for (i = 0; i < plan->nrevs && rev == NULL; i++) {
+		n = strlen(plan->revs[i]->path);
+		if (strncmp(*cause, plan->revs[i]->path, n) == 0 &&
+		    (*cause)[n] == ':')
+			rev = plan->revs[i];
+	}
+	if (rev == NULL || (single && rev != plan->revs[0]) ||
+	    datacheck_revision(cmd->db, rev, 1, &dc, &why) == -1) {
+		free(why);
+		return;
+	}
+	for (i = 0; i < dc->nrefusals; i++) {
+		old = *cause;
+		*cause = xasprintf("%s; %s", old, dc->refusals[i]);
+		free(old);
+	}
+	datacheck_free(dc);
 }
 
 /* With -v: each statement's place and first line as it starts. */
@@ -390,20 +650,25 @@ cmd_db_move(struct cmd *cmd, int up, const char *target, char **cause)
 		status = 0;
 		goto out;
 	}
-	if (!up && cmd->opt[OPT_NO_BACKUP] == NULL &&
-	    db_backup(cmd->db, cmd->database, &backup, cause) == -1)
+	if (!up && cmd_db_confirm_drops(cmd, plan, target, cause) == -1)
 		goto out;
+	if (!up && cmd->opt[OPT_NO_BACKUP] == NULL) {
+		if (db_backup(cmd->db, cmd->database, &backup, cause) == -1)
+			goto out;
+	}
 	if (migrate_apply(cmd->db, plan, flags, &hooks, cause) == -1) {
 		/* A backup of a database nothing was done to is noise. */
 		if (backup != NULL && count == 0)
 			unlink(backup);
 		else if (backup != NULL)
-			printf("%s\n", backup);
+			cmd_db_backup_line(cmd, backup);
+		if (up)
+			cmd_db_name_rows(cmd, plan, flags & MIGRATE_SINGLE,
+			    cause);
 		goto out;
 	}
-	/* The backup is a new file: its path is data, as migrate's is. */
 	if (backup != NULL)
-		printf("%s\n", backup);
+		cmd_db_backup_line(cmd, backup);
 	status = 0;
 out:
 	free(script);
@@ -435,7 +700,29 @@ cmd_db_revision_exec(struct cmd *cmd, char **cause)
 	if ((status = cmd_db_message(cmd, cause)) != 0)
 		return status;
 	return cmd_db_write_revision(cmd, &cmd->head, cmd->head != NULL, NULL,
-	    NULL, cause);
+	    NULL, NULL, NULL, cause);
+}
+
+/*
+ * The note for a database without exodb revisions, naming the revision
+ * Flask-Migrate recorded if it did: such a database is adopted, not upgraded.
+ */
+static void
+cmd_db_none_applied(struct cmd *cmd)
+{
+	char	*versions, *cause = NULL;
+
+	/* A hint: an alembic_version exodb cannot read is not a failure. */
+	if (history_alembic(cmd->db, &versions, &cause) == -1)
+		free(cause);
+	else if (versions != NULL) {
+		cmd_note("no exodb revisions applied; alembic_version says %s "
+		    "(Flask-Migrate); adopt the database with 'exodb db "
+		    "baseline -m MESSAGE'", versions);
+		free(versions);
+		return;
+	}
+	cmd_note("no revisions applied");
 }
 
 /*
@@ -466,7 +753,7 @@ cmd_db_current_exec(struct cmd *cmd, char **cause)
 			printf("%s (file missing)\n", h->rows[i].id);
 	}
 	if (h->nrows == 0)
-		cmd_note("no revisions applied");
+		cmd_db_none_applied(cmd);
 	history_free(h);
 	return 0;
 }
@@ -705,7 +992,8 @@ cmd_db_merge_exec(struct cmd *cmd, char **cause)
 	}
 	if (repo_check_merge(cmd->repo, revs, n, cause) == -1)
 		goto out;
-	status = cmd_db_write_revision(cmd, revs, n, NULL, NULL, cause);
+	status = cmd_db_write_revision(cmd, revs, n, NULL, NULL, NULL, NULL,
+	    cause);
 out:
 	free(revs);
 	return status;
@@ -777,7 +1065,7 @@ cmd_db_edit_exec(struct cmd *cmd, char **cause)
 		goto out;
 	}
 	if (history_row(h, rev->id) != NULL)
-		cmd_note("warning: %s is applied: editing it does not change "
+		cmd_warn("%s is applied: editing it does not change "
 		    "the database, and 'exodb db repair' must accept the edit",
 		    rev->id);
 	status = 0;
@@ -786,15 +1074,41 @@ out:
 	return status;
 }
 
+/* Add a reason to db check's answer: "a; b". */
+static void
+cmd_db_check_why(sqlite3_str *why, const char *fmt, ...) PRINTFLIKE(2, 3);
+
+static void
+cmd_db_check_why(sqlite3_str *why, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (sqlite3_str_length(why) > 0)
+		sqlite3_str_appendall(why, "; ");
+	va_start(ap, fmt);
+	sqlite3_str_vappendf(why, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Exit 0 when there is nothing to do, 1 when there is (each thing on its
+ * own line on stdout: pending revisions, what the model needs beyond the
+ * chain, the drift of the database from the chain), and, as CMD_QUESTION
+ * says, 3 when it cannot tell. Drift is only looked for at head: a database
+ * with revisions pending is not expected to be the whole chain's.
+ */
 static int
 cmd_db_check_exec(struct cmd *cmd, char **cause)
 {
-	struct history	*h = NULL;
-	struct autogen	*ag = NULL;
-	struct schema	*model = NULL;
-	char		*what;
-	size_t		 i, pending = 0;
-	int		 status = -1;
+	struct history		*h = NULL;
+	struct autogen		*ag = NULL;
+	struct schema		*model = NULL;
+	struct chain_drift	*d = NULL;
+	sqlite3			*chain = NULL;
+	sqlite3_str		*why = sqlite3_str_new(NULL);
+	char			*what;
+	size_t			 i, pending = 0;
+	int			 status = -1;
 
 	if (cmd_db_history(cmd, &h, cause) == -1)
 		goto out;
@@ -805,32 +1119,149 @@ cmd_db_check_exec(struct cmd *cmd, char **cause)
 		    cmd->repo->revs[i]->message);
 		pending++;
 	}
-	if (pending > 0) {
-		*cause = xasprintf("%s: %zu revision%s pending; run "
-		    "'exodb db upgrade'", cmd->database, pending,
-		    pending == 1 ? "" : "s");
-		goto out;
-	}
 	if (model_load(cmd->model, &model, cause) == -1 ||
-	    autogen_plan(cmd->db, model, 0, &ag, cause) == -1)
+	    chain_replay(cmd->repo, &chain, cause) == -1 ||
+	    autogen_plan(chain, model, 0, &ag, cause) == -1 ||
+	    (pending == 0 && chain_drift(chain, cmd->db, &d, cause) == -1))
 		goto out;
 	for (i = 0; i < ag->up->nops; i++) {
 		what = diff_describe(&ag->up->ops[i]);
 		printf("needed %s\n", what);
 		free(what);
 	}
-	if (ag->up->nops > 0) {
-		*cause = xasprintf("%s: the model needs %zu "
-		    "operation%s; run 'exodb db migrate -m MESSAGE'",
-		    cmd->database, ag->up->nops, ag->up->nops == 1 ? "" : "s");
+	for (i = 0; d != NULL && i < d->nitems; i++)
+		printf("drift %s\n", d->items[i]);
+	if (pending > 0)
+		cmd_db_check_why(why, "%lld revision%s pending; run 'exodb db "
+		    "upgrade'", (long long)pending, pending == 1 ? "" : "s");
+	if (ag->up->nops > 0)
+		cmd_db_check_why(why, "the model needs %lld operation%s beyond "
+		    "the migration chain; run 'exodb db migrate -m MESSAGE'",
+		    (long long)ag->up->nops, ag->up->nops == 1 ? "" : "s");
+	if (d != NULL && d->nitems > 0)
+		cmd_db_check_why(why, "%lld object%s drifted from the migration "
+		    "chain; undo that in the database, or record it with 'exodb "
+		    "db baseline -m MESSAGE'", (long long)d->nitems,
+		    d->nitems == 1 ? "" : "s");
+	if (sqlite3_str_length(why) > 0) {
+		what = xstr_finish(why);
+		why = NULL;
+		*cause = xasprintf("%s: %s", cmd->database, what);
+		free(what);
+		status = 1;
 		goto out;
 	}
-	cmd_note("database is at head and matches the model");
+	cmd_note("database is at head, without drift, and matches the model");
 	status = 0;
 out:
+	if (why != NULL)
+		sqlite3_free(sqlite3_str_finish(why));
+	chain_drift_free(d);
 	autogen_free(ag);
 	schema_free(model);
+	sqlite3_close(chain);
 	history_free(h);
+	return status;
+}
+
+/*
+ * The revision just written to path, read back from disk: what the history
+ * row must record is the checksum of the file as it is.
+ */
+static int
+cmd_db_read_back(const char *path, struct revision **rev, char **cause)
+{
+	const char	*file = strrchr(path, '/');
+	char		*text = NULL;
+	size_t		 len = 0, size = 0, n;
+	FILE		*f;
+	int		 ret = -1;
+
+	file = file != NULL ? file + 1 : path;
+	if ((f = fopen(path, "r")) == NULL) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (len == size)
+			text = xreallocarray(text, size = size * 2 + 4096, 1);
+		if ((n = fread(text + len, 1, size - len, f)) == 0)
+			break;
+		len += n;
+	}
+	if (ferror(f))
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+	else
+		ret = revision_parse(path, file, text, len, rev, cause);
+	fclose(f);
+	free(text);
+	return ret;
+}
+
+/*
+ * Adopt what exodb did not make, or keep drift: a revision on the head whose
+ * upgrade takes what the chain builds to what the database holds, recorded
+ * in the database as applied without running it there. It is written and
+ * recorded inside one write transaction on the database, so that nothing
+ * changes its schema meanwhile; if recording fails, the file goes again.
+ */
+static int
+cmd_db_baseline_exec(struct cmd *cmd, char **cause)
+{
+	struct revision	*head = cmd->head, *rev = NULL;
+	struct autogen	*ag = NULL;
+	sqlite3		*chain = NULL;
+	char		*path = NULL, *why = NULL;
+	size_t		 i;
+	int		 status;
+
+	if ((status = cmd_db_message(cmd, cause)) != 0)
+		return status;
+	status = -1;
+	if (chain_replay(cmd->repo, &chain, cause) == -1)
+		goto out;
+	if (db_exec(cmd->db, "BEGIN IMMEDIATE", &why) == -1) {
+		*cause = xasprintf("%s: %s", cmd->database, why);
+		goto out;
+	}
+	if (autogen_baseline(chain, cmd->db, &ag, &why) == -1) {
+		*cause = xasprintf("no revision written: %s", why);
+		goto out;
+	}
+	if (*ag->upgrade == '\0') {
+		cmd_note("nothing to record: %s holds what the migration chain "
+		    "builds", cmd->database);
+		status = 0;
+		goto out;
+	}
+	for (i = 0; i < ag->up->nops; i++) {
+		why = diff_describe(&ag->up->ops[i]);
+		cmd_note("recording %s", why);
+		free(why);
+	}
+	why = NULL;
+	if (cmd_db_write_revision(cmd, &head, head != NULL, ag, NULL, NULL,
+	    &path, cause) == -1)
+		goto out;
+	if (cmd_db_read_back(path, &rev, cause) == -1 ||
+	    db_exec(cmd->db, HISTORY_DDL, &why) == -1 ||
+	    history_set(cmd->db, rev->id, rev->checksum, &why) == -1 ||
+	    db_exec(cmd->db, "COMMIT", &why) == -1) {
+		if (*cause == NULL)
+			*cause = xasprintf("%s: %s", cmd->database, why);
+		unlink(path);
+		goto out;
+	}
+	cmd_note("recorded %s as applied to %s; nothing was run there",
+	    rev->id, cmd->database);
+	status = 0;
+out:
+	db_rollback(cmd->db);
+	free(why);
+	free(path);
+	revision_free(rev);
+	autogen_free(ag);
+	sqlite3_close(chain);
 	return status;
 }
 

@@ -565,7 +565,7 @@ cmd_user_verify_exec(struct cmd *cmd, char **cause)
 			rehash = user_set_hash(cmd->db, u->id, u->password_hash,
 			    hash, &changed, cause) == 0 && changed;
 		if (*cause != NULL) {
-			cmd_note("warning: the password matches, but a "
+			cmd_warn("the password matches, but a "
 			    "stronger hash could not be stored: %s", *cause);
 			free(*cause);
 			*cause = NULL;

@@ -59,6 +59,19 @@ cmd_note(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A warning: "warning: " and the text, shown even with -q. */
+void
+cmd_warn(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fflush(stdout);
+	fputs("warning: ", stderr);
+	va_start(ap, fmt);
+	cmd_vnote(0, fmt, ap);
+	va_end(ap);
+}
+
 void
 cmd_verbose(const char *fmt, ...)
 {

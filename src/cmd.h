@@ -31,6 +31,7 @@ enum cmd_option_id {
 	OPT_JSON,
 	OPT_YES,
 	OPT_SINGLE_TRANSACTION,
+	OPT_ALLOW_DESTRUCTIVE,
 	/* The global options, main.c's. */
 	OPT_DATABASE,
 	OPT_DIRECTORY,
@@ -82,12 +83,15 @@ struct cmd_entry {
 #define CMD_USERS	0x200	/* users has the columns the user commands
 				   use (user_check_table) */
 #define CMD_USERS_INSERT 0x400	/* ... and can take a row from them */
+#define CMD_QUESTION	0x800	/* it answers with its status, 0 yes and 1
+				   no: failing to answer exits 3 */
 #define CMD_DB_EMPTY_OK	0x1000	/* with CMD_DB_READ, a missing database reads
 				   as an empty one (the first db migrate comes
 				   before the first db upgrade) */
 	/*
-	 * Returns 0, or -1 with *cause set (exit status 1); or another exit
-	 * status, with *cause set or not. run_command reports *cause.
+	 * Returns 0, or -1 with *cause set (exit status 1, or 3 with
+	 * CMD_QUESTION); or another exit status, with *cause set or not.
+	 * run_command reports *cause.
 	 */
 	int			(*exec)(struct cmd *, char **);
 };
@@ -110,6 +114,7 @@ struct cmd {
 extern int	verbosity;	/* 0 with -q, 1 normally, 2 with -v */
 void	 cmd_error(const char *, ...) PRINTFLIKE(1, 2);
 void	 cmd_note(const char *, ...) PRINTFLIKE(1, 2);
+void	 cmd_warn(const char *, ...) PRINTFLIKE(1, 2);
 void	 cmd_verbose(const char *, ...) PRINTFLIKE(1, 2);
 void	 cmd_fail(const struct cmd *, char *);
 int	 cmd_getopt(const struct cmd_option *, const char *, const char *, int,

@@ -139,6 +139,7 @@ void		 schema_free(struct schema *);
 const char	*schema_strdup(struct schema *, const char *);
 const char	*schema_strndup(struct schema *, const char *, size_t);
 struct table	*schema_add_table(struct schema *, const char *);
+void		 schema_remove_table(struct schema *, size_t);
 struct column	*schema_add_column(struct schema *, struct table *, const char *);
 struct index	*schema_add_index(struct schema *, struct table *, const char *);
 void		 schema_add_index_column(struct schema *, struct index *,
@@ -214,19 +215,48 @@ char	*render_ops(const struct diff *);
 char	*render_schema(const struct schema *);
 char	*render_model(const struct schema *);
 
-/* autogen.c: the revision that brings a database to the model, proven. */
+/*
+ * autogen.c: the revision that brings the chain's schema to the model, or
+ * (a baseline) to the live database's, proven.
+ */
 struct autogen {
-	struct schema	*live;
+	struct schema	*live;		/* the "from" schema: the chain's */
 	struct diff	*up;
 	struct diff	*down;
 	char		*upgrade;	/* SQL */
 	char		*downgrade;	/* SQL */
+	struct schema	*held[3];	/* other schemas up and down point
+					   into (a baseline's), or NULL */
 };
 int	 autogen_plan(sqlite3 *, const struct schema *, int, struct autogen **,
 	    char **);
 int	 autogen_prove(sqlite3 *, const struct autogen *, const struct schema *,
 	    int, char **);
+int	 autogen_baseline(sqlite3 *, sqlite3 *, struct autogen **, char **);
 void	 autogen_free(struct autogen *);
+
+/*
+ * datacheck.c: what operations would do to the rows of a live database,
+ * before they run.
+ */
+struct datacheck {
+	char		**notes;	/* values filled: "100 NULL values of
+					   users.role become 'user'" */
+	size_t		  nnotes;
+	char		**refusals;	/* rows a constraint would reject, named,
+					   with the fix */
+	size_t		  nrefusals;
+};
+int	 datacheck_run(sqlite3 *, const struct diff *, const struct schema *,
+	    struct datacheck **, char **);
+void	 datacheck_free(struct datacheck *);
+char	*datacheck_dropped(sqlite3 *, const struct diff *, int *);
+struct revision;
+struct plan;
+int	 datacheck_revision(sqlite3 *, struct revision *, int,
+	    struct datacheck **, char **);
+int	 datacheck_plan_drops(sqlite3 *, const struct plan *, char **,
+	    char **);
 
 /* revision.c: one revision file. */
 #define REVISION_MESSAGE_MAX 200	/* bytes of a new revision's message */
@@ -242,6 +272,9 @@ struct revision {
 	size_t		  nparents;
 	char		**destructive;	/* the "-- destructive:" lines */
 	size_t		  ndestructive;
+	char		**data;		/* the "-- data:" lines: what db migrate
+					   found the upgrade does to rows */
+	size_t		  ndata;
 	char		 *upgrade;	/* SQL of the "-- +upgrade" section */
 	unsigned	  upgrade_line;
 	char		 *downgrade;	/* SQL of the "-- +downgrade" section */
@@ -290,6 +323,7 @@ struct repo_target {
 	long		  steps;	/* N of +N or -N */
 };
 struct history;
+int	 repo_is_alembic(const char *);
 int	 repo_init(const char *, char **);
 int	 repo_load(const char *, struct repo **, char **);
 void	 repo_free(struct repo *);
@@ -362,6 +396,7 @@ const struct history_row *history_row(const struct history *, const char *);
 int	 history_verify(const struct repo *, const struct history *, char **);
 int	 history_at_head(const struct repo *, const struct history *);
 int	 history_has(sqlite3 *, const char *, int *, char **);
+int	 history_alembic(sqlite3 *, char **, char **);
 int	 history_set(sqlite3 *, const char *, const char *, char **);
 int	 history_stamp(sqlite3 *, const struct repo *, const char *, int *,
 	    int *, char **);
@@ -403,6 +438,32 @@ int	 migrate_check(sqlite3 *, const struct plan *, int, char **);
 int	 migrate_apply(sqlite3 *, const struct plan *, int,
 	    const struct migrate_hooks *, char **);
 int	 migrate_script(const struct plan *, int, char **, char **);
+
+/*
+ * chain.c: the migration chain replayed on an in-memory database, the schema
+ * every database it builds has; and how a live database drifts from it.
+ */
+struct chain_objects {
+	char	**type;		/* "trigger" or "view" */
+	char	**name;
+	char	**table;	/* what a trigger is on; a view's own name */
+	char	**sql;		/* the CREATE text */
+	size_t	  n;
+};
+struct chain_drift {
+	char	**items;	/* one line per object that differs */
+	size_t	  nitems;
+};
+int	 chain_replay(const struct repo *, sqlite3 **, char **);
+int	 chain_schema(sqlite3 *, struct schema **, char **);
+int	 chain_objects(sqlite3 *, struct chain_objects **, char **);
+void	 chain_objects_free(struct chain_objects *);
+long	 chain_objects_find(const struct chain_objects *, const char *,
+	    const char *);
+int	 chain_objects_same(const struct chain_objects *, size_t,
+	    const struct chain_objects *, size_t);
+int	 chain_drift(sqlite3 *, sqlite3 *, struct chain_drift **, char **);
+void	 chain_drift_free(struct chain_drift *);
 
 /* password.c: Argon2id hashes as PHC strings; the only user of libargon2. */
 #define PASSWORD_MIN		8	/* bytes */

@@ -394,3 +394,43 @@ out:
 	free(rp.changed);
 	return ret;
 }
+
+/*
+ * The revisions Flask-Migrate's alembic_version table records, in order and
+ * separated by spaces, or NULL when it has none (or there is no such table).
+ * exodb never writes that table: it only names what is there, for a database
+ * on its way to being adopted. Bytes that are not printable ASCII are shown
+ * as '?'. The caller frees *versions.
+ */
+int
+history_alembic(sqlite3 *db, char **versions, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	const char	*text;
+	char		*p;
+	int		 exists, rc;
+
+	*versions = NULL;
+	if (db_table_exists(db, "alembic_version", &exists, cause) == -1)
+		return -1;
+	if (!exists)
+		return 0;
+	if (db_prepare(db, &stmt, cause, "SELECT group_concat(version_num, ' ') "
+	    "FROM (SELECT version_num FROM alembic_version "
+	    "WHERE version_num IS NOT NULL ORDER BY version_num)") == -1)
+		return -1;
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW &&
+	    (text = (const char *)sqlite3_column_text(stmt, 0)) != NULL) {
+		*versions = xstrdup(text);
+		for (p = *versions; *p != '\0'; p++) {
+			if (*p < ' ' || *p > '~')
+				*p = '?';
+		}
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		*cause = db_error(db);
+		return -1;
+	}
+	return 0;
+}

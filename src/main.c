@@ -46,9 +46,9 @@ static const char global_help[] =
 
 static const char exit_help[] =
 "\n"
-"Exit status: 0 success, 1 failure or no (db check: a migration is needed;\n"
+"Exit status: 0 success, 1 failure or no (db check: something to do;\n"
 "user verify: the password does not match), 2 usage error, 3 could not tell\n"
-"(user verify: the stored hash is not Argon2). See exodb(1).\n";
+"(db check; user verify: the stored hash is not Argon2). See exodb(1).\n";
 
 /* Where the text of a global option starts on a line of --help. */
 #define GLOBAL_HELP_COLUMN	25
@@ -282,7 +282,9 @@ run_command(struct cmd *cmd)
 	struct db_created	 created = { 0, 0 };
 	enum db_mode		 mode;
 	char			*cause = NULL;
-	int			 status = 1;
+	/* What a failure exits with: 3 when it leaves a question open. */
+	int			 failed = e->flags & CMD_QUESTION ? 3 : 1;
+	int			 status = failed;
 
 	if ((e->flags & CMD_REPO) &&
 	    repo_load(cmd->directory, &cmd->repo, &cause) == -1)
@@ -313,7 +315,7 @@ run_command(struct cmd *cmd)
 	    (e->flags & CMD_USERS_INSERT) != 0, &cause) == -1)
 		goto out;
 	if ((status = e->exec(cmd, &cause)) == -1)
-		status = 1;
+		status = failed;
 out:
 	/*
 	 * Whatever failed after a wait for a lock ran out failed for the lock:

@@ -34,6 +34,43 @@ static const char repo_readme[] =
 "Once a revision is applied, do not edit it: exodb keeps its checksum.\n";
 
 /*
+ * Whether dir holds an Alembic repository, as 'flask db init' makes one:
+ * alembic.ini, env.py or script.py.mako beside versions/, or Python
+ * revisions in versions/. exodb reads neither, so it must not take such a
+ * folder for its own (an empty repository) or for a folder to fill.
+ */
+int
+repo_is_alembic(const char *dir)
+{
+	static const char *const	 files[] = {
+		"alembic.ini", "env.py", "script.py.mako"
+	};
+	DIR				*d;
+	struct dirent			*de;
+	struct stat			 sb;
+	char				*path;
+	size_t				 i, len;
+	int				 found = 0;
+
+	for (i = 0; !found && i < sizeof files / sizeof files[0]; i++) {
+		path = xasprintf("%s/%s", dir, files[i]);
+		found = lstat(path, &sb) == 0;
+		free(path);
+	}
+	path = xasprintf("%s/versions", dir);
+	if (!found && (d = opendir(path)) != NULL) {
+		while (!found && (de = readdir(d)) != NULL) {
+			len = strlen(de->d_name);
+			found = len > 3 && strcmp(de->d_name + len - 3,
+			    ".py") == 0;
+		}
+		closedir(d);
+	}
+	free(path);
+	return found;
+}
+
+/*
  * Create the repository at dir: the folder (if missing), versions/ and a
  * README. A folder that exists and is not empty is refused; on failure what
  * was made is removed.
@@ -375,6 +412,12 @@ repo_load(const char *dir, struct repo **out, char **cause)
 	if (S_ISLNK(sb.st_mode)) {
 		*cause = xasprintf("%s: is a symbolic link; the migration "
 		    "repository must be a plain folder", dir);
+		goto fail;
+	}
+	if (repo_is_alembic(dir)) {
+		*cause = xasprintf("%s: is a Flask-Migrate (Alembic) repository, "
+		    "which exodb does not read; 'exodb db init' says how to "
+		    "adopt its database", dir);
 		goto fail;
 	}
 	if (lstat(repo->versions, &sb) == 0 && S_ISLNK(sb.st_mode)) {

@@ -8,6 +8,9 @@
  *	-- message: Initial user model
  *	-- created: 2026-11-25T04:30:12Z
  *	-- model: 3f7c...		(db migrate: the model's fingerprint)
+ *	-- destructive: drop table t	(db migrate: each operation that drops)
+ *	-- data: 3 NULL values of t.c become 0	(db migrate: what it found
+ *					 the upgrade does to the rows)
  *
  *	-- +upgrade
  *	CREATE TABLE ...;
@@ -48,6 +51,9 @@ revision_free(struct revision *rev)
 	for (i = 0; i < rev->ndestructive; i++)
 		free(rev->destructive[i]);
 	free(rev->destructive);
+	for (i = 0; i < rev->ndata; i++)
+		free(rev->data[i]);
+	free(rev->data);
 	free(rev->parent_revs);
 	free(rev->children);
 	free(rev->upgrade);
@@ -190,9 +196,9 @@ revision_append_line(sqlite3_str *out, const char *value)
 }
 
 /*
- * The text of revision file r: its header (id, revises, message, created and
- * a line per destructive operation) and its two sections, each ended by a
- * newline. revision_parse() reads it back to the same fields. The caller
+ * The text of revision file r: its header (id, revises, message, created, a
+ * line per destructive operation and one per data note) and its two
+ * sections, each ended by a newline. revision_parse() reads it back to the same fields. The caller
  * frees the result.
  */
 char *
@@ -223,6 +229,11 @@ revision_format(const struct revision *r)
 	for (i = 0; i < r->ndestructive; i++) {
 		sqlite3_str_appendall(out, "-- destructive: ");
 		revision_append_line(out, r->destructive[i]);
+		sqlite3_str_appendall(out, "\n");
+	}
+	for (i = 0; i < r->ndata; i++) {
+		sqlite3_str_appendall(out, "-- data: ");
+		revision_append_line(out, r->data[i]);
 		sqlite3_str_appendall(out, "\n");
 	}
 	sqlite3_str_appendf(out, "\n%s\n%s%s\n%s\n%s", REVISION_UP, up,
@@ -427,6 +438,11 @@ revision_header_line(struct revision *rev, const char *line, size_t len,
 		rev->destructive = xreallocarray(rev->destructive,
 		    rev->ndestructive + 1, sizeof *rev->destructive);
 		rev->destructive[rev->ndestructive++] = value;
+		value = NULL;
+	} else if (KEY("data")) {
+		rev->data = xreallocarray(rev->data, rev->ndata + 1,
+		    sizeof *rev->data);
+		rev->data[rev->ndata++] = value;
 		value = NULL;
 	} else {
 		*cause = xasprintf("unknown header key '%.*s'",

@@ -248,6 +248,40 @@ START_TEST(test_history_repair)
 }
 END_TEST
 
+START_TEST(test_history_alembic)
+{
+	sqlite3	*db = unit_db(NULL);
+	char	*versions, *cause = NULL;
+
+	ck_assert_int_eq(history_alembic(db, &versions, &cause), 0);
+	ck_assert_ptr_null(versions);
+	/* Flask-Migrate's table, as Alembic creates it. */
+	unit_exec(db, "CREATE TABLE alembic_version (version_num VARCHAR(32) "
+	    "NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY "
+	    "(version_num))");
+	ck_assert_int_eq(history_alembic(db, &versions, &cause), 0);
+	ck_assert_ptr_null(versions);
+	unit_exec(db, "INSERT INTO alembic_version VALUES ('89012febb40b')");
+	ck_assert_int_eq(history_alembic(db, &versions, &cause), 0);
+	ck_assert_str_eq(versions, "89012febb40b");
+	free(versions);
+	/* Two heads of a branched Alembic graph; a byte that is no text. */
+	unit_exec(db, "INSERT INTO alembic_version VALUES ('1a2b' || "
+	    "char(27) || '[2J')");
+	ck_assert_int_eq(history_alembic(db, &versions, &cause), 0);
+	ck_assert_str_eq(versions, "1a2b?[2J 89012febb40b");
+	free(versions);
+	/* Not Alembic's table after all: an error, not a guess. */
+	unit_exec(db, "DROP TABLE alembic_version; CREATE TABLE "
+	    "alembic_version (v)");
+	ck_assert_int_eq(history_alembic(db, &versions, &cause), -1);
+	ck_assert_str_eq(cause, "no such column: version_num");
+	free(cause);
+	ck_assert_ptr_null(versions);
+	sqlite3_close(db);
+}
+END_TEST
+
 static Suite *
 unit_suite(void)
 {
@@ -268,6 +302,9 @@ unit_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("history_repair");
 	tcase_add_test(tc, test_history_repair);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("history_alembic");
+	tcase_add_test(tc, test_history_alembic);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -40,6 +40,38 @@ START_TEST(test_repo_init)
 }
 END_TEST
 
+/* What 'flask db init' and 'flask db migrate' leave, one file at a time. */
+START_TEST(test_repo_is_alembic)
+{
+	static const char *const	 files[] = {
+		"m/alembic.ini", "m/env.py", "m/script.py.mako",
+		"m/versions/89012febb40b_users.py"
+	};
+	struct repo			*repo;
+	char				*cause = NULL;
+	size_t				 i;
+
+	unit_tmpdir();
+	ck_assert_int_eq(repo_is_alembic("m"), 0);
+	ck_assert_int_eq(repo_init("m", &cause), 0);
+	ck_assert_int_eq(repo_is_alembic("m"), 0);
+	unit_write("m/versions/notes.txt", "not Python");
+	ck_assert_int_eq(repo_is_alembic("m"), 0);
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		unit_write(files[i], "# Alembic\n");
+		ck_assert_msg(repo_is_alembic("m"), "%s", files[i]);
+		ck_assert_int_eq(repo_load("m", &repo, &cause), -1);
+		ck_assert_str_eq(cause, "m: is a Flask-Migrate (Alembic) "
+		    "repository, which exodb does not read; 'exodb db init' says "
+		    "how to adopt its database");
+		free(cause);
+		ck_assert_int_eq(unlink(files[i]), 0);
+	}
+	ck_assert_int_eq(repo_is_alembic("m"), 0);
+	unit_rmdir();
+}
+END_TEST
+
 START_TEST(test_repo_load_orders_the_graph)
 {
 	struct repo	*repo;
@@ -440,6 +472,7 @@ unit_suite(void)
 
 	tc = tcase_create("repo_init");
 	tcase_add_test(tc, test_repo_init);
+	tcase_add_test(tc, test_repo_is_alembic);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("repo_load");
 	tcase_add_test(tc, test_repo_load_orders_the_graph);

@@ -11,7 +11,7 @@ the answer the text shows after it; a cd stays for the commands after it.
 Values that differ from run to run are
 masked: a 14-digit revision id or backup stamp (in a later command, an id the
 text names stands for the value last printed in its place), a SHA-256, the
-salt and hash of an Argon2 string, a timestamp.
+salt and hash of an Argon2 string, a timestamp, an Alembic revision id.
 
 Blocks run in order in one scratch folder. An HTML comment just before a
 fence changes that for the block:
@@ -19,6 +19,7 @@ fence changes that for the block:
     <!-- example: tree -->          the same, with a copy of the source tree
                                     (its tracked files, built, in git)
     <!-- example: setup CMD -->     CMD runs first, unseen; it must succeed
+                                    ($TOP is the source tree)
 Several may share one comment, separated by " ;; ".
 
 usage: examples.py check|update FILE EXODB
@@ -46,6 +47,7 @@ MASKS = [
     ("time", r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
              r"(\.[0-9]+)?Z"),
     ("commit", r"(?<=\[master )[0-9a-f]{7,12}(?=\])"),
+    ("alembic", r"(?<![0-9a-f])[0-9a-f]{12}(?![0-9a-f])"),
 ]
 MASK_RE = re.compile("|".join("(?P<%s>%s)" % (n, p) for n, p in MASKS))
 PROMPT_RE = re.compile(r"(password[^\n]*|Repeat[^\n]*): ?$", re.I)
@@ -266,7 +268,7 @@ class Runner:
 
     def setup(self, command, cwd=None):
         p = subprocess.run(["bash", "-c", command], cwd=cwd or self.cwd,
-                           env=self.env, capture_output=True, text=True)
+                           env=dict(self.env, TOP=self.top), capture_output=True, text=True)
         if p.returncode != 0:
             raise RuntimeError("setup '%s' failed: %s%s" %
                                (command, p.stdout, p.stderr))
