@@ -427,7 +427,8 @@ settle(struct cmd *cmd, const char **values, char **owned_dir,
 	} else if (find_project(directory, owned_dir, owned_db, &root,
 	    &cause) == -1) {
 		cmd_fail(cmd, cause);
-		return 1;
+		/* A command that answers a question could not tell. */
+		return cmd->entry->flags & CMD_QUESTION ? 3 : 1;
 	}
 	cmd->directory = *owned_dir;
 	if (database == NULL)

@@ -223,7 +223,7 @@ t_adopt_a_flask_migrate_database() {
 
 	x db migrate -m "Users as the model has them"; expect_ok; said
 	expect_err "^100 NULL values of users\.role become 'user'$"
-	migrate=$(ls migrations/versions/*.sql | grep -v "^$baseline$")
+	migrate=$(find migrations/versions -name '*.sql' ! -path "$baseline")
 	[ "$(echo "$migrate" | wc -l)" = 1 ] || fail "revisions: $migrate"
 	grep -q "^-- data: 100 NULL values of users\.role become 'user'" "$migrate" ||
 	    fail "the revision's header lacks the fill: $(sed -n '1,/^-- +upgrade/p' "$migrate")"

@@ -80,7 +80,7 @@ t_unique_nocase_names_the_rows_until_they_are_fixed() {
 	    (1, 'Alice', 'a1@x', 'h', 'user'), (2, 'bob', 'b@x', 'h', 'user'), (3, 'alice', 'a2@x', 'h', 'user')"
 	bad 1 'db migrate: no revision written: UNIQUE \(username\) of users without regard to case is broken by 2 rows that share a value \(id 1, 3\); fix the rows first: make their values differ \(UPDATE\) or DELETE the extra ones$' \
 	    -q db migrate -m "Case-blind names" --allow-destructive
-	[ -z "$(ls migrations/versions | grep case_blind)" ] || fail "a file was written"
+	[ -z "$(find migrations/versions -name '*case_blind*')" ] || fail "a file was written"
 	q instance/dev.db "UPDATE users SET username = 'alice2' WHERE id = 3"
 	x db migrate -m "Case-blind names" --allow-destructive; expect_ok
 	x db upgrade; expect_ok
@@ -177,7 +177,7 @@ t_downgrade_without_terminal_refuses() {
 	populated
 	bad 1 "db downgrade: downgrading to 'base' would drop table users \\(2 rows\\): no terminal to ask for confirmation on; use --yes$" \
 	    db downgrade base
-	[ -z "$(ls instance | grep bak)" ] || fail "a backup was written"
+	[ -z "$(find instance -name '*.bak')" ] || fail "a backup was written"
 }
 
 t_downgrade_of_empty_tables_does_not_ask() {
@@ -232,6 +232,7 @@ term_start() {
 	rm -f "$root/rc"
 	tmux -S "$SOCK" -f /dev/null new-session -d -x 200 -y 40 "sh '$root/pane.sh'" ||
 	    fail "tmux would not start"
+	# shellcheck disable=SC2154 # s is the trap's own loop variable
 	trap 'for s in "${SOCKS[@]}"; do tmux -S "$s" kill-server 2>/dev/null; done' EXIT
 }
 

@@ -180,6 +180,7 @@ t_check_3_locked() {
 	[ "$line" = locked ] || fail "no lock: $line"
 	snapshot
 	x db check
+	# shellcheck disable=SC1083,SC2093 # closes the coprocess's input
 	exec {LOCK[1]}>&-
 	wait "$LOCK_PID"
 	expect_status 3
@@ -230,7 +231,9 @@ SQL
 	expect_unchanged
 	# The downgrade takes a fresh database back to nothing.
 	x -D fresh.db db downgrade --no-backup base; expect_ok
-	[ -z "$(objects fresh.db | grep -v '^table sqlite_sequence ')" ] || fail "downgrade left: $(objects fresh.db)"
+	if objects fresh.db | grep -qv '^table sqlite_sequence '; then
+		fail "downgrade left: $(objects fresh.db)"
+	fi
 }
 
 t_baseline_errors_change_nothing() {

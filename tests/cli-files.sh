@@ -24,7 +24,7 @@ t_private_whatever_the_umask() {
 		printf '%s\n' "correct horse" | (umask "$u" && "$EXODB" -q user create bob --email b@x.org --password-stdin) >/dev/null ||
 		    fail "umask $u: create"
 		[ "$(stat -c %a instance/dev.db)" = 600 ] || fail "umask $u: create changed the mode"
-		(umask "$u" && "$EXODB" -q db downgrade base) >"$T/.out" 2>&1 || fail "umask $u: downgrade: $(cat "$T/.out")"
+		(umask "$u" && "$EXODB" -q db downgrade --yes base) >"$T/.out" 2>&1 || fail "umask $u: downgrade: $(cat "$T/.out")"
 		[ "$(stat -c %a "$(cat "$T/.out")")" = 600 ] || fail "umask $u: backup $(modes "$(cat "$T/.out")")"
 	done
 	# -D elsewhere: the folder it makes is 0700 too.
