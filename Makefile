@@ -19,7 +19,7 @@ BINDIR ?=	$(PREFIX)/bin
 MANDIR ?=	$(PREFIX)/share/man
 PKG_CONFIG ?=	pkg-config
 
-PKGS =		sqlite3 libargon2 libmd libbsd
+PKGS =		sqlite3 libargon2 libmd libbsd nettle
 CFLAGS ?=	-O2 -g
 WARNFLAGS =	-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 		-Wmissing-prototypes -Wwrite-strings -Werror

@@ -247,10 +247,11 @@ struct revision {
 	char		 *downgrade;	/* SQL of the "-- +downgrade" section */
 	unsigned	  downgrade_line;
 	char		  checksum[65];	/* SHA-256 of the file, hex */
+	int		  packed;	/* parsed: one allocation, all fixed */
 	/* Filled by repo.c. */
 	size_t		  order;	/* position in topological order */
 	struct revision	**parent_revs;
-	struct revision	**children;	/* in topological order */
+	struct revision	**children;	/* in topological order; the repo's */
 	size_t		  nchildren;
 	int		  is_head;
 };
@@ -272,6 +273,7 @@ struct repo {
 	size_t		  nrevs;
 	struct revision	**heads;
 	size_t		  nheads;
+	struct revision	**links;	/* every revision's children */
 };
 /* The spellings of a revision target repo_resolve() may accept. */
 #define REPO_ID		0x001	/* an id or a unique prefix of one */
@@ -348,6 +350,7 @@ struct history_row {
 struct history {
 	struct history_row	*rows;		/* oldest first */
 	size_t			 nrows;
+	size_t			 nalloc;
 	size_t			*by_id;		/* indexes of rows, by id */
 };
 struct history	*history_new(void);

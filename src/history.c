@@ -17,11 +17,9 @@ history_free(struct history *h)
 
 	if (h == NULL)
 		return;
-	for (i = 0; i < h->nrows; i++) {
+	/* A row's three strings are one allocation (history_row_set()). */
+	for (i = 0; i < h->nrows; i++)
 		free(h->rows[i].id);
-		free(h->rows[i].checksum);
-		free(h->rows[i].applied_at);
-	}
 	free(h->rows);
 	free(h->by_id);
 	free(h);
@@ -55,6 +53,30 @@ history_slot(const struct history *h, const char *id, int *found)
 	return lo;
 }
 
+/* A new row at the end of h->rows, its strings in one allocation. */
+static void
+history_append(struct history *h, const char *id, const char *checksum,
+    const char *applied_at)
+{
+	struct history_row	*row;
+	size_t			 nid = strlen(id) + 1, nck = strlen(checksum) + 1;
+	size_t			 nat = strlen(applied_at) + 1;
+
+	if (h->nrows == h->nalloc) {
+		h->nalloc = h->nalloc == 0 ? 64 : h->nalloc * 2;
+		h->rows = xreallocarray(h->rows, h->nalloc, sizeof *h->rows);
+		h->by_id = xreallocarray(h->by_id, h->nalloc,
+		    sizeof *h->by_id);
+	}
+	row = &h->rows[h->nrows++];
+	row->id = xmalloc(nid + nck + nat);
+	row->checksum = row->id + nid;
+	row->applied_at = row->checksum + nck;
+	memcpy(row->id, id, nid);
+	memcpy(row->checksum, checksum, nck);
+	memcpy(row->applied_at, applied_at, nat);
+}
+
 /*
  * Append a row (oldest first). Rows mostly come in id order, so keeping the
  * index sorted costs nothing in the usual case.
@@ -63,28 +85,75 @@ void
 history_add(struct history *h, const char *id, const char *checksum,
     const char *applied_at)
 {
-	struct history_row	*row;
-	size_t			 at;
-	int			 found;
+	size_t	at;
+	int	found;
 
 	at = history_slot(h, id, &found);
-	h->rows = xreallocarray(h->rows, h->nrows + 1, sizeof *h->rows);
-	h->by_id = xreallocarray(h->by_id, h->nrows + 1, sizeof *h->by_id);
+	history_append(h, id, checksum, applied_at);
 	memmove(h->by_id + at + 1, h->by_id + at,
-	    (h->nrows - at) * sizeof *h->by_id);
-	h->by_id[at] = h->nrows;
-	row = &h->rows[h->nrows++];
-	row->id = xstrdup(id);
-	row->checksum = xstrdup(checksum);
-	row->applied_at = xstrdup(applied_at);
+	    (h->nrows - 1 - at) * sizeof *h->by_id);
+	h->by_id[at] = h->nrows - 1;
 }
 
-/* The history table's rows, oldest first; none when it does not exist. */
+/* Oldest first: by the time applied, then by id. */
+static int
+history_compare_applied(const void *a, const void *b)
+{
+	const struct history_row	*ra = a, *rb = b;
+	int				 c;
+
+	if ((c = strcmp(ra->applied_at, rb->applied_at)) != 0)
+		return c;
+	return strcmp(ra->id, rb->id);
+}
+
+/* Indexes of rows, by the ids of the rows they index (qsort_r's arg). */
+static int
+history_compare_ids(const void *a, const void *b, void *arg)
+{
+	const struct history_row	*rows = arg;
+
+	return strcmp(rows[*(const size_t *)a].id, rows[*(const size_t *)b].id);
+}
+
+/*
+ * Put rows read in any order oldest first and index them by id. Rows are
+ * mostly written in both orders already: then each is one pass.
+ */
+static void
+history_order(struct history *h)
+{
+	size_t	i;
+
+	for (i = 1; i < h->nrows; i++) {
+		if (history_compare_applied(&h->rows[i - 1], &h->rows[i]) > 0)
+			break;
+	}
+	if (i < h->nrows)
+		qsort(h->rows, h->nrows, sizeof *h->rows,
+		    history_compare_applied);
+	for (i = 0; i < h->nrows; i++)
+		h->by_id[i] = i;
+	for (i = 1; i < h->nrows; i++) {
+		if (strcmp(h->rows[i - 1].id, h->rows[i].id) > 0)
+			break;
+	}
+	if (i < h->nrows)
+		qsort_r(h->by_id, h->nrows, sizeof *h->by_id,
+		    history_compare_ids, h->rows);
+}
+
+/*
+ * The history table's rows, oldest first; none when it does not exist. They
+ * are read in the table's own order and sorted here, where they are mostly
+ * in order already, rather than by SQLite, which would sort them all.
+ */
 int
 history_read(sqlite3 *db, struct history **out, char **cause)
 {
 	struct history	*h;
 	sqlite3_stmt	*stmt = NULL;
+	const char	*id, *checksum, *applied_at;
 	int		 exists, rc;
 
 	*out = NULL;
@@ -96,23 +165,28 @@ history_read(sqlite3 *db, struct history **out, char **cause)
 		return 0;
 	}
 	if (db_prepare(db, &stmt, cause, "SELECT id, checksum, applied_at FROM "
-	    "%s ORDER BY applied_at, id", HISTORY_TABLE) == -1) {
+	    "%s", HISTORY_TABLE) == -1) {
 		history_free(h);
 		return -1;
 	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (sqlite3_column_type(stmt, 0) == SQLITE_NULL ||
-		    sqlite3_column_type(stmt, 1) == SQLITE_NULL ||
-		    sqlite3_column_type(stmt, 2) == SQLITE_NULL) {
-			*cause = xasprintf("%s: a row holds NULL; the table was "
-			    "changed by hand", HISTORY_TABLE);
+		id = (const char *)sqlite3_column_text(stmt, 0);
+		checksum = (const char *)sqlite3_column_text(stmt, 1);
+		applied_at = (const char *)sqlite3_column_text(stmt, 2);
+		/* SQLite gives NULL text only for NULL, or out of memory. */
+		if (id == NULL || checksum == NULL || applied_at == NULL) {
+			if (sqlite3_column_type(stmt, 0) == SQLITE_NULL ||
+			    sqlite3_column_type(stmt, 1) == SQLITE_NULL ||
+			    sqlite3_column_type(stmt, 2) == SQLITE_NULL)
+				*cause = xasprintf("%s: a row holds NULL; the "
+				    "table was changed by hand", HISTORY_TABLE);
+			else
+				*cause = db_error(db);
 			sqlite3_finalize(stmt);
 			history_free(h);
 			return -1;
 		}
-		history_add(h, (const char *)sqlite3_column_text(stmt, 0),
-		    (const char *)sqlite3_column_text(stmt, 1),
-		    (const char *)sqlite3_column_text(stmt, 2));
+		history_append(h, id, checksum, applied_at);
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {
@@ -120,6 +194,7 @@ history_read(sqlite3 *db, struct history **out, char **cause)
 		history_free(h);
 		return -1;
 	}
+	history_order(h);
 	*out = h;
 	return 0;
 }

@@ -20,6 +20,9 @@
 
 #include "exodb.h"
 
+/* The buffer every revision file is read into, to begin with. */
+#define REPO_READ_SIZE	16384
+
 static const char repo_readme[] =
 "This is exodb's migration repository, made by 'exodb db init'.\n"
 "\n"
@@ -116,47 +119,72 @@ repo_free(struct repo *repo)
 		revision_free(repo->byid[i]);
 	free(repo->byid);
 	free(repo->revs);
+	free(repo->links);
 	free(repo->heads);
 	free(repo->dir);
 	free(repo->versions);
 	free(repo);
 }
 
-/* Read a file below the versions folder, refusing links. */
+/*
+ * Read the file de names below the versions folder into *buf, which holds
+ * *cap bytes and grows as needed (one buffer serves every file), refusing
+ * links and anything but a plain file. The directory entry says what the
+ * file is, so that most files cost an open, a read and a close.
+ */
 static int
-repo_read(int dirfd, const char *name, const char *path, char **text,
-    size_t *len, char **cause)
+repo_read(int dirfd, const struct dirent *de, const char *path, char **buf,
+    size_t *cap, size_t *len, char **cause)
 {
 	struct stat	 sb;
-	char		*buf = NULL;
-	size_t		 got = 0;
+	size_t		 got = 0, room;
 	ssize_t		 n;
 	int		 fd;
 
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (de->d_type == DT_LNK) {
+		*cause = xasprintf("%s: is a symbolic link; revisions must be "
+		    "plain files", path);
+		return -1;
+	}
+	if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN) {
+		*cause = xasprintf("%s: not a regular file", path);
+		return -1;
+	}
+	/* Never to block, should a FIFO have taken the file's place. */
+	fd = openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK);
 	if (fd == -1) {
 		*cause = xasprintf("%s: %s", path, errno == ELOOP ?
 		    "is a symbolic link; revisions must be plain files" :
 		    strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+	if (de->d_type == DT_UNKNOWN && (fstat(fd, &sb) == -1 ||
+	    !S_ISREG(sb.st_mode))) {
 		*cause = xasprintf("%s: not a regular file", path);
 		close(fd);
 		return -1;
 	}
-	buf = xmalloc((size_t)sb.st_size + 1);
-	while (got < (size_t)sb.st_size &&
-	    (n = read(fd, buf + got, (size_t)sb.st_size - got)) > 0)
+	for (;;) {
+		if (*cap - got < 2) {
+			*cap *= 2;
+			*buf = xreallocarray(*buf, *cap, 1);
+		}
+		room = *cap - got - 1;
+		if ((n = read(fd, *buf + got, room)) == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			*cause = xasprintf("%s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
 		got += (size_t)n;
-	close(fd);
-	if (got != (size_t)sb.st_size) {
-		*cause = xasprintf("%s: short read", path);
-		free(buf);
-		return -1;
+		/* A plain file reads short only at its end. */
+		if ((size_t)n < room)
+			break;
 	}
-	buf[got] = '\0';
-	*text = buf;
+	close(fd);
+	(*buf)[got] = '\0';
 	*len = got;
 	return 0;
 }
@@ -226,18 +254,23 @@ repo_heap_pop(struct repo_heap *h)
 	return top;
 }
 
-/* Fill each revision's children from the parent links, in the order of revs. */
+/*
+ * Fill each revision's children from the parent links, in the order of revs:
+ * slices of repo->links, which holds every link once.
+ */
 static void
-repo_children(struct revision **revs, size_t n)
+repo_children(struct repo *repo, struct revision **revs, size_t n,
+    size_t nlinks)
 {
 	struct revision	*r, *p;
-	size_t		 i, j;
+	size_t		 i, j, at = 0;
 
+	if (repo->links == NULL)
+		repo->links = xcalloc(nlinks + 1, sizeof *repo->links);
 	/* nchildren holds the count from repo_graph()'s first pass. */
 	for (i = 0; i < n; i++) {
-		if (revs[i]->children == NULL && revs[i]->nchildren > 0)
-			revs[i]->children = xcalloc(revs[i]->nchildren,
-			    sizeof *revs[i]->children);
+		revs[i]->children = repo->links + at;
+		at += revs[i]->nchildren;
 		revs[i]->nchildren = 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -260,13 +293,17 @@ repo_graph(struct repo *repo, char **cause)
 {
 	struct revision		**byid = repo->byid, **sorted, *r, *c;
 	struct repo_heap	  ready;
-	size_t			  i, j, n = repo->nrevs, nsorted = 0;
+	size_t			  i, j, n = repo->nrevs, nsorted = 0, nlinks = 0;
 	size_t			 *waiting;
 
 	for (i = 0; i < n; i++) {
 		r = byid[i];
 		r->order = i;	/* its place in byid, until sorted */
-		r->parent_revs = xcalloc(r->nparents, sizeof *r->parent_revs);
+		/* A parsed revision has room for them. */
+		if (r->parent_revs == NULL)
+			r->parent_revs = xcalloc(r->nparents,
+			    sizeof *r->parent_revs);
+		nlinks += r->nparents;
 		for (j = 0; j < r->nparents; j++) {
 			r->parent_revs[j] = repo_bsearch(byid, n,
 			    r->parents[j]);
@@ -278,7 +315,7 @@ repo_graph(struct repo *repo, char **cause)
 			r->parent_revs[j]->nchildren++;
 		}
 	}
-	repo_children(byid, n);
+	repo_children(repo, byid, n, nlinks);
 	sorted = xcalloc(n, sizeof *sorted);
 	waiting = xcalloc(n, sizeof *waiting);
 	ready.v = xcalloc(n, sizeof *ready.v);
@@ -319,7 +356,7 @@ repo_graph(struct repo *repo, char **cause)
 	for (i = 0; i < n; i++)
 		sorted[i]->order = i;
 	/* Children in graph order, as listings show them. */
-	repo_children(sorted, n);
+	repo_children(repo, sorted, n, nlinks);
 	for (i = 0; i < n; i++) {
 		r = sorted[i];
 		if ((r->is_head = r->nchildren == 0)) {
@@ -359,7 +396,7 @@ repo_load(const char *dir, struct repo **out, char **cause)
 	struct dirent	*de;
 	struct revision	*rev;
 	char		*path = NULL, *text = NULL;
-	size_t		 len, i;
+	size_t		 len, i, vlen, cap, nalloc = 0;
 	int		 fd = -1;
 
 	*out = NULL;
@@ -391,32 +428,41 @@ repo_load(const char *dir, struct repo **out, char **cause)
 			close(fd);
 		goto fail;
 	}
+	vlen = strlen(repo->versions);
+	path = xmalloc(vlen + 1 + sizeof de->d_name);
+	memcpy(path, repo->versions, vlen);
+	path[vlen] = '/';
+	cap = REPO_READ_SIZE;
+	text = xmalloc(cap);
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
 		len = strlen(de->d_name);
 		if (len < 4 || strcmp(de->d_name + len - 4, ".sql") != 0)
 			continue;
-		path = xasprintf("%s/%s", repo->versions, de->d_name);
+		memcpy(path + vlen + 1, de->d_name, len + 1);
 		if (!repo_is_revision_name(de->d_name)) {
 			*cause = xasprintf("%s: not a revision file name "
 			    "(<YYYYMMDDHHMMSS>_<slug>.sql)", path);
 			goto fail;
 		}
-		if (repo_read(dirfd(d), de->d_name, path, &text, &len,
+		if (repo_read(dirfd(d), de, path, &text, &cap, &len,
 		    cause) == -1)
 			goto fail;
 		if (revision_parse(path, de->d_name, text, len, &rev,
 		    cause) == -1)
 			goto fail;
-		free(text);
-		text = NULL;
-		free(path);
-		path = NULL;
-		repo->byid = xreallocarray(repo->byid, repo->nrevs + 1,
-		    sizeof *repo->byid);
+		if (repo->nrevs == nalloc) {
+			nalloc = nalloc == 0 ? 64 : nalloc * 2;
+			repo->byid = xreallocarray(repo->byid, nalloc,
+			    sizeof *repo->byid);
+		}
 		repo->byid[repo->nrevs++] = rev;
 	}
+	free(text);
+	text = NULL;
+	free(path);
+	path = NULL;
 	closedir(d);
 	d = NULL;
 	if (repo->nrevs > 1)

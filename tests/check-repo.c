@@ -9,6 +9,26 @@ rev(const char *id, const char *parents, const char *slug)
 	unit_revision("m/versions", id, parents, slug, NULL, NULL);
 }
 
+/* The whole of a file, NUL-terminated; *len is its length. */
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE	*f;
+	char	*text;
+	long	 n;
+
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	ck_assert_int_ge(n = ftell(f), 0);
+	rewind(f);
+	text = xmalloc((size_t)n + 1);
+	ck_assert_uint_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+	text[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return text;
+}
+
 static char *
 load_error(void)
 {
@@ -115,8 +135,61 @@ START_TEST(test_repo_load_errors)
 	ck_assert_int_eq(symlink("20260101000001_a.sql",
 	    "m/versions/20260101000005_link.sql"), 0);
 	cause = load_error();
-	ck_assert_ptr_nonnull(strstr(cause, "is a symbolic link"));
-	free(cause);
+	CK_STR(cause, "m/versions/20260101000005_link.sql: is a symbolic link; "
+	    "revisions must be plain files");
+	ck_assert_int_eq(unlink("m/versions/20260101000005_link.sql"), 0);
+	/* Neither a folder nor a FIFO (which must not block the load). */
+	ck_assert_int_eq(mkdir("m/versions/20260101000006_dir.sql", 0700), 0);
+	CK_STR(load_error(), "m/versions/20260101000006_dir.sql: not a regular "
+	    "file");
+	ck_assert_int_eq(rmdir("m/versions/20260101000006_dir.sql"), 0);
+	ck_assert_int_eq(mkfifo("m/versions/20260101000007_fifo.sql", 0600), 0);
+	CK_STR(load_error(), "m/versions/20260101000007_fifo.sql: not a regular "
+	    "file");
+	ck_assert_int_eq(unlink("m/versions/20260101000007_fifo.sql"), 0);
+	/* An unreadable file names why. */
+	if (geteuid() != 0) {
+		ck_assert_int_eq(chmod("m/versions/20260101000001_a.sql", 0),
+		    0);
+		CK_STR(load_error(), "m/versions/20260101000001_a.sql: "
+		    "Permission denied");
+	}
+	unit_rmdir();
+}
+END_TEST
+
+/*
+ * Files are read into one buffer that grows: a file larger than it reads
+ * whole, and the files after it read as themselves.
+ */
+START_TEST(test_repo_load_large_file)
+{
+	struct repo		*repo;
+	struct revision		*parsed;
+	char			*up, *text, *cause = NULL;
+	size_t			 n = 100000, len;
+
+	unit_tmpdir();
+	ck_assert_int_eq(repo_init("m", &cause), 0);
+	up = xmalloc(n + 1);
+	memset(up, '-', n);
+	memcpy(up, "SELECT 1;\n", 10);
+	up[n - 1] = '\n';
+	up[n] = '\0';
+	unit_revision("m/versions", "20260101000001", "none", "big", up, NULL);
+	rev("20260101000002", "20260101000001", "small");
+	repo = unit_repo_load("m");
+	ck_assert_uint_eq(repo->nrevs, 2);
+	ck_assert_uint_eq(strlen(repo->revs[0]->upgrade), n);
+	ck_assert_str_eq(repo->revs[1]->message, "small");
+	text = read_file("m/versions/20260101000001_big.sql", &len);
+	ck_assert_int_eq(revision_parse("p", "20260101000001_big.sql", text,
+	    len, &parsed, &cause), 0);
+	ck_assert_str_eq(repo->revs[0]->checksum, parsed->checksum);
+	revision_free(parsed);
+	free(text);
+	free(up);
+	repo_free(repo);
 	unit_rmdir();
 }
 END_TEST
@@ -444,6 +517,7 @@ unit_suite(void)
 	tc = tcase_create("repo_load");
 	tcase_add_test(tc, test_repo_load_orders_the_graph);
 	tcase_add_test(tc, test_repo_load_errors);
+	tcase_add_test(tc, test_repo_load_large_file);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tc, test_repo_long_chain);
 	tc = tcase_create("repo_resolve");
