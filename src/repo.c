@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,9 @@
 
 /* The buffer every revision file is read into, to begin with. */
 #define REPO_READ_SIZE	16384
+/* At most so many threads read revision files, each at least so many. */
+#define REPO_READERS	4
+#define REPO_SHARE_MIN	512
 
 static const char repo_readme[] =
 "This is exodb's migration repository, made by 'exodb db init'.\n"
@@ -383,6 +387,167 @@ repo_is_revision_name(const char *name)
 	return name[14] == '_';
 }
 
+/* The revision files of versions/, as its directory entries name them. */
+struct repo_files {
+	char		 *names;	/* each name, NUL-terminated */
+	size_t		  len;
+	size_t		  cap;
+	size_t		 *at;		/* where each name begins */
+	unsigned char	 *type;		/* each one's d_type */
+	size_t		  n;
+	size_t		  nalloc;
+};
+
+/* One reader's share of the files, [from, to), parsed into revs[]. */
+struct repo_reader {
+	const struct repo	 *repo;
+	const struct repo_files	 *files;
+	struct revision		**revs;
+	int			  dirfd;
+	size_t			  from;
+	size_t			  to;
+	size_t			  failed;	/* the file that failed, or to */
+	char			 *cause;
+	pthread_t		  thread;
+	int			  started;
+};
+
+/*
+ * The revision files of the open versions folder: names checked, nothing
+ * read yet.
+ */
+static int
+repo_list(const struct repo *repo, DIR *d, struct repo_files *f,
+    char **cause)
+{
+	struct dirent	*de;
+	size_t		 len;
+
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		len = strlen(de->d_name);
+		if (len < 4 || strcmp(de->d_name + len - 4, ".sql") != 0)
+			continue;
+		if (!repo_is_revision_name(de->d_name)) {
+			*cause = xasprintf("%s/%s: not a revision file name "
+			    "(<YYYYMMDDHHMMSS>_<slug>.sql)", repo->versions,
+			    de->d_name);
+			return -1;
+		}
+		if (f->n == f->nalloc) {
+			f->nalloc = f->nalloc == 0 ? 64 : f->nalloc * 2;
+			f->at = xreallocarray(f->at, f->nalloc, sizeof *f->at);
+			f->type = xreallocarray(f->type, f->nalloc, 1);
+		}
+		while (f->cap - f->len < len + 1) {
+			f->cap = f->cap == 0 ? 4096 : f->cap * 2;
+			f->names = xreallocarray(f->names, f->cap, 1);
+		}
+		f->at[f->n] = f->len;
+		f->type[f->n++] = de->d_type;
+		memcpy(f->names + f->len, de->d_name, len + 1);
+		f->len += len + 1;
+	}
+	return 0;
+}
+
+/*
+ * Read and parse a reader's share of the files, stopping at the first that
+ * fails. Every reader has its own buffers: they run at once.
+ */
+static void *
+repo_read_share(void *arg)
+{
+	struct repo_reader	*rd = arg;
+	struct dirent		 de;
+	char			*path, *text;
+	size_t			 vlen = strlen(rd->repo->versions), cap, len, i;
+
+	path = xmalloc(vlen + 1 + sizeof de.d_name);
+	memcpy(path, rd->repo->versions, vlen);
+	path[vlen] = '/';
+	cap = REPO_READ_SIZE;
+	text = xmalloc(cap);
+	rd->failed = rd->to;
+	for (i = rd->from; i < rd->to; i++) {
+		/* Names fit: each came from a directory entry. */
+		strcpy(de.d_name, rd->files->names + rd->files->at[i]);
+		de.d_type = rd->files->type[i];
+		strcpy(path + vlen + 1, de.d_name);
+		if (repo_read(rd->dirfd, &de, path, &text, &cap, &len,
+		    &rd->cause) == -1 || revision_parse(path, de.d_name, text,
+		    len, &rd->revs[i], &rd->cause) == -1) {
+			rd->failed = i;
+			break;
+		}
+	}
+	free(text);
+	free(path);
+	return NULL;
+}
+
+/*
+ * Read and parse every file into repo->byid, in directory order. Thousands
+ * of files are shared among up to REPO_READERS threads, one a processor:
+ * opening and reading them is most of the time a large repository takes to
+ * load. The error reported is the one a single reader would have met first.
+ */
+static int
+repo_read_all(struct repo *repo, int dirfd, const struct repo_files *f,
+    char **cause)
+{
+	struct repo_reader	 readers[REPO_READERS];
+	struct revision		**revs;
+	size_t			 nreaders, i, failed = f->n;
+	long			 cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	nreaders = f->n / REPO_SHARE_MIN;
+	if (cpus > 0 && nreaders > (size_t)cpus)
+		nreaders = (size_t)cpus;
+	if (nreaders > REPO_READERS)
+		nreaders = REPO_READERS;
+	if (nreaders == 0)
+		nreaders = 1;
+	revs = xcalloc(f->n + 1, sizeof *revs);
+	memset(readers, 0, sizeof readers);
+	for (i = 0; i < nreaders; i++) {
+		readers[i].repo = repo;
+		readers[i].files = f;
+		readers[i].revs = revs;
+		readers[i].dirfd = dirfd;
+		readers[i].from = f->n * i / nreaders;
+		readers[i].to = f->n * (i + 1) / nreaders;
+	}
+	/* The first share is this thread's; one that cannot start is too. */
+	for (i = 1; i < nreaders; i++)
+		readers[i].started = pthread_create(&readers[i].thread, NULL,
+		    repo_read_share, &readers[i]) == 0;
+	repo_read_share(&readers[0]);
+	for (i = 1; i < nreaders; i++) {
+		if (readers[i].started)
+			pthread_join(readers[i].thread, NULL);
+		else
+			repo_read_share(&readers[i]);
+	}
+	for (i = 0; i < nreaders; i++) {
+		if (readers[i].failed < readers[i].to && failed == f->n) {
+			failed = readers[i].failed;
+			*cause = readers[i].cause;
+		} else
+			free(readers[i].cause);
+	}
+	if (failed < f->n) {
+		for (i = 0; i < f->n; i++)
+			revision_free(revs[i]);
+		free(revs);
+		return -1;
+	}
+	repo->byid = revs;
+	repo->nrevs = f->n;
+	return 0;
+}
+
 /*
  * Load the repository at dir and check its graph. On success the caller frees
  * *out with repo_free().
@@ -390,16 +555,15 @@ repo_is_revision_name(const char *name)
 int
 repo_load(const char *dir, struct repo **out, char **cause)
 {
-	struct repo	*repo;
-	struct stat	 sb;
-	DIR		*d = NULL;
-	struct dirent	*de;
-	struct revision	*rev;
-	char		*path = NULL, *text = NULL;
-	size_t		 len, i, vlen, cap, nalloc = 0;
-	int		 fd = -1;
+	struct repo		*repo;
+	struct repo_files	 files;
+	struct stat		 sb;
+	DIR			*d = NULL;
+	size_t			 i;
+	int			 fd = -1;
 
 	*out = NULL;
+	memset(&files, 0, sizeof files);
 	repo = xcalloc(1, sizeof *repo);
 	repo->dir = xstrdup(dir);
 	repo->versions = xasprintf("%s/versions", dir);
@@ -428,41 +592,9 @@ repo_load(const char *dir, struct repo **out, char **cause)
 			close(fd);
 		goto fail;
 	}
-	vlen = strlen(repo->versions);
-	path = xmalloc(vlen + 1 + sizeof de->d_name);
-	memcpy(path, repo->versions, vlen);
-	path[vlen] = '/';
-	cap = REPO_READ_SIZE;
-	text = xmalloc(cap);
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		len = strlen(de->d_name);
-		if (len < 4 || strcmp(de->d_name + len - 4, ".sql") != 0)
-			continue;
-		memcpy(path + vlen + 1, de->d_name, len + 1);
-		if (!repo_is_revision_name(de->d_name)) {
-			*cause = xasprintf("%s: not a revision file name "
-			    "(<YYYYMMDDHHMMSS>_<slug>.sql)", path);
-			goto fail;
-		}
-		if (repo_read(dirfd(d), de, path, &text, &cap, &len,
-		    cause) == -1)
-			goto fail;
-		if (revision_parse(path, de->d_name, text, len, &rev,
-		    cause) == -1)
-			goto fail;
-		if (repo->nrevs == nalloc) {
-			nalloc = nalloc == 0 ? 64 : nalloc * 2;
-			repo->byid = xreallocarray(repo->byid, nalloc,
-			    sizeof *repo->byid);
-		}
-		repo->byid[repo->nrevs++] = rev;
-	}
-	free(text);
-	text = NULL;
-	free(path);
-	path = NULL;
+	if (repo_list(repo, d, &files, cause) == -1 ||
+	    repo_read_all(repo, dirfd(d), &files, cause) == -1)
+		goto fail;
 	closedir(d);
 	d = NULL;
 	if (repo->nrevs > 1)
@@ -479,14 +611,15 @@ repo_load(const char *dir, struct repo **out, char **cause)
 	if (repo_graph(repo, cause) == -1)
 		goto fail;
 	*out = repo;
-	return 0;
+	repo = NULL;
 fail:
 	if (d != NULL)
 		closedir(d);
-	free(path);
-	free(text);
+	free(files.names);
+	free(files.at);
+	free(files.type);
 	repo_free(repo);
-	return -1;
+	return *out != NULL ? 0 : -1;
 }
 
 /* The revision with exactly this id, or NULL. */

@@ -1,6 +1,8 @@
 /* Unit tests of src/repo.c: init, loading, the graph, lookups, writing. */
 #include <sys/stat.h>
 
+#include <dirent.h>
+
 #include "unit.h"
 
 static void
@@ -365,6 +367,72 @@ START_TEST(test_repo_long_chain)
 }
 END_TEST
 
+/* The revision files of m/versions in directory order, as repo_load() reads. */
+static size_t
+dir_order(char names[][32], size_t max)
+{
+	DIR		*d;
+	struct dirent	*de;
+	size_t		 n = 0;
+
+	ck_assert_ptr_nonnull(d = opendir("m/versions"));
+	while ((de = readdir(d)) != NULL && n < max) {
+		if (strstr(de->d_name, ".sql") != NULL)
+			snprintf(names[n++], 32, "%.31s", de->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Thousands of files are read by several threads: the chain loads whole,
+ * and of two malformed files the one met first in directory order is
+ * reported, wherever the other lies.
+ */
+START_TEST(test_repo_load_shared)
+{
+	static char	 names[1200][32];
+	struct repo	*repo;
+	char		*cause = NULL, id[16], parent[16], *path[2], *text;
+	char		*want;
+	size_t		 n, i, len, bad[2] = { 10, 1090 };
+
+	unit_tmpdir();
+	ck_assert_int_eq(repo_init("m", &cause), 0);
+	strcpy(parent, "none");
+	for (i = 0; i < 1100; i++) {
+		snprintf(id, sizeof id, "2026010%07zu", i);
+		rev(id, parent, "r");
+		strcpy(parent, id);
+	}
+	repo = unit_repo_load("m");
+	ck_assert_uint_eq(repo->nrevs, 1100);
+	for (i = 0; i < 1100; i++)
+		ck_assert_uint_eq(repo->revs[i]->order, i);
+	ck_assert_str_eq(repo->heads[0]->id, "20260100001099");
+	repo_free(repo);
+	n = dir_order(names, 1200);
+	ck_assert_uint_eq(n, 1100);
+	for (i = 0; i < 2; i++)
+		path[i] = xasprintf("m/versions/%s", names[bad[i]]);
+	text = read_file(path[0], &len);
+	for (i = 0; i < 2; i++)
+		unit_write(path[i], "-- not a revision\n");
+	for (i = 0; i < 2; i++) {
+		want = xasprintf("%s: malformed revision: first line is not "
+		    "'-- exodb revision'", path[i]);
+		CK_STR(load_error(), want);
+		free(want);
+		/* Then only the one in the last share is malformed. */
+		unit_write(path[0], text);
+	}
+	free(text);
+	free(path[0]);
+	free(path[1]);
+	unit_rmdir();
+}
+END_TEST
+
 START_TEST(test_repo_single_head)
 {
 	struct repo	*repo;
@@ -520,6 +588,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_repo_load_large_file);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tc, test_repo_long_chain);
+	tcase_add_test(tc, test_repo_load_shared);
 	tc = tcase_create("repo_resolve");
 	tcase_add_test(tc, test_repo_resolve);
 	suite_add_tcase(s, tc);
