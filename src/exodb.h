@@ -363,6 +363,8 @@ int	 history_verify(const struct repo *, const struct history *, char **);
 int	 history_at_head(const struct repo *, const struct history *);
 int	 history_has(sqlite3 *, const char *, int *, char **);
 int	 history_set(sqlite3 *, const char *, const char *, char **);
+int	 history_set_many(sqlite3 *, struct revision *const *, const int *,
+	    size_t, int, char **);
 int	 history_stamp(sqlite3 *, const struct repo *, const char *, int *,
 	    int *, char **);
 int	 history_repair(sqlite3 *, const struct repo *, const struct history *,

@@ -5,8 +5,10 @@
  * questions asked of it (verified? at head? where is the database?) are each
  * one pass over the repository.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "exodb.h"
 
@@ -291,6 +293,60 @@ history_has(sqlite3 *db, const char *id, int *applied, char **cause)
 }
 
 /*
+ * The statement that records a revision as applied with its checksum (an
+ * existing row keeps the time it was applied), or with up 0 the one that
+ * forgets it. ?1 is the id, ?2 the checksum, ?3 the time (history_step_set()
+ * binds it: SQLite's strftime() would cost as much as the insert).
+ */
+static int
+history_prepare_set(sqlite3 *db, int up, sqlite3_stmt **stmt, char **cause)
+{
+	if (up)
+		return db_prepare(db, stmt, cause, "INSERT INTO %s (id, checksum, "
+		    "applied_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE "
+		    "SET checksum = excluded.checksum", HISTORY_TABLE);
+	return db_prepare(db, stmt, cause, "DELETE FROM %s WHERE id = ?1",
+	    HISTORY_TABLE);
+}
+
+/* Now in UTC as HISTORY_NOW writes it: 2026-11-25T04:30:12.345Z. */
+static void
+history_now(char buf[32])
+{
+	struct timespec	ts;
+	struct tm	tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), 32 - strlen(buf), ".%03ldZ",
+	    ts.tv_nsec / 1000000);
+}
+
+/* Run a statement of history_prepare_set() for one revision. */
+static int
+history_step_set(sqlite3 *db, sqlite3_stmt *stmt, const char *id,
+    const char *checksum, char **cause)
+{
+	char	now[32];
+	int	rc;
+
+	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+	if (checksum != NULL) {
+		history_now(now);
+		sqlite3_bind_text(stmt, 2, checksum, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, now, -1, SQLITE_TRANSIENT);
+	}
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("%s: %s", HISTORY_TABLE, sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Record id as applied with its checksum (an existing row keeps the time it
  * was applied), or forget it when checksum is NULL.
  */
@@ -298,26 +354,41 @@ int
 history_set(sqlite3 *db, const char *id, const char *checksum, char **cause)
 {
 	sqlite3_stmt	*stmt;
-	int		 rc;
+	int		 ret;
 
-	if (checksum != NULL && db_prepare(db, &stmt, cause, "INSERT INTO %s "
-	    "(id, checksum, applied_at) VALUES (?1, ?2, %s) ON CONFLICT (id) "
-	    "DO UPDATE SET checksum = excluded.checksum", HISTORY_TABLE,
-	    HISTORY_NOW) == -1)
+	if (history_prepare_set(db, checksum != NULL, &stmt, cause) == -1)
 		return -1;
-	if (checksum == NULL && db_prepare(db, &stmt, cause, "DELETE FROM %s "
-	    "WHERE id = ?1", HISTORY_TABLE) == -1)
-		return -1;
-	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-	if (checksum != NULL)
-		sqlite3_bind_text(stmt, 2, checksum, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
+	ret = history_step_set(db, stmt, id, checksum, cause);
 	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		*cause = xasprintf("%s: %s", HISTORY_TABLE, sqlite3_errmsg(db));
+	return ret;
+}
+
+/*
+ * history_set() for each of the n revisions whose which[] is set: recorded
+ * with their checksums when up, else forgotten. One statement serves them
+ * all, where a statement of each would be parsed and planned anew.
+ */
+int
+history_set_many(sqlite3 *db, struct revision *const *revs, const int *which,
+    size_t n, int up, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	size_t		 i;
+	int		 ret = 0;
+
+	for (i = 0; i < n && !which[i]; i++)
+		;
+	if (i == n)
+		return 0;
+	if (history_prepare_set(db, up, &stmt, cause) == -1)
 		return -1;
+	for (; i < n && ret == 0; i++) {
+		if (which[i])
+			ret = history_step_set(db, stmt, revs[i]->id, up ?
+			    revs[i]->checksum : NULL, cause);
 	}
-	return 0;
+	sqlite3_finalize(stmt);
+	return ret;
 }
 
 /*
@@ -347,29 +418,36 @@ struct history_stamping {
 	int			 removed;
 };
 
+/*
+ * Add and remove rows as st->want says, after reading the history inside
+ * the lock: one statement for the rows added and one for those removed.
+ */
 static int
 history_stamp_rows(sqlite3 *db, void *arg, char **cause)
 {
 	struct history_stamping	*st = arg;
-	const struct revision	*rev;
-	size_t			 i;
-	int			 was;
+	struct history		*h = NULL;
+	size_t			 i, n = st->repo->nrevs;
+	int			*add, *drop, was, ret = -1;
 
-	for (i = 0; i < st->repo->nrevs; i++) {
-		rev = st->repo->revs[i];
-		if (history_has(db, rev->id, &was, cause) == -1)
-			return -1;
-		if (st->want[i] == was)
-			continue;
-		if (history_set(db, rev->id, st->want[i] ? rev->checksum : NULL,
-		    cause) == -1)
-			return -1;
-		if (st->want[i])
-			st->added++;
-		else
-			st->removed++;
+	if (history_read(db, &h, cause) == -1)
+		return -1;
+	add = xcalloc(n + 1, sizeof *add);
+	drop = xcalloc(n + 1, sizeof *drop);
+	for (i = 0; i < n; i++) {
+		was = history_row(h, st->repo->revs[i]->id) != NULL;
+		add[i] = st->want[i] && !was;
+		drop[i] = !st->want[i] && was;
+		st->added += add[i];
+		st->removed += drop[i];
 	}
-	return 0;
+	if (history_set_many(db, st->repo->revs, add, n, 1, cause) == 0 &&
+	    history_set_many(db, st->repo->revs, drop, n, 0, cause) == 0)
+		ret = 0;
+	free(add);
+	free(drop);
+	history_free(h);
+	return ret;
 }
 
 /*
