@@ -22,7 +22,7 @@ BASHCOMPDIR ?=	$(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?=	$(PREFIX)/share/zsh/site-functions
 PKG_CONFIG ?=	pkg-config
 
-PKGS =		sqlite3 libargon2 libmd libbsd
+PKGS =		sqlite3 libargon2 nettle libbsd
 CFLAGS ?=	-O2 -g
 WARNFLAGS =	-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 		-Wmissing-prototypes -Wwrite-strings -Werror
@@ -329,10 +329,21 @@ check-san: build/san/exodb $(CLI_TOOLS) $(UNIT_TESTS:%=build/san/tests/%)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
 	    EXODB=$(CURDIR)/build/san/exodb tests/run-cli $(CLI_TESTS)
 
+# make bench also builds BENCH_BEFORE (a commit; "before": main just before
+# the work of issue 13) into build/before from git, and runs it beside
+# ./exodb in the same rounds; BENCH_BEFORE= leaves it out.
+BENCH_BEFORE ?=	31f7c64
 bench:
 	@./scripts/install-deps bench
 	@$(MAKE) --no-print-directory exodb $(CLI_TOOLS)
-	@EXODB=$(CURDIR)/exodb tests/bench.sh
+	@before=; if [ -n "$(BENCH_BEFORE)" ] && \
+	    git rev-parse -q --verify "$(BENCH_BEFORE)^{commit}" >/dev/null; then \
+		rm -rf build/before && mkdir -p build/before && \
+		git archive "$(BENCH_BEFORE)" | tar -x -C build/before && \
+		$(MAKE) --no-print-directory -C build/before exodb >/dev/null && \
+		before=$(CURDIR)/build/before/exodb; \
+	fi; EXODB=$(CURDIR)/exodb EXODB_BEFORE=$$before \
+	    BEFORE_NAME="$(BENCH_BEFORE)" tests/bench.sh
 
 # The completion scripts, as exodb prints them, where bash-completion and
 # zsh look for them.

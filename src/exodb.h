@@ -280,10 +280,11 @@ struct revision {
 	char		 *downgrade;	/* SQL of the "-- +downgrade" section */
 	unsigned	  downgrade_line;
 	char		  checksum[65];	/* SHA-256 of the file, hex */
+	int		  packed;	/* parsed: one allocation, all fixed */
 	/* Filled by repo.c. */
 	size_t		  order;	/* position in topological order */
 	struct revision	**parent_revs;
-	struct revision	**children;	/* in topological order */
+	struct revision	**children;	/* in topological order; the repo's */
 	size_t		  nchildren;
 	int		  is_head;
 };
@@ -291,6 +292,7 @@ int	 revision_parse(const char *, const char *, const char *, size_t,
 	    struct revision **, char **);
 void	 revision_free(struct revision *);
 char	*revision_slug(const char *);
+void	 revision_checksum(const char *, size_t, char[65]);
 char	*revision_format(const struct revision *);
 int	 revision_check_message(const char *, char **);
 size_t	 revision_add_destructive(struct revision *, const struct diff *, int);
@@ -305,6 +307,7 @@ struct repo {
 	size_t		  nrevs;
 	struct revision	**heads;
 	size_t		  nheads;
+	struct revision	**links;	/* every revision's children */
 };
 /* The spellings of a revision target repo_resolve() may accept. */
 #define REPO_ID		0x001	/* an id or a unique prefix of one */
@@ -385,6 +388,7 @@ struct history_row {
 struct history {
 	struct history_row	*rows;		/* oldest first */
 	size_t			 nrows;
+	size_t			 nalloc;
 	size_t			*by_id;		/* indexes of rows, by id */
 };
 struct history	*history_new(void);
@@ -398,6 +402,8 @@ int	 history_at_head(const struct repo *, const struct history *);
 int	 history_has(sqlite3 *, const char *, int *, char **);
 int	 history_alembic(sqlite3 *, char **, char **);
 int	 history_set(sqlite3 *, const char *, const char *, char **);
+int	 history_set_many(sqlite3 *, struct revision *const *, const int *,
+	    size_t, int, char **);
 int	 history_stamp(sqlite3 *, const struct repo *, const char *, int *,
 	    int *, char **);
 int	 history_repair(sqlite3 *, const struct repo *, const struct history *,

@@ -5,8 +5,10 @@
  * questions asked of it (verified? at head? where is the database?) are each
  * one pass over the repository.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "exodb.h"
 
@@ -17,11 +19,9 @@ history_free(struct history *h)
 
 	if (h == NULL)
 		return;
-	for (i = 0; i < h->nrows; i++) {
+	/* A row's three strings are one allocation (history_row_set()). */
+	for (i = 0; i < h->nrows; i++)
 		free(h->rows[i].id);
-		free(h->rows[i].checksum);
-		free(h->rows[i].applied_at);
-	}
 	free(h->rows);
 	free(h->by_id);
 	free(h);
@@ -55,6 +55,30 @@ history_slot(const struct history *h, const char *id, int *found)
 	return lo;
 }
 
+/* A new row at the end of h->rows, its strings in one allocation. */
+static void
+history_append(struct history *h, const char *id, const char *checksum,
+    const char *applied_at)
+{
+	struct history_row	*row;
+	size_t			 nid = strlen(id) + 1, nck = strlen(checksum) + 1;
+	size_t			 nat = strlen(applied_at) + 1;
+
+	if (h->nrows == h->nalloc) {
+		h->nalloc = h->nalloc == 0 ? 64 : h->nalloc * 2;
+		h->rows = xreallocarray(h->rows, h->nalloc, sizeof *h->rows);
+		h->by_id = xreallocarray(h->by_id, h->nalloc,
+		    sizeof *h->by_id);
+	}
+	row = &h->rows[h->nrows++];
+	row->id = xmalloc(nid + nck + nat);
+	row->checksum = row->id + nid;
+	row->applied_at = row->checksum + nck;
+	memcpy(row->id, id, nid);
+	memcpy(row->checksum, checksum, nck);
+	memcpy(row->applied_at, applied_at, nat);
+}
+
 /*
  * Append a row (oldest first). Rows mostly come in id order, so keeping the
  * index sorted costs nothing in the usual case.
@@ -63,28 +87,75 @@ void
 history_add(struct history *h, const char *id, const char *checksum,
     const char *applied_at)
 {
-	struct history_row	*row;
-	size_t			 at;
-	int			 found;
+	size_t	at;
+	int	found;
 
 	at = history_slot(h, id, &found);
-	h->rows = xreallocarray(h->rows, h->nrows + 1, sizeof *h->rows);
-	h->by_id = xreallocarray(h->by_id, h->nrows + 1, sizeof *h->by_id);
+	history_append(h, id, checksum, applied_at);
 	memmove(h->by_id + at + 1, h->by_id + at,
-	    (h->nrows - at) * sizeof *h->by_id);
-	h->by_id[at] = h->nrows;
-	row = &h->rows[h->nrows++];
-	row->id = xstrdup(id);
-	row->checksum = xstrdup(checksum);
-	row->applied_at = xstrdup(applied_at);
+	    (h->nrows - 1 - at) * sizeof *h->by_id);
+	h->by_id[at] = h->nrows - 1;
 }
 
-/* The history table's rows, oldest first; none when it does not exist. */
+/* Oldest first: by the time applied, then by id. */
+static int
+history_compare_applied(const void *a, const void *b)
+{
+	const struct history_row	*ra = a, *rb = b;
+	int				 c;
+
+	if ((c = strcmp(ra->applied_at, rb->applied_at)) != 0)
+		return c;
+	return strcmp(ra->id, rb->id);
+}
+
+/* Indexes of rows, by the ids of the rows they index (qsort_r's arg). */
+static int
+history_compare_ids(const void *a, const void *b, void *arg)
+{
+	const struct history_row	*rows = arg;
+
+	return strcmp(rows[*(const size_t *)a].id, rows[*(const size_t *)b].id);
+}
+
+/*
+ * Put rows read in any order oldest first and index them by id. Rows are
+ * mostly written in both orders already: then each is one pass.
+ */
+static void
+history_order(struct history *h)
+{
+	size_t	i;
+
+	for (i = 1; i < h->nrows; i++) {
+		if (history_compare_applied(&h->rows[i - 1], &h->rows[i]) > 0)
+			break;
+	}
+	if (i < h->nrows)
+		qsort(h->rows, h->nrows, sizeof *h->rows,
+		    history_compare_applied);
+	for (i = 0; i < h->nrows; i++)
+		h->by_id[i] = i;
+	for (i = 1; i < h->nrows; i++) {
+		if (strcmp(h->rows[i - 1].id, h->rows[i].id) > 0)
+			break;
+	}
+	if (i < h->nrows)
+		qsort_r(h->by_id, h->nrows, sizeof *h->by_id,
+		    history_compare_ids, h->rows);
+}
+
+/*
+ * The history table's rows, oldest first; none when it does not exist. They
+ * are read in the table's own order and sorted here, where they are mostly
+ * in order already, rather than by SQLite, which would sort them all.
+ */
 int
 history_read(sqlite3 *db, struct history **out, char **cause)
 {
 	struct history	*h;
 	sqlite3_stmt	*stmt = NULL;
+	const char	*id, *checksum, *applied_at;
 	int		 exists, rc;
 
 	*out = NULL;
@@ -96,23 +167,28 @@ history_read(sqlite3 *db, struct history **out, char **cause)
 		return 0;
 	}
 	if (db_prepare(db, &stmt, cause, "SELECT id, checksum, applied_at FROM "
-	    "%s ORDER BY applied_at, id", HISTORY_TABLE) == -1) {
+	    "%s", HISTORY_TABLE) == -1) {
 		history_free(h);
 		return -1;
 	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (sqlite3_column_type(stmt, 0) == SQLITE_NULL ||
-		    sqlite3_column_type(stmt, 1) == SQLITE_NULL ||
-		    sqlite3_column_type(stmt, 2) == SQLITE_NULL) {
-			*cause = xasprintf("%s: a row holds NULL; the table was "
-			    "changed by hand", HISTORY_TABLE);
+		id = (const char *)sqlite3_column_text(stmt, 0);
+		checksum = (const char *)sqlite3_column_text(stmt, 1);
+		applied_at = (const char *)sqlite3_column_text(stmt, 2);
+		/* SQLite gives NULL text only for NULL, or out of memory. */
+		if (id == NULL || checksum == NULL || applied_at == NULL) {
+			if (sqlite3_column_type(stmt, 0) == SQLITE_NULL ||
+			    sqlite3_column_type(stmt, 1) == SQLITE_NULL ||
+			    sqlite3_column_type(stmt, 2) == SQLITE_NULL)
+				*cause = xasprintf("%s: a row holds NULL; the "
+				    "table was changed by hand", HISTORY_TABLE);
+			else
+				*cause = db_error(db);
 			sqlite3_finalize(stmt);
 			history_free(h);
 			return -1;
 		}
-		history_add(h, (const char *)sqlite3_column_text(stmt, 0),
-		    (const char *)sqlite3_column_text(stmt, 1),
-		    (const char *)sqlite3_column_text(stmt, 2));
+		history_append(h, id, checksum, applied_at);
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {
@@ -120,6 +196,7 @@ history_read(sqlite3 *db, struct history **out, char **cause)
 		history_free(h);
 		return -1;
 	}
+	history_order(h);
 	*out = h;
 	return 0;
 }
@@ -216,6 +293,60 @@ history_has(sqlite3 *db, const char *id, int *applied, char **cause)
 }
 
 /*
+ * The statement that records a revision as applied with its checksum (an
+ * existing row keeps the time it was applied), or with up 0 the one that
+ * forgets it. ?1 is the id, ?2 the checksum, ?3 the time (history_step_set()
+ * binds it: SQLite's strftime() would cost as much as the insert).
+ */
+static int
+history_prepare_set(sqlite3 *db, int up, sqlite3_stmt **stmt, char **cause)
+{
+	if (up)
+		return db_prepare(db, stmt, cause, "INSERT INTO %s (id, checksum, "
+		    "applied_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE "
+		    "SET checksum = excluded.checksum", HISTORY_TABLE);
+	return db_prepare(db, stmt, cause, "DELETE FROM %s WHERE id = ?1",
+	    HISTORY_TABLE);
+}
+
+/* Now in UTC as HISTORY_NOW writes it: 2026-11-25T04:30:12.345Z. */
+static void
+history_now(char buf[32])
+{
+	struct timespec	ts;
+	struct tm	tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), 32 - strlen(buf), ".%03ldZ",
+	    ts.tv_nsec / 1000000);
+}
+
+/* Run a statement of history_prepare_set() for one revision. */
+static int
+history_step_set(sqlite3 *db, sqlite3_stmt *stmt, const char *id,
+    const char *checksum, char **cause)
+{
+	char	now[32];
+	int	rc;
+
+	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+	if (checksum != NULL) {
+		history_now(now);
+		sqlite3_bind_text(stmt, 2, checksum, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, now, -1, SQLITE_TRANSIENT);
+	}
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("%s: %s", HISTORY_TABLE, sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Record id as applied with its checksum (an existing row keeps the time it
  * was applied), or forget it when checksum is NULL.
  */
@@ -223,26 +354,41 @@ int
 history_set(sqlite3 *db, const char *id, const char *checksum, char **cause)
 {
 	sqlite3_stmt	*stmt;
-	int		 rc;
+	int		 ret;
 
-	if (checksum != NULL && db_prepare(db, &stmt, cause, "INSERT INTO %s "
-	    "(id, checksum, applied_at) VALUES (?1, ?2, %s) ON CONFLICT (id) "
-	    "DO UPDATE SET checksum = excluded.checksum", HISTORY_TABLE,
-	    HISTORY_NOW) == -1)
+	if (history_prepare_set(db, checksum != NULL, &stmt, cause) == -1)
 		return -1;
-	if (checksum == NULL && db_prepare(db, &stmt, cause, "DELETE FROM %s "
-	    "WHERE id = ?1", HISTORY_TABLE) == -1)
-		return -1;
-	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
-	if (checksum != NULL)
-		sqlite3_bind_text(stmt, 2, checksum, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
+	ret = history_step_set(db, stmt, id, checksum, cause);
 	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		*cause = xasprintf("%s: %s", HISTORY_TABLE, sqlite3_errmsg(db));
+	return ret;
+}
+
+/*
+ * history_set() for each of the n revisions whose which[] is set: recorded
+ * with their checksums when up, else forgotten. One statement serves them
+ * all, where a statement of each would be parsed and planned anew.
+ */
+int
+history_set_many(sqlite3 *db, struct revision *const *revs, const int *which,
+    size_t n, int up, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	size_t		 i;
+	int		 ret = 0;
+
+	for (i = 0; i < n && !which[i]; i++)
+		;
+	if (i == n)
+		return 0;
+	if (history_prepare_set(db, up, &stmt, cause) == -1)
 		return -1;
+	for (; i < n && ret == 0; i++) {
+		if (which[i])
+			ret = history_step_set(db, stmt, revs[i]->id, up ?
+			    revs[i]->checksum : NULL, cause);
 	}
-	return 0;
+	sqlite3_finalize(stmt);
+	return ret;
 }
 
 /*
@@ -272,29 +418,36 @@ struct history_stamping {
 	int			 removed;
 };
 
+/*
+ * Add and remove rows as st->want says, after reading the history inside
+ * the lock: one statement for the rows added and one for those removed.
+ */
 static int
 history_stamp_rows(sqlite3 *db, void *arg, char **cause)
 {
 	struct history_stamping	*st = arg;
-	const struct revision	*rev;
-	size_t			 i;
-	int			 was;
+	struct history		*h = NULL;
+	size_t			 i, n = st->repo->nrevs;
+	int			*add, *drop, was, ret = -1;
 
-	for (i = 0; i < st->repo->nrevs; i++) {
-		rev = st->repo->revs[i];
-		if (history_has(db, rev->id, &was, cause) == -1)
-			return -1;
-		if (st->want[i] == was)
-			continue;
-		if (history_set(db, rev->id, st->want[i] ? rev->checksum : NULL,
-		    cause) == -1)
-			return -1;
-		if (st->want[i])
-			st->added++;
-		else
-			st->removed++;
+	if (history_read(db, &h, cause) == -1)
+		return -1;
+	add = xcalloc(n + 1, sizeof *add);
+	drop = xcalloc(n + 1, sizeof *drop);
+	for (i = 0; i < n; i++) {
+		was = history_row(h, st->repo->revs[i]->id) != NULL;
+		add[i] = st->want[i] && !was;
+		drop[i] = !st->want[i] && was;
+		st->added += add[i];
+		st->removed += drop[i];
 	}
-	return 0;
+	if (history_set_many(db, st->repo->revs, add, n, 1, cause) == 0 &&
+	    history_set_many(db, st->repo->revs, drop, n, 0, cause) == 0)
+		ret = 0;
+	free(add);
+	free(drop);
+	history_free(h);
+	return ret;
 }
 
 /*

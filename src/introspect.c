@@ -147,18 +147,52 @@ introspect_index_where(struct schema *s, const char *sql)
 	return NULL;
 }
 
+/*
+ * The per-table queries, each prepared once for the whole schema and reset
+ * for each table or index: preparing them anew for each of thousands of
+ * tables would cost most of the time introspection takes.
+ */
+struct introspect_stmts {
+	sqlite3_stmt	*columns;
+	sqlite3_stmt	*indexes;
+	sqlite3_stmt	*index_columns;
+	sqlite3_stmt	*fks;
+};
+
+/* *stmt, prepared from sql the first time, reset the next. */
 static int
-introspect_columns(sqlite3 *db, struct schema *s, struct table *t,
+introspect_stmt(sqlite3 *db, sqlite3_stmt **stmt, const char *sql,
     char **cause)
 {
-	sqlite3_stmt	*stmt = NULL;
+	if (*stmt == NULL)
+		return db_prepare(db, stmt, cause, "%s", sql);
+	sqlite3_reset(*stmt);
+	sqlite3_clear_bindings(*stmt);
+	return 0;
+}
+
+static void
+introspect_stmts_finalize(struct introspect_stmts *st)
+{
+	sqlite3_finalize(st->columns);
+	sqlite3_finalize(st->indexes);
+	sqlite3_finalize(st->index_columns);
+	sqlite3_finalize(st->fks);
+}
+
+static int
+introspect_columns(sqlite3 *db, struct introspect_stmts *st, struct schema *s,
+    struct table *t, char **cause)
+{
+	sqlite3_stmt	*stmt;
 	struct column	*c;
 	const char	*type, *coll;
 	int		 rc, ret = -1;
 
-	if (db_prepare(db, &stmt, cause, "SELECT name, type, \"notnull\", "
-	    "dflt_value, pk, hidden FROM pragma_table_xinfo(?1)") == -1)
+	if (introspect_stmt(db, &st->columns, "SELECT name, type, \"notnull\", "
+	    "dflt_value, pk, hidden FROM pragma_table_xinfo(?1)", cause) == -1)
 		return -1;
+	stmt = st->columns;
 	sqlite3_bind_text(stmt, 1, t->name, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		c = schema_add_column(s, t,
@@ -181,20 +215,21 @@ introspect_columns(sqlite3 *db, struct schema *s, struct table *t,
 	}
 	ret = 0;
 out:
-	sqlite3_finalize(stmt);
 	return ret;
 }
 
 static int
-introspect_index_columns(sqlite3 *db, struct schema *s, struct index *ix,
-    char **cause)
+introspect_index_columns(sqlite3 *db, struct introspect_stmts *st,
+    struct schema *s, struct index *ix, char **cause)
 {
-	sqlite3_stmt	*stmt = NULL;
+	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if (db_prepare(db, &stmt, cause, "SELECT name, coll, \"desc\" FROM "
-	    "pragma_index_xinfo(?1) WHERE key ORDER BY seqno") == -1)
+	if (introspect_stmt(db, &st->index_columns, "SELECT name, coll, "
+	    "\"desc\" FROM pragma_index_xinfo(?1) WHERE key ORDER BY seqno",
+	    cause) == -1)
 		return -1;
+	stmt = st->index_columns;
 	sqlite3_bind_text(stmt, 1, ix->name, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		schema_add_index_column(s, ix,
@@ -204,25 +239,25 @@ introspect_index_columns(sqlite3 *db, struct schema *s, struct index *ix,
 	}
 	if (rc != SQLITE_DONE)
 		*cause = xasprintf("%s: %s", ix->name, sqlite3_errmsg(db));
-	sqlite3_finalize(stmt);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int
-introspect_indexes(sqlite3 *db, struct schema *s, struct table *t,
-    char **cause)
+introspect_indexes(sqlite3 *db, struct introspect_stmts *st, struct schema *s,
+    struct table *t, char **cause)
 {
-	sqlite3_stmt	*stmt = NULL;
+	sqlite3_stmt	*stmt;
 	struct index	*ix;
 	const char	*origin, *sql;
 	size_t		 i;
 	int		 rc, ret = -1;
 
-	if (db_prepare(db, &stmt, cause, "SELECT l.name, l.\"unique\", "
+	if (introspect_stmt(db, &st->indexes, "SELECT l.name, l.\"unique\", "
 	    "l.origin, l.partial, m.sql FROM pragma_index_list(?1) AS l "
 	    "LEFT JOIN sqlite_schema AS m ON m.type = 'index' AND "
-	    "m.name = l.name ORDER BY m.rowid, l.name") == -1)
+	    "m.name = l.name ORDER BY m.rowid, l.name", cause) == -1)
 		return -1;
+	stmt = st->indexes;
 	sqlite3_bind_text(stmt, 1, t->name, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ix = schema_add_index(s, t,
@@ -234,7 +269,7 @@ introspect_indexes(sqlite3 *db, struct schema *s, struct table *t,
 		sql = (const char *)sqlite3_column_text(stmt, 4);
 		if (sqlite3_column_int(stmt, 3) && sql != NULL)
 			ix->where = introspect_index_where(s, sql);
-		if (introspect_index_columns(db, s, ix, cause) == -1)
+		if (introspect_index_columns(db, st, s, ix, cause) == -1)
 			goto out;
 		for (i = 0; i < ix->ncolumns; i++) {
 			if (ix->columns[i].name == NULL)
@@ -247,7 +282,6 @@ introspect_indexes(sqlite3 *db, struct schema *s, struct table *t,
 	}
 	ret = 0;
 out:
-	sqlite3_finalize(stmt);
 	return ret;
 }
 
@@ -264,18 +298,19 @@ introspect_action(struct schema *s, const char *action)
  * last declared first: reversed, they render as they were written.
  */
 static int
-introspect_foreign_keys(sqlite3 *db, struct schema *s, struct table *t,
-    char **cause)
+introspect_foreign_keys(sqlite3 *db, struct introspect_stmts *st,
+    struct schema *s, struct table *t, char **cause)
 {
-	sqlite3_stmt		*stmt = NULL;
+	sqlite3_stmt		*stmt;
 	struct foreign_key	*fk = NULL;
 	const char		*to;
 	int			 rc, id, last = -1;
 
-	if (db_prepare(db, &stmt, cause, "SELECT id, \"table\", \"from\", "
+	if (introspect_stmt(db, &st->fks, "SELECT id, \"table\", \"from\", "
 	    "\"to\", on_update, on_delete FROM pragma_foreign_key_list(?1) "
-	    "ORDER BY id DESC, seq") == -1)
+	    "ORDER BY id DESC, seq", cause) == -1)
 		return -1;
+	stmt = st->fks;
 	sqlite3_bind_text(stmt, 1, t->name, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		id = sqlite3_column_int(stmt, 0);
@@ -301,7 +336,6 @@ introspect_foreign_keys(sqlite3 *db, struct schema *s, struct table *t,
 		to = (const char *)sqlite3_column_text(stmt, 3);
 		fk->to[fk->ncolumns++] = schema_strdup(s, to);
 	}
-	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {
 		*cause = xasprintf("%s: %s", t->name, sqlite3_errmsg(db));
 		return -1;
@@ -310,31 +344,51 @@ introspect_foreign_keys(sqlite3 *db, struct schema *s, struct table *t,
 }
 
 static int
-introspect_table(sqlite3 *db, struct schema *s, struct table *t, char **cause)
+introspect_table(sqlite3 *db, struct introspect_stmts *st, struct schema *s,
+    struct table *t, char **cause)
 {
-	sqlite3_stmt	*stmt = NULL;
-	int		 rc;
-
-	if (introspect_columns(db, s, t, cause) == -1 ||
-	    introspect_indexes(db, s, t, cause) == -1)
+	if (introspect_columns(db, st, s, t, cause) == -1 ||
+	    introspect_indexes(db, st, s, t, cause) == -1)
 		return -1;
 	introspect_table_sql(s, t);
-	if (introspect_foreign_keys(db, s, t, cause) == -1)
-		return -1;
-	if (db_prepare(db, &stmt, cause, "SELECT sql FROM sqlite_schema WHERE "
-	    "type = 'trigger' AND tbl_name = ?1 AND sql IS NOT NULL "
+	return introspect_foreign_keys(db, st, s, t, cause);
+}
+
+/*
+ * Every table's triggers, in the order they were made: one scan of
+ * sqlite_schema for all of them, which has no index on tbl_name (a scan per
+ * table would make introspection quadratic in the number of tables).
+ */
+static int
+introspect_triggers(sqlite3 *db, struct schema *s, char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	struct table	*t;
+	const char	*on;
+	size_t		 i;
+	int		 rc;
+
+	if (db_prepare(db, &stmt, cause, "SELECT tbl_name, sql FROM "
+	    "sqlite_schema WHERE type = 'trigger' AND sql IS NOT NULL "
 	    "ORDER BY rowid") == -1)
 		return -1;
-	sqlite3_bind_text(stmt, 1, t->name, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		on = (const char *)sqlite3_column_text(stmt, 0);
+		for (i = 0, t = NULL; on != NULL && i < s->ntables && t == NULL;
+		    i++) {
+			if (strcmp(s->tables[i].name, on) == 0)
+				t = &s->tables[i];
+		}
+		if (t == NULL)
+			continue;
 		t->triggers = xreallocarray(t->triggers, t->ntriggers + 1,
 		    sizeof *t->triggers);
 		t->triggers[t->ntriggers++] = schema_strdup(s,
-		    (const char *)sqlite3_column_text(stmt, 0));
+		    (const char *)sqlite3_column_text(stmt, 1));
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {
-		*cause = xasprintf("%s: %s", t->name, sqlite3_errmsg(db));
+		*cause = db_error(db);
 		return -1;
 	}
 	return 0;
@@ -348,6 +402,7 @@ introspect_table(sqlite3 *db, struct schema *s, struct table *t, char **cause)
 int
 introspect_schema(sqlite3 *db, struct schema **out, char **cause)
 {
+	struct introspect_stmts	 st;
 	sqlite3_stmt	*stmt = NULL;
 	struct schema	*s;
 	struct table	*t;
@@ -386,10 +441,16 @@ introspect_schema(sqlite3 *db, struct schema **out, char **cause)
 		*cause = db_error(db);
 		goto fail;
 	}
+	memset(&st, 0, sizeof st);
 	for (i = 0; i < s->ntables; i++) {
-		if (introspect_table(db, s, &s->tables[i], cause) == -1)
+		if (introspect_table(db, &st, s, &s->tables[i], cause) == -1) {
+			introspect_stmts_finalize(&st);
 			goto fail;
+		}
 	}
+	introspect_stmts_finalize(&st);
+	if (introspect_triggers(db, s, cause) == -1)
+		goto fail;
 	*out = s;
 	return 0;
 fail:

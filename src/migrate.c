@@ -37,10 +37,14 @@
 	"FROM (" FK_COUNTS ") AS a LEFT JOIN temp.exodb_fk_before AS b " \
 	"ON b.\"table\" = a.\"table\" AND b.parent = a.parent AND " \
 	"b.fkid = a.fkid WHERE a.n > coalesce(b.n, 0)"
-/* A foreign key is written with REFERENCES: a cheap test, never missing one. */
+/*
+ * A foreign key is written with REFERENCES: a cheap test, never missing one,
+ * of the schema when a run begins and of each statement that creates or
+ * alters a table.
+ */
 #define FK_ANY "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE " \
 	"type = 'table' AND sql LIKE '%references%')"
-#define FK_OF "SELECT EXISTS (SELECT 1 FROM pragma_foreign_key_list(?1))"
+#define FK_WORD "references"
 
 /*
  * The same check in a script for the sqlite3 shell, which cannot look at a
@@ -101,6 +105,8 @@ struct migrate_run {
 	const struct migrate_hooks	*hooks;		/* NULL on the copy */
 	struct migrate_guard		 guard;
 	int				 dry;		/* on the copy */
+	int				 one;	/* one transaction: the
+						   history rows at its end */
 	int				 refused;	/* it failed for that */
 	int				 history_ready;
 	int				 has_fk;
@@ -365,12 +371,12 @@ migrate_step(struct migrate_run *run, sqlite3_stmt *stmt, const char *table,
 }
 
 /*
- * After a statement ran: refuse a trigger or view it made that names the
- * history table (SQLite authorizes their bodies only when they are used),
- * and note a foreign key on a table it made or altered.
+ * After the statement sql ran: refuse a trigger or view it made that names
+ * the history table (SQLite authorizes their bodies only when they are
+ * used), and note a foreign key on a table it made or altered.
  */
 static int
-migrate_after(struct migrate_run *run, char **cause)
+migrate_after(struct migrate_run *run, const char *sql, char **cause)
 {
 	struct migrate_guard	*g = &run->guard;
 	sqlite3_stmt		*stmt = NULL;
@@ -397,15 +403,8 @@ migrate_after(struct migrate_run *run, char **cause)
 			return -1;
 		}
 	}
-	if (g->table == NULL || run->has_fk || run->dry)
-		return 0;
-	if (db_prepare(run->db, &stmt, cause, "%s", FK_OF) == -1)
-		return -1;
-	sqlite3_bind_text(stmt, 1, g->table, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	/* When in doubt, check. */
-	run->has_fk = rc != SQLITE_ROW || sqlite3_column_int(stmt, 0) != 0;
-	sqlite3_finalize(stmt);
+	if (g->table != NULL && !run->has_fk && !run->dry)
+		run->has_fk = strcasestr(sql, FK_WORD) != NULL;
 	return 0;
 }
 
@@ -472,7 +471,7 @@ migrate_statement(struct migrate_run *run, const struct revision *rev,
 		goto out;
 	}
 	g->armed = 0;
-	if (migrate_after(run, &why) == -1)
+	if (migrate_after(run, sqlite3_sql(stmt), &why) == -1)
 		goto out;
 	ret = 0;
 out:
@@ -590,8 +589,8 @@ migrate_revision(struct migrate_run *run, const struct revision *rev,
 		return -1;
 	if (run->has_fk && migrate_fk_check(run->db, dirty, &why) == -1)
 		goto fail;
-	if (history_set(run->db, rev->id, run->plan->up ? rev->checksum : NULL,
-	    &why) == -1)
+	if (!run->one && history_set(run->db, rev->id, run->plan->up ?
+	    rev->checksum : NULL, &why) == -1)
 		goto fail;
 	return 1;
 fail:
@@ -635,6 +634,22 @@ migrate_done(const struct migrate_run *run, const struct revision *rev)
 		run->hooks->done(rev, run->plan->up, run->hooks->arg);
 }
 
+/* Write the history rows of the revisions ran[] marks, in one statement. */
+static int
+migrate_history(struct migrate_run *run, const int *ran, const char *what,
+    char **cause)
+{
+	char	*why = NULL;
+
+	if (history_set_many(run->db, run->plan->revs, ran, run->plan->nrevs,
+	    run->plan->up, &why) == -1) {
+		*cause = xasprintf("%s: %s", what, why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Run the plan: each revision in its own transaction, or all in one with
  * MIGRATE_SINGLE, or all in one rolled back at the end with MIGRATE_DRY.
@@ -648,7 +663,7 @@ migrate_run(struct migrate_run *run, int flags, char **cause)
 	size_t			 i;
 	int			*ran, rc, done = 0, ret = -1, one, ready;
 
-	one = (flags & (MIGRATE_SINGLE | MIGRATE_DRY)) != 0;
+	one = run->one = (flags & (MIGRATE_SINGLE | MIGRATE_DRY)) != 0;
 	first = plan->nrevs > 0 ? plan->revs[0]->path : "";
 	ran = xcalloc(plan->nrevs + 1, sizeof *ran);
 	/* The copy's rows are not the database's: no foreign key check. */
@@ -680,6 +695,12 @@ migrate_run(struct migrate_run *run, int flags, char **cause)
 			migrate_done(run, plan->revs[i]);
 		done += rc;
 	}
+	/*
+	 * Revisions never read the history: their rows can wait till now
+	 * (and the copy's, rolled back, need not be written at all).
+	 */
+	if (one && !run->dry && migrate_history(run, ran, first, cause) == -1)
+		goto out;
 	if ((flags & MIGRATE_SINGLE) && migrate_commit(run->db, first,
 	    cause) == -1)
 		goto out;

@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sha2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -598,10 +597,10 @@ model_render(const struct schema *s)
 char *
 model_fingerprint(const struct schema *s)
 {
-	char	*text, hex[SHA256_DIGEST_STRING_LENGTH];
+	char	*text, hex[65];
 
 	text = model_render(s);
-	SHA256Data((const uint8_t *)text, strlen(text), hex);
+	revision_checksum(text, strlen(text), hex);
 	free(text);
 	return xstrdup(hex);
 }

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,12 @@
 #include <unistd.h>
 
 #include "exodb.h"
+
+/* The buffer every revision file is read into, to begin with. */
+#define REPO_READ_SIZE	16384
+/* At most so many threads read revision files, each at least so many. */
+#define REPO_READERS	4
+#define REPO_SHARE_MIN	512
 
 static const char repo_readme[] =
 "This is exodb's migration repository, made by 'exodb db init'.\n"
@@ -153,47 +160,72 @@ repo_free(struct repo *repo)
 		revision_free(repo->byid[i]);
 	free(repo->byid);
 	free(repo->revs);
+	free(repo->links);
 	free(repo->heads);
 	free(repo->dir);
 	free(repo->versions);
 	free(repo);
 }
 
-/* Read a file below the versions folder, refusing links. */
+/*
+ * Read the file de names below the versions folder into *buf, which holds
+ * *cap bytes and grows as needed (one buffer serves every file), refusing
+ * links and anything but a plain file. The directory entry says what the
+ * file is, so that most files cost an open, a read and a close.
+ */
 static int
-repo_read(int dirfd, const char *name, const char *path, char **text,
-    size_t *len, char **cause)
+repo_read(int dirfd, const struct dirent *de, const char *path, char **buf,
+    size_t *cap, size_t *len, char **cause)
 {
 	struct stat	 sb;
-	char		*buf = NULL;
-	size_t		 got = 0;
+	size_t		 got = 0, room;
 	ssize_t		 n;
 	int		 fd;
 
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (de->d_type == DT_LNK) {
+		*cause = xasprintf("%s: is a symbolic link; revisions must be "
+		    "plain files", path);
+		return -1;
+	}
+	if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN) {
+		*cause = xasprintf("%s: not a regular file", path);
+		return -1;
+	}
+	/* Never to block, should a FIFO have taken the file's place. */
+	fd = openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK);
 	if (fd == -1) {
 		*cause = xasprintf("%s: %s", path, errno == ELOOP ?
 		    "is a symbolic link; revisions must be plain files" :
 		    strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+	if (de->d_type == DT_UNKNOWN && (fstat(fd, &sb) == -1 ||
+	    !S_ISREG(sb.st_mode))) {
 		*cause = xasprintf("%s: not a regular file", path);
 		close(fd);
 		return -1;
 	}
-	buf = xmalloc((size_t)sb.st_size + 1);
-	while (got < (size_t)sb.st_size &&
-	    (n = read(fd, buf + got, (size_t)sb.st_size - got)) > 0)
+	for (;;) {
+		if (*cap - got < 2) {
+			*cap *= 2;
+			*buf = xreallocarray(*buf, *cap, 1);
+		}
+		room = *cap - got - 1;
+		if ((n = read(fd, *buf + got, room)) == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			*cause = xasprintf("%s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
 		got += (size_t)n;
-	close(fd);
-	if (got != (size_t)sb.st_size) {
-		*cause = xasprintf("%s: short read", path);
-		free(buf);
-		return -1;
+		/* A plain file reads short only at its end. */
+		if ((size_t)n < room)
+			break;
 	}
-	buf[got] = '\0';
-	*text = buf;
+	close(fd);
+	(*buf)[got] = '\0';
 	*len = got;
 	return 0;
 }
@@ -263,18 +295,23 @@ repo_heap_pop(struct repo_heap *h)
 	return top;
 }
 
-/* Fill each revision's children from the parent links, in the order of revs. */
+/*
+ * Fill each revision's children from the parent links, in the order of revs:
+ * slices of repo->links, which holds every link once.
+ */
 static void
-repo_children(struct revision **revs, size_t n)
+repo_children(struct repo *repo, struct revision **revs, size_t n,
+    size_t nlinks)
 {
 	struct revision	*r, *p;
-	size_t		 i, j;
+	size_t		 i, j, at = 0;
 
+	if (repo->links == NULL)
+		repo->links = xcalloc(nlinks + 1, sizeof *repo->links);
 	/* nchildren holds the count from repo_graph()'s first pass. */
 	for (i = 0; i < n; i++) {
-		if (revs[i]->children == NULL && revs[i]->nchildren > 0)
-			revs[i]->children = xcalloc(revs[i]->nchildren,
-			    sizeof *revs[i]->children);
+		revs[i]->children = repo->links + at;
+		at += revs[i]->nchildren;
 		revs[i]->nchildren = 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -297,13 +334,17 @@ repo_graph(struct repo *repo, char **cause)
 {
 	struct revision		**byid = repo->byid, **sorted, *r, *c;
 	struct repo_heap	  ready;
-	size_t			  i, j, n = repo->nrevs, nsorted = 0;
+	size_t			  i, j, n = repo->nrevs, nsorted = 0, nlinks = 0;
 	size_t			 *waiting;
 
 	for (i = 0; i < n; i++) {
 		r = byid[i];
 		r->order = i;	/* its place in byid, until sorted */
-		r->parent_revs = xcalloc(r->nparents, sizeof *r->parent_revs);
+		/* A parsed revision has room for them. */
+		if (r->parent_revs == NULL)
+			r->parent_revs = xcalloc(r->nparents,
+			    sizeof *r->parent_revs);
+		nlinks += r->nparents;
 		for (j = 0; j < r->nparents; j++) {
 			r->parent_revs[j] = repo_bsearch(byid, n,
 			    r->parents[j]);
@@ -315,7 +356,7 @@ repo_graph(struct repo *repo, char **cause)
 			r->parent_revs[j]->nchildren++;
 		}
 	}
-	repo_children(byid, n);
+	repo_children(repo, byid, n, nlinks);
 	sorted = xcalloc(n, sizeof *sorted);
 	waiting = xcalloc(n, sizeof *waiting);
 	ready.v = xcalloc(n, sizeof *ready.v);
@@ -356,7 +397,7 @@ repo_graph(struct repo *repo, char **cause)
 	for (i = 0; i < n; i++)
 		sorted[i]->order = i;
 	/* Children in graph order, as listings show them. */
-	repo_children(sorted, n);
+	repo_children(repo, sorted, n, nlinks);
 	for (i = 0; i < n; i++) {
 		r = sorted[i];
 		if ((r->is_head = r->nchildren == 0)) {
@@ -383,6 +424,167 @@ repo_is_revision_name(const char *name)
 	return name[14] == '_';
 }
 
+/* The revision files of versions/, as its directory entries name them. */
+struct repo_files {
+	char		 *names;	/* each name, NUL-terminated */
+	size_t		  len;
+	size_t		  cap;
+	size_t		 *at;		/* where each name begins */
+	unsigned char	 *type;		/* each one's d_type */
+	size_t		  n;
+	size_t		  nalloc;
+};
+
+/* One reader's share of the files, [from, to), parsed into revs[]. */
+struct repo_reader {
+	const struct repo	 *repo;
+	const struct repo_files	 *files;
+	struct revision		**revs;
+	int			  dirfd;
+	size_t			  from;
+	size_t			  to;
+	size_t			  failed;	/* the file that failed, or to */
+	char			 *cause;
+	pthread_t		  thread;
+	int			  started;
+};
+
+/*
+ * The revision files of the open versions folder: names checked, nothing
+ * read yet.
+ */
+static int
+repo_list(const struct repo *repo, DIR *d, struct repo_files *f,
+    char **cause)
+{
+	struct dirent	*de;
+	size_t		 len;
+
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		len = strlen(de->d_name);
+		if (len < 4 || strcmp(de->d_name + len - 4, ".sql") != 0)
+			continue;
+		if (!repo_is_revision_name(de->d_name)) {
+			*cause = xasprintf("%s/%s: not a revision file name "
+			    "(<YYYYMMDDHHMMSS>_<slug>.sql)", repo->versions,
+			    de->d_name);
+			return -1;
+		}
+		if (f->n == f->nalloc) {
+			f->nalloc = f->nalloc == 0 ? 64 : f->nalloc * 2;
+			f->at = xreallocarray(f->at, f->nalloc, sizeof *f->at);
+			f->type = xreallocarray(f->type, f->nalloc, 1);
+		}
+		while (f->cap - f->len < len + 1) {
+			f->cap = f->cap == 0 ? 4096 : f->cap * 2;
+			f->names = xreallocarray(f->names, f->cap, 1);
+		}
+		f->at[f->n] = f->len;
+		f->type[f->n++] = de->d_type;
+		memcpy(f->names + f->len, de->d_name, len + 1);
+		f->len += len + 1;
+	}
+	return 0;
+}
+
+/*
+ * Read and parse a reader's share of the files, stopping at the first that
+ * fails. Every reader has its own buffers: they run at once.
+ */
+static void *
+repo_read_share(void *arg)
+{
+	struct repo_reader	*rd = arg;
+	struct dirent		 de;
+	char			*path, *text;
+	size_t			 vlen = strlen(rd->repo->versions), cap, len, i;
+
+	path = xmalloc(vlen + 1 + sizeof de.d_name);
+	memcpy(path, rd->repo->versions, vlen);
+	path[vlen] = '/';
+	cap = REPO_READ_SIZE;
+	text = xmalloc(cap);
+	rd->failed = rd->to;
+	for (i = rd->from; i < rd->to; i++) {
+		/* Names fit: each came from a directory entry. */
+		strcpy(de.d_name, rd->files->names + rd->files->at[i]);
+		de.d_type = rd->files->type[i];
+		strcpy(path + vlen + 1, de.d_name);
+		if (repo_read(rd->dirfd, &de, path, &text, &cap, &len,
+		    &rd->cause) == -1 || revision_parse(path, de.d_name, text,
+		    len, &rd->revs[i], &rd->cause) == -1) {
+			rd->failed = i;
+			break;
+		}
+	}
+	free(text);
+	free(path);
+	return NULL;
+}
+
+/*
+ * Read and parse every file into repo->byid, in directory order. Thousands
+ * of files are shared among up to REPO_READERS threads, one a processor:
+ * opening and reading them is most of the time a large repository takes to
+ * load. The error reported is the one a single reader would have met first.
+ */
+static int
+repo_read_all(struct repo *repo, int dirfd, const struct repo_files *f,
+    char **cause)
+{
+	struct repo_reader	 readers[REPO_READERS];
+	struct revision		**revs;
+	size_t			 nreaders, i, failed = f->n;
+	long			 cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	nreaders = f->n / REPO_SHARE_MIN;
+	if (cpus > 0 && nreaders > (size_t)cpus)
+		nreaders = (size_t)cpus;
+	if (nreaders > REPO_READERS)
+		nreaders = REPO_READERS;
+	if (nreaders == 0)
+		nreaders = 1;
+	revs = xcalloc(f->n + 1, sizeof *revs);
+	memset(readers, 0, sizeof readers);
+	for (i = 0; i < nreaders; i++) {
+		readers[i].repo = repo;
+		readers[i].files = f;
+		readers[i].revs = revs;
+		readers[i].dirfd = dirfd;
+		readers[i].from = f->n * i / nreaders;
+		readers[i].to = f->n * (i + 1) / nreaders;
+	}
+	/* The first share is this thread's; one that cannot start is too. */
+	for (i = 1; i < nreaders; i++)
+		readers[i].started = pthread_create(&readers[i].thread, NULL,
+		    repo_read_share, &readers[i]) == 0;
+	repo_read_share(&readers[0]);
+	for (i = 1; i < nreaders; i++) {
+		if (readers[i].started)
+			pthread_join(readers[i].thread, NULL);
+		else
+			repo_read_share(&readers[i]);
+	}
+	for (i = 0; i < nreaders; i++) {
+		if (readers[i].failed < readers[i].to && failed == f->n) {
+			failed = readers[i].failed;
+			*cause = readers[i].cause;
+		} else
+			free(readers[i].cause);
+	}
+	if (failed < f->n) {
+		for (i = 0; i < f->n; i++)
+			revision_free(revs[i]);
+		free(revs);
+		return -1;
+	}
+	repo->byid = revs;
+	repo->nrevs = f->n;
+	return 0;
+}
+
 /*
  * Load the repository at dir and check its graph. On success the caller frees
  * *out with repo_free().
@@ -390,16 +592,15 @@ repo_is_revision_name(const char *name)
 int
 repo_load(const char *dir, struct repo **out, char **cause)
 {
-	struct repo	*repo;
-	struct stat	 sb;
-	DIR		*d = NULL;
-	struct dirent	*de;
-	struct revision	*rev;
-	char		*path = NULL, *text = NULL;
-	size_t		 len, i;
-	int		 fd = -1;
+	struct repo		*repo;
+	struct repo_files	 files;
+	struct stat		 sb;
+	DIR			*d = NULL;
+	size_t			 i;
+	int			 fd = -1;
 
 	*out = NULL;
+	memset(&files, 0, sizeof files);
 	repo = xcalloc(1, sizeof *repo);
 	repo->dir = xstrdup(dir);
 	repo->versions = xasprintf("%s/versions", dir);
@@ -434,32 +635,9 @@ repo_load(const char *dir, struct repo **out, char **cause)
 			close(fd);
 		goto fail;
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		len = strlen(de->d_name);
-		if (len < 4 || strcmp(de->d_name + len - 4, ".sql") != 0)
-			continue;
-		path = xasprintf("%s/%s", repo->versions, de->d_name);
-		if (!repo_is_revision_name(de->d_name)) {
-			*cause = xasprintf("%s: not a revision file name "
-			    "(<YYYYMMDDHHMMSS>_<slug>.sql)", path);
-			goto fail;
-		}
-		if (repo_read(dirfd(d), de->d_name, path, &text, &len,
-		    cause) == -1)
-			goto fail;
-		if (revision_parse(path, de->d_name, text, len, &rev,
-		    cause) == -1)
-			goto fail;
-		free(text);
-		text = NULL;
-		free(path);
-		path = NULL;
-		repo->byid = xreallocarray(repo->byid, repo->nrevs + 1,
-		    sizeof *repo->byid);
-		repo->byid[repo->nrevs++] = rev;
-	}
+	if (repo_list(repo, d, &files, cause) == -1 ||
+	    repo_read_all(repo, dirfd(d), &files, cause) == -1)
+		goto fail;
 	closedir(d);
 	d = NULL;
 	if (repo->nrevs > 1)
@@ -476,14 +654,15 @@ repo_load(const char *dir, struct repo **out, char **cause)
 	if (repo_graph(repo, cause) == -1)
 		goto fail;
 	*out = repo;
-	return 0;
+	repo = NULL;
 fail:
 	if (d != NULL)
 		closedir(d);
-	free(path);
-	free(text);
+	free(files.names);
+	free(files.at);
+	free(files.type);
 	repo_free(repo);
-	return -1;
+	return *out != NULL ? 0 : -1;
 }
 
 /* The revision with exactly this id, or NULL. */

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sha2.h>
+#include <nettle/sha2.h>
 
 #include "exodb.h"
 
@@ -39,6 +39,12 @@ revision_free(struct revision *rev)
 
 	if (rev == NULL)
 		return;
+	/* A parsed one is one allocation (revision_build()). */
+	if (rev->packed) {
+		free(rev);
+		return;
+	}
+	free(rev->parent_revs);
 	free(rev->id);
 	free(rev->file);
 	free(rev->path);
@@ -54,8 +60,6 @@ revision_free(struct revision *rev)
 	for (i = 0; i < rev->ndata; i++)
 		free(rev->data[i]);
 	free(rev->data);
-	free(rev->parent_revs);
-	free(rev->children);
 	free(rev->upgrade);
 	free(rev->downgrade);
 	free(rev);
@@ -292,18 +296,36 @@ revision_add_destructive(struct revision *r, const struct diff *d, int up)
 	return n;
 }
 
+/* A stretch of the file's text; p is NULL for one not found. */
+struct revision_span {
+	const char	*p;
+	size_t		 n;
+};
+
+/*
+ * What one pass over a file's text finds: the header's values and the two
+ * sections, as stretches of the text. Only once the whole file is known good
+ * is the revision made, in one allocation (revision_build()).
+ */
+struct revision_scan {
+	struct revision_span	 id, revises, message, created, model;
+	struct revision_span	*destructive, *data;
+	size_t			 ndestructive, ndata;
+	size_t			 nparents;
+	struct revision_span	 up, down;
+	unsigned		 upline, downline;
+};
+
 /* A section as parsed: trailing blank lines dropped, one final newline. */
-static char *
+static struct revision_span
 revision_section(const char *start, size_t len)
 {
-	char	*s;
+	struct revision_span	s;
 
 	while (len > 0 && isspace((unsigned char)start[len - 1]))
 		len--;
-	s = xmalloc(len + 2);
-	memcpy(s, start, len);
-	s[len] = '\n';
-	s[len + (len > 0)] = '\0';
+	s.p = start;
+	s.n = len;
 	return s;
 }
 
@@ -322,57 +344,94 @@ revision_is_marker(const char *line, size_t len, const char *marker)
 	return 1;
 }
 
+/* The next id of a "revises" value at *p, moving *p past it; 0 at its end. */
 static int
-revision_parse_parents(struct revision *rev, const char *value, char **cause)
+revision_next_parent(const char **p, const char *end,
+    struct revision_span *id)
 {
-	const char	*p = value, *start;
-	char		*id;
-	size_t		 i;
+	const char	*q = *p;
 
-	if (strcmp(value, "none") == 0)
+	while (q < end && *q == ' ')
+		q++;
+	if (q == end)
 		return 0;
-	for (;;) {
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			break;
-		for (start = p; *p != '\0' && *p != ' '; p++)
-			;
-		id = xstrndup(start, (size_t)(p - start));
-		if (!revision_valid_id(id)) {
-			*cause = xasprintf("'revises' names '%s', which is not "
-			    "a revision id", id);
-			free(id);
+	id->p = q;
+	while (q < end && *q != ' ')
+		q++;
+	id->n = (size_t)(q - id->p);
+	*p = q;
+	return 1;
+}
+
+/* Whether a parent id (a span of the text) is fourteen digits. */
+static int
+revision_valid_span(const struct revision_span *id)
+{
+	size_t	i;
+
+	if (id->n != 14)
+		return 0;
+	for (i = 0; i < 14; i++) {
+		if (!isdigit((unsigned char)id->p[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* Check a "revises" value and count its parents: ids, none twice. */
+static int
+revision_scan_parents(struct revision_scan *sc, char **cause)
+{
+	const struct revision_span	*v = &sc->revises;
+	struct revision_span		 id, prev;
+	const char			*p = v->p, *q, *end = v->p + v->n;
+
+	if (v->n == 4 && strncmp(v->p, "none", 4) == 0)
+		return 0;
+	while (revision_next_parent(&p, end, &id)) {
+		if (!revision_valid_span(&id)) {
+			*cause = xasprintf("'revises' names '%.*s', which is "
+			    "not a revision id", (int)id.n, id.p);
 			return -1;
 		}
-		for (i = 0; i < rev->nparents; i++) {
-			if (strcmp(rev->parents[i], id) == 0) {
-				*cause = xasprintf("'revises' names '%s' twice",
-				    id);
-				free(id);
+		for (q = v->p; q < id.p && revision_next_parent(&q, id.p,
+		    &prev);) {
+			if (prev.n == id.n && memcmp(prev.p, id.p, id.n) == 0) {
+				*cause = xasprintf("'revises' names '%.*s' "
+				    "twice", (int)id.n, id.p);
 				return -1;
 			}
 		}
-		rev->parents = xreallocarray(rev->parents, rev->nparents + 1,
-		    sizeof *rev->parents);
-		rev->parents[rev->nparents++] = id;
+		sc->nparents++;
 	}
-	if (rev->nparents == 0) {
+	if (sc->nparents == 0) {
 		*cause = xstrdup("'revises' is empty; write 'none' for a root");
 		return -1;
 	}
 	return 0;
 }
 
+/* Keep a header value that may appear once. */
+static int
+revision_scan_once(struct revision_span *slot, const char *key,
+    struct revision_span value, char **cause)
+{
+	if (slot->p != NULL) {
+		*cause = xasprintf("'%s' appears twice", key);
+		return -1;
+	}
+	*slot = value;
+	return 0;
+}
+
 /* One "-- key: value" line of the header. */
 static int
-revision_header_line(struct revision *rev, const char *line, size_t len,
-    int *seen_revises, char **cause)
+revision_header_line(struct revision_scan *sc, const char *line, size_t len,
+    char **cause)
 {
-	const char	*colon, *key;
-	char		*value = NULL;
-	size_t		 keylen, vlen;
-	int		 ret = -1;
+	struct revision_span	 value;
+	const char		*colon, *key, *end = line + len;
+	size_t			 keylen;
 
 	if (len < 3 || strncmp(line, "-- ", 3) != 0 ||
 	    (colon = memchr(line, ':', len)) == NULL) {
@@ -382,94 +441,69 @@ revision_header_line(struct revision *rev, const char *line, size_t len,
 	}
 	key = line + 3;
 	keylen = (size_t)(colon - key);
-	vlen = len - (size_t)(colon + 1 - line);
-	value = xstrndup(colon + 1, vlen);
-	/* Trim the value. */
-	vlen = strlen(value);
-	while (vlen > 0 && isspace((unsigned char)value[vlen - 1]))
-		value[--vlen] = '\0';
-	memmove(value, value + strspn(value, " \t"),
-	    strlen(value + strspn(value, " \t")) + 1);
+	/* The value, trimmed. */
+	value.p = colon + 1;
+	while (end > value.p && isspace((unsigned char)end[-1]))
+		end--;
+	while (value.p < end && (*value.p == ' ' || *value.p == '\t'))
+		value.p++;
+	value.n = (size_t)(end - value.p);
 
 #define KEY(k) (keylen == strlen(k) && strncmp(key, k, keylen) == 0)
 	if (KEY("id")) {
-		if (rev->id != NULL) {
+		if (sc->id.p != NULL) {
 			*cause = xstrdup("'id' appears twice");
-			goto out;
+			return -1;
 		}
-		if (!revision_valid_id(value)) {
-			*cause = xasprintf("id '%s' is not fourteen digits "
-			    "(YYYYMMDDHHMMSS)", value);
-			goto out;
+		if (!revision_valid_span(&value)) {
+			*cause = xasprintf("id '%.*s' is not fourteen digits "
+			    "(YYYYMMDDHHMMSS)", (int)value.n, value.p);
+			return -1;
 		}
-		rev->id = value;
-		value = NULL;
+		sc->id = value;
 	} else if (KEY("revises")) {
-		if (*seen_revises) {
-			*cause = xstrdup("'revises' appears twice");
-			goto out;
-		}
-		*seen_revises = 1;
-		if (revision_parse_parents(rev, value, cause) == -1)
-			goto out;
-	} else if (KEY("message")) {
-		if (rev->message != NULL) {
-			*cause = xstrdup("'message' appears twice");
-			goto out;
-		}
-		rev->message = value;
-		value = NULL;
-	} else if (KEY("created")) {
-		if (rev->created != NULL) {
-			*cause = xstrdup("'created' appears twice");
-			goto out;
-		}
-		rev->created = value;
-		value = NULL;
-	} else if (KEY("model")) {
+		if (revision_scan_once(&sc->revises, "revises", value,
+		    cause) == -1)
+			return -1;
+		return revision_scan_parents(sc, cause);
+	} else if (KEY("message"))
+		return revision_scan_once(&sc->message, "message", value, cause);
+	else if (KEY("created"))
+		return revision_scan_once(&sc->created, "created", value, cause);
+	else if (KEY("model")) {
 		/* Files written before exodb recorded it have none. */
-		if (rev->model != NULL) {
-			*cause = xstrdup("'model' appears twice");
-			goto out;
-		}
-		rev->model = value;
-		value = NULL;
+		return revision_scan_once(&sc->model, "model", value, cause);
 	} else if (KEY("destructive")) {
-		rev->destructive = xreallocarray(rev->destructive,
-		    rev->ndestructive + 1, sizeof *rev->destructive);
-		rev->destructive[rev->ndestructive++] = value;
-		value = NULL;
+		sc->destructive = xreallocarray(sc->destructive,
+		    sc->ndestructive + 1, sizeof *sc->destructive);
+		sc->destructive[sc->ndestructive++] = value;
 	} else if (KEY("data")) {
-		rev->data = xreallocarray(rev->data, rev->ndata + 1,
-		    sizeof *rev->data);
-		rev->data[rev->ndata++] = value;
-		value = NULL;
+		sc->data = xreallocarray(sc->data, sc->ndata + 1,
+		    sizeof *sc->data);
+		sc->data[sc->ndata++] = value;
 	} else {
 		*cause = xasprintf("unknown header key '%.*s'",
 		    (int)(keylen > 40 ? 40 : keylen), key);
-		goto out;
+		return -1;
 	}
 #undef KEY
-	ret = 0;
-out:
-	free(value);
-	return ret;
+	return 0;
 }
 
 /*
- * Parse the text of revision file `file` (shown to the user as `path`). The
- * id in the header must match the file name's. On failure *cause names what
- * is wrong, without the path, which the caller adds.
+ * Scan the text of a revision file: one pass, line by line, that checks the
+ * header and finds the sections. On failure *cause names what is wrong,
+ * without the path, which the caller adds.
  */
 static int
-revision_parse_text(struct revision *rev, const char *text, size_t len,
+revision_scan_text(struct revision_scan *sc, const char *text, size_t len,
     char **cause)
 {
 	const char	*line = text, *nl, *end = text + len;
 	const char	*up = NULL, *down = NULL;
 	size_t		 linelen;
-	unsigned	 lineno = 0, upline = 0, downline = 0;
-	int		 in_header = 1, seen_revises = 0;
+	unsigned	 lineno = 0;
+	int		 in_header = 1;
 
 	if (memchr(text, '\0', len) != NULL) {
 		*cause = xstrdup("contains a NUL byte");
@@ -491,27 +525,33 @@ revision_parse_text(struct revision *rev, const char *text, size_t len,
 			}
 			continue;
 		}
-		if (revision_is_marker(line, linelen, REVISION_UP)) {
-			if (up != NULL || down != NULL) {
-				*cause = xasprintf("line %u: '" REVISION_UP
-				    "' out of place", lineno);
-				return -1;
+		/* Both markers begin so: most lines are neither. */
+		if (linelen >= 4 && memcmp(line, "-- +", 4) == 0) {
+			if (revision_is_marker(line, linelen, REVISION_UP)) {
+				if (up != NULL || down != NULL) {
+					*cause = xasprintf("line %u: '"
+					    REVISION_UP "' out of place",
+					    lineno);
+					return -1;
+				}
+				up = nl < end ? nl + 1 : end;
+				sc->upline = lineno + 1;
+				in_header = 0;
+				continue;
 			}
-			up = nl < end ? nl + 1 : end;
-			upline = lineno + 1;
-			in_header = 0;
-			continue;
-		}
-		if (revision_is_marker(line, linelen, REVISION_DOWN)) {
-			if (up == NULL || down != NULL) {
-				*cause = xasprintf("line %u: '" REVISION_DOWN
-				    "' out of place", lineno);
-				return -1;
+			if (revision_is_marker(line, linelen, REVISION_DOWN)) {
+				if (up == NULL || down != NULL) {
+					*cause = xasprintf("line %u: '"
+					    REVISION_DOWN "' out of place",
+					    lineno);
+					return -1;
+				}
+				sc->up = revision_section(up,
+				    (size_t)(line - up));
+				down = nl < end ? nl + 1 : end;
+				sc->downline = lineno + 1;
+				continue;
 			}
-			rev->upgrade = revision_section(up, (size_t)(line - up));
-			down = nl < end ? nl + 1 : end;
-			downline = lineno + 1;
-			continue;
 		}
 		if (!in_header)
 			continue;
@@ -519,8 +559,7 @@ revision_parse_text(struct revision *rev, const char *text, size_t len,
 			in_header = 0;
 			continue;
 		}
-		if (revision_header_line(rev, line, linelen, &seen_revises,
-		    cause) == -1) {
+		if (revision_header_line(sc, line, linelen, cause) == -1) {
 			char	*c = *cause;
 
 			*cause = xasprintf("line %u: %s", lineno, c);
@@ -528,11 +567,11 @@ revision_parse_text(struct revision *rev, const char *text, size_t len,
 			return -1;
 		}
 	}
-	if (rev->id == NULL || !seen_revises || rev->message == NULL ||
-	    rev->created == NULL) {
-		*cause = xasprintf("header lacks '%s'", rev->id == NULL ? "id" :
-		    !seen_revises ? "revises" : rev->message == NULL ?
-		    "message" : "created");
+	if (sc->id.p == NULL || sc->revises.p == NULL ||
+	    sc->message.p == NULL || sc->created.p == NULL) {
+		*cause = xasprintf("header lacks '%s'", sc->id.p == NULL ?
+		    "id" : sc->revises.p == NULL ? "revises" :
+		    sc->message.p == NULL ? "message" : "created");
 		return -1;
 	}
 	if (down == NULL) {
@@ -540,10 +579,119 @@ revision_parse_text(struct revision *rev, const char *text, size_t len,
 		    "no '" REVISION_DOWN "' section");
 		return -1;
 	}
-	rev->downgrade = revision_section(down, (size_t)(end - down));
-	rev->upgrade_line = upline;
-	rev->downgrade_line = downline;
+	sc->down = revision_section(down, (size_t)(end - down));
 	return 0;
+}
+
+/* Copy a span to *at as a string, moving *at past it. */
+static char *
+revision_put(char **at, const char *p, size_t n)
+{
+	char	*s = *at;
+
+	memcpy(s, p, n);
+	s[n] = '\0';
+	*at += n + 1;
+	return s;
+}
+
+/* A section's text: what was scanned and, unless it is empty, a newline. */
+static char *
+revision_put_section(char **at, const struct revision_span *sec)
+{
+	char	*s = *at;
+
+	memcpy(s, sec->p, sec->n);
+	s[sec->n] = '\n';
+	s[sec->n + (sec->n > 0)] = '\0';
+	*at += sec->n + 2;
+	return s;
+}
+
+/*
+ * The revision a scan found, in one allocation: the struct, its arrays of
+ * parents, destructive and data lines and (for repo.c to fill) parent
+ * revisions, then every string. revision_free() frees it whole; nothing in it is to be
+ * replaced or grown. Its children are the repository's (repo_graph()).
+ */
+static struct revision *
+revision_build(const struct revision_scan *sc, const char *path,
+    const char *file)
+{
+	struct revision		*rev;
+	struct revision_span	 id;
+	const char		*p, *end;
+	char			*at;
+	size_t			 size, nptrs, i, flen = strlen(file);
+	size_t			 plen = strlen(path);
+
+	nptrs = 2 * sc->nparents + sc->ndestructive + sc->ndata;
+	size = sizeof *rev + nptrs * sizeof (char *) + flen + 1 + plen + 1 +
+	    sc->id.n + 1 + sc->message.n + 1 + sc->created.n + 1 +
+	    (sc->model.p != NULL ? sc->model.n + 1 : 0) +
+	    sc->nparents * 15 + sc->up.n + 2 + sc->down.n + 2;
+	for (i = 0; i < sc->ndestructive; i++)
+		size += sc->destructive[i].n + 1;
+	for (i = 0; i < sc->ndata; i++)
+		size += sc->data[i].n + 1;
+	rev = xmalloc(size);
+	memset(rev, 0, sizeof *rev);
+	rev->packed = 1;
+	if (sc->nparents > 0)
+		rev->parents = (char **)(rev + 1);
+	if (sc->ndestructive > 0)
+		rev->destructive = (char **)(rev + 1) + sc->nparents;
+	if (sc->ndata > 0)
+		rev->data = (char **)(rev + 1) + sc->nparents +
+		    sc->ndestructive;
+	rev->parent_revs = (struct revision **)((char **)(rev + 1) +
+	    sc->nparents + sc->ndestructive + sc->ndata);
+	at = (char *)((char **)(rev + 1) + nptrs);
+	rev->file = revision_put(&at, file, flen);
+	rev->path = revision_put(&at, path, plen);
+	rev->id = revision_put(&at, sc->id.p, sc->id.n);
+	rev->message = revision_put(&at, sc->message.p, sc->message.n);
+	rev->created = revision_put(&at, sc->created.p, sc->created.n);
+	if (sc->model.p != NULL)
+		rev->model = revision_put(&at, sc->model.p, sc->model.n);
+	p = sc->revises.p;
+	end = sc->revises.p + sc->revises.n;
+	while (sc->nparents > 0 && revision_next_parent(&p, end, &id))
+		rev->parents[rev->nparents++] = revision_put(&at, id.p, id.n);
+	for (i = 0; i < sc->ndestructive; i++)
+		rev->destructive[rev->ndestructive++] = revision_put(&at,
+		    sc->destructive[i].p, sc->destructive[i].n);
+	for (i = 0; i < sc->ndata; i++)
+		rev->data[rev->ndata++] = revision_put(&at, sc->data[i].p,
+		    sc->data[i].n);
+	rev->upgrade = revision_put_section(&at, &sc->up);
+	rev->downgrade = revision_put_section(&at, &sc->down);
+	rev->upgrade_line = sc->upline;
+	rev->downgrade_line = sc->downline;
+	return rev;
+}
+
+/*
+ * The SHA-256 of a file's text, in hex. Nettle's, which uses the processor's
+ * SHA instructions where it has them: every command hashes every file (and
+ * the model's fingerprint is one too).
+ */
+void
+revision_checksum(const char *text, size_t len, char hex[65])
+{
+	static const char	 digits[] = "0123456789abcdef";
+	struct sha256_ctx	 ctx;
+	uint8_t			 digest[SHA256_DIGEST_SIZE];
+	size_t			 i;
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, (const uint8_t *)text);
+	sha256_digest(&ctx, sizeof digest, digest);
+	for (i = 0; i < sizeof digest; i++) {
+		hex[2 * i] = digits[digest[i] >> 4];
+		hex[2 * i + 1] = digits[digest[i] & 0xf];
+	}
+	hex[2 * sizeof digest] = '\0';
 }
 
 /*
@@ -555,26 +703,27 @@ int
 revision_parse(const char *path, const char *file, const char *text,
     size_t len, struct revision **out, char **cause)
 {
-	struct revision	*rev;
-	char		*why = NULL;
+	struct revision_scan	 sc;
+	char			*why = NULL;
 
 	*out = NULL;
-	rev = xcalloc(1, sizeof *rev);
-	rev->file = xstrdup(file);
-	rev->path = xstrdup(path);
-	if (revision_parse_text(rev, text, len, &why) == -1)
+	memset(&sc, 0, sizeof sc);
+	if (revision_scan_text(&sc, text, len, &why) == -1)
 		goto fail;
-	if (strncmp(file, rev->id, 14) != 0 || file[14] != '_') {
-		why = xasprintf("header id %s does not match the file name",
-		    rev->id);
+	if (strncmp(file, sc.id.p, 14) != 0 || file[14] != '_') {
+		why = xasprintf("header id %.14s does not match the file name",
+		    sc.id.p);
 		goto fail;
 	}
-	SHA256Data((const uint8_t *)text, len, rev->checksum);
-	*out = rev;
+	*out = revision_build(&sc, path, file);
+	free(sc.destructive);
+	free(sc.data);
+	revision_checksum(text, len, (*out)->checksum);
 	return 0;
 fail:
 	*cause = xasprintf("%s: malformed revision: %s", path, why);
 	free(why);
-	revision_free(rev);
+	free(sc.destructive);
+	free(sc.data);
 	return -1;
 }

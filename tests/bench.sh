@@ -8,9 +8,16 @@
 #
 # dbmate (v2, the npm package, which ships a prebuilt binary) is installed into
 # build/dbmate with npm when missing; without npm its rows are skipped.
+# EXODB_BEFORE names an older exodb (make bench builds one: BENCH_BEFORE in
+# the Makefile), run in the same rounds: its rows are "before", and each of
+# EXODB's says how it compares.
 set -eu
 : "${EXODB:?set EXODB to the exodb binary}"
 EXODB=$(cd "$(dirname "$EXODB")" && pwd)/$(basename "$EXODB")
+BEFORE=${EXODB_BEFORE:-}
+if [ -n "$BEFORE" ]; then
+	BEFORE=$(cd "$(dirname "$BEFORE")" && pwd)/$(basename "$BEFORE")
+fi
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 # Revision files are written by exodb's own formatter (make builds it); the
 # chain of thousands is written by one awk, for speed.
@@ -120,42 +127,88 @@ if [ -n "$dbmate" ] && ! "$dbmate" --version >/dev/null 2>&1; then
 	dbmate=
 fi
 
-echo "exodb $("$EXODB" -V | cut -d ' ' -f 2-), $(nproc) cores, $(uptime | sed 's/.*load/load/')"
+echo "exodb $("$EXODB" -V | head -n 1 | cut -d ' ' -f 2-), $(nproc) cores, $(uptime | sed 's/.*load/load/')"
+if [ -n "$BEFORE" ]; then
+	echo "before: ${BEFORE_NAME:-$BEFORE}, exodb $("$BEFORE" -V | head -n 1 | cut -d ' ' -f 2-)"
+fi
 if [ -n "$dbmate" ]; then
 	echo "beside $("$dbmate" --version)"
 else
 	echo "dbmate: not installed (npm missing or offline): its rows are skipped"
 fi
 
+# model_revision: the model's revision, written by db migrate, without the
+# model's fingerprint, which an older exodb would not read; applied.
+model_revision() {
+	"$EXODB" -q db migrate -m "Initial user model" >/dev/null
+	sed -i '/^-- model:/d' migrations/versions/*.sql
+	"$EXODB" -q db upgrade
+}
+
 # 1. Start-up: commands that do nothing, beside the shell's 'select 1'.
 bench_startup() {
+	local m cmds
 	mkdir startup && cd startup
-	"$EXODB" -q db init && "$EXODB" -q db migrate -m "Initial user model" >/dev/null && "$EXODB" -q db upgrade
-	mapfile -t m < <(paired 101 "sqlite3 instance/dev.db 'select 1'" \
-	    "'$EXODB' db upgrade" "'$EXODB' db current")
-	[ "${#m[@]}" -eq 3 ] || exit 1
-	shell=${m[0]} up=${m[1]} cur=${m[2]}
-	echo "start-up, paired medians of 101:"
-	echo "  sqlite3 instance/dev.db 'select 1'   $shell ms"
-	echo "  exodb db upgrade (at head)           $up ms ($(ratio "$up" "$shell") of the shell)"
-	echo "  exodb db current                     $cur ms ($(ratio "$cur" "$shell") of the shell)"
+	"$EXODB" -q db init && model_revision
+	cmds=("sqlite3 instance/dev.db 'select 1'" "'$EXODB' db upgrade"
+	    "'$EXODB' db current")
+	[ -z "$BEFORE" ] || cmds+=("'$BEFORE' db upgrade" "'$BEFORE' db current")
+	mapfile -t m < <(paired 101 "${cmds[@]}")
+	[ "${#m[@]}" -eq "${#cmds[@]}" ] || exit 1
+	echo "start-up, 1 revision, paired medians of 101:"
+	row "sqlite3 instance/dev.db 'select 1'" "${m[0]}"
+	if [ -n "$BEFORE" ]; then
+		row "exodb db upgrade (at head)" "${m[1]}" "the shell" "${m[0]}" \
+		    "before" "${m[3]}"
+		row "  before" "${m[3]}" "the shell" "${m[0]}"
+		row "exodb db current" "${m[2]}" "the shell" "${m[0]}" \
+		    "before" "${m[4]}"
+		row "  before" "${m[4]}" "the shell" "${m[0]}"
+	else
+		row "exodb db upgrade (at head)" "${m[1]}" "the shell" "${m[0]}"
+		row "exodb db current" "${m[2]}" "the shell" "${m[0]}"
+	fi
 	cd ..
 }
 
 # 2. A chain of N revisions, all applied: the commands that load it, beside
 # dbmate on the same N migrations (its own files, same statements), the shell
 # opening the database, the shell reading the history table, and reading and
-# hashing the revision files. The databases are made with the shell at once:
-# the same tables and history rows (checksum: the file's SHA-256) that
-# 'db upgrade' writes. BENCH_N overrides the list of N.
+# hashing the revision files. The first revision is the model's (db migrate
+# writes it), so that db check, db migrate and user list have their tables;
+# each of the others creates a table. The databases are made with the shell
+# at once: the same tables and history rows (checksum: the file's SHA-256)
+# that 'db upgrade' writes. BENCH_N overrides the list of N.
+INITIAL=20251231000000
 
-# gen_revisions N: one chain of N revisions in migrations/versions and the
-# same N migrations for dbmate in dbmate/, written by one awk.
+# initial_revision: the model's revision, written by db migrate, as revision
+# $INITIAL (without the model's fingerprint, which an older exodb would not
+# read), applied; and the same for dbmate.
+initial_revision() {
+	local f
+	"$EXODB" -q db migrate -m "Initial user model" >/dev/null
+	f=$(ls migrations/versions/*.sql)
+	sed -e "s/^-- id: .*/-- id: $INITIAL/" -e '/^-- model:/d' "$f" \
+	    >"migrations/versions/${INITIAL}_initial_user_model.sql"
+	rm "$f"
+	"$EXODB" -q db upgrade
+	mkdir -p dbmate
+	{
+		echo "-- migrate:up"
+		sed -n '/^-- +upgrade/,/^-- +downgrade/p' \
+		    "migrations/versions/${INITIAL}_initial_user_model.sql" | sed '1d;$d'
+		echo "-- migrate:down"
+		echo "DROP TABLE users;"
+	} >"dbmate/${INITIAL}_initial_user_model.sql"
+}
+
+# gen_revisions N: revisions 2 to N after the initial one, in
+# migrations/versions, and the same migrations for dbmate in dbmate/, written
+# by one awk.
 gen_revisions() {
 	mkdir -p dbmate
-	awk -v n="$1" 'BEGIN {
-		parent = "none"
-		for (i = 1; i <= n; i++) {
+	awk -v n="$1" -v parent="$INITIAL" 'BEGIN {
+		for (i = 2; i <= n; i++) {
 			id = sprintf("2026010100%04d", i)
 			sql = sprintf("CREATE TABLE t%d (id INTEGER PRIMARY KEY, v TEXT);", i)
 			f = sprintf("migrations/versions/%s_r%d.sql", id, i)
@@ -172,20 +225,16 @@ gen_revisions() {
 # applied_db: instance/dev.db with every revision applied, and dbmate.db the
 # same tables with dbmate's record of its migrations.
 applied_db() {
-	mkdir -p instance
 	{
 		echo "PRAGMA synchronous = OFF; BEGIN;"
-		echo "CREATE TABLE exodb_revisions (
-	id TEXT PRIMARY KEY,
-	checksum TEXT NOT NULL,
-	applied_at TEXT NOT NULL
-);"
-		sha256sum migrations/versions/*.sql | awk '{
-			id = substr($2, length("migrations/versions/") + 1, 14)
-			n = id + 0 - 20260101000000
-			printf "CREATE TABLE t%d (id INTEGER PRIMARY KEY, v TEXT);\n", n
-			printf "INSERT INTO exodb_revisions VALUES (\x27%s\x27, \x27%s\x27, \x272026-01-01T00:00:00.000Z\x27);\n", id, $1
-		}'
+		if ls migrations/versions/2026010100*.sql >/dev/null 2>&1; then
+			sha256sum migrations/versions/2026010100*.sql | awk '{
+				id = substr($2, length("migrations/versions/") + 1, 14)
+				n = id + 0 - 20260101000000
+				printf "CREATE TABLE t%d (id INTEGER PRIMARY KEY, v TEXT);\n", n
+				printf "INSERT INTO exodb_revisions VALUES (\x27%s\x27, \x27%s\x27, \x272026-01-01T00:00:00.000Z\x27);\n", id, $1
+			}'
+		fi
 		echo "COMMIT;"
 	} | sqlite3 instance/dev.db
 	cp instance/dev.db dbmate.db
@@ -196,8 +245,14 @@ applied_db() {
 	} | sqlite3 dbmate.db
 }
 
+# The commands of the chain's table, by name: exodb's and, when there is one,
+# the older exodb's.
+CHAIN_CMDS=("db upgrade" "db current" "db history" "db heads" "db check"
+    "db migrate -m bench" "user list")
+
 bench_chain() {
 	declare -A chain
+	local n r i j m cmds names floors label k nb sel shist hash dup dst
 	echo "a chain of N revisions, all applied; paired medians of R rounds:"
 	for n in ${BENCH_N:-10 100 1000 5000}; do
 		case $n in
@@ -207,56 +262,84 @@ bench_chain() {
 		esac
 		mkdir "chain$n" && cd "chain$n"
 		"$EXODB" -q db init
+		initial_revision
 		gen_revisions "$n"
 		applied_db
 		# The head is what the shell built: exodb agrees before anything is timed.
 		[ "$("$EXODB" -q db current | cut -d ' ' -f 1)" = "$(printf '2026010100%04d' "$n")" ] ||
 		    { echo "bench: db current at N=$n: $("$EXODB" db current 2>&1)" >&2; exit 1; }
-		cmds=("'$EXODB' db upgrade" "'$EXODB' db current" "'$EXODB' db history"
-		    "'$EXODB' db heads" "sqlite3 instance/dev.db 'select 1'"
+		cmds=("sqlite3 instance/dev.db 'select 1'"
 		    "sqlite3 instance/dev.db 'SELECT * FROM exodb_revisions ORDER BY id'"
 		    "cat migrations/versions/*.sql | sha256sum")
+		names=("sqlite3 dev.db 'select 1'" "the shell reading the history"
+		    "cat versions/*.sql | sha256sum")
 		if [ -n "$dbmate" ]; then
 			cmds+=("'$dbmate' --url sqlite:dbmate.db --migrations-dir dbmate --no-dump-schema up"
 			    "'$dbmate' --url sqlite:dbmate.db --migrations-dir dbmate status")
+			names+=("dbmate up (nothing to do)" "dbmate status")
 		fi
+		nb=${#cmds[@]}
+		for k in "${CHAIN_CMDS[@]}"; do
+			cmds+=("'$EXODB' $k")
+			names+=("exodb $k")
+		done
+		# Nothing to migrate: db migrate writes no revision here.
+		"$EXODB" -q db migrate -m bench 2>/dev/null
+		[ "$(ls migrations/versions | wc -l)" -eq "$n" ] ||
+		    { echo "bench: db migrate wrote a revision at N=$n" >&2; exit 1; }
+		# The older exodb's rows, for the commands it runs here as they
+		# are (its model may differ: a revision it writes is taken back).
+		for k in "${CHAIN_CMDS[@]}"; do
+			[ -n "$BEFORE" ] || break
+			# shellcheck disable=SC2086 # $k is a command and its arguments
+			if "$BEFORE" $k >/dev/null 2>&1 &&
+			    [ "$(ls migrations/versions | wc -l)" -eq "$n" ]; then
+				cmds+=("'$BEFORE' $k")
+				names+=("before $k")
+			fi
+			find migrations/versions -name '*_bench.sql' -delete
+		done
 		mapfile -t m < <(paired "$r" "${cmds[@]}")
 		[ "${#m[@]}" -eq "${#cmds[@]}" ] || exit 1
 		for i in "${!m[@]}"; do
-			chain[$n,$i]=${m[$i]}
+			chain[$n,${names[$i]}]=${m[$i]}
 		done
-		up=${m[0]} cur=${m[1]} hist=${m[2]} heads=${m[3]} sel=${m[4]} shist=${m[5]} hash=${m[6]}
+		sel=${m[0]} shist=${m[1]} hash=${m[2]} dup=${m[3]:-} dst=${m[4]:-}
 		floors=("'select 1'" "$sel" "hashing" "$hash")
 		echo "N = $n, R = $r:"
-		if [ -n "$dbmate" ]; then
-			dup=${m[7]} dst=${m[8]}
-			row "exodb db upgrade (nothing to do)" "$up" "${floors[@]}" "dbmate up" "$dup"
-			row "exodb db current" "$cur" "${floors[@]}" "dbmate status" "$dst"
-			row "exodb db history" "$hist" "${floors[@]}" "dbmate status" "$dst" \
-			    "the shell reading the history" "$shist"
-			row "exodb db heads" "$heads" "${floors[@]}" "dbmate status" "$dst"
-			row "dbmate up (nothing to do)" "$dup" "'select 1'" "$sel"
-			row "dbmate status" "$dst" "'select 1'" "$sel"
-		else
-			row "exodb db upgrade (nothing to do)" "$up" "${floors[@]}"
-			row "exodb db current" "$cur" "${floors[@]}"
-			row "exodb db history" "$hist" "${floors[@]}" \
-			    "the shell reading the history" "$shist"
-			row "exodb db heads" "$heads" "${floors[@]}"
-		fi
-		row "sqlite3 dev.db 'select 1'" "$sel"
-		row "the shell reading the history" "$shist"
-		row "cat versions/*.sql | sha256sum" "$hash"
+		for k in "${CHAIN_CMDS[@]}"; do
+			label="exodb $k"
+			[ "$k" = "db upgrade" ] && label="exodb db upgrade (nothing to do)"
+			set -- "${floors[@]}"
+			if [ -n "$dbmate" ]; then
+				case $k in
+				"db upgrade") set -- "$@" "dbmate up" "$dup" ;;
+				*) set -- "$@" "dbmate status" "$dst" ;;
+				esac
+			fi
+			[ "$k" = "db history" ] && set -- "$@" "the shell reading the history" "$shist"
+			if [ -n "${chain[$n,before $k]:-}" ]; then
+				row "$label" "${chain[$n,exodb $k]}" "$@" before "${chain[$n,before $k]}"
+				row "  before" "${chain[$n,before $k]}" "$@"
+			else
+				row "$label" "${chain[$n,exodb $k]}" "$@"
+			fi
+		done
+		for ((i = 0; i < nb; i++)); do
+			case ${names[$i]} in
+			dbmate*) row "${names[$i]}" "${m[$i]}" "'select 1'" "$sel" ;;
+			*) row "${names[$i]}" "${m[$i]}" ;;
+			esac
+		done
 		cd ..
 		rm -rf "chain$n"
 	done
 	echo "from 1,000 to 5,000 revisions (linear is 5x):"
-	names=("exodb db upgrade" "exodb db current" "exodb db history" "exodb db heads"
-	    "sqlite3 'select 1'" "the shell reading the history" "cat | sha256sum"
-	    "dbmate up" "dbmate status")
-	for i in "${!names[@]}"; do
-		[ -n "${chain[5000,$i]:-}" ] && [ -n "${chain[1000,$i]:-}" ] || continue
-		printf '  %-34s %s\n' "${names[$i]}" "$(ratio "${chain[5000,$i]}" "${chain[1000,$i]}")"
+	for k in "sqlite3 dev.db 'select 1'" "the shell reading the history" \
+	    "cat versions/*.sql | sha256sum" "dbmate up (nothing to do)" "dbmate status" \
+	    "${CHAIN_CMDS[@]/#/exodb }" "${CHAIN_CMDS[@]/#/before }"; do
+		[ -n "${chain[5000,$k]:-}" ] && [ -n "${chain[1000,$k]:-}" ] || continue
+		printf '  %-34s %s\n' "$k" "$(ratio "${chain[5000,$k]}" "${chain[1000,$k]}")"
 	done
 }
 
@@ -283,14 +366,22 @@ bench_apply() {
 		single=1
 		cmds+=("rm -rf instance ;; '$EXODB' db upgrade --single-transaction")
 	fi
+	[ -z "$BEFORE" ] || cmds+=("rm -rf instance ;; '$BEFORE' db upgrade")
 	mapfile -t m < <(paired 5 "${cmds[@]}")
 	[ "${#m[@]}" -eq "${#cmds[@]}" ] || exit 1
 	shell=${m[0]} shell1=${m[1]} ex=${m[2]}
 	echo "200 small revisions on a fresh database, paired medians of 5:"
 	row "sqlite3 shell, one commit each" "$shell"
 	row "sqlite3 shell, one transaction" "$shell1" "one commit each" "$shell"
-	row "exodb db upgrade" "$ex" "the shell committing each" "$shell" \
-	    "one transaction" "$shell1"
+	if [ -n "$BEFORE" ]; then
+		row "exodb db upgrade" "$ex" "the shell committing each" "$shell" \
+		    "one transaction" "$shell1" "before" "${m[${#m[@]} - 1]}"
+		row "  before" "${m[${#m[@]} - 1]}" "the shell committing each" \
+		    "$shell" "one transaction" "$shell1"
+	else
+		row "exodb db upgrade" "$ex" "the shell committing each" "$shell" \
+		    "one transaction" "$shell1"
+	fi
 	if [ -n "$single" ]; then
 		ex1=${m[3]}
 		row "exodb db upgrade --single-transaction" "$ex1" \
@@ -330,12 +421,13 @@ bench_rebuild() {
 bench_list() {
 	local q m
 	mkdir list && cd list
-	"$EXODB" -q db init && "$EXODB" -q db migrate -m "Initial user model" >/dev/null && "$EXODB" -q db upgrade
+	"$EXODB" -q db init && model_revision
 	sqlite3 instance/dev.db "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 1000000)
 INSERT INTO users (username, email, password_hash, role, is_approved) SELECT 'user' || n, 'u' || n || '@example.org', '\$argon2id\$v=19\$m=65536,t=3,p=4\$' || hex(randomblob(16)) || '\$' || hex(randomblob(32)), CASE WHEN n % 10 = 0 THEN 'admin' ELSE 'user' END, n % 3 = 0 FROM c;"
 	q="SELECT id, username, email, role, CASE WHEN is_approved THEN 'yes' ELSE 'no' END FROM users ORDER BY id"
 	cmds=("'$EXODB' user list" "sqlite3 -list instance/dev.db \"$q\""
 	    "'$EXODB' user list --json" "sqlite3 -json instance/dev.db \"$q\"")
+	[ -z "$BEFORE" ] || cmds+=("'$BEFORE' user list" "'$BEFORE' user list --json")
 	mapfile -t m < <(paired 5 "${cmds[@]}")
 	[ "${#m[@]}" -eq "${#cmds[@]}" ] || exit 1
 	echo "listing 1,000,000 users, paired medians of 5; then one run each:"
@@ -347,6 +439,12 @@ INSERT INTO users (username, email, password_hash, role, is_approved) SELECT 'us
 	echo "    $(peak "${cmds[3]}")"
 	row "exodb user list --json" "${m[2]}" "sqlite3 -json" "${m[3]}"
 	echo "    $(peak "${cmds[2]}")"
+	if [ -n "$BEFORE" ]; then
+		row "before: user list" "${m[4]}" "sqlite3 -list" "${m[1]}"
+		echo "    $(peak "${cmds[4]}")"
+		row "before: user list --json" "${m[5]}" "sqlite3 -json" "${m[3]}"
+		echo "    $(peak "${cmds[5]}")"
+	fi
 	cd ..
 }
 

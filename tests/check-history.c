@@ -68,6 +68,16 @@ START_TEST(test_history_read)
 	ck_assert_ptr_null(history_row(h, "4"));
 	ck_assert_ptr_null(history_row(h, ""));
 	history_free(h);
+	/* Applied at the same time: by id. */
+	unit_exec(db, "INSERT INTO exodb_revisions VALUES ('5', 'v', '2026-03'), "
+	    "('4', 'w', '2026-03')");
+	h = unit_history(db);
+	ck_assert_uint_eq(h->nrows, 5);
+	ck_assert_str_eq(h->rows[3].id, "4");
+	ck_assert_str_eq(h->rows[4].id, "5");
+	ck_assert_str_eq(history_row(h, "5")->checksum, "v");
+	ck_assert_str_eq(history_row(h, "2")->applied_at, "2026-02");
+	history_free(h);
 	/* A row changed by hand to hold NULL is an error, not a crash. */
 	unit_exec(db, "INSERT INTO exodb_revisions VALUES (NULL, 'z', 'now')");
 	ck_assert_int_eq(history_read(db, &h, &cause), -1);

@@ -619,6 +619,27 @@ START_TEST(test_migrate_apply_new_foreign_key)
 }
 END_TEST
 
+/* So is one that adds a column with a foreign key to an existing table. */
+START_TEST(test_migrate_apply_added_foreign_key)
+{
+	sqlite3	*db;
+	char	*cause = NULL;
+
+	ck_assert_int_eq(apply_one("CREATE TABLE p (id INTEGER PRIMARY KEY); "
+	    "CREATE TABLE c (a); INSERT INTO c VALUES (1)",
+	    "ALTER TABLE c ADD COLUMN pid INTEGER\n"
+	    "    REFERENCES p (id);\nUPDATE c SET pid = 7;\n", NULL, &db,
+	    &cause), -1);
+	ck_assert_str_eq(cause, "m/versions/20260101000001_r.sql: foreign key "
+	    "check failed: 1 row of c refers to missing rows of p");
+	free(cause);
+	CK_STR(unit_query(db, "SELECT sql FROM sqlite_schema WHERE name = 'c'"),
+	    "CREATE TABLE c (a)");
+	sqlite3_close(db);
+	unit_rmdir();
+}
+END_TEST
+
 /* One transaction for the whole script, and the history table made once. */
 START_TEST(test_migrate_script_single)
 {
@@ -692,6 +713,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_migrate_apply_refuses);
 	tcase_add_test(tc, test_migrate_apply_single);
 	tcase_add_test(tc, test_migrate_apply_new_foreign_key);
+	tcase_add_test(tc, test_migrate_apply_added_foreign_key);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("migrate_check");
 	tcase_add_test(tc, test_migrate_check);

@@ -1,12 +1,34 @@
 /* Unit tests of src/repo.c: init, loading, the graph, lookups, writing. */
 #include <sys/stat.h>
 
+#include <dirent.h>
+
 #include "unit.h"
 
 static void
 rev(const char *id, const char *parents, const char *slug)
 {
 	unit_revision("m/versions", id, parents, slug, NULL, NULL);
+}
+
+/* The whole of a file, NUL-terminated; *len is its length. */
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE	*f;
+	char	*text;
+	long	 n;
+
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	ck_assert_int_ge(n = ftell(f), 0);
+	rewind(f);
+	text = xmalloc((size_t)n + 1);
+	ck_assert_uint_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+	text[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return text;
 }
 
 static char *
@@ -147,8 +169,61 @@ START_TEST(test_repo_load_errors)
 	ck_assert_int_eq(symlink("20260101000001_a.sql",
 	    "m/versions/20260101000005_link.sql"), 0);
 	cause = load_error();
-	ck_assert_ptr_nonnull(strstr(cause, "is a symbolic link"));
-	free(cause);
+	CK_STR(cause, "m/versions/20260101000005_link.sql: is a symbolic link; "
+	    "revisions must be plain files");
+	ck_assert_int_eq(unlink("m/versions/20260101000005_link.sql"), 0);
+	/* Neither a folder nor a FIFO (which must not block the load). */
+	ck_assert_int_eq(mkdir("m/versions/20260101000006_dir.sql", 0700), 0);
+	CK_STR(load_error(), "m/versions/20260101000006_dir.sql: not a regular "
+	    "file");
+	ck_assert_int_eq(rmdir("m/versions/20260101000006_dir.sql"), 0);
+	ck_assert_int_eq(mkfifo("m/versions/20260101000007_fifo.sql", 0600), 0);
+	CK_STR(load_error(), "m/versions/20260101000007_fifo.sql: not a regular "
+	    "file");
+	ck_assert_int_eq(unlink("m/versions/20260101000007_fifo.sql"), 0);
+	/* An unreadable file names why. */
+	if (geteuid() != 0) {
+		ck_assert_int_eq(chmod("m/versions/20260101000001_a.sql", 0),
+		    0);
+		CK_STR(load_error(), "m/versions/20260101000001_a.sql: "
+		    "Permission denied");
+	}
+	unit_rmdir();
+}
+END_TEST
+
+/*
+ * Files are read into one buffer that grows: a file larger than it reads
+ * whole, and the files after it read as themselves.
+ */
+START_TEST(test_repo_load_large_file)
+{
+	struct repo		*repo;
+	struct revision		*parsed;
+	char			*up, *text, *cause = NULL;
+	size_t			 n = 100000, len;
+
+	unit_tmpdir();
+	ck_assert_int_eq(repo_init("m", &cause), 0);
+	up = xmalloc(n + 1);
+	memset(up, '-', n);
+	memcpy(up, "SELECT 1;\n", 10);
+	up[n - 1] = '\n';
+	up[n] = '\0';
+	unit_revision("m/versions", "20260101000001", "none", "big", up, NULL);
+	rev("20260101000002", "20260101000001", "small");
+	repo = unit_repo_load("m");
+	ck_assert_uint_eq(repo->nrevs, 2);
+	ck_assert_uint_eq(strlen(repo->revs[0]->upgrade), n);
+	ck_assert_str_eq(repo->revs[1]->message, "small");
+	text = read_file("m/versions/20260101000001_big.sql", &len);
+	ck_assert_int_eq(revision_parse("p", "20260101000001_big.sql", text,
+	    len, &parsed, &cause), 0);
+	ck_assert_str_eq(repo->revs[0]->checksum, parsed->checksum);
+	revision_free(parsed);
+	free(text);
+	free(up);
+	repo_free(repo);
 	unit_rmdir();
 }
 END_TEST
@@ -324,6 +399,72 @@ START_TEST(test_repo_long_chain)
 }
 END_TEST
 
+/* The revision files of m/versions in directory order, as repo_load() reads. */
+static size_t
+dir_order(char names[][32], size_t max)
+{
+	DIR		*d;
+	struct dirent	*de;
+	size_t		 n = 0;
+
+	ck_assert_ptr_nonnull(d = opendir("m/versions"));
+	while ((de = readdir(d)) != NULL && n < max) {
+		if (strstr(de->d_name, ".sql") != NULL)
+			snprintf(names[n++], 32, "%.31s", de->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Thousands of files are read by several threads: the chain loads whole,
+ * and of two malformed files the one met first in directory order is
+ * reported, wherever the other lies.
+ */
+START_TEST(test_repo_load_shared)
+{
+	static char	 names[1200][32];
+	struct repo	*repo;
+	char		*cause = NULL, id[16], parent[16], *path[2], *text;
+	char		*want;
+	size_t		 n, i, len, bad[2] = { 10, 1090 };
+
+	unit_tmpdir();
+	ck_assert_int_eq(repo_init("m", &cause), 0);
+	strcpy(parent, "none");
+	for (i = 0; i < 1100; i++) {
+		snprintf(id, sizeof id, "2026010%07zu", i);
+		rev(id, parent, "r");
+		strcpy(parent, id);
+	}
+	repo = unit_repo_load("m");
+	ck_assert_uint_eq(repo->nrevs, 1100);
+	for (i = 0; i < 1100; i++)
+		ck_assert_uint_eq(repo->revs[i]->order, i);
+	ck_assert_str_eq(repo->heads[0]->id, "20260100001099");
+	repo_free(repo);
+	n = dir_order(names, 1200);
+	ck_assert_uint_eq(n, 1100);
+	for (i = 0; i < 2; i++)
+		path[i] = xasprintf("m/versions/%s", names[bad[i]]);
+	text = read_file(path[0], &len);
+	for (i = 0; i < 2; i++)
+		unit_write(path[i], "-- not a revision\n");
+	for (i = 0; i < 2; i++) {
+		want = xasprintf("%s: malformed revision: first line is not "
+		    "'-- exodb revision'", path[i]);
+		CK_STR(load_error(), want);
+		free(want);
+		/* Then only the one in the last share is malformed. */
+		unit_write(path[0], text);
+	}
+	free(text);
+	free(path[0]);
+	free(path[1]);
+	unit_rmdir();
+}
+END_TEST
+
 START_TEST(test_repo_single_head)
 {
 	struct repo	*repo;
@@ -477,8 +618,10 @@ unit_suite(void)
 	tc = tcase_create("repo_load");
 	tcase_add_test(tc, test_repo_load_orders_the_graph);
 	tcase_add_test(tc, test_repo_load_errors);
+	tcase_add_test(tc, test_repo_load_large_file);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tc, test_repo_long_chain);
+	tcase_add_test(tc, test_repo_load_shared);
 	tc = tcase_create("repo_resolve");
 	tcase_add_test(tc, test_repo_resolve);
 	suite_add_tcase(s, tc);
