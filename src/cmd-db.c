@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sha2.h>
+
 #include "cmd.h"
 
 static int	cmd_db_init_exec(struct cmd *, char **);
@@ -28,6 +30,7 @@ static int	cmd_db_stamp_exec(struct cmd *, char **);
 static int	cmd_db_merge_exec(struct cmd *, char **);
 static int	cmd_db_edit_exec(struct cmd *, char **);
 static int	cmd_db_check_exec(struct cmd *, char **);
+static int	cmd_db_status_exec(struct cmd *, char **);
 static int	cmd_db_repair_exec(struct cmd *, char **);
 static int	cmd_db_model_exec(struct cmd *, char **);
 
@@ -101,6 +104,10 @@ const struct cmd_entry cmd_db_entries[] = {
 	{
 		.group = "db", .name = "current",
 		.summary = "show the revision the database is at",
+		.options = (const struct cmd_option[]) {
+			CMD_OPTION_JSON("a JSON array of the revisions"),
+			{ .name = NULL }
+		},
 		.flags = CMD_REPO | CMD_DB_READ,
 		.exec = cmd_db_current_exec
 	},
@@ -114,6 +121,7 @@ const struct cmd_entry cmd_db_entries[] = {
 			  "a prefix, base, head, current or empty)" },
 			{ .id = OPT_VERBOSE, .letter = 'v', .name = "verbose",
 			  .help = "show each revision in full" },
+			CMD_OPTION_JSON("a JSON array of the revisions"),
 			{ .name = NULL }
 		},
 		.flags = CMD_REPO | CMD_DB_READ,
@@ -122,6 +130,10 @@ const struct cmd_entry cmd_db_entries[] = {
 	{
 		.group = "db", .name = "heads",
 		.summary = "show the revisions nothing revises",
+		.options = (const struct cmd_option[]) {
+			CMD_OPTION_JSON("a JSON array of the heads"),
+			{ .name = NULL }
+		},
 		.flags = CMD_REPO,
 		.exec = cmd_db_heads_exec
 	},
@@ -134,6 +146,10 @@ const struct cmd_entry cmd_db_entries[] = {
 	{
 		.group = "db", .name = "show",
 		.summary = "print a revision file",
+		.options = (const struct cmd_option[]) {
+			CMD_OPTION_JSON("the revision as a JSON object"),
+			{ .name = NULL }
+		},
 		.args = "REV", .minargs = 1, .maxargs = 1,
 		.flags = CMD_REPO,
 		.exec = cmd_db_show_exec
@@ -167,8 +183,23 @@ const struct cmd_entry cmd_db_entries[] = {
 		.group = "db", .name = "check",
 		.summary = "exit 1 if revisions are pending or the model needs a "
 		    "migration",
+		.options = (const struct cmd_option[]) {
+			CMD_OPTION_JSON("the findings as a JSON object"),
+			{ .name = NULL }
+		},
 		.flags = CMD_REPO | CMD_DB_READ,
 		.exec = cmd_db_check_exec
+	},
+	{
+		.group = "db", .name = "status",
+		.summary = "an overview: project, database, model, revisions, "
+		    "drift",
+		.options = (const struct cmd_option[]) {
+			CMD_OPTION_JSON("the overview as a JSON object"),
+			{ .name = NULL }
+		},
+		.flags = CMD_REPO | CMD_DB_READ,
+		.exec = cmd_db_status_exec
 	},
 	{
 		.group = "db", .name = "repair",
@@ -435,37 +466,161 @@ cmd_db_revision_exec(struct cmd *cmd, char **cause)
 	    NULL, cause);
 }
 
+/* Whether rev is applied (row not NULL) from a file that changed since. */
+static int
+cmd_db_changed(const struct revision *rev, const struct history_row *row)
+{
+	return rev != NULL && row != NULL &&
+	    strcmp(rev->checksum, row->checksum) != 0;
+}
+
+/*
+ * A warning for each applied revision whose file changed or is gone: read-only
+ * commands report them, upgrade, downgrade and migrate refuse to run.
+ */
+static void
+cmd_db_warn_changed(const struct repo *repo, const struct history *h)
+{
+	const struct revision	*rev;
+	size_t			 i;
+
+	for (i = 0; i < h->nrows; i++) {
+		if ((rev = repo_get(repo, h->rows[i].id)) == NULL)
+			cmd_note("warning: revision %s is applied but its file "
+			    "is missing", h->rows[i].id);
+		else if (cmd_db_changed(rev, &h->rows[i]))
+			cmd_note("warning: %s: changed since it was applied; "
+			    "restore it, or accept the edit with 'exodb db "
+			    "repair'", rev->path);
+	}
+}
+
+/*
+ * rev as a JSON object: id, parents, message, created, path, head and
+ * mergepoint. The caller frees it; NULL with *cause set.
+ */
+static char *
+cmd_db_json_rev(sqlite3 *j, const struct revision *rev, char **cause)
+{
+	char	*parents, *o;
+
+	if ((parents = cmd_json_strings(j, rev->parents, rev->nparents,
+	    cause)) == NULL)
+		return NULL;
+	o = cmd_json(j, cause, "tjtttbb", "SELECT json_object('id', ?1, "
+	    "'parents', json(?2), 'message', ?3, 'created', ?4, 'path', ?5, "
+	    "'head', json(?6), 'mergepoint', json(?7))", rev->id, parents,
+	    rev->message, rev->created, rev->path, rev->is_head,
+	    rev->nparents > 1);
+	free(parents);
+	return o;
+}
+
+/*
+ * As cmd_db_json_rev(), and then applied, applied_at, changed and missing
+ * from row (NULL: pending). rev NULL is a row whose file is missing: its
+ * other fields are null.
+ */
+static char *
+cmd_db_json_applied(sqlite3 *j, const struct revision *rev,
+    const struct history_row *row, char **cause)
+{
+	char	*base, *o;
+
+	if (rev != NULL)
+		base = cmd_db_json_rev(j, rev, cause);
+	else
+		base = cmd_json(j, cause, "t", "SELECT json_object('id', ?1, "
+		    "'parents', NULL, 'message', NULL, 'created', NULL, "
+		    "'path', NULL, 'head', json('false'), 'mergepoint', "
+		    "json('false'))", row->id);
+	if (base == NULL)
+		return NULL;
+	o = cmd_json(j, cause, "jbtbb", "SELECT json_set(?1, '$.applied', "
+	    "json(?2), '$.applied_at', ?3, '$.changed', json(?4), "
+	    "'$.missing', json(?5))", base, row != NULL,
+	    row != NULL ? row->applied_at : NULL, cmd_db_changed(rev, row),
+	    rev == NULL);
+	free(base);
+	return o;
+}
+
+/* Print the JSON array s holds, or fail as it did; s is freed. */
+static int
+cmd_db_print_json(sqlite3_str *s, int failed)
+{
+	char	*text = cmd_json_end(s);
+
+	if (!failed)
+		printf("%s\n", text);
+	free(text);
+	return failed ? -1 : 0;
+}
+
 /*
  * The applied revisions no applied revision revises: where the database is.
- * Rows of revisions missing from the repository are shown too.
+ * Rows of revisions missing from the repository are shown too, and an
+ * applied file that changed is marked [changed].
  */
 static int
 cmd_db_current_exec(struct cmd *cmd, char **cause)
 {
 	struct history		*h = NULL;
 	const struct revision	*rev;
-	int			*applied;
+	const struct history_row *row;
+	sqlite3			*j = NULL;
+	sqlite3_str		*s = NULL;
+	char			*o;
+	int			*applied = NULL, json = cmd->opt[OPT_JSON] != NULL;
+	int			 failed = 0, status = -1;
 	size_t			 i, known = 0;
 
 	if (history_read(cmd->db, &h, cause) == -1)
 		return -1;
+	if (json) {
+		if (cmd_json_open(&j, cause) == -1)
+			goto out;
+		s = sqlite3_str_new(NULL);
+		sqlite3_str_appendchar(s, 1, '[');
+	}
 	applied = repo_applied(cmd->repo, h);
-	for (i = 0; i < cmd->repo->nrevs; i++) {
+	for (i = 0; !failed && i < cmd->repo->nrevs; i++) {
 		rev = cmd->repo->revs[i];
-		if (repo_is_current(rev, applied))
-			printf("%s%s\n", rev->id, rev->is_head ? " (head)" : "");
-		known += history_row(h, rev->id) != NULL;
+		row = history_row(h, rev->id);
+		known += row != NULL;
+		if (!repo_is_current(rev, applied))
+			continue;
+		if (!json)
+			printf("%s%s%s\n", rev->id, rev->is_head ? " (head)" :
+			    "", cmd_db_changed(rev, row) ? " [changed]" : "");
+		else if ((o = cmd_db_json_applied(j, rev, row, cause)) == NULL)
+			failed = 1;
+		else
+			cmd_json_add(s, o);
 	}
-	free(applied);
 	/* Only when some row has no file: finding which is then linear. */
-	for (i = 0; known < h->nrows && i < h->nrows; i++) {
-		if (repo_get(cmd->repo, h->rows[i].id) == NULL)
+	for (i = 0; !failed && known < h->nrows && i < h->nrows; i++) {
+		if (repo_get(cmd->repo, h->rows[i].id) != NULL)
+			continue;
+		if (!json)
 			printf("%s (file missing)\n", h->rows[i].id);
+		else if ((o = cmd_db_json_applied(j, NULL, &h->rows[i],
+		    cause)) == NULL)
+			failed = 1;
+		else
+			cmd_json_add(s, o);
 	}
-	if (h->nrows == 0)
+	if (json && cmd_db_print_json(s, failed) == -1)
+		goto out;
+	if (h->nrows == 0 && !json)
 		cmd_note("no revisions applied");
+	cmd_db_warn_changed(cmd->repo, h);
+	status = 0;
+out:
+	free(applied);
+	sqlite3_close(j);
 	history_free(h);
-	return 0;
+	return status;
 }
 
 /*
@@ -507,6 +662,10 @@ cmd_db_history_line(const struct revision *rev, const struct history *h,
 			printf("Applied: %s\n", row->applied_at);
 		else
 			printf("Applied: no (pending)\n");
+		if (cmd_db_changed(rev, row))
+			printf("Changed: since it was applied (SHA-256 now "
+			    "%.12s, then %.12s)\n", rev->checksum,
+			    row->checksum);
 		printf("\n    %s\n\n", rev->message);
 		return;
 	}
@@ -514,19 +673,28 @@ cmd_db_history_line(const struct revision *rev, const struct history *h,
 		printf("<base>");
 	for (i = 0; i < rev->nparents; i++)
 		printf("%s%s", i > 0 ? ", " : "", rev->parents[i]);
-	printf(" -> %s%s%s, %s [%s]\n", rev->id, rev->is_head ? " (head)" : "",
-	    rev->nparents > 1 ? " (mergepoint)" : "", rev->message,
-	    row != NULL ? "applied" : "pending");
+	printf(" -> %s%s%s, %s [%s]%s\n", rev->id, rev->is_head ? " (head)" :
+	    "", rev->nparents > 1 ? " (mergepoint)" : "", rev->message,
+	    row != NULL ? "applied" : "pending", cmd_db_changed(rev, row) ?
+	    " [changed]" : "");
 }
 
+/*
+ * Newest first, from FROM to TO with -r. An applied file that changed is
+ * marked, not refused: history only reads. Rows whose file is missing come
+ * last, without -r: where they were in the graph is not known.
+ */
 static int
 cmd_db_history_exec(struct cmd *cmd, char **cause)
 {
 	const struct revision	*from = NULL, *to = NULL, *rev;
 	struct history		*h = NULL;
+	sqlite3			*j = NULL;
+	sqlite3_str		*s = NULL;
 	const char		*range = cmd->opt[OPT_REV_RANGE], *colon;
-	char			*first = NULL;
+	char			*first = NULL, *o;
 	int			*applied = NULL, *after = NULL, *before = NULL;
+	int			 json = cmd->opt[OPT_JSON] != NULL, failed = 0;
 	size_t			 i;
 	int			 status = -1;
 
@@ -534,7 +702,7 @@ cmd_db_history_exec(struct cmd *cmd, char **cause)
 		*cause = xasprintf("range '%s' is not FROM:TO", range);
 		return 2;
 	}
-	if (cmd_db_history(cmd, &h, cause) == -1)
+	if (history_read(cmd->db, &h, cause) == -1)
 		goto out;
 	if (range != NULL) {
 		colon = strchr(range, ':');
@@ -545,6 +713,12 @@ cmd_db_history_exec(struct cmd *cmd, char **cause)
 		    colon + 1, &to, cause) == -1)
 			goto out;
 	}
+	if (json) {
+		if (cmd_json_open(&j, cause) == -1)
+			goto out;
+		s = sqlite3_str_new(NULL);
+		sqlite3_str_appendchar(s, 1, '[');
+	}
 	/* FROM and what descends from it, TO and what it descends from. */
 	if (from != NULL)
 		repo_descendants(cmd->repo, from,
@@ -552,15 +726,37 @@ cmd_db_history_exec(struct cmd *cmd, char **cause)
 	if (to != NULL)
 		repo_ancestors(to, before = xcalloc(cmd->repo->nrevs,
 		    sizeof *before));
-	for (i = cmd->repo->nrevs; i > 0; i--) {
+	for (i = cmd->repo->nrevs; !failed && i > 0; i--) {
 		rev = cmd->repo->revs[i - 1];
 		if ((after != NULL && !after[i - 1]) ||
 		    (before != NULL && !before[i - 1]))
 			continue;
-		cmd_db_history_line(rev, h, cmd->opt[OPT_VERBOSE] != NULL);
+		if (!json)
+			cmd_db_history_line(rev, h,
+			    cmd->opt[OPT_VERBOSE] != NULL);
+		else if ((o = cmd_db_json_applied(j, rev, history_row(h,
+		    rev->id), cause)) == NULL)
+			failed = 1;
+		else
+			cmd_json_add(s, o);
 	}
+	for (i = 0; !failed && range == NULL && i < h->nrows; i++) {
+		if (repo_get(cmd->repo, h->rows[i].id) != NULL)
+			continue;
+		if (!json)
+			printf("%s (file missing) [applied]\n", h->rows[i].id);
+		else if ((o = cmd_db_json_applied(j, NULL, &h->rows[i],
+		    cause)) == NULL)
+			failed = 1;
+		else
+			cmd_json_add(s, o);
+	}
+	if (json && cmd_db_print_json(s, failed) == -1)
+		goto out;
+	cmd_db_warn_changed(cmd->repo, h);
 	status = 0;
 out:
+	sqlite3_close(j);
 	free(applied);
 	free(after);
 	free(before);
@@ -572,12 +768,32 @@ out:
 static int
 cmd_db_heads_exec(struct cmd *cmd, char **cause)
 {
-	size_t	i;
+	sqlite3		*j = NULL;
+	sqlite3_str	*s;
+	char		*o;
+	size_t		 i;
+	int		 failed = 0;
 
-	(void)cause;
-	for (i = 0; i < cmd->repo->nheads; i++)
-		printf("%s (head), %s\n", cmd->repo->heads[i]->id,
-		    cmd->repo->heads[i]->message);
+	if (cmd->opt[OPT_JSON] != NULL) {
+		if (cmd_json_open(&j, cause) == -1)
+			return -1;
+		s = sqlite3_str_new(NULL);
+		sqlite3_str_appendchar(s, 1, '[');
+		for (i = 0; !failed && i < cmd->repo->nheads; i++) {
+			if ((o = cmd_db_json_rev(j, cmd->repo->heads[i],
+			    cause)) == NULL)
+				failed = 1;
+			else
+				cmd_json_add(s, o);
+		}
+		sqlite3_close(j);
+		if (cmd_db_print_json(s, failed) == -1)
+			return -1;
+	} else {
+		for (i = 0; i < cmd->repo->nheads; i++)
+			printf("%s (head), %s\n", cmd->repo->heads[i]->id,
+			    cmd->repo->heads[i]->message);
+	}
 	if (cmd->repo->nheads > 1)
 		cmd_note("%zu heads: join them with 'exodb db merge -m MESSAGE "
 		    "heads'", cmd->repo->nheads);
@@ -621,6 +837,36 @@ cmd_db_find(struct cmd *cmd, const char *spec, char **cause)
 	return rev;
 }
 
+/*
+ * The revision as one JSON object: cmd_db_json_rev()'s fields, then model,
+ * checksum, destructive, upgrade and downgrade, as the file holds them.
+ */
+static int
+cmd_db_show_json(const struct revision *rev, char **cause)
+{
+	sqlite3	*j = NULL;
+	char	*base = NULL, *destructive = NULL, *o = NULL;
+	int	 status = -1;
+
+	if (cmd_json_open(&j, cause) == -1 ||
+	    (base = cmd_db_json_rev(j, rev, cause)) == NULL ||
+	    (destructive = cmd_json_strings(j, rev->destructive,
+	    rev->ndestructive, cause)) == NULL ||
+	    (o = cmd_json(j, cause, "jttjtt", "SELECT json_set(?1, '$.model', "
+	    "?2, '$.checksum', ?3, '$.destructive', json(?4), '$.upgrade', ?5, "
+	    "'$.downgrade', ?6)", base, rev->model, rev->checksum, destructive,
+	    rev->upgrade, rev->downgrade)) == NULL)
+		goto out;
+	printf("%s\n", o);
+	status = 0;
+out:
+	free(base);
+	free(destructive);
+	free(o);
+	sqlite3_close(j);
+	return status;
+}
+
 static int
 cmd_db_show_exec(struct cmd *cmd, char **cause)
 {
@@ -631,6 +877,8 @@ cmd_db_show_exec(struct cmd *cmd, char **cause)
 
 	if ((rev = cmd_db_find(cmd, cmd->argv[0], cause)) == NULL)
 		return -1;
+	if (cmd->opt[OPT_JSON] != NULL)
+		return cmd_db_show_json(rev, cause);
 	if ((f = fopen(rev->path, "r")) == NULL) {
 		*cause = xasprintf("%s: %s", rev->path, strerror(errno));
 		return -1;
@@ -711,12 +959,20 @@ cmd_db_on_path(const char *name)
 	return found;
 }
 
+/*
+ * Run $VISUAL, else $EDITOR, else vi on the file. vi needs a terminal: without
+ * one on stdin and stdout it is refused rather than left to hang or to garble
+ * a pipe. An editor named explicitly runs anyway, since it may need none (a
+ * script, or a window of its own). The warning about an applied revision
+ * comes after the editor exits, and only when the file changed.
+ */
 static int
 cmd_db_edit_exec(struct cmd *cmd, char **cause)
 {
 	struct history	*h = NULL;
 	struct revision	*rev;
 	const char	*editor;
+	char		 after[65];
 	pid_t		 pid;
 	int		 wstatus, status = -1;
 
@@ -725,6 +981,12 @@ cmd_db_edit_exec(struct cmd *cmd, char **cause)
 		goto out;
 	if ((editor = getenv("VISUAL")) == NULL || *editor == '\0')
 		editor = getenv("EDITOR");
+	if ((editor == NULL || *editor == '\0') &&
+	    (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		*cause = xasprintf("%s: no terminal to run vi on; set VISUAL or "
+		    "EDITOR to an editor that needs none", rev->path);
+		goto out;
+	}
 	if (editor == NULL || *editor == '\0')
 		editor = cmd_db_on_path("vi") ? "vi" : NULL;
 	if (editor == NULL) {
@@ -751,7 +1013,9 @@ cmd_db_edit_exec(struct cmd *cmd, char **cause)
 		    WTERMSIG(wstatus));
 		goto out;
 	}
-	if (history_row(h, rev->id) != NULL)
+	if (history_row(h, rev->id) != NULL &&
+	    (SHA256File(rev->path, after) == NULL ||
+	    strcmp(after, rev->checksum) != 0))
 		cmd_note("warning: %s is applied: editing it does not change "
 		    "the database, and 'exodb db repair' must accept the edit",
 		    rev->id);
@@ -804,6 +1068,173 @@ cmd_db_check_exec(struct cmd *cmd, char **cause)
 	status = 0;
 out:
 	autogen_free(ag);
+	schema_free(model);
+	history_free(h);
+	return status;
+}
+
+/* The ids of v (n of them), space-separated, or "none"; free it. */
+static char *
+cmd_db_id_list(char *const *v, size_t n)
+{
+	sqlite3_str	*s = sqlite3_str_new(NULL);
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		sqlite3_str_appendf(s, "%s%s", i > 0 ? " " : "", v[i]);
+	if (n == 0)
+		sqlite3_str_appendall(s, "none");
+	return xstr_finish(s);
+}
+
+/* What db status reports; the ids are borrowed from the repo or history. */
+struct cmd_db_status {
+	char		*project;	/* the folder holding the repository */
+	char		*model;		/* the model's fingerprint */
+	size_t		 revisions;
+	size_t		 applied;	/* revisions whose row is there */
+	char		**heads, **current, **changed, **missing;
+	size_t		 nheads, ncurrent, nchanged, nmissing;
+};
+
+static void
+cmd_db_status_free(struct cmd_db_status *st)
+{
+	free(st->project);
+	free(st->model);
+	free(st->heads);
+	free(st->current);
+	free(st->changed);
+	free(st->missing);
+}
+
+/* The folder holding the repository dir, as an absolute path; free it. */
+static char *
+cmd_db_project(const char *dir, char **cause)
+{
+	char	*path, *slash;
+
+	if ((path = realpath(dir, NULL)) == NULL) {
+		*cause = xasprintf("%s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	if ((slash = strrchr(path, '/')) != NULL)
+		slash[slash == path] = '\0';
+	return path;
+}
+
+static int
+cmd_db_status_json(struct cmd *cmd, const struct cmd_db_status *st,
+    char **cause)
+{
+	sqlite3	*j = NULL;
+	char	*a[4] = { NULL, NULL, NULL, NULL }, *o = NULL;
+	int	 i, status = -1;
+
+	if (cmd_json_open(&j, cause) == -1 ||
+	    (a[0] = cmd_json_strings(j, st->heads, st->nheads, cause)) ==
+	    NULL ||
+	    (a[1] = cmd_json_strings(j, st->current, st->ncurrent, cause)) ==
+	    NULL ||
+	    (a[2] = cmd_json_strings(j, st->changed, st->nchanged, cause)) ==
+	    NULL ||
+	    (a[3] = cmd_json_strings(j, st->missing, st->nmissing, cause)) ==
+	    NULL ||
+	    (o = cmd_json(j, cause, "tttiiijjjj", "SELECT json_object("
+	    "'project', ?1, 'database', ?2, 'model', ?3, 'revisions', ?4, "
+	    "'applied', ?5, 'pending', ?6, 'heads', json(?7), 'current', "
+	    "json(?8), 'changed', json(?9), 'missing', json(?10), 'drift', "
+	    "NULL)", st->project, cmd->database, st->model,
+	    (long long)st->revisions, (long long)st->applied,
+	    (long long)(st->revisions - st->applied), a[0], a[1], a[2],
+	    a[3])) == NULL)
+		goto out;
+	printf("%s\n", o);
+	status = 0;
+out:
+	for (i = 0; i < 4; i++)
+		free(a[i]);
+	free(o);
+	sqlite3_close(j);
+	return status;
+}
+
+static void
+cmd_db_status_text(struct cmd *cmd, const struct cmd_db_status *st)
+{
+	char	*l;
+
+	printf("project:   %s\ndatabase:  %s\nmodel:     %s\n", st->project,
+	    cmd->database, st->model);
+	printf("revisions: %zu (%zu applied, %zu pending)\n", st->revisions,
+	    st->applied, st->revisions - st->applied);
+	printf("heads:     %s\n", l = cmd_db_id_list(st->heads, st->nheads));
+	free(l);
+	printf("current:   %s\n", l = cmd_db_id_list(st->current,
+	    st->ncurrent));
+	free(l);
+	printf("changed:   %s\n", l = cmd_db_id_list(st->changed,
+	    st->nchanged));
+	free(l);
+	printf("missing:   %s\n", l = cmd_db_id_list(st->missing,
+	    st->nmissing));
+	free(l);
+	printf("drift:     not checked\n");
+}
+
+/*
+ * Where the project stands, in one place: the folder, the database, the
+ * model, how many revisions are applied and pending, the heads, where the
+ * database is, applied files that changed or are gone, and drift.
+ */
+static int
+cmd_db_status_exec(struct cmd *cmd, char **cause)
+{
+	struct cmd_db_status	 st;
+	struct history		*h = NULL;
+	struct schema		*model = NULL;
+	const struct revision	*rev;
+	const struct history_row *row;
+	int			*applied = NULL, status = -1;
+	size_t			 i, n = cmd->repo->nrevs;
+
+	memset(&st, 0, sizeof st);
+	if ((st.project = cmd_db_project(cmd->directory, cause)) == NULL ||
+	    model_load(cmd->model, &model, cause) == -1 ||
+	    history_read(cmd->db, &h, cause) == -1)
+		goto out;
+	st.model = model_fingerprint(model);
+	st.revisions = n;
+	st.heads = xcalloc(cmd->repo->nheads + 1, sizeof *st.heads);
+	for (i = 0; i < cmd->repo->nheads; i++)
+		st.heads[st.nheads++] = cmd->repo->heads[i]->id;
+	st.current = xcalloc(n + h->nrows + 1, sizeof *st.current);
+	st.changed = xcalloc(h->nrows + 1, sizeof *st.changed);
+	st.missing = xcalloc(h->nrows + 1, sizeof *st.missing);
+	applied = repo_applied(cmd->repo, h);
+	for (i = 0; i < n; i++) {
+		rev = cmd->repo->revs[i];
+		if ((row = history_row(h, rev->id)) == NULL)
+			continue;
+		st.applied++;
+		if (repo_is_current(rev, applied))
+			st.current[st.ncurrent++] = rev->id;
+		if (cmd_db_changed(rev, row))
+			st.changed[st.nchanged++] = rev->id;
+	}
+	for (i = 0; st.applied < h->nrows && i < h->nrows; i++) {
+		if (repo_get(cmd->repo, h->rows[i].id) == NULL)
+			st.missing[st.nmissing++] = h->rows[i].id;
+	}
+	if (cmd->opt[OPT_JSON] != NULL) {
+		if (cmd_db_status_json(cmd, &st, cause) == -1)
+			goto out;
+	} else
+		cmd_db_status_text(cmd, &st);
+	status = 0;
+out:
+	cmd_db_status_free(&st);
+	free(applied);
 	schema_free(model);
 	history_free(h);
 	return status;
