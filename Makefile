@@ -52,7 +52,7 @@ UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render \
 CLI_TOOLS =	build/tests/revision-file
 CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
 		tests/cli-user.sh tests/cli-crash.sh tests/cli-docs.sh \
-		tests/cli-model.sh
+		tests/cli-model.sh tests/cli-json.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/. The model,
 # src/model.sql, is compiled in as build/model-sql.c (never committed).

@@ -1025,48 +1025,93 @@ out:
 	return status;
 }
 
+/*
+ * What db check found, as one JSON object: the database, the pending
+ * revisions, and what the model needs (null when it was not compared).
+ */
+static int
+cmd_db_check_json(struct cmd *cmd, char **pending, size_t npending,
+    char **needed, size_t nneeded, int compared, char **cause)
+{
+	sqlite3	*j = NULL;
+	char	*p = NULL, *n = NULL, *o = NULL;
+	int	 status = -1;
+
+	if (cmd_json_open(&j, cause) == -1 ||
+	    (p = cmd_json_strings(j, pending, npending, cause)) == NULL ||
+	    (compared && (n = cmd_json_strings(j, needed, nneeded,
+	    cause)) == NULL) ||
+	    (o = cmd_json(j, cause, "tbjbj", "SELECT json_object('database', "
+	    "?1, 'at_head', json(?2), 'pending', json(?3), 'matches_model', "
+	    "iif(?5 IS NULL, NULL, json(?4)), 'needed', json(?5))",
+	    cmd->database, npending == 0, p, compared && nneeded == 0, n)) ==
+	    NULL)
+		goto out;
+	printf("%s\n", o);
+	status = 0;
+out:
+	free(p);
+	free(n);
+	free(o);
+	sqlite3_close(j);
+	return status;
+}
+
 static int
 cmd_db_check_exec(struct cmd *cmd, char **cause)
 {
 	struct history	*h = NULL;
 	struct autogen	*ag = NULL;
 	struct schema	*model = NULL;
-	char		*what;
-	size_t		 i, pending = 0;
-	int		 status = -1;
+	char		**pending = NULL, **needed = NULL;
+	size_t		 i, npending = 0, nneeded = 0;
+	int		 json = cmd->opt[OPT_JSON] != NULL, status = -1;
 
 	if (cmd_db_history(cmd, &h, cause) == -1)
 		goto out;
+	pending = xcalloc(cmd->repo->nrevs + 1, sizeof *pending);
 	for (i = 0; i < cmd->repo->nrevs; i++) {
 		if (history_row(h, cmd->repo->revs[i]->id) != NULL)
 			continue;
-		printf("pending %s %s\n", cmd->repo->revs[i]->id,
-		    cmd->repo->revs[i]->message);
-		pending++;
+		if (!json)
+			printf("pending %s %s\n", cmd->repo->revs[i]->id,
+			    cmd->repo->revs[i]->message);
+		pending[npending++] = cmd->repo->revs[i]->id;
 	}
-	if (pending > 0) {
+	if (npending > 0) {
+		if (json && cmd_db_check_json(cmd, pending, npending, NULL, 0,
+		    0, cause) == -1)
+			goto out;
 		*cause = xasprintf("%s: %zu revision%s pending; run "
-		    "'exodb db upgrade'", cmd->database, pending,
-		    pending == 1 ? "" : "s");
+		    "'exodb db upgrade'", cmd->database, npending,
+		    npending == 1 ? "" : "s");
 		goto out;
 	}
 	if (model_load(cmd->model, &model, cause) == -1 ||
 	    autogen_plan(cmd->db, model, 0, &ag, cause) == -1)
 		goto out;
+	needed = xcalloc(ag->up->nops + 1, sizeof *needed);
 	for (i = 0; i < ag->up->nops; i++) {
-		what = diff_describe(&ag->up->ops[i]);
-		printf("needed %s\n", what);
-		free(what);
+		needed[nneeded++] = diff_describe(&ag->up->ops[i]);
+		if (!json)
+			printf("needed %s\n", needed[i]);
 	}
-	if (ag->up->nops > 0) {
+	if (json && cmd_db_check_json(cmd, pending, npending, needed, nneeded,
+	    1, cause) == -1)
+		goto out;
+	if (nneeded > 0) {
 		*cause = xasprintf("%s: the model needs %zu "
 		    "operation%s; run 'exodb db migrate -m MESSAGE'",
-		    cmd->database, ag->up->nops, ag->up->nops == 1 ? "" : "s");
+		    cmd->database, nneeded, nneeded == 1 ? "" : "s");
 		goto out;
 	}
 	cmd_note("database is at head and matches the model");
 	status = 0;
 out:
+	for (i = 0; i < nneeded; i++)
+		free(needed[i]);
+	free(needed);
+	free(pending);
 	autogen_free(ag);
 	schema_free(model);
 	history_free(h);
