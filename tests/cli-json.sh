@@ -7,8 +7,8 @@
 
 # js EXPR: EXPR evaluated by Python with d the JSON of the last stdout.
 js() {
-	need python3
-	python3 -c 'import json, sys
+	need /usr/bin/python3
+	/usr/bin/python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 print(eval(sys.argv[2]))' "$T/.out" "$1" || fail "stdout is not JSON, or $1 failed: $(out)"
 }
