@@ -36,7 +36,7 @@ CHECK_LIBS =	$$($(PKG_CONFIG) --libs check)
 SAN_FLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
 		-fno-sanitize-recover=all
 
-LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
+LIB_SRCS =	src/autogen.c src/chain.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
 		src/history.c src/introspect.c src/lex.c src/migrate.c \
 		src/model.c src/plan.c src/render.c src/repo.c src/revision.c \
 		src/schema.c \
@@ -45,14 +45,14 @@ LIB_SRCS =	src/autogen.c src/cmd.c src/cmd-db.c src/db.c src/diff.c \
 SRCS =		src/main.c $(LIB_SRCS)
 HDRS =		src/exodb.h src/cmd.h
 UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render \
-		check-diff check-autogen check-revision check-repo check-history \
+		check-diff check-autogen check-chain check-revision check-repo check-history \
 		check-plan check-migrate check-db check-password check-user
 # What the end-to-end tests run besides exodb: revision files written by
 # exodb's own formatter.
 CLI_TOOLS =	build/tests/revision-file
 CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
 		tests/cli-user.sh tests/cli-crash.sh tests/cli-docs.sh \
-		tests/cli-model.sh tests/cli-json.sh
+		tests/cli-model.sh tests/cli-drift.sh tests/cli-json.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/. The model,
 # src/model.sql, is compiled in as build/model-sql.c (never committed).

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ static int	cmd_db_merge_exec(struct cmd *, char **);
 static int	cmd_db_edit_exec(struct cmd *, char **);
 static int	cmd_db_check_exec(struct cmd *, char **);
 static int	cmd_db_status_exec(struct cmd *, char **);
+static int	cmd_db_baseline_exec(struct cmd *, char **);
 static int	cmd_db_repair_exec(struct cmd *, char **);
 static int	cmd_db_model_exec(struct cmd *, char **);
 
@@ -181,13 +183,13 @@ const struct cmd_entry cmd_db_entries[] = {
 	},
 	{
 		.group = "db", .name = "check",
-		.summary = "exit 1 if revisions are pending or the model needs a "
-		    "migration",
+		.summary = "exit 1 if revisions are pending, the model needs a "
+		    "migration or the database drifted; 3 if it cannot tell",
 		.options = (const struct cmd_option[]) {
 			CMD_OPTION_JSON("the findings as a JSON object"),
 			{ .name = NULL }
 		},
-		.flags = CMD_REPO | CMD_DB_READ,
+		.flags = CMD_REPO | CMD_DB_READ | CMD_QUESTION,
 		.exec = cmd_db_check_exec
 	},
 	{
@@ -200,6 +202,17 @@ const struct cmd_entry cmd_db_entries[] = {
 		},
 		.flags = CMD_REPO | CMD_DB_READ,
 		.exec = cmd_db_status_exec
+	},
+	{
+		.group = "db", .name = "baseline",
+		.summary = "write a revision that takes the chain to the "
+		    "database, recorded as applied",
+		.options = (const struct cmd_option[]) {
+			CMD_DB_MESSAGE,
+			{ .name = NULL }
+		},
+		.flags = CMD_REPO | CMD_DB_WRITE | CMD_ONE_HEAD | CMD_AT_HEAD,
+		.exec = cmd_db_baseline_exec
 	},
 	{
 		.group = "db", .name = "repair",
@@ -250,7 +263,7 @@ cmd_db_message(struct cmd *cmd, char **cause)
 static int
 cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
     size_t nparents, const struct autogen *ag, const char *model,
-    char **cause)
+    char **written, char **cause)
 {
 	struct revision	 r;
 	char		*path = NULL;
@@ -280,8 +293,55 @@ cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
 		free(r.destructive[i]);
 	free(r.destructive);
 	free(r.parents);
-	free(path);
+	if (written != NULL && status == 0)
+		*written = path;
+	else
+		free(path);
 	return status;
+}
+
+/* The items of a drift as one line: "a; b; c". */
+static char *
+cmd_db_drift_list(const struct chain_drift *d)
+{
+	sqlite3_str	*s = sqlite3_str_new(NULL);
+	size_t		 i;
+
+	for (i = 0; i < d->nitems; i++)
+		sqlite3_str_appendf(s, "%s%s", i > 0 ? "; " : "", d->items[i]);
+	return xstr_finish(s);
+}
+
+/*
+ * The migration chain replayed into *chain (the caller closes it), once the
+ * database is found not to have drifted from it: a drifted database is
+ * reported, naming each object, and the way out.
+ */
+static int
+cmd_db_chain(struct cmd *cmd, sqlite3 **chain, char **cause)
+{
+	struct chain_drift	*d = NULL;
+	char			*list;
+
+	if (chain_replay(cmd->repo, chain, cause) == -1)
+		return -1;
+	if (chain_drift(*chain, cmd->db, &d, cause) == -1)
+		goto fail;
+	if (d->nitems > 0) {
+		list = cmd_db_drift_list(d);
+		*cause = xasprintf("%s has drifted from the migration chain (%s); "
+		    "undo that in the database, or record it with 'exodb db "
+		    "baseline -m MESSAGE'", cmd->database, list);
+		free(list);
+		goto fail;
+	}
+	chain_drift_free(d);
+	return 0;
+fail:
+	chain_drift_free(d);
+	sqlite3_close(*chain);
+	*chain = NULL;
+	return -1;
 }
 
 static int
@@ -290,6 +350,7 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 	struct revision	*head = cmd->head;
 	struct autogen	*ag = NULL;
 	struct schema	*model = NULL;
+	sqlite3		*chain = NULL;
 	char		*what, *fp = NULL;
 	size_t		 i;
 	int		 flags = 0, status = -1;
@@ -299,8 +360,15 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 	status = -1;
 	if (cmd->opt[OPT_DROP_UNKNOWN] != NULL)
 		flags |= DIFF_DROP_UNKNOWN;
-	if (model_load(cmd->model, &model, cause) == -1 ||
-	    autogen_plan(cmd->db, model, flags, &ag, cause) == -1 ||
+	if (model_load(cmd->model, &model, cause) == -1)
+		goto out;
+	if (cmd_db_chain(cmd, &chain, cause) == -1) {
+		what = *cause;
+		*cause = xasprintf("%s; no revision written", what);
+		free(what);
+		goto out;
+	}
+	if (autogen_plan(chain, model, flags, &ag, cause) == -1 ||
 	    model_check_renames(model, ag->live, cause) == -1)
 		goto out;
 	for (i = 0; i < ag->up->nunknown; i++)
@@ -311,7 +379,7 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 		status = 0;
 		goto out;
 	}
-	if (autogen_prove(cmd->db, ag, model, flags, cause) == -1) {
+	if (autogen_prove(chain, ag, model, flags, cause) == -1) {
 		what = *cause;
 		*cause = xasprintf("no revision written: %s", what);
 		free(what);
@@ -323,11 +391,12 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 		free(what);
 	}
 	fp = model_fingerprint(model);
-	status = cmd_db_write_revision(cmd, &head, head != NULL, ag, fp,
+	status = cmd_db_write_revision(cmd, &head, head != NULL, ag, fp, NULL,
 	    cause);
 out:
 	autogen_free(ag);
 	schema_free(model);
+	sqlite3_close(chain);
 	free(fp);
 	return status;
 }
@@ -463,7 +532,7 @@ cmd_db_revision_exec(struct cmd *cmd, char **cause)
 	if ((status = cmd_db_message(cmd, cause)) != 0)
 		return status;
 	return cmd_db_write_revision(cmd, &cmd->head, cmd->head != NULL, NULL,
-	    NULL, cause);
+	    NULL, NULL, cause);
 }
 
 /* Whether rev is applied (row not NULL) from a file that changed since. */
@@ -932,7 +1001,7 @@ cmd_db_merge_exec(struct cmd *cmd, char **cause)
 	}
 	if (repo_check_merge(cmd->repo, revs, n, cause) == -1)
 		goto out;
-	status = cmd_db_write_revision(cmd, revs, n, NULL, NULL, cause);
+	status = cmd_db_write_revision(cmd, revs, n, NULL, NULL, NULL, cause);
 out:
 	free(revs);
 	return status;
@@ -1025,95 +1094,139 @@ out:
 	return status;
 }
 
+/* Add a reason to db check's answer: "a; b". */
+static void
+cmd_db_check_why(sqlite3_str *why, const char *fmt, ...) PRINTFLIKE(2, 3);
+
+static void
+cmd_db_check_why(sqlite3_str *why, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (sqlite3_str_length(why) > 0)
+		sqlite3_str_appendall(why, "; ");
+	va_start(ap, fmt);
+	sqlite3_str_vappendf(why, fmt, ap);
+	va_end(ap);
+}
+
 /*
  * What db check found, as one JSON object: the database, the pending
- * revisions, and what the model needs (null when it was not compared).
+ * revisions, what the model needs beyond the chain, and the drift from the
+ * chain (null when it was not looked for: revisions are pending).
  */
 static int
 cmd_db_check_json(struct cmd *cmd, char **pending, size_t npending,
-    char **needed, size_t nneeded, int compared, char **cause)
+    char **needed, size_t nneeded, const struct chain_drift *d,
+    char **cause)
 {
 	sqlite3	*j = NULL;
-	char	*p = NULL, *n = NULL, *o = NULL;
+	char	*p = NULL, *n = NULL, *dr = NULL, *o = NULL;
 	int	 status = -1;
 
 	if (cmd_json_open(&j, cause) == -1 ||
 	    (p = cmd_json_strings(j, pending, npending, cause)) == NULL ||
-	    (compared && (n = cmd_json_strings(j, needed, nneeded,
+	    (n = cmd_json_strings(j, needed, nneeded, cause)) == NULL ||
+	    (d != NULL && (dr = cmd_json_strings(j, d->items, d->nitems,
 	    cause)) == NULL) ||
-	    (o = cmd_json(j, cause, "tbjbj", "SELECT json_object('database', "
+	    (o = cmd_json(j, cause, "tbjbjj", "SELECT json_object('database', "
 	    "?1, 'at_head', json(?2), 'pending', json(?3), 'matches_model', "
-	    "iif(?5 IS NULL, NULL, json(?4)), 'needed', json(?5))",
-	    cmd->database, npending == 0, p, compared && nneeded == 0, n)) ==
-	    NULL)
+	    "json(?4), 'needed', json(?5), 'drift', json(?6))", cmd->database,
+	    npending == 0, p, nneeded == 0, n, dr)) == NULL)
 		goto out;
 	printf("%s\n", o);
 	status = 0;
 out:
 	free(p);
 	free(n);
+	free(dr);
 	free(o);
 	sqlite3_close(j);
 	return status;
 }
 
+/*
+ * Exit 0 when there is nothing to do, 1 when there is (each thing on its
+ * own line on stdout: pending revisions, what the model needs beyond the
+ * chain, the drift of the database from the chain; or all of it as one JSON
+ * object), and, as CMD_QUESTION says, 3 when it cannot tell. Drift is only
+ * looked for at head: a database with revisions pending is not expected to
+ * be the whole chain's.
+ */
 static int
 cmd_db_check_exec(struct cmd *cmd, char **cause)
 {
-	struct history	*h = NULL;
-	struct autogen	*ag = NULL;
-	struct schema	*model = NULL;
-	char		**pending = NULL, **needed = NULL;
-	size_t		 i, npending = 0, nneeded = 0;
-	int		 json = cmd->opt[OPT_JSON] != NULL, status = -1;
+	struct history		*h = NULL;
+	struct autogen		*ag = NULL;
+	struct schema		*model = NULL;
+	struct chain_drift	*d = NULL;
+	sqlite3			*chain = NULL;
+	sqlite3_str		*why = sqlite3_str_new(NULL);
+	char			*what, **pending = NULL, **needed = NULL;
+	size_t			 i, npending = 0, nneeded = 0;
+	int			 json = cmd->opt[OPT_JSON] != NULL, status = -1;
 
 	if (cmd_db_history(cmd, &h, cause) == -1)
 		goto out;
 	pending = xcalloc(cmd->repo->nrevs + 1, sizeof *pending);
 	for (i = 0; i < cmd->repo->nrevs; i++) {
-		if (history_row(h, cmd->repo->revs[i]->id) != NULL)
-			continue;
-		if (!json)
-			printf("pending %s %s\n", cmd->repo->revs[i]->id,
-			    cmd->repo->revs[i]->message);
-		pending[npending++] = cmd->repo->revs[i]->id;
-	}
-	if (npending > 0) {
-		if (json && cmd_db_check_json(cmd, pending, npending, NULL, 0,
-		    0, cause) == -1)
-			goto out;
-		*cause = xasprintf("%s: %zu revision%s pending; run "
-		    "'exodb db upgrade'", cmd->database, npending,
-		    npending == 1 ? "" : "s");
-		goto out;
+		if (history_row(h, cmd->repo->revs[i]->id) == NULL)
+			pending[npending++] = cmd->repo->revs[i]->id;
 	}
 	if (model_load(cmd->model, &model, cause) == -1 ||
-	    autogen_plan(cmd->db, model, 0, &ag, cause) == -1)
+	    chain_replay(cmd->repo, &chain, cause) == -1 ||
+	    autogen_plan(chain, model, 0, &ag, cause) == -1 ||
+	    (npending == 0 && chain_drift(chain, cmd->db, &d, cause) == -1))
 		goto out;
 	needed = xcalloc(ag->up->nops + 1, sizeof *needed);
-	for (i = 0; i < ag->up->nops; i++) {
-		needed[nneeded++] = diff_describe(&ag->up->ops[i]);
-		if (!json)
+	for (nneeded = 0; nneeded < ag->up->nops; nneeded++)
+		needed[nneeded] = diff_describe(&ag->up->ops[nneeded]);
+	if (json) {
+		if (cmd_db_check_json(cmd, pending, npending, needed, nneeded, d,
+		    cause) == -1)
+			goto out;
+	} else {
+		for (i = 0; i < npending; i++)
+			printf("pending %s %s\n", pending[i],
+			    repo_get(cmd->repo, pending[i])->message);
+		for (i = 0; i < nneeded; i++)
 			printf("needed %s\n", needed[i]);
+		for (i = 0; d != NULL && i < d->nitems; i++)
+			printf("drift %s\n", d->items[i]);
 	}
-	if (json && cmd_db_check_json(cmd, pending, npending, needed, nneeded,
-	    1, cause) == -1)
-		goto out;
-	if (nneeded > 0) {
-		*cause = xasprintf("%s: the model needs %zu "
-		    "operation%s; run 'exodb db migrate -m MESSAGE'",
-		    cmd->database, nneeded, nneeded == 1 ? "" : "s");
+	if (npending > 0)
+		cmd_db_check_why(why, "%lld revision%s pending; run 'exodb db "
+		    "upgrade'", (long long)npending, npending == 1 ? "" : "s");
+	if (nneeded > 0)
+		cmd_db_check_why(why, "the model needs %lld operation%s beyond "
+		    "the migration chain; run 'exodb db migrate -m MESSAGE'",
+		    (long long)nneeded, nneeded == 1 ? "" : "s");
+	if (d != NULL && d->nitems > 0)
+		cmd_db_check_why(why, "%lld object%s drifted from the migration "
+		    "chain; undo that in the database, or record it with 'exodb "
+		    "db baseline -m MESSAGE'", (long long)d->nitems,
+		    d->nitems == 1 ? "" : "s");
+	if (sqlite3_str_length(why) > 0) {
+		what = xstr_finish(why);
+		why = NULL;
+		*cause = xasprintf("%s: %s", cmd->database, what);
+		free(what);
+		status = 1;
 		goto out;
 	}
-	cmd_note("database is at head and matches the model");
+	cmd_note("database is at head, without drift, and matches the model");
 	status = 0;
 out:
+	if (why != NULL)
+		sqlite3_free(sqlite3_str_finish(why));
 	for (i = 0; i < nneeded; i++)
 		free(needed[i]);
 	free(needed);
 	free(pending);
+	chain_drift_free(d);
 	autogen_free(ag);
 	schema_free(model);
+	sqlite3_close(chain);
 	history_free(h);
 	return status;
 }
@@ -1140,6 +1253,8 @@ struct cmd_db_status {
 	size_t		 applied;	/* revisions whose row is there */
 	char		**heads, **current, **changed, **missing;
 	size_t		 nheads, ncurrent, nchanged, nmissing;
+	struct chain_drift *drift;	/* NULL: not looked for, as why says */
+	char		*why;
 };
 
 static void
@@ -1151,6 +1266,8 @@ cmd_db_status_free(struct cmd_db_status *st)
 	free(st->current);
 	free(st->changed);
 	free(st->missing);
+	chain_drift_free(st->drift);
+	free(st->why);
 }
 
 /* The folder holding the repository dir, as an absolute path; free it. */
@@ -1173,7 +1290,7 @@ cmd_db_status_json(struct cmd *cmd, const struct cmd_db_status *st,
     char **cause)
 {
 	sqlite3	*j = NULL;
-	char	*a[4] = { NULL, NULL, NULL, NULL }, *o = NULL;
+	char	*a[5] = { NULL, NULL, NULL, NULL, NULL }, *o = NULL;
 	int	 i, status = -1;
 
 	if (cmd_json_open(&j, cause) == -1 ||
@@ -1185,19 +1302,21 @@ cmd_db_status_json(struct cmd *cmd, const struct cmd_db_status *st,
 	    NULL ||
 	    (a[3] = cmd_json_strings(j, st->missing, st->nmissing, cause)) ==
 	    NULL ||
-	    (o = cmd_json(j, cause, "tttiiijjjj", "SELECT json_object("
+	    (st->drift != NULL && (a[4] = cmd_json_strings(j,
+	    st->drift->items, st->drift->nitems, cause)) == NULL) ||
+	    (o = cmd_json(j, cause, "tttiiijjjjj", "SELECT json_object("
 	    "'project', ?1, 'database', ?2, 'model', ?3, 'revisions', ?4, "
 	    "'applied', ?5, 'pending', ?6, 'heads', json(?7), 'current', "
 	    "json(?8), 'changed', json(?9), 'missing', json(?10), 'drift', "
-	    "NULL)", st->project, cmd->database, st->model,
+	    "json(?11))", st->project, cmd->database, st->model,
 	    (long long)st->revisions, (long long)st->applied,
 	    (long long)(st->revisions - st->applied), a[0], a[1], a[2],
-	    a[3])) == NULL)
+	    a[3], a[4])) == NULL)
 		goto out;
 	printf("%s\n", o);
 	status = 0;
 out:
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		free(a[i]);
 	free(o);
 	sqlite3_close(j);
@@ -1224,7 +1343,39 @@ cmd_db_status_text(struct cmd *cmd, const struct cmd_db_status *st)
 	printf("missing:   %s\n", l = cmd_db_id_list(st->missing,
 	    st->nmissing));
 	free(l);
-	printf("drift:     not checked\n");
+	if (st->drift == NULL)
+		printf("drift:     not checked: %s\n", st->why);
+	else if (st->drift->nitems == 0)
+		printf("drift:     none\n");
+	else {
+		printf("drift:     %s\n", l = cmd_db_drift_list(st->drift));
+		free(l);
+	}
+}
+
+/*
+ * The drift of the database from the migration chain, as db check finds
+ * it, into st->drift; or why it was not looked for into st->why. Only at
+ * head, as for db check; a chain that does not replay is no failure of an
+ * overview, which says so and goes on.
+ */
+static void
+cmd_db_status_drift(struct cmd *cmd, struct cmd_db_status *st)
+{
+	sqlite3	*chain = NULL;
+	char	*why = NULL;
+
+	if (st->applied < st->revisions)
+		st->why = xstrdup("revisions are pending");
+	else if (st->nchanged > 0 || st->nmissing > 0)
+		st->why = xstrdup("applied files changed or are missing");
+	else if (chain_replay(cmd->repo, &chain, &why) == -1 ||
+	    chain_drift(chain, cmd->db, &st->drift, &why) == -1) {
+		st->why = why;
+		chain_drift_free(st->drift);
+		st->drift = NULL;
+	}
+	sqlite3_close(chain);
 }
 
 /*
@@ -1271,6 +1422,7 @@ cmd_db_status_exec(struct cmd *cmd, char **cause)
 		if (repo_get(cmd->repo, h->rows[i].id) == NULL)
 			st.missing[st.nmissing++] = h->rows[i].id;
 	}
+	cmd_db_status_drift(cmd, &st);
 	if (cmd->opt[OPT_JSON] != NULL) {
 		if (cmd_db_status_json(cmd, &st, cause) == -1)
 			goto out;
@@ -1282,6 +1434,107 @@ out:
 	free(applied);
 	schema_free(model);
 	history_free(h);
+	return status;
+}
+
+/*
+ * The revision just written to path, read back from disk: what the history
+ * row must record is the checksum of the file as it is.
+ */
+static int
+cmd_db_read_back(const char *path, struct revision **rev, char **cause)
+{
+	const char	*file = strrchr(path, '/');
+	char		*text = NULL;
+	size_t		 len = 0, size = 0, n;
+	FILE		*f;
+	int		 ret = -1;
+
+	file = file != NULL ? file + 1 : path;
+	if ((f = fopen(path, "r")) == NULL) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (len == size)
+			text = xreallocarray(text, size = size * 2 + 4096, 1);
+		if ((n = fread(text + len, 1, size - len, f)) == 0)
+			break;
+		len += n;
+	}
+	if (ferror(f))
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+	else
+		ret = revision_parse(path, file, text, len, rev, cause);
+	fclose(f);
+	free(text);
+	return ret;
+}
+
+/*
+ * Adopt what exodb did not make, or keep drift: a revision on the head whose
+ * upgrade takes what the chain builds to what the database holds, recorded
+ * in the database as applied without running it there. It is written and
+ * recorded inside one write transaction on the database, so that nothing
+ * changes its schema meanwhile; if recording fails, the file goes again.
+ */
+static int
+cmd_db_baseline_exec(struct cmd *cmd, char **cause)
+{
+	struct revision	*head = cmd->head, *rev = NULL;
+	struct autogen	*ag = NULL;
+	sqlite3		*chain = NULL;
+	char		*path = NULL, *why = NULL;
+	size_t		 i;
+	int		 status;
+
+	if ((status = cmd_db_message(cmd, cause)) != 0)
+		return status;
+	status = -1;
+	if (chain_replay(cmd->repo, &chain, cause) == -1)
+		goto out;
+	if (db_exec(cmd->db, "BEGIN IMMEDIATE", &why) == -1) {
+		*cause = xasprintf("%s: %s", cmd->database, why);
+		goto out;
+	}
+	if (autogen_baseline(chain, cmd->db, &ag, &why) == -1) {
+		*cause = xasprintf("no revision written: %s", why);
+		goto out;
+	}
+	if (*ag->upgrade == '\0') {
+		cmd_note("nothing to record: %s holds what the migration chain "
+		    "builds", cmd->database);
+		status = 0;
+		goto out;
+	}
+	for (i = 0; i < ag->up->nops; i++) {
+		why = diff_describe(&ag->up->ops[i]);
+		cmd_note("recording %s", why);
+		free(why);
+	}
+	why = NULL;
+	if (cmd_db_write_revision(cmd, &head, head != NULL, ag, NULL, &path,
+	    cause) == -1)
+		goto out;
+	if (cmd_db_read_back(path, &rev, cause) == -1 ||
+	    db_exec(cmd->db, HISTORY_DDL, &why) == -1 ||
+	    history_set(cmd->db, rev->id, rev->checksum, &why) == -1 ||
+	    db_exec(cmd->db, "COMMIT", &why) == -1) {
+		if (*cause == NULL)
+			*cause = xasprintf("%s: %s", cmd->database, why);
+		unlink(path);
+		goto out;
+	}
+	cmd_note("recorded %s as applied to %s; nothing was run there",
+	    rev->id, cmd->database);
+	status = 0;
+out:
+	db_rollback(cmd->db);
+	free(why);
+	free(path);
+	revision_free(rev);
+	autogen_free(ag);
+	sqlite3_close(chain);
 	return status;
 }
 

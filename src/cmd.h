@@ -80,9 +80,12 @@ struct cmd_entry {
 #define CMD_USERS	0x200	/* users has the columns the user commands
 				   use (user_check_table) */
 #define CMD_USERS_INSERT 0x400	/* ... and can take a row from them */
+#define CMD_QUESTION	0x800	/* it answers with its status, 0 yes and 1
+				   no: failing to answer exits 3 */
 	/*
-	 * Returns 0, or -1 with *cause set (exit status 1); or another exit
-	 * status, with *cause set or not. run_command reports *cause.
+	 * Returns 0, or -1 with *cause set (exit status 1, or 3 with
+	 * CMD_QUESTION); or another exit status, with *cause set or not.
+	 * run_command reports *cause.
 	 */
 	int			(*exec)(struct cmd *, char **);
 };

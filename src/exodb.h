@@ -214,18 +214,24 @@ char	*render_ops(const struct diff *);
 char	*render_schema(const struct schema *);
 char	*render_model(const struct schema *);
 
-/* autogen.c: the revision that brings a database to the model, proven. */
+/*
+ * autogen.c: the revision that brings the chain's schema to the model, or
+ * (a baseline) to the live database's, proven.
+ */
 struct autogen {
-	struct schema	*live;
+	struct schema	*live;		/* the "from" schema: the chain's */
 	struct diff	*up;
 	struct diff	*down;
 	char		*upgrade;	/* SQL */
 	char		*downgrade;	/* SQL */
+	struct schema	*held[3];	/* other schemas up and down point
+					   into (a baseline's), or NULL */
 };
 int	 autogen_plan(sqlite3 *, const struct schema *, int, struct autogen **,
 	    char **);
 int	 autogen_prove(sqlite3 *, const struct autogen *, const struct schema *,
 	    int, char **);
+int	 autogen_baseline(sqlite3 *, sqlite3 *, struct autogen **, char **);
 void	 autogen_free(struct autogen *);
 
 /* revision.c: one revision file. */
@@ -400,6 +406,32 @@ int	 migrate_check(sqlite3 *, const struct plan *, int, char **);
 int	 migrate_apply(sqlite3 *, const struct plan *, int,
 	    const struct migrate_hooks *, char **);
 int	 migrate_script(const struct plan *, int, char **, char **);
+
+/*
+ * chain.c: the migration chain replayed on an in-memory database, the schema
+ * every database it builds has; and how a live database drifts from it.
+ */
+struct chain_objects {
+	char	**type;		/* "trigger" or "view" */
+	char	**name;
+	char	**table;	/* what a trigger is on; a view's own name */
+	char	**sql;		/* the CREATE text */
+	size_t	  n;
+};
+struct chain_drift {
+	char	**items;	/* one line per object that differs */
+	size_t	  nitems;
+};
+int	 chain_replay(const struct repo *, sqlite3 **, char **);
+int	 chain_schema(sqlite3 *, struct schema **, char **);
+int	 chain_objects(sqlite3 *, struct chain_objects **, char **);
+void	 chain_objects_free(struct chain_objects *);
+long	 chain_objects_find(const struct chain_objects *, const char *,
+	    const char *);
+int	 chain_objects_same(const struct chain_objects *, size_t,
+	    const struct chain_objects *, size_t);
+int	 chain_drift(sqlite3 *, sqlite3 *, struct chain_drift **, char **);
+void	 chain_drift_free(struct chain_drift *);
 
 /* password.c: Argon2id hashes as PHC strings; the only user of libargon2. */
 #define PASSWORD_MIN		8	/* bytes */

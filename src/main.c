@@ -40,8 +40,8 @@ static const char global_help[] =
 
 static const char exit_help[] =
 "\n"
-"Exit status: 0 success, 1 failure (db check: a migration is needed),\n"
-"2 usage error. See exodb(1).\n";
+"Exit status: 0 success, 1 failure (db check: something to do), 2 usage\n"
+"error, 3 could not tell (db check). See exodb(1).\n";
 
 /* Where the text of a global option starts on a line of --help. */
 #define GLOBAL_HELP_COLUMN	25
@@ -175,7 +175,9 @@ run_command(struct cmd *cmd)
 	struct db_created	 created = { 0, 0 };
 	enum db_mode		 mode;
 	char			*cause = NULL;
-	int			 status = 1;
+	/* What a failure exits with: 3 when it leaves a question open. */
+	int			 failed = e->flags & CMD_QUESTION ? 3 : 1;
+	int			 status = failed;
 
 	if ((e->flags & CMD_REPO) &&
 	    repo_load(cmd->directory, &cmd->repo, &cause) == -1)
@@ -202,7 +204,7 @@ run_command(struct cmd *cmd)
 	    (e->flags & CMD_USERS_INSERT) != 0, &cause) == -1)
 		goto out;
 	if ((status = e->exec(cmd, &cause)) == -1)
-		status = 1;
+		status = failed;
 out:
 	if (cause != NULL)
 		cmd_fail(cmd, cause);

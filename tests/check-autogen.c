@@ -1,4 +1,4 @@
-/* Unit tests of src/autogen.c: the plan, and the proof before writing. */
+/* Unit tests of src/autogen.c: the plan, the proof before writing, baselines. */
 #include "unit.h"
 
 START_TEST(test_autogen_plan)
@@ -65,6 +65,49 @@ START_TEST(test_autogen_prove_refuses)
 }
 END_TEST
 
+/*
+ * A baseline takes the chain's schema to the live one, triggers and views
+ * too, and back; what it makes whole it makes from the live text.
+ */
+START_TEST(test_autogen_baseline)
+{
+	sqlite3			*chain, *live;
+	struct autogen		*ag;
+	struct chain_drift	*d;
+	char			*cause = NULL;
+
+	chain = unit_db("CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT)");
+	live = unit_db("CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT); "
+	    "CREATE INDEX ix_t_x ON t(x  DESC); CREATE TABLE  u (a, b); "
+	    "CREATE INDEX ix_u ON u(a); CREATE VIEW v AS SELECT a FROM u; "
+	    "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END; "
+	    "CREATE TABLE alembic_version (version_num TEXT)");
+	ck_assert_int_eq(autogen_baseline(chain, live, &ag, &cause), 0);
+	ck_assert_ptr_nonnull(strstr(ag->upgrade, "CREATE INDEX ix_t_x ON "
+	    "t(x  DESC);\n"));
+	ck_assert_ptr_nonnull(strstr(ag->upgrade, "CREATE TABLE u (a, b);\n"
+	    "CREATE INDEX ix_u ON u(a);\n"));
+	ck_assert_ptr_nonnull(strstr(ag->upgrade, "-- create view v\n"));
+	ck_assert_ptr_nonnull(strstr(ag->upgrade, "-- create trigger tr\n"));
+	ck_assert_ptr_null(strstr(ag->upgrade, "alembic_version"));
+	ck_assert_ptr_nonnull(strstr(ag->downgrade, "DROP TABLE u;"));
+	/* The chain's database, upgraded, drifts from the live one no more. */
+	unit_exec(chain, ag->upgrade);
+	ck_assert_int_eq(chain_drift(chain, live, &d, &cause), 0);
+	ck_assert_uint_eq(d->nitems, 0);
+	chain_drift_free(d);
+	CK_STR(unit_query(chain, "SELECT sql FROM sqlite_schema WHERE name = "
+	    "'ix_t_x'"), "CREATE INDEX ix_t_x ON t(x  DESC)");
+	autogen_free(ag);
+	/* Nothing to record. */
+	ck_assert_int_eq(autogen_baseline(chain, live, &ag, &cause), 0);
+	ck_assert_str_eq(ag->upgrade, "");
+	autogen_free(ag);
+	sqlite3_close(chain);
+	sqlite3_close(live);
+}
+END_TEST
+
 static Suite *
 unit_suite(void)
 {
@@ -76,6 +119,9 @@ unit_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("autogen_prove");
 	tcase_add_test(tc, test_autogen_prove_refuses);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("autogen_baseline");
+	tcase_add_test(tc, test_autogen_baseline);
 	suite_add_tcase(s, tc);
 	return s;
 }

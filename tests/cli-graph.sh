@@ -305,6 +305,7 @@ t_sql_scripts_equal_the_commands() {
 	# A rebuild too: drift the table, let migrate write the revision.
 	x db upgrade; expect_ok
 	q instance/dev.db "ALTER TABLE users DROP COLUMN password_hash"
+	x db baseline -m drift; expect_ok
 	x db migrate -m rebuild; expect_ok
 	rm -f instance/dev.db
 	snapshot
@@ -438,11 +439,11 @@ t_check_for_ci() {
 	[ "$(out | wc -l)" = 3 ] || fail "pending lines"
 	expect_out '^pending 29990101000002 a$'
 	x db upgrade
-	x db check; expect_ok; expect_err 'at head and matches the model'
+	x db check; expect_ok; expect_err 'at head, without drift, and matches the model'
 	q instance/dev.db "DROP INDEX ix_users_email"
 	x db check; expect_status 1
-	expect_one_error "the model needs 1 operation; run 'exodb db migrate -m MESSAGE'"
-	expect_out '^needed create index ix_users_email on users$'
+	expect_one_error "1 object drifted from the migration chain; undo that in the database, or record it with 'exodb db baseline -m MESSAGE'"
+	expect_out '^drift index ix_users_email on users: in the chain, not in the database$'
 }
 
 t_edited_applied_file_stops_everything() {
@@ -450,10 +451,12 @@ t_edited_applied_file_stops_everything() {
 	x db upgrade
 	echo "-- a change" >>migrations/versions/29990101000003_b.sql
 	rev 29990101000005 29990101000004 "CREATE TABLE d (x);" "DROP TABLE d;" d
-	for c in "db upgrade" "db downgrade" "db check" "db migrate -m x" \
+	for c in "db upgrade" "db downgrade" "db migrate -m x" \
 	    "db upgrade --sql" "db downgrade --sql"; do
 		bad 1 'migrations/versions/29990101000003_b.sql: changed since it was applied .*exodb db repair' $c
 	done
+	# db check cannot tell, which is exit status 3.
+	bad 3 'migrations/versions/29990101000003_b.sql: changed since it was applied .*exodb db repair' db check
 	# What only reads reports the edit and goes on.
 	snapshot
 	x db history; expect_ok
@@ -488,9 +491,10 @@ t_missing_applied_file_stops_everything() {
 	chain
 	x db upgrade
 	rm migrations/versions/29990101000004_c.sql
-	for c in "db upgrade" "db downgrade" "db check"; do
+	for c in "db upgrade" "db downgrade"; do
 		bad 1 'migrations/versions/29990101000004_\*.sql: revision 29990101000004 is applied but its file is missing' $c
 	done
+	bad 3 'migrations/versions/29990101000004_\*.sql: revision 29990101000004 is applied but its file is missing' db check
 	snapshot
 	x db history; expect_ok
 	out | tail -n 1 | grep -qx '29990101000004 [(]file missing[)] \[applied\]' || fail "history: $(out)"
@@ -501,8 +505,10 @@ t_missing_applied_file_stops_everything() {
 	bad 1 'restore it, or forget it with --forget-missing' db repair
 	x db repair --forget-missing; expect_ok
 	expect_err '^forgot revision 29990101000004'
-	# The table c stays; the database is at the head of what is left.
-	x db check; expect_ok
+	# The table c stays, which the chain no longer builds: drift. The
+	# database is at the head of what is left.
+	x db check; expect_status 1
+	expect_out '^drift table c: in the database, not in the chain$'
 	x db current; expect_out '^29990101000003 \(head\)$'
 }
 

@@ -108,18 +108,34 @@ heads:     29990101000003
 current:   29990101000002
 changed:   none
 missing:   none
-drift:     $(sed -n 's/^drift:     //p' "$T/.out")" ] || fail "status: $(out)"
+drift:     not checked: revisions are pending" ] || fail "status: $(out)"
 	x db status --json; expect_ok
 	expect_js 'd["project"], d["database"], d["model"]' "('$(pwd -P)', 'instance/dev.db', '$fp')"
 	expect_js 'd["revisions"], d["applied"], d["pending"], d["heads"], d["current"]' \
 	    "(3, 2, 1, ['29990101000003'], ['29990101000002'])"
-	expect_js 'd["changed"], d["missing"]' "([], [])"
+	expect_js 'd["changed"], d["missing"], d["drift"]' "([], [], None)"
 	expect_js 'sorted(d)' "['applied', 'changed', 'current', 'database', 'drift', 'heads', 'missing', 'model', 'pending', 'project', 'revisions']"
 	expect_unchanged
 	# From -d, the project is the folder holding the repository.
 	mkdir sub && cd sub && x -d ../migrations -D ../instance/dev.db db status --json && cd ..
 	expect_ok
 	expect_js 'd["project"]' "$(pwd -P)"
+	# At head: drift is looked for, as db check does.
+	x db upgrade; expect_ok
+	x db status; expect_ok
+	expect_out '^drift:     none$'
+	x db status --json; expect_ok
+	expect_js 'd["drift"], d["pending"]' "([], 0)"
+	q instance/dev.db "CREATE TABLE stray (x)"
+	x db status; expect_ok
+	expect_out '^drift:     table stray: in the database, not in the chain$'
+	x db status --json; expect_ok
+	expect_js 'd["drift"]' "['table stray: in the database, not in the chain']"
+	# A changed file: the chain is not what was applied; drift is not checked.
+	echo "-- a change" >>migrations/versions/29990101000002_a.sql
+	x db status; expect_ok
+	expect_out '^drift:     not checked: applied files changed or are missing$'
+	expect_out '^changed:   29990101000002$'
 }
 
 # db check --json: the same findings and exit status as the text.
@@ -129,15 +145,27 @@ t_db_check_json() {
 	x db check --json; expect_status 1
 	expect_one_error "^exodb: db check: instance/dev.db: 1 revision pending; run 'exodb db upgrade'\$"
 	expect_js 'd["database"], d["at_head"], d["pending"]' "('instance/dev.db', False, ['29990101000003'])"
-	expect_js 'd["matches_model"], d["needed"]' "(None, None)"
+	expect_js 'd["matches_model"], d["needed"], d["drift"]' "(True, [], None)"
+	expect_js 'sorted(d)' "['at_head', 'database', 'drift', 'matches_model', 'needed', 'pending']"
 	expect_unchanged
 	x db upgrade; expect_ok
 	x db check --json; expect_ok
-	expect_js 'd["at_head"], d["pending"], d["matches_model"], d["needed"]' "(True, [], True, [])"
+	expect_js 'd["at_head"], d["pending"], d["matches_model"], d["needed"], d["drift"]' "(True, [], True, [], [])"
+	# The model wants what the chain lacks.
+	{ cat "$TOP/src/model.sql"; echo "CREATE TABLE extra (x INTEGER);"; } >m.sql
+	x --model m.sql db check --json; expect_status 1
+	expect_one_error "the model needs 1 operation beyond the migration chain"
+	expect_js 'd["matches_model"], d["needed"], d["drift"]' "(False, ['create table extra'], [])"
+	# The database drifted from the chain.
 	q instance/dev.db "DROP INDEX ix_users_email"
 	x db check --json; expect_status 1
-	expect_one_error "the model needs 1 operation"
-	expect_js 'd["matches_model"], d["needed"]' "(False, ['create index ix_users_email on users'])"
+	expect_one_error "1 object drifted from the migration chain"
+	expect_js 'd["matches_model"], len(d["drift"])' "(True, 1)"
+	expect_js '"ix_users_email" in d["drift"][0]' True
+	# It cannot tell: no JSON, exit 3.
+	echo "-- a change" >>migrations/versions/29990101000002_a.sql
+	bad 3 'changed since it was applied' db check --json
+	[ ! -s "$T/.out" ] || fail "JSON when it cannot tell: $(out)"
 }
 
 # Users written straight into the table: these commands never read a hash.

@@ -1,0 +1,289 @@
+/*
+ * The migration chain as a schema: every revision of migrations/ replayed, in
+ * graph order, on an in-memory database. That is the schema every database
+ * the chain builds has, whatever one local database holds, so it is what
+ * db migrate diffs the model against and what db check, db baseline and the
+ * drift report compare the live database with.
+ *
+ * Drift is what the live database holds that the chain does not build, or
+ * the reverse: both sides are read by the same code (introspect.c, and one
+ * query for triggers and views), without the history table, Flask-Migrate's
+ * alembic_version and SQLite's own tables.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exodb.h"
+
+/* Flask-Migrate's table: neither the chain's business nor drift. */
+#define CHAIN_ALEMBIC	"alembic_version"
+
+/*
+ * Replay every revision of repo, oldest first, on a new in-memory database,
+ * through the runner (so a revision it would refuse fails here too), all in
+ * one transaction. On success the caller closes *out; its history table
+ * holds a row per revision. A revision that fails names its file and line.
+ */
+int
+chain_replay(const struct repo *repo, sqlite3 **out, char **cause)
+{
+	struct plan	 plan;
+	sqlite3		*db = NULL;
+	char		*why = NULL;
+
+	*out = NULL;
+	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(db);
+		*cause = xstrdup("cannot open an in-memory database");
+		return -1;
+	}
+	/* As db_open() sets every connection: no double-quoted strings. */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, NULL);
+	memset(&plan, 0, sizeof plan);
+	plan.up = 1;
+	plan.revs = repo->revs;
+	plan.nrevs = repo->nrevs;
+	if (plan.nrevs > 0 && migrate_apply(db, &plan, MIGRATE_SINGLE, NULL,
+	    &why) == -1) {
+		*cause = xasprintf("the migration chain does not replay on an "
+		    "empty database: %s", why);
+		free(why);
+		sqlite3_close(db);
+		return -1;
+	}
+	*out = db;
+	return 0;
+}
+
+/*
+ * The schema of db as the chain and drift see it: introspect_schema()'s,
+ * without alembic_version. The caller frees *out.
+ */
+int
+chain_schema(sqlite3 *db, struct schema **out, char **cause)
+{
+	struct schema	*s;
+	size_t		 i;
+
+	if (introspect_schema(db, &s, cause) == -1)
+		return -1;
+	for (i = 0; i < s->ntables; i++) {
+		if (!schema_same_name(s->tables[i].name, CHAIN_ALEMBIC))
+			continue;
+		/* Its strings stay in the pool, freed with the schema. */
+		memmove(&s->tables[i], &s->tables[i + 1],
+		    (s->ntables - i - 1) * sizeof *s->tables);
+		s->ntables--;
+		break;
+	}
+	*out = s;
+	return 0;
+}
+
+void
+chain_objects_free(struct chain_objects *o)
+{
+	size_t	i;
+
+	if (o == NULL)
+		return;
+	for (i = 0; i < o->n; i++) {
+		free(o->type[i]);
+		free(o->name[i]);
+		free(o->table[i]);
+		free(o->sql[i]);
+	}
+	free(o->type);
+	free(o->name);
+	free(o->table);
+	free(o->sql);
+	free(o);
+}
+
+/*
+ * The triggers and views of db's main database, in the order they were
+ * made, with their CREATE texts: what introspect_schema() keeps only in part
+ * (a trigger on a view belongs to no table). The caller frees *out.
+ */
+int
+chain_objects(sqlite3 *db, struct chain_objects **out, char **cause)
+{
+	struct chain_objects	*o;
+	sqlite3_stmt		*stmt = NULL;
+	int			 rc;
+
+	*out = NULL;
+	if (db_prepare(db, &stmt, cause, "SELECT type, name, tbl_name, sql "
+	    "FROM sqlite_schema WHERE type IN ('trigger', 'view') AND "
+	    "sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%%' ESCAPE '\\' AND "
+	    "tbl_name NOT IN (%Q, %Q) ORDER BY rowid", HISTORY_TABLE,
+	    CHAIN_ALEMBIC) == -1)
+		return -1;
+	o = xcalloc(1, sizeof *o);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		o->type = xreallocarray(o->type, o->n + 1, sizeof *o->type);
+		o->name = xreallocarray(o->name, o->n + 1, sizeof *o->name);
+		o->table = xreallocarray(o->table, o->n + 1, sizeof *o->table);
+		o->sql = xreallocarray(o->sql, o->n + 1, sizeof *o->sql);
+		o->type[o->n] = xstrdup((const char *)
+		    sqlite3_column_text(stmt, 0));
+		o->name[o->n] = xstrdup((const char *)
+		    sqlite3_column_text(stmt, 1));
+		o->table[o->n] = xstrdup((const char *)
+		    sqlite3_column_text(stmt, 2));
+		o->sql[o->n] = xstrdup((const char *)
+		    sqlite3_column_text(stmt, 3));
+		o->n++;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		*cause = db_error(db);
+		chain_objects_free(o);
+		return -1;
+	}
+	*out = o;
+	return 0;
+}
+
+/* Where o has an object of that type and name, or -1. */
+long
+chain_objects_find(const struct chain_objects *o, const char *type,
+    const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < o->n; i++) {
+		if (strcmp(o->type[i], type) == 0 &&
+		    schema_same_name(o->name[i], name))
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Whether object i of a and object j of b are alike. */
+int
+chain_objects_same(const struct chain_objects *a, size_t i,
+    const struct chain_objects *b, size_t j)
+{
+	return strcmp(a->type[i], b->type[j]) == 0 &&
+	    schema_same_name(a->name[i], b->name[j]) &&
+	    schema_same_text(a->sql[i], b->sql[j]);
+}
+
+void
+chain_drift_free(struct chain_drift *d)
+{
+	size_t	i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->nitems; i++)
+		free(d->items[i]);
+	free(d->items);
+	free(d);
+}
+
+static void
+chain_drift_add(struct chain_drift *d, char *item)
+{
+	char	*p;
+
+	/* Names come from the database: keep each item one line. */
+	for (p = item; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	}
+	d->items = xreallocarray(d->items, d->nitems + 1, sizeof *d->items);
+	d->items[d->nitems++] = item;
+}
+
+/* What an operation from the chain's schema to the live one says of drift. */
+static char *
+chain_drift_op(const struct op *op)
+{
+	static const char *db = "in the database, not in the chain";
+	static const char *chain = "in the chain, not in the database";
+
+	switch (op->type) {
+	case OP_CREATE_TABLE:
+		return xasprintf("table %s: %s", op->to->name, db);
+	case OP_DROP_TABLE:
+		return xasprintf("table %s: %s", op->from->name, chain);
+	case OP_ADD_COLUMN:
+		return xasprintf("column %s.%s: %s", op->to->name,
+		    op->column->name, db);
+	case OP_DROP_COLUMN:
+		return xasprintf("column %s.%s: %s", op->from->name,
+		    op->column->name, chain);
+	case OP_CREATE_INDEX:
+		return xasprintf("index %s on %s: %s", op->index->name,
+		    op->to->name, db);
+	case OP_DROP_INDEX:
+		return xasprintf("index %s on %s: %s", op->index->name,
+		    op->from->name, chain);
+	case OP_RENAME_COLUMN:
+	case OP_REBUILD_TABLE:
+		break;
+	}
+	/* "users.role default 'user' -> 'member'": chain, then database. */
+	return xasprintf("table %s differs from the chain's: %s",
+	    op->from->name, op->why != NULL ? op->why : "renamed column");
+}
+
+/*
+ * The drift of live from the chain: each object one side has and the other
+ * has not, or has otherwise, as one line in (*out)->items, tables and their
+ * columns and indexes first, then triggers and views. No items: no drift.
+ * The caller frees *out with chain_drift_free().
+ */
+int
+chain_drift(sqlite3 *chain, sqlite3 *live, struct chain_drift **out,
+    char **cause)
+{
+	struct schema		*from = NULL, *to = NULL;
+	struct chain_objects	*oa = NULL, *ob = NULL;
+	struct chain_drift	*d;
+	struct diff		*ops = NULL;
+	size_t			 i;
+	long			 j;
+	int			 ret = -1;
+
+	*out = NULL;
+	d = xcalloc(1, sizeof *d);
+	if (chain_schema(chain, &from, cause) == -1 ||
+	    chain_schema(live, &to, cause) == -1 ||
+	    diff_schemas(from, to, DIFF_DROP_UNKNOWN, &ops, cause) == -1 ||
+	    chain_objects(chain, &oa, cause) == -1 ||
+	    chain_objects(live, &ob, cause) == -1)
+		goto out;
+	for (i = 0; i < ops->nops; i++)
+		chain_drift_add(d, chain_drift_op(&ops->ops[i]));
+	for (i = 0; i < ob->n; i++) {
+		j = chain_objects_find(oa, ob->type[i], ob->name[i]);
+		if (j == -1)
+			chain_drift_add(d, xasprintf("%s %s: in the database, "
+			    "not in the chain", ob->type[i], ob->name[i]));
+		else if (!chain_objects_same(oa, (size_t)j, ob, i))
+			chain_drift_add(d, xasprintf("%s %s differs from the "
+			    "chain's", ob->type[i], ob->name[i]));
+	}
+	for (i = 0; i < oa->n; i++) {
+		if (chain_objects_find(ob, oa->type[i], oa->name[i]) == -1)
+			chain_drift_add(d, xasprintf("%s %s: in the chain, not "
+			    "in the database", oa->type[i], oa->name[i]));
+	}
+	*out = d;
+	d = NULL;
+	ret = 0;
+out:
+	chain_drift_free(d);
+	diff_free(ops);
+	schema_free(from);
+	schema_free(to);
+	chain_objects_free(oa);
+	chain_objects_free(ob);
+	return ret;
+}

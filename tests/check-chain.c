@@ -1,0 +1,139 @@
+/* Unit tests of src/chain.c: the chain replayed, and drift from it. */
+#include <sys/stat.h>
+
+#include "unit.h"
+
+/* A repository in the temporary folder: a table, then an index on it. */
+static struct repo *
+chain_repo(void)
+{
+	unit_tmpdir();
+	ck_assert_int_eq(mkdir("m", 0700), 0);
+	ck_assert_int_eq(mkdir("m/versions", 0700), 0);
+	unit_revision("m/versions", "20260101000001", "none", "a",
+	    "CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT);", "DROP TABLE t;");
+	unit_revision("m/versions", "20260101000002", "20260101000001", "b",
+	    "CREATE INDEX ix_t_x ON t (x);\nCREATE VIEW v AS SELECT x FROM t;",
+	    "DROP VIEW v;\nDROP INDEX ix_t_x;");
+	return unit_repo_load("m");
+}
+
+START_TEST(test_chain_replay)
+{
+	struct repo	*repo = chain_repo();
+	sqlite3		*chain;
+	char		*cause = NULL;
+
+	ck_assert_int_eq(chain_replay(repo, &chain, &cause), 0);
+	CK_STR(unit_query(chain, "SELECT group_concat(name, ' ') FROM (SELECT "
+	    "name FROM sqlite_schema WHERE name NOT LIKE 'sqlite%' AND "
+	    "name <> 'exodb_revisions' ORDER BY name)"), "ix_t_x t v");
+	sqlite3_close(chain);
+	repo_free(repo);
+	unit_rmdir();
+}
+END_TEST
+
+/* A revision that fails on an empty database names its file and line. */
+START_TEST(test_chain_replay_fails)
+{
+	struct repo	*repo;
+	sqlite3		*chain;
+	char		*cause = NULL;
+
+	unit_tmpdir();
+	ck_assert_int_eq(mkdir("m", 0700), 0);
+	ck_assert_int_eq(mkdir("m/versions", 0700), 0);
+	unit_revision("m/versions", "20260101000001", "none", "a",
+	    "CREATE TABLE t (x);\nDROP TABLE nowhere;", "DROP TABLE t;");
+	repo = unit_repo_load("m");
+	ck_assert_int_eq(chain_replay(repo, &chain, &cause), -1);
+	ck_assert_ptr_null(chain);
+	ck_assert_msg(strcmp(cause, "the migration chain does not replay on an "
+	    "empty database: m/versions/20260101000001_a.sql:9: no such "
+	    "table: nowhere") == 0, "%s", cause);
+	free(cause);
+	repo_free(repo);
+	unit_rmdir();
+}
+END_TEST
+
+START_TEST(test_chain_schema)
+{
+	sqlite3		*db = unit_db("CREATE TABLE alembic_version (v TEXT); "
+	    "CREATE TABLE a (x); CREATE TABLE exodb_revisions (id TEXT)");
+	struct schema	*s;
+	char		*cause = NULL;
+
+	ck_assert_int_eq(chain_schema(db, &s, &cause), 0);
+	ck_assert_uint_eq(s->ntables, 1);
+	ck_assert_str_eq(s->tables[0].name, "a");
+	schema_free(s);
+	sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(test_chain_drift)
+{
+	struct repo		*repo = chain_repo();
+	struct chain_drift	*d;
+	sqlite3			*chain, *live;
+	char			*cause = NULL;
+
+	ck_assert_int_eq(chain_replay(repo, &chain, &cause), 0);
+	/* The same schema, written otherwise, with Flask-Migrate's table. */
+	live = unit_db("CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT); "
+	    "CREATE INDEX ix_t_x ON t (x); CREATE VIEW v AS SELECT x FROM t; "
+	    "CREATE TABLE alembic_version (v); CREATE TABLE exodb_revisions "
+	    "(id)");
+	ck_assert_int_eq(chain_drift(chain, live, &d, &cause), 0);
+	ck_assert_uint_eq(d->nitems, 0);
+	chain_drift_free(d);
+	unit_exec(live, "DROP INDEX ix_t_x; CREATE INDEX ix_other ON t (id); "
+	    "ALTER TABLE t ADD COLUMN y; CREATE TABLE extra (z); "
+	    "DROP VIEW v; CREATE VIEW v AS SELECT id FROM t; "
+	    "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END");
+	ck_assert_int_eq(chain_drift(chain, live, &d, &cause), 0);
+	ck_assert_uint_eq(d->nitems, 6);
+	ck_assert_str_eq(d->items[0], "index ix_t_x on t: in the chain, not in "
+	    "the database");
+	ck_assert_str_eq(d->items[1], "column t.y: in the database, not in the "
+	    "chain");
+	ck_assert_str_eq(d->items[2], "index ix_other on t: in the database, "
+	    "not in the chain");
+	ck_assert_str_eq(d->items[3], "table extra: in the database, not in "
+	    "the chain");
+	ck_assert_str_eq(d->items[4], "view v differs from the chain's");
+	ck_assert_str_eq(d->items[5], "trigger tr: in the database, not in "
+	    "the chain");
+	chain_drift_free(d);
+	unit_exec(live, "DROP TABLE t");
+	ck_assert_int_eq(chain_drift(chain, live, &d, &cause), 0);
+	ck_assert_str_eq(d->items[1], "table t: in the chain, not in the "
+	    "database");
+	chain_drift_free(d);
+	sqlite3_close(live);
+	sqlite3_close(chain);
+	repo_free(repo);
+	unit_rmdir();
+}
+END_TEST
+
+static Suite *
+unit_suite(void)
+{
+	Suite	*s = suite_create("chain");
+	TCase	*tc;
+
+	tc = tcase_create("chain_replay");
+	tcase_add_test(tc, test_chain_replay);
+	tcase_add_test(tc, test_chain_replay_fails);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("chain_schema");
+	tcase_add_test(tc, test_chain_schema);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("chain_drift");
+	tcase_add_test(tc, test_chain_drift);
+	suite_add_tcase(s, tc);
+	return s;
+}
