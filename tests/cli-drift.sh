@@ -65,7 +65,7 @@ t_drift_names_what_the_database_lacks() {
 	expect_out '^drift trigger tr: in the database, not in the chain$'
 	[ "$(out | wc -l)" = 3 ] || fail "check: $(out)"
 	expect_one_error '3 objects drifted'
-	bad 1 'db migrate: instance/dev.db has drifted from the migration chain \(index ix_users_email on users: in the chain, not in the database; view v: in the database, not in the chain; trigger tr: in the database, not in the chain\)' db migrate -m x
+	bad 1 'db migrate: instance/dev.db has drifted from the migration chain \(index ix_users_email on users: in the chain, not in the database[;] view v: in the database, not in the chain[;] trigger tr: in the database, not in the chain\)' db migrate -m x
 	x db baseline -m keep; expect_ok
 	x -D fresh.db db upgrade; expect_ok
 	x -D fresh.db db baseline -m nothing; expect_ok; expect_err 'nothing to record'
