@@ -71,13 +71,10 @@ chain_schema(sqlite3 *db, struct schema **out, char **cause)
 	if (introspect_schema(db, &s, cause) == -1)
 		return -1;
 	for (i = 0; i < s->ntables; i++) {
-		if (!schema_same_name(s->tables[i].name, CHAIN_ALEMBIC))
-			continue;
-		/* Its strings stay in the pool, freed with the schema. */
-		memmove(&s->tables[i], &s->tables[i + 1],
-		    (s->ntables - i - 1) * sizeof *s->tables);
-		s->ntables--;
-		break;
+		if (schema_same_name(s->tables[i].name, CHAIN_ALEMBIC)) {
+			schema_remove_table(s, i);
+			break;
+		}
 	}
 	*out = s;
 	return 0;

@@ -139,6 +139,7 @@ void		 schema_free(struct schema *);
 const char	*schema_strdup(struct schema *, const char *);
 const char	*schema_strndup(struct schema *, const char *, size_t);
 struct table	*schema_add_table(struct schema *, const char *);
+void		 schema_remove_table(struct schema *, size_t);
 struct column	*schema_add_column(struct schema *, struct table *, const char *);
 struct index	*schema_add_index(struct schema *, struct table *, const char *);
 void		 schema_add_index_column(struct schema *, struct index *,

@@ -52,6 +52,19 @@ schema_free(struct schema *s)
 	free(s);
 }
 
+/*
+ * Take table i out of the schema (its strings stay in the pool). Pointers to
+ * the tables after it then point to the wrong table: remove before diffing.
+ */
+void
+schema_remove_table(struct schema *s, size_t i)
+{
+	schema_free_table(&s->tables[i]);
+	memmove(&s->tables[i], &s->tables[i + 1],
+	    (s->ntables - i - 1) * sizeof *s->tables);
+	s->ntables--;
+}
+
 /* A copy of the string that lives as long as the schema; NULL stays NULL. */
 const char *
 schema_strndup(struct schema *s, const char *text, size_t len)

@@ -154,6 +154,10 @@ revfaults() {
 t_revision_writing() {
 	setup
 	q base/instance/dev.db "CREATE INDEX ix_extra ON users (role)"
+	# The index drifted: db baseline records it, file and history row, or
+	# leaves neither when a write fails.
+	revfaults "db baseline" fail write,fsync,linkat db baseline -m "keep the extra index"
+	(cd base && "$EXODB" -q db baseline -m "keep the extra index" >/dev/null) || fail "baseline"
 	revfaults "db migrate" fail write,fsync,linkat db migrate -m "drop the extra index"
 	revfaults "db revision" fail write,fsync,linkat db revision -m "by hand"
 	revfaults "db migrate" kill "$CALLS,linkat" db migrate -m "drop the extra index"
