@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+
 #include "cmd.h"
 
 static int	cmd_db_init_exec(struct cmd *, char **);
@@ -29,6 +30,7 @@ static int	cmd_db_stamp_exec(struct cmd *, char **);
 static int	cmd_db_merge_exec(struct cmd *, char **);
 static int	cmd_db_edit_exec(struct cmd *, char **);
 static int	cmd_db_check_exec(struct cmd *, char **);
+static int	cmd_db_status_exec(struct cmd *, char **);
 static int	cmd_db_baseline_exec(struct cmd *, char **);
 static int	cmd_db_repair_exec(struct cmd *, char **);
 static int	cmd_db_model_exec(struct cmd *, char **);
@@ -110,6 +112,10 @@ const struct cmd_entry cmd_db_entries[] = {
 	{
 		.group = "db", .name = "current",
 		.summary = "show the revision the database is at",
+		.options = (const struct cmd_option[]) {
+			CMD_OPTION_JSON("a JSON array of the revisions"),
+			{ .name = NULL }
+		},
 		.flags = CMD_REPO | CMD_DB_READ,
 		.exec = cmd_db_current_exec
 	},
@@ -123,6 +129,7 @@ const struct cmd_entry cmd_db_entries[] = {
 			  "a prefix, base, head, current or empty)" },
 			{ .id = OPT_VERBOSE, .letter = 'v', .name = "verbose",
 			  .help = "show each revision in full" },
+			CMD_OPTION_JSON("a JSON array of the revisions"),
 			{ .name = NULL }
 		},
 		.flags = CMD_REPO | CMD_DB_READ,
@@ -131,6 +138,10 @@ const struct cmd_entry cmd_db_entries[] = {
 	{
 		.group = "db", .name = "heads",
 		.summary = "show the revisions nothing revises",
+		.options = (const struct cmd_option[]) {
+			CMD_OPTION_JSON("a JSON array of the heads"),
+			{ .name = NULL }
+		},
 		.flags = CMD_REPO,
 		.exec = cmd_db_heads_exec
 	},
@@ -143,6 +154,10 @@ const struct cmd_entry cmd_db_entries[] = {
 	{
 		.group = "db", .name = "show",
 		.summary = "print a revision file (default: head)",
+		.options = (const struct cmd_option[]) {
+			CMD_OPTION_JSON("the revision as a JSON object"),
+			{ .name = NULL }
+		},
 		.args = "[REV]", .maxargs = 1,
 		.flags = CMD_REPO,
 		.exec = cmd_db_show_exec
@@ -178,8 +193,23 @@ const struct cmd_entry cmd_db_entries[] = {
 		.group = "db", .name = "check",
 		.summary = "exit 1 if revisions are pending, the model needs a "
 		    "migration or the database drifted; 3 if it cannot tell",
+		.options = (const struct cmd_option[]) {
+			CMD_OPTION_JSON("the findings as a JSON object"),
+			{ .name = NULL }
+		},
 		.flags = CMD_REPO | CMD_DB_READ | CMD_QUESTION,
 		.exec = cmd_db_check_exec
+	},
+	{
+		.group = "db", .name = "status",
+		.summary = "an overview: project, database, model, revisions, "
+		    "drift",
+		.options = (const struct cmd_option[]) {
+			CMD_OPTION_JSON("the overview as a JSON object"),
+			{ .name = NULL }
+		},
+		.flags = CMD_REPO | CMD_DB_READ,
+		.exec = cmd_db_status_exec
 	},
 	{
 		.group = "db", .name = "baseline",
@@ -725,37 +755,161 @@ cmd_db_none_applied(struct cmd *cmd)
 	cmd_note("no revisions applied");
 }
 
+/* Whether rev is applied (row not NULL) from a file that changed since. */
+static int
+cmd_db_changed(const struct revision *rev, const struct history_row *row)
+{
+	return rev != NULL && row != NULL &&
+	    strcmp(rev->checksum, row->checksum) != 0;
+}
+
+/*
+ * A warning for each applied revision whose file changed or is gone: read-only
+ * commands report them, upgrade, downgrade and migrate refuse to run.
+ */
+static void
+cmd_db_warn_changed(const struct repo *repo, const struct history *h)
+{
+	const struct revision	*rev;
+	size_t			 i;
+
+	for (i = 0; i < h->nrows; i++) {
+		if ((rev = repo_get(repo, h->rows[i].id)) == NULL)
+			cmd_note("warning: revision %s is applied but its file "
+			    "is missing", h->rows[i].id);
+		else if (cmd_db_changed(rev, &h->rows[i]))
+			cmd_note("warning: %s: changed since it was applied; "
+			    "restore it, or accept the edit with 'exodb db "
+			    "repair'", rev->path);
+	}
+}
+
+/*
+ * rev as a JSON object: id, parents, message, created, path, head and
+ * mergepoint. The caller frees it; NULL with *cause set.
+ */
+static char *
+cmd_db_json_rev(sqlite3 *j, const struct revision *rev, char **cause)
+{
+	char	*parents, *o;
+
+	if ((parents = cmd_json_strings(j, rev->parents, rev->nparents,
+	    cause)) == NULL)
+		return NULL;
+	o = cmd_json(j, cause, "tjtttbb", "SELECT json_object('id', ?1, "
+	    "'parents', json(?2), 'message', ?3, 'created', ?4, 'path', ?5, "
+	    "'head', json(?6), 'mergepoint', json(?7))", rev->id, parents,
+	    rev->message, rev->created, rev->path, rev->is_head,
+	    rev->nparents > 1);
+	free(parents);
+	return o;
+}
+
+/*
+ * As cmd_db_json_rev(), and then applied, applied_at, changed and missing
+ * from row (NULL: pending). rev NULL is a row whose file is missing: its
+ * other fields are null.
+ */
+static char *
+cmd_db_json_applied(sqlite3 *j, const struct revision *rev,
+    const struct history_row *row, char **cause)
+{
+	char	*base, *o;
+
+	if (rev != NULL)
+		base = cmd_db_json_rev(j, rev, cause);
+	else
+		base = cmd_json(j, cause, "t", "SELECT json_object('id', ?1, "
+		    "'parents', NULL, 'message', NULL, 'created', NULL, "
+		    "'path', NULL, 'head', json('false'), 'mergepoint', "
+		    "json('false'))", row->id);
+	if (base == NULL)
+		return NULL;
+	o = cmd_json(j, cause, "jbtbb", "SELECT json_set(?1, '$.applied', "
+	    "json(?2), '$.applied_at', ?3, '$.changed', json(?4), "
+	    "'$.missing', json(?5))", base, row != NULL,
+	    row != NULL ? row->applied_at : NULL, cmd_db_changed(rev, row),
+	    rev == NULL);
+	free(base);
+	return o;
+}
+
+/* Print the JSON array s holds, or fail as it did; s is freed. */
+static int
+cmd_db_print_json(sqlite3_str *s, int failed)
+{
+	char	*text = cmd_json_end(s);
+
+	if (!failed)
+		printf("%s\n", text);
+	free(text);
+	return failed ? -1 : 0;
+}
+
 /*
  * The applied revisions no applied revision revises: where the database is.
- * Rows of revisions missing from the repository are shown too.
+ * Rows of revisions missing from the repository are shown too, and an
+ * applied file that changed is marked [changed].
  */
 static int
 cmd_db_current_exec(struct cmd *cmd, char **cause)
 {
 	struct history		*h = NULL;
 	const struct revision	*rev;
-	int			*applied;
+	const struct history_row *row;
+	sqlite3			*j = NULL;
+	sqlite3_str		*s = NULL;
+	char			*o;
+	int			*applied = NULL, json = cmd->opt[OPT_JSON] != NULL;
+	int			 failed = 0, status = -1;
 	size_t			 i, known = 0;
 
 	if (history_read(cmd->db, &h, cause) == -1)
 		return -1;
+	if (json) {
+		if (cmd_json_open(&j, cause) == -1)
+			goto out;
+		s = sqlite3_str_new(NULL);
+		sqlite3_str_appendchar(s, 1, '[');
+	}
 	applied = repo_applied(cmd->repo, h);
-	for (i = 0; i < cmd->repo->nrevs; i++) {
+	for (i = 0; !failed && i < cmd->repo->nrevs; i++) {
 		rev = cmd->repo->revs[i];
-		if (repo_is_current(rev, applied))
-			printf("%s%s\n", rev->id, rev->is_head ? " (head)" : "");
-		known += history_row(h, rev->id) != NULL;
+		row = history_row(h, rev->id);
+		known += row != NULL;
+		if (!repo_is_current(rev, applied))
+			continue;
+		if (!json)
+			printf("%s%s%s\n", rev->id, rev->is_head ? " (head)" :
+			    "", cmd_db_changed(rev, row) ? " [changed]" : "");
+		else if ((o = cmd_db_json_applied(j, rev, row, cause)) == NULL)
+			failed = 1;
+		else
+			cmd_json_add(s, o);
 	}
-	free(applied);
 	/* Only when some row has no file: finding which is then linear. */
-	for (i = 0; known < h->nrows && i < h->nrows; i++) {
-		if (repo_get(cmd->repo, h->rows[i].id) == NULL)
+	for (i = 0; !failed && known < h->nrows && i < h->nrows; i++) {
+		if (repo_get(cmd->repo, h->rows[i].id) != NULL)
+			continue;
+		if (!json)
 			printf("%s (file missing)\n", h->rows[i].id);
+		else if ((o = cmd_db_json_applied(j, NULL, &h->rows[i],
+		    cause)) == NULL)
+			failed = 1;
+		else
+			cmd_json_add(s, o);
 	}
-	if (h->nrows == 0)
+	if (json && cmd_db_print_json(s, failed) == -1)
+		goto out;
+	if (h->nrows == 0 && !json)
 		cmd_db_none_applied(cmd);
+	cmd_db_warn_changed(cmd->repo, h);
+	status = 0;
+out:
+	free(applied);
+	sqlite3_close(j);
 	history_free(h);
-	return 0;
+	return status;
 }
 
 /*
@@ -797,6 +951,10 @@ cmd_db_history_line(const struct revision *rev, const struct history *h,
 			printf("Applied: %s\n", row->applied_at);
 		else
 			printf("Applied: no (pending)\n");
+		if (cmd_db_changed(rev, row))
+			printf("Changed: since it was applied (SHA-256 now "
+			    "%.12s, then %.12s)\n", rev->checksum,
+			    row->checksum);
 		printf("\n    %s\n\n", rev->message);
 		return;
 	}
@@ -804,19 +962,28 @@ cmd_db_history_line(const struct revision *rev, const struct history *h,
 		printf("<base>");
 	for (i = 0; i < rev->nparents; i++)
 		printf("%s%s", i > 0 ? ", " : "", rev->parents[i]);
-	printf(" -> %s%s%s, %s [%s]\n", rev->id, rev->is_head ? " (head)" : "",
-	    rev->nparents > 1 ? " (mergepoint)" : "", rev->message,
-	    row != NULL ? "applied" : "pending");
+	printf(" -> %s%s%s, %s [%s]%s\n", rev->id, rev->is_head ? " (head)" :
+	    "", rev->nparents > 1 ? " (mergepoint)" : "", rev->message,
+	    row != NULL ? "applied" : "pending", cmd_db_changed(rev, row) ?
+	    " [changed]" : "");
 }
 
+/*
+ * Newest first, from FROM to TO with -r. An applied file that changed is
+ * marked, not refused: history only reads. Rows whose file is missing come
+ * last, without -r: where they were in the graph is not known.
+ */
 static int
 cmd_db_history_exec(struct cmd *cmd, char **cause)
 {
 	const struct revision	*from = NULL, *to = NULL, *rev;
 	struct history		*h = NULL;
+	sqlite3			*j = NULL;
+	sqlite3_str		*s = NULL;
 	const char		*range = cmd->opt[OPT_REV_RANGE], *colon;
-	char			*first = NULL;
+	char			*first = NULL, *o;
 	int			*applied = NULL, *after = NULL, *before = NULL;
+	int			 json = cmd->opt[OPT_JSON] != NULL, failed = 0;
 	size_t			 i;
 	int			 status = -1;
 
@@ -824,7 +991,7 @@ cmd_db_history_exec(struct cmd *cmd, char **cause)
 		*cause = xasprintf("range '%s' is not FROM:TO", range);
 		return 2;
 	}
-	if (cmd_db_history(cmd, &h, cause) == -1)
+	if (history_read(cmd->db, &h, cause) == -1)
 		goto out;
 	if (range != NULL) {
 		colon = strchr(range, ':');
@@ -835,6 +1002,12 @@ cmd_db_history_exec(struct cmd *cmd, char **cause)
 		    colon + 1, &to, cause) == -1)
 			goto out;
 	}
+	if (json) {
+		if (cmd_json_open(&j, cause) == -1)
+			goto out;
+		s = sqlite3_str_new(NULL);
+		sqlite3_str_appendchar(s, 1, '[');
+	}
 	/* FROM and what descends from it, TO and what it descends from. */
 	if (from != NULL)
 		repo_descendants(cmd->repo, from,
@@ -842,15 +1015,37 @@ cmd_db_history_exec(struct cmd *cmd, char **cause)
 	if (to != NULL)
 		repo_ancestors(to, before = xcalloc(cmd->repo->nrevs,
 		    sizeof *before));
-	for (i = cmd->repo->nrevs; i > 0; i--) {
+	for (i = cmd->repo->nrevs; !failed && i > 0; i--) {
 		rev = cmd->repo->revs[i - 1];
 		if ((after != NULL && !after[i - 1]) ||
 		    (before != NULL && !before[i - 1]))
 			continue;
-		cmd_db_history_line(rev, h, cmd->opt[OPT_VERBOSE] != NULL);
+		if (!json)
+			cmd_db_history_line(rev, h,
+			    cmd->opt[OPT_VERBOSE] != NULL);
+		else if ((o = cmd_db_json_applied(j, rev, history_row(h,
+		    rev->id), cause)) == NULL)
+			failed = 1;
+		else
+			cmd_json_add(s, o);
 	}
+	for (i = 0; !failed && range == NULL && i < h->nrows; i++) {
+		if (repo_get(cmd->repo, h->rows[i].id) != NULL)
+			continue;
+		if (!json)
+			printf("%s (file missing) [applied]\n", h->rows[i].id);
+		else if ((o = cmd_db_json_applied(j, NULL, &h->rows[i],
+		    cause)) == NULL)
+			failed = 1;
+		else
+			cmd_json_add(s, o);
+	}
+	if (json && cmd_db_print_json(s, failed) == -1)
+		goto out;
+	cmd_db_warn_changed(cmd->repo, h);
 	status = 0;
 out:
+	sqlite3_close(j);
 	free(applied);
 	free(after);
 	free(before);
@@ -862,12 +1057,32 @@ out:
 static int
 cmd_db_heads_exec(struct cmd *cmd, char **cause)
 {
-	size_t	i;
+	sqlite3		*j = NULL;
+	sqlite3_str	*s;
+	char		*o;
+	size_t		 i;
+	int		 failed = 0;
 
-	(void)cause;
-	for (i = 0; i < cmd->repo->nheads; i++)
-		printf("%s (head), %s\n", cmd->repo->heads[i]->id,
-		    cmd->repo->heads[i]->message);
+	if (cmd->opt[OPT_JSON] != NULL) {
+		if (cmd_json_open(&j, cause) == -1)
+			return -1;
+		s = sqlite3_str_new(NULL);
+		sqlite3_str_appendchar(s, 1, '[');
+		for (i = 0; !failed && i < cmd->repo->nheads; i++) {
+			if ((o = cmd_db_json_rev(j, cmd->repo->heads[i],
+			    cause)) == NULL)
+				failed = 1;
+			else
+				cmd_json_add(s, o);
+		}
+		sqlite3_close(j);
+		if (cmd_db_print_json(s, failed) == -1)
+			return -1;
+	} else {
+		for (i = 0; i < cmd->repo->nheads; i++)
+			printf("%s (head), %s\n", cmd->repo->heads[i]->id,
+			    cmd->repo->heads[i]->message);
+	}
 	if (cmd->repo->nheads > 1)
 		cmd_note("%zu heads: join them with 'exodb db merge -m MESSAGE "
 		    "heads'", cmd->repo->nheads);
@@ -920,6 +1135,36 @@ cmd_db_find(struct cmd *cmd, int heads, size_t *n, char **cause)
 	return t.revs;
 }
 
+/*
+ * The revision as one JSON object: cmd_db_json_rev()'s fields, then model,
+ * checksum, destructive, upgrade and downgrade, as the file holds them.
+ */
+static int
+cmd_db_show_json(const struct revision *rev, char **cause)
+{
+	sqlite3	*j = NULL;
+	char	*base = NULL, *destructive = NULL, *o = NULL;
+	int	 status = -1;
+
+	if (cmd_json_open(&j, cause) == -1 ||
+	    (base = cmd_db_json_rev(j, rev, cause)) == NULL ||
+	    (destructive = cmd_json_strings(j, rev->destructive,
+	    rev->ndestructive, cause)) == NULL ||
+	    (o = cmd_json(j, cause, "jttjtt", "SELECT json_set(?1, '$.model', "
+	    "?2, '$.checksum', ?3, '$.destructive', json(?4), '$.upgrade', ?5, "
+	    "'$.downgrade', ?6)", base, rev->model, rev->checksum, destructive,
+	    rev->upgrade, rev->downgrade)) == NULL)
+		goto out;
+	printf("%s\n", o);
+	status = 0;
+out:
+	free(base);
+	free(destructive);
+	free(o);
+	sqlite3_close(j);
+	return status;
+}
+
 static int
 cmd_db_show_exec(struct cmd *cmd, char **cause)
 {
@@ -931,7 +1176,12 @@ cmd_db_show_exec(struct cmd *cmd, char **cause)
 
 	if ((revs = cmd_db_find(cmd, 1, &nrevs, cause)) == NULL)
 		return -1;
-	for (i = 0; i < nrevs; i++) {
+	/* --json: one object a line, for each revision REV names. */
+	for (i = 0; cmd->opt[OPT_JSON] != NULL && i < nrevs; i++) {
+		if (cmd_db_show_json(revs[i], cause) == -1)
+			goto out;
+	}
+	for (i = 0; cmd->opt[OPT_JSON] == NULL && i < nrevs; i++) {
 		if ((f = fopen(revs[i]->path, "r")) == NULL) {
 			*cause = xasprintf("%s: %s", revs[i]->path,
 			    strerror(errno));
@@ -1020,12 +1270,20 @@ cmd_db_on_path(const char *name)
 	return found;
 }
 
+/*
+ * Run $VISUAL, else $EDITOR, else vi on the file. vi needs a terminal: without
+ * one on stdin and stdout it is refused rather than left to hang or to garble
+ * a pipe. An editor named explicitly runs anyway, since it may need none (a
+ * script, or a window of its own). The warning about an applied revision
+ * comes after the editor exits, and only when the file changed.
+ */
 static int
 cmd_db_edit_exec(struct cmd *cmd, char **cause)
 {
 	struct history	*h = NULL;
 	struct revision	*rev, **revs;
 	const char	*editor;
+	char		 after[65];
 	pid_t		 pid;
 	size_t		 n;
 	int		 wstatus, status = -1;
@@ -1038,6 +1296,12 @@ cmd_db_edit_exec(struct cmd *cmd, char **cause)
 		goto out;
 	if ((editor = getenv("VISUAL")) == NULL || *editor == '\0')
 		editor = getenv("EDITOR");
+	if ((editor == NULL || *editor == '\0') &&
+	    (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		*cause = xasprintf("%s: no terminal to run vi on; set VISUAL or "
+		    "EDITOR to an editor that needs none", rev->path);
+		goto out;
+	}
 	if (editor == NULL || *editor == '\0')
 		editor = cmd_db_on_path("vi") ? "vi" : NULL;
 	if (editor == NULL) {
@@ -1064,7 +1328,9 @@ cmd_db_edit_exec(struct cmd *cmd, char **cause)
 		    WTERMSIG(wstatus));
 		goto out;
 	}
-	if (history_row(h, rev->id) != NULL)
+	if (history_row(h, rev->id) != NULL &&
+	    (revision_file_checksum(rev->path, after) == -1 ||
+	    strcmp(after, rev->checksum) != 0))
 		cmd_warn("%s is applied: editing it does not change "
 		    "the database, and 'exodb db repair' must accept the edit",
 		    rev->id);
@@ -1091,11 +1357,47 @@ cmd_db_check_why(sqlite3_str *why, const char *fmt, ...)
 }
 
 /*
+ * What db check found, as one JSON object: the database, the pending
+ * revisions, what the model needs beyond the chain, and the drift from the
+ * chain (null when it was not looked for: revisions are pending).
+ */
+static int
+cmd_db_check_json(struct cmd *cmd, char **pending, size_t npending,
+    char **needed, size_t nneeded, const struct chain_drift *d,
+    char **cause)
+{
+	sqlite3	*j = NULL;
+	char	*p = NULL, *n = NULL, *dr = NULL, *o = NULL;
+	int	 status = -1;
+
+	if (cmd_json_open(&j, cause) == -1 ||
+	    (p = cmd_json_strings(j, pending, npending, cause)) == NULL ||
+	    (n = cmd_json_strings(j, needed, nneeded, cause)) == NULL ||
+	    (d != NULL && (dr = cmd_json_strings(j, d->items, d->nitems,
+	    cause)) == NULL) ||
+	    (o = cmd_json(j, cause, "tbjbjj", "SELECT json_object('database', "
+	    "?1, 'at_head', json(?2), 'pending', json(?3), 'matches_model', "
+	    "json(?4), 'needed', json(?5), 'drift', json(?6))", cmd->database,
+	    npending == 0, p, nneeded == 0, n, dr)) == NULL)
+		goto out;
+	printf("%s\n", o);
+	status = 0;
+out:
+	free(p);
+	free(n);
+	free(dr);
+	free(o);
+	sqlite3_close(j);
+	return status;
+}
+
+/*
  * Exit 0 when there is nothing to do, 1 when there is (each thing on its
  * own line on stdout: pending revisions, what the model needs beyond the
- * chain, the drift of the database from the chain), and, as CMD_QUESTION
- * says, 3 when it cannot tell. Drift is only looked for at head: a database
- * with revisions pending is not expected to be the whole chain's.
+ * chain, the drift of the database from the chain; or all of it as one JSON
+ * object), and, as CMD_QUESTION says, 3 when it cannot tell. Drift is only
+ * looked for at head: a database with revisions pending is not expected to
+ * be the whole chain's.
  */
 static int
 cmd_db_check_exec(struct cmd *cmd, char **cause)
@@ -1106,38 +1408,45 @@ cmd_db_check_exec(struct cmd *cmd, char **cause)
 	struct chain_drift	*d = NULL;
 	sqlite3			*chain = NULL;
 	sqlite3_str		*why = sqlite3_str_new(NULL);
-	char			*what;
-	size_t			 i, pending = 0;
-	int			 status = -1;
+	char			*what, **pending = NULL, **needed = NULL;
+	size_t			 i, npending = 0, nneeded = 0;
+	int			 json = cmd->opt[OPT_JSON] != NULL, status = -1;
 
 	if (cmd_db_history(cmd, &h, cause) == -1)
 		goto out;
+	pending = xcalloc(cmd->repo->nrevs + 1, sizeof *pending);
 	for (i = 0; i < cmd->repo->nrevs; i++) {
-		if (history_row(h, cmd->repo->revs[i]->id) != NULL)
-			continue;
-		printf("pending %s %s\n", cmd->repo->revs[i]->id,
-		    cmd->repo->revs[i]->message);
-		pending++;
+		if (history_row(h, cmd->repo->revs[i]->id) == NULL)
+			pending[npending++] = cmd->repo->revs[i]->id;
 	}
 	if (model_load(cmd->model, &model, cause) == -1 ||
 	    chain_replay(cmd->repo, &chain, cause) == -1 ||
 	    autogen_plan(chain, model, 0, &ag, cause) == -1 ||
-	    (pending == 0 && chain_drift(chain, cmd->db, &d, cause) == -1))
+	    (npending == 0 && chain_drift(chain, cmd->db, &d, cause) == -1))
 		goto out;
-	for (i = 0; i < ag->up->nops; i++) {
-		what = diff_describe(&ag->up->ops[i]);
-		printf("needed %s\n", what);
-		free(what);
+	needed = xcalloc(ag->up->nops + 1, sizeof *needed);
+	for (nneeded = 0; nneeded < ag->up->nops; nneeded++)
+		needed[nneeded] = diff_describe(&ag->up->ops[nneeded]);
+	if (json) {
+		if (cmd_db_check_json(cmd, pending, npending, needed, nneeded, d,
+		    cause) == -1)
+			goto out;
+	} else {
+		for (i = 0; i < npending; i++)
+			printf("pending %s %s\n", pending[i],
+			    repo_get(cmd->repo, pending[i])->message);
+		for (i = 0; i < nneeded; i++)
+			printf("needed %s\n", needed[i]);
+		for (i = 0; d != NULL && i < d->nitems; i++)
+			printf("drift %s\n", d->items[i]);
 	}
-	for (i = 0; d != NULL && i < d->nitems; i++)
-		printf("drift %s\n", d->items[i]);
-	if (pending > 0)
+	if (npending > 0)
 		cmd_db_check_why(why, "%lld revision%s pending; run 'exodb db "
-		    "upgrade'", (long long)pending, pending == 1 ? "" : "s");
-	if (ag->up->nops > 0)
+		    "upgrade'", (long long)npending, npending == 1 ? "" : "s");
+	if (nneeded > 0)
 		cmd_db_check_why(why, "the model needs %lld operation%s beyond "
 		    "the migration chain; run 'exodb db migrate -m MESSAGE'",
-		    (long long)ag->up->nops, ag->up->nops == 1 ? "" : "s");
+		    (long long)nneeded, nneeded == 1 ? "" : "s");
 	if (d != NULL && d->nitems > 0)
 		cmd_db_check_why(why, "%lld object%s drifted from the migration "
 		    "chain; undo that in the database, or record it with 'exodb "
@@ -1156,10 +1465,220 @@ cmd_db_check_exec(struct cmd *cmd, char **cause)
 out:
 	if (why != NULL)
 		sqlite3_free(sqlite3_str_finish(why));
+	for (i = 0; i < nneeded; i++)
+		free(needed[i]);
+	free(needed);
+	free(pending);
 	chain_drift_free(d);
 	autogen_free(ag);
 	schema_free(model);
 	sqlite3_close(chain);
+	history_free(h);
+	return status;
+}
+
+/* The ids of v (n of them), space-separated, or "none"; free it. */
+static char *
+cmd_db_id_list(char *const *v, size_t n)
+{
+	sqlite3_str	*s = sqlite3_str_new(NULL);
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		sqlite3_str_appendf(s, "%s%s", i > 0 ? " " : "", v[i]);
+	if (n == 0)
+		sqlite3_str_appendall(s, "none");
+	return xstr_finish(s);
+}
+
+/* What db status reports; the ids are borrowed from the repo or history. */
+struct cmd_db_status {
+	char		*project;	/* the folder holding the repository */
+	char		*model;		/* the model's fingerprint */
+	size_t		 revisions;
+	size_t		 applied;	/* revisions whose row is there */
+	char		**heads, **current, **changed, **missing;
+	size_t		 nheads, ncurrent, nchanged, nmissing;
+	struct chain_drift *drift;	/* NULL: not looked for, as why says */
+	char		*why;
+};
+
+static void
+cmd_db_status_free(struct cmd_db_status *st)
+{
+	free(st->project);
+	free(st->model);
+	free(st->heads);
+	free(st->current);
+	free(st->changed);
+	free(st->missing);
+	chain_drift_free(st->drift);
+	free(st->why);
+}
+
+/* The folder holding the repository dir, as an absolute path; free it. */
+static char *
+cmd_db_project(const char *dir, char **cause)
+{
+	char	*path, *slash;
+
+	if ((path = realpath(dir, NULL)) == NULL) {
+		*cause = xasprintf("%s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	if ((slash = strrchr(path, '/')) != NULL)
+		slash[slash == path] = '\0';
+	return path;
+}
+
+static int
+cmd_db_status_json(struct cmd *cmd, const struct cmd_db_status *st,
+    char **cause)
+{
+	sqlite3	*j = NULL;
+	char	*a[5] = { NULL, NULL, NULL, NULL, NULL }, *o = NULL;
+	int	 i, status = -1;
+
+	if (cmd_json_open(&j, cause) == -1 ||
+	    (a[0] = cmd_json_strings(j, st->heads, st->nheads, cause)) ==
+	    NULL ||
+	    (a[1] = cmd_json_strings(j, st->current, st->ncurrent, cause)) ==
+	    NULL ||
+	    (a[2] = cmd_json_strings(j, st->changed, st->nchanged, cause)) ==
+	    NULL ||
+	    (a[3] = cmd_json_strings(j, st->missing, st->nmissing, cause)) ==
+	    NULL ||
+	    (st->drift != NULL && (a[4] = cmd_json_strings(j,
+	    st->drift->items, st->drift->nitems, cause)) == NULL) ||
+	    (o = cmd_json(j, cause, "tttiiijjjjj", "SELECT json_object("
+	    "'project', ?1, 'database', ?2, 'model', ?3, 'revisions', ?4, "
+	    "'applied', ?5, 'pending', ?6, 'heads', json(?7), 'current', "
+	    "json(?8), 'changed', json(?9), 'missing', json(?10), 'drift', "
+	    "json(?11))", st->project, cmd->database, st->model,
+	    (long long)st->revisions, (long long)st->applied,
+	    (long long)(st->revisions - st->applied), a[0], a[1], a[2],
+	    a[3], a[4])) == NULL)
+		goto out;
+	printf("%s\n", o);
+	status = 0;
+out:
+	for (i = 0; i < 5; i++)
+		free(a[i]);
+	free(o);
+	sqlite3_close(j);
+	return status;
+}
+
+static void
+cmd_db_status_text(struct cmd *cmd, const struct cmd_db_status *st)
+{
+	char	*l;
+
+	printf("project:   %s\ndatabase:  %s\nmodel:     %s\n", st->project,
+	    cmd->database, st->model);
+	printf("revisions: %zu (%zu applied, %zu pending)\n", st->revisions,
+	    st->applied, st->revisions - st->applied);
+	printf("heads:     %s\n", l = cmd_db_id_list(st->heads, st->nheads));
+	free(l);
+	printf("current:   %s\n", l = cmd_db_id_list(st->current,
+	    st->ncurrent));
+	free(l);
+	printf("changed:   %s\n", l = cmd_db_id_list(st->changed,
+	    st->nchanged));
+	free(l);
+	printf("missing:   %s\n", l = cmd_db_id_list(st->missing,
+	    st->nmissing));
+	free(l);
+	if (st->drift == NULL)
+		printf("drift:     not checked: %s\n", st->why);
+	else if (st->drift->nitems == 0)
+		printf("drift:     none\n");
+	else {
+		printf("drift:     %s\n", l = cmd_db_drift_list(st->drift));
+		free(l);
+	}
+}
+
+/*
+ * The drift of the database from the migration chain, as db check finds
+ * it, into st->drift; or why it was not looked for into st->why. Only at
+ * head, as for db check; a chain that does not replay is no failure of an
+ * overview, which says so and goes on.
+ */
+static void
+cmd_db_status_drift(struct cmd *cmd, struct cmd_db_status *st)
+{
+	sqlite3	*chain = NULL;
+	char	*why = NULL;
+
+	if (st->applied < st->revisions)
+		st->why = xstrdup("revisions are pending");
+	else if (st->nchanged > 0 || st->nmissing > 0)
+		st->why = xstrdup("applied files changed or are missing");
+	else if (chain_replay(cmd->repo, &chain, &why) == -1 ||
+	    chain_drift(chain, cmd->db, &st->drift, &why) == -1) {
+		st->why = why;
+		chain_drift_free(st->drift);
+		st->drift = NULL;
+	}
+	sqlite3_close(chain);
+}
+
+/*
+ * Where the project stands, in one place: the folder, the database, the
+ * model, how many revisions are applied and pending, the heads, where the
+ * database is, applied files that changed or are gone, and drift.
+ */
+static int
+cmd_db_status_exec(struct cmd *cmd, char **cause)
+{
+	struct cmd_db_status	 st;
+	struct history		*h = NULL;
+	struct schema		*model = NULL;
+	const struct revision	*rev;
+	const struct history_row *row;
+	int			*applied = NULL, status = -1;
+	size_t			 i, n = cmd->repo->nrevs;
+
+	memset(&st, 0, sizeof st);
+	if ((st.project = cmd_db_project(cmd->directory, cause)) == NULL ||
+	    model_load(cmd->model, &model, cause) == -1 ||
+	    history_read(cmd->db, &h, cause) == -1)
+		goto out;
+	st.model = model_fingerprint(model);
+	st.revisions = n;
+	st.heads = xcalloc(cmd->repo->nheads + 1, sizeof *st.heads);
+	for (i = 0; i < cmd->repo->nheads; i++)
+		st.heads[st.nheads++] = cmd->repo->heads[i]->id;
+	st.current = xcalloc(n + h->nrows + 1, sizeof *st.current);
+	st.changed = xcalloc(h->nrows + 1, sizeof *st.changed);
+	st.missing = xcalloc(h->nrows + 1, sizeof *st.missing);
+	applied = repo_applied(cmd->repo, h);
+	for (i = 0; i < n; i++) {
+		rev = cmd->repo->revs[i];
+		if ((row = history_row(h, rev->id)) == NULL)
+			continue;
+		st.applied++;
+		if (repo_is_current(rev, applied))
+			st.current[st.ncurrent++] = rev->id;
+		if (cmd_db_changed(rev, row))
+			st.changed[st.nchanged++] = rev->id;
+	}
+	for (i = 0; st.applied < h->nrows && i < h->nrows; i++) {
+		if (repo_get(cmd->repo, h->rows[i].id) == NULL)
+			st.missing[st.nmissing++] = h->rows[i].id;
+	}
+	cmd_db_status_drift(cmd, &st);
+	if (cmd->opt[OPT_JSON] != NULL) {
+		if (cmd_db_status_json(cmd, &st, cause) == -1)
+			goto out;
+	} else
+		cmd_db_status_text(cmd, &st);
+	status = 0;
+out:
+	cmd_db_status_free(&st);
+	free(applied);
+	schema_free(model);
 	history_free(h);
 	return status;
 }

@@ -52,15 +52,15 @@ const struct cmd_entry cmd_user_entries[] = {
 	},
 	{
 		.group = "user", .name = "approve",
-		.summary = "approve a user, so that they can log in",
-		.args = "NAME", .minargs = 1, .maxargs = 1,
+		.summary = "approve users, so that they can log in",
+		.args = "NAME...", .minargs = 1, .maxargs = -1,
 		.flags = CMD_USER_WRITE,
 		.exec = cmd_user_approve_exec
 	},
 	{
 		.group = "user", .name = "revoke",
-		.summary = "withdraw a user's approval",
-		.args = "NAME", .minargs = 1, .maxargs = 1,
+		.summary = "withdraw users' approval",
+		.args = "NAME...", .minargs = 1, .maxargs = -1,
 		.flags = CMD_USER_WRITE,
 		.exec = cmd_user_revoke_exec
 	},
@@ -72,8 +72,9 @@ const struct cmd_entry cmd_user_entries[] = {
 			  .help = "only users not approved yet" },
 			{ .id = OPT_ROLE, .name = "role", .arg = "ROLE",
 			  .help = "only users with this role" },
-			{ .id = OPT_JSON, .name = "json",
-			  .help = "a JSON array instead of a table" },
+			CMD_OPTION_JSON("a JSON array instead of a table"),
+			{ .id = OPT_NO_HEADER, .name = "no-header",
+			  .help = "the table without its title line" },
 			{ .name = NULL }
 		},
 		.flags = CMD_USER_READ,
@@ -82,6 +83,10 @@ const struct cmd_entry cmd_user_entries[] = {
 	{
 		.group = "user", .name = "show",
 		.summary = "show one user",
+		.options = (const struct cmd_option[]) {
+			CMD_OPTION_JSON("a JSON object instead of lines"),
+			{ .name = NULL }
+		},
 		.args = "NAME", .minargs = 1, .maxargs = 1,
 		.flags = CMD_USER_READ,
 		.exec = cmd_user_show_exec
@@ -194,26 +199,52 @@ out:
 	return status;
 }
 
-/* Approve (1) or revoke (0) the user the command names. */
+/*
+ * Approve (1) or revoke (0) the users the command names, in one transaction:
+ * all of them or, should one be unknown, none.
+ */
 static int
 cmd_user_approval(struct cmd *cmd, int approved, char **cause)
 {
-	char	*name = NULL;
-	int	 changed;
+	char	**names, *what;
+	int	 *changed, i, n = cmd->argc, status = -1;
 
-	if (user_set_approved(cmd->db, cmd->argv[0], approved, &name, &changed,
-	    cause) == -1)
-		return -1;
-	if (approved && changed)
-		cmd_note("approved %s", name);
-	else if (approved)
-		cmd_note("%s is already approved", name);
-	else if (changed)
-		cmd_note("revoked the approval of %s", name);
-	else
-		cmd_note("%s is not approved; nothing to revoke", name);
-	free(name);
-	return 0;
+	names = xcalloc((size_t)n, sizeof *names);
+	changed = xcalloc((size_t)n, sizeof *changed);
+	if (db_exec(cmd->db, "BEGIN IMMEDIATE", cause) == -1)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (user_set_approved(cmd->db, cmd->argv[i], approved,
+		    &names[i], &changed[i], cause) == -1)
+			break;
+	}
+	if (i < n || db_exec(cmd->db, "COMMIT", cause) == -1) {
+		db_rollback(cmd->db);
+		if (n > 1) {
+			what = *cause;
+			*cause = xasprintf("%s; no user was changed", what);
+			free(what);
+		}
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (approved && changed[i])
+			cmd_note("approved %s", names[i]);
+		else if (approved)
+			cmd_note("%s is already approved", names[i]);
+		else if (changed[i])
+			cmd_note("revoked the approval of %s", names[i]);
+		else
+			cmd_note("%s is not approved; nothing to revoke",
+			    names[i]);
+	}
+	status = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(changed);
+	return status;
 }
 
 static int
@@ -347,7 +378,7 @@ cmd_user_line(const char *const cell[CMD_USER_NCOLUMNS],
  * so only one row is ever in memory.
  */
 static int
-cmd_user_print(struct user_list *l, size_t *rows, char **cause)
+cmd_user_print(struct user_list *l, int header, size_t *rows, char **cause)
 {
 	static const char	*titles[CMD_USER_NCOLUMNS] = {
 		"id", "username", "email", "role", "approved"
@@ -361,11 +392,12 @@ cmd_user_print(struct user_list *l, size_t *rows, char **cause)
 		cmd_user_putc('[');
 	else {
 		for (j = 0; j < CMD_USER_NCOLUMNS; j++) {
-			width[j] = user_width(titles[j]);
+			width[j] = header ? user_width(titles[j]) : 0;
 			if (j < USER_LIST_NWIDTHS && l->width[j] > width[j])
 				width[j] = l->width[j];
 		}
-		cmd_user_line(titles, width);
+		if (header)
+			cmd_user_line(titles, width);
 	}
 	/* Stop early once nobody reads what is written; main reports it. */
 	while (!ferror(stdout) && (rc = user_list_next(l, cause)) == 1) {
@@ -397,12 +429,17 @@ cmd_user_list_exec(struct cmd *cmd, char **cause)
 	size_t			 rows = 0;
 	int			 ret;
 
+	if (cmd->opt[OPT_JSON] != NULL && cmd->opt[OPT_NO_HEADER] != NULL) {
+		*cause = xstrdup("--no-header is for the table, not --json");
+		return 2;
+	}
 	f.pending = cmd->opt[OPT_PENDING] != NULL;
 	f.role = cmd->opt[OPT_ROLE];
 	ret = user_list_open(cmd->db, &f, cmd->opt[OPT_JSON] != NULL, &l,
 	    cause);
 	if (ret == 0)
-		ret = cmd_user_print(&l, &rows, cause);
+		ret = cmd_user_print(&l, cmd->opt[OPT_NO_HEADER] == NULL, &rows,
+		    cause);
 	user_list_close(&l);
 	if (ret == -1)
 		return -1;
@@ -412,14 +449,40 @@ cmd_user_list_exec(struct cmd *cmd, char **cause)
 	return 0;
 }
 
+/* The user as user list --json writes each one; never the hash. */
+static int
+cmd_user_show_json(const struct user *u, char **cause)
+{
+	sqlite3	*j = NULL;
+	char	*o = NULL;
+	int	 status = -1;
+
+	if (cmd_json_open(&j, cause) == 0 &&
+	    (o = cmd_json(j, cause, "itttb", "SELECT json_object('id', ?1, "
+	    "'username', ?2, 'email', ?3, 'role', ?4, 'approved', json(?5))",
+	    u->id, u->username, u->email, u->role, u->approved)) != NULL) {
+		printf("%s\n", o);
+		status = 0;
+	}
+	sqlite3_close(j);
+	free(o);
+	return status;
+}
+
 static int
 cmd_user_show_exec(struct cmd *cmd, char **cause)
 {
 	struct user	*u = NULL;
 	char		 id[24];
+	int		 status;
 
 	if (user_find(cmd->db, cmd->argv[0], &u, cause) == -1)
 		return -1;
+	if (cmd->opt[OPT_JSON] != NULL) {
+		status = cmd_user_show_json(u, cause);
+		user_free(u);
+		return status;
+	}
 	snprintf(id, sizeof id, "%lld", u->id);
 	fputs("id:        ", stdout);
 	cmd_user_cell(id, 0, 1);

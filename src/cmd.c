@@ -448,3 +448,107 @@ out:
 	history_free(h);
 	return ret;
 }
+
+/*
+ * JSON for --json, made by SQLite's JSON functions on a connection of its own
+ * in memory, so that no value is ever escaped here and no transaction of the
+ * command's database is touched. Close *db with sqlite3_close().
+ */
+int
+cmd_json_open(sqlite3 **db, char **cause)
+{
+	if (sqlite3_open_v2(":memory:", db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_MEMORY, NULL) != SQLITE_OK) {
+		*cause = *db != NULL ? db_error(*db) : xstrdup("out of memory");
+		sqlite3_close(*db);
+		*db = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The JSON text the one-column SELECT sql makes from the values after it,
+ * bound to ?1, ?2, ... as types says, a letter each: 't' a const char *
+ * (NULL binds NULL), 'i' a long long, 'b' an int bound as the text 'true'
+ * or 'false', and 'j' a const char * of JSON; for 'b' and 'j' the SQL reads
+ * the value as json(?N). Returns the text, for the caller to free, or NULL
+ * with *cause set.
+ */
+char *
+cmd_json(sqlite3 *db, char **cause, const char *types, const char *sql, ...)
+{
+	sqlite3_stmt	*stmt;
+	va_list		 ap;
+	const char	*t, *s;
+	char		*text = NULL;
+	int		 i;
+
+	if (db_prepare(db, &stmt, cause, "%s", sql) == -1)
+		return NULL;
+	va_start(ap, sql);
+	for (i = 1, t = types; *t != '\0'; t++, i++) {
+		switch (*t) {
+		case 'i':
+			sqlite3_bind_int64(stmt, i, va_arg(ap, long long));
+			break;
+		case 'b':
+			sqlite3_bind_text(stmt, i, va_arg(ap, int) ? "true" :
+			    "false", -1, SQLITE_STATIC);
+			break;
+		default:
+			sqlite3_bind_text(stmt, i, va_arg(ap, const char *), -1,
+			    SQLITE_TRANSIENT);
+			break;
+		}
+	}
+	va_end(ap);
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    (s = (const char *)sqlite3_column_text(stmt, 0)) != NULL)
+		text = xstrdup(s);
+	else
+		*cause = db_error(db);
+	sqlite3_finalize(stmt);
+	return text;
+}
+
+/*
+ * Add value, JSON that SQLite made, to the array s holds: s starts as "["
+ * and cmd_json_end() ends it. value is freed.
+ */
+void
+cmd_json_add(sqlite3_str *s, char *value)
+{
+	if (sqlite3_str_length(s) > 1)
+		sqlite3_str_appendchar(s, 1, ',');
+	sqlite3_str_appendall(s, value);
+	free(value);
+}
+
+/* End the array s holds and return it, for the caller to free. */
+char *
+cmd_json_end(sqlite3_str *s)
+{
+	sqlite3_str_appendchar(s, 1, ']');
+	return xstr_finish(s);
+}
+
+/* A JSON array of n strings (NULL ones as null); NULL with *cause set. */
+char *
+cmd_json_strings(sqlite3 *db, char *const *v, size_t n, char **cause)
+{
+	sqlite3_str	*s = sqlite3_str_new(NULL);
+	char		*value;
+	size_t		 i;
+
+	sqlite3_str_appendchar(s, 1, '[');
+	for (i = 0; i < n; i++) {
+		if ((value = cmd_json(db, cause, "t", "SELECT json_quote(?1)",
+		    v[i])) == NULL) {
+			free(xstr_finish(s));
+			return NULL;
+		}
+		cmd_json_add(s, value);
+	}
+	return cmd_json_end(s);
+}

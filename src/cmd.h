@@ -29,6 +29,7 @@ enum cmd_option_id {
 	OPT_PASSWORD_STDIN,
 	OPT_PENDING,
 	OPT_JSON,
+	OPT_NO_HEADER,
 	OPT_YES,
 	OPT_SINGLE_TRANSACTION,
 	OPT_ALLOW_DESTRUCTIVE,
@@ -126,6 +127,15 @@ void	 cmd_wrap(FILE *, const char *, int, int);
 void	 cmd_option_help(const struct cmd_option *, int);
 void	 cmd_help(const struct cmd_entry *);
 int	 cmd_require_head(struct cmd *, char **);
+int	 cmd_json_open(sqlite3 **, char **);
+char	*cmd_json(sqlite3 *, char **, const char *, const char *, ...);
+void	 cmd_json_add(sqlite3_str *, char *);
+char	*cmd_json_end(sqlite3_str *);
+char	*cmd_json_strings(sqlite3 *, char *const *, size_t, char **);
+
+/* --json, for the commands whose output a script may read as JSON. */
+#define CMD_OPTION_JSON(text) \
+	{ .id = OPT_JSON, .name = "json", .help = (text) }
 
 /* cmd-db.c, cmd-user.c, complete.c */
 extern const struct cmd_entry cmd_db_entries[];

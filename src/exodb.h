@@ -293,6 +293,7 @@ int	 revision_parse(const char *, const char *, const char *, size_t,
 void	 revision_free(struct revision *);
 char	*revision_slug(const char *);
 void	 revision_checksum(const char *, size_t, char[65]);
+int	 revision_file_checksum(const char *, char[65]);
 char	*revision_format(const struct revision *);
 int	 revision_check_message(const char *, char **);
 size_t	 revision_add_destructive(struct revision *, const struct diff *, int);

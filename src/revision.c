@@ -20,6 +20,7 @@
  */
 #include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -671,6 +672,20 @@ revision_build(const struct revision_scan *sc, const char *path,
 	return rev;
 }
 
+/* A SHA-256 digest in hex. */
+static void
+revision_hex(const uint8_t digest[SHA256_DIGEST_SIZE], char hex[65])
+{
+	static const char	digits[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < SHA256_DIGEST_SIZE; i++) {
+		hex[2 * i] = digits[digest[i] >> 4];
+		hex[2 * i + 1] = digits[digest[i] & 0xf];
+	}
+	hex[2 * SHA256_DIGEST_SIZE] = '\0';
+}
+
 /*
  * The SHA-256 of a file's text, in hex. Nettle's, which uses the processor's
  * SHA instructions where it has them: every command hashes every file (and
@@ -679,19 +694,37 @@ revision_build(const struct revision_scan *sc, const char *path,
 void
 revision_checksum(const char *text, size_t len, char hex[65])
 {
-	static const char	 digits[] = "0123456789abcdef";
 	struct sha256_ctx	 ctx;
 	uint8_t			 digest[SHA256_DIGEST_SIZE];
-	size_t			 i;
 
 	sha256_init(&ctx);
 	sha256_update(&ctx, len, (const uint8_t *)text);
 	sha256_digest(&ctx, sizeof digest, digest);
-	for (i = 0; i < sizeof digest; i++) {
-		hex[2 * i] = digits[digest[i] >> 4];
-		hex[2 * i + 1] = digits[digest[i] & 0xf];
-	}
-	hex[2 * sizeof digest] = '\0';
+	revision_hex(digest, hex);
+}
+
+/* The SHA-256 of the file at path, in hex; -1 if it cannot be read. */
+int
+revision_file_checksum(const char *path, char hex[65])
+{
+	struct sha256_ctx	 ctx;
+	uint8_t			 digest[SHA256_DIGEST_SIZE], buf[8192];
+	FILE			*f;
+	size_t			 n;
+	int			 bad;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	sha256_init(&ctx);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sha256_update(&ctx, n, buf);
+	bad = ferror(f);
+	fclose(f);
+	if (bad)
+		return -1;
+	sha256_digest(&ctx, sizeof digest, digest);
+	revision_hex(digest, hex);
+	return 0;
 }
 
 /*

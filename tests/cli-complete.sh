@@ -47,7 +47,7 @@ t_query_groups_commands_options() {
 	query 3 exodb db upgrade --s
 	expect_words --sql --single-transaction
 	query 3 exodb user list --
-	expect_words --pending --role --json --help
+	expect_words --pending --role --json --no-header --help
 	# Global options before the group are stepped over, values and all.
 	query 5 exodb -q -D x.db user cr
 	expect_words create

@@ -138,7 +138,7 @@ t_check_1_names_each_thing() {
 
 t_check_2_usage() {
 	seed
-	bad 2 "^exodb: db check: too many arguments; usage: exodb db check\$" db check extra
+	bad 2 "^exodb: db check: too many arguments; usage: exodb db check \\[--json\\]\$" db check extra
 	bad 2 "^exodb: db check: unknown option '--bogus'" db check --bogus
 }
 

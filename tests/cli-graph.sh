@@ -384,14 +384,50 @@ ED
 	[ "$(grep -c '^-- edited by' migrations/versions/29990101000003_b.sql)" = 2 ] || fail "EDITOR"
 	EDITOR=false run "$EXODB" db edit 29990101000003; expect_status 1
 	expect_one_error "db edit: editor 'false' failed \\(exit status 1\\)"
+	# An editor that leaves the applied file as it was: no warning.
+	EDITOR=true run "$EXODB" db edit 29990101000003; expect_ok
+	[ ! -s "$T/.err" ] || fail "a warning for a file that did not change: $(err)"
+	# An edit of a pending revision: no warning either.
+	rev 29990101000005 29990101000004 "SELECT 1;" "SELECT 1;" d
+	EDITOR="$T/ed" run "$EXODB" db edit 29990101000005; expect_ok
+	grep -q '^-- edited by' migrations/versions/29990101000005_d.sql || fail "not edited"
+	[ ! -s "$T/.err" ] || fail "a warning for a pending revision: $(err)"
+}
+
+# Without $VISUAL or $EDITOR, vi runs only on a terminal; script(1) gives it
+# one. The vi found on PATH here is a script that appends a line.
+t_edit_runs_vi_on_a_terminal_only() {
+	need script
+	chain
+	x db upgrade
+	mkdir bin
+	printf '#!/bin/sh\necho "-- vi was here" >>"$1"\n' >bin/vi
+	chmod +x bin/vi
+	snapshot
+	PATH="$T/bin:$PATH" run "$EXODB" db edit 29990101000003
+	expect_status 1
+	expect_one_error '^exodb: db edit: migrations/versions/29990101000003_b.sql: no terminal to run vi on; set VISUAL or EDITOR to an editor that needs none$'
+	expect_unchanged
+	PATH="$T/bin:$PATH" run script -qec "'$EXODB' db edit 29990101000003" /dev/null
+	expect_status 0
+	grep -q '^-- vi was here$' migrations/versions/29990101000003_b.sql || fail "vi did not run"
+	expect_out 'warning: 29990101000003 is applied'
 }
 
 t_bad_edit_without_editor() {
+	need script
 	chain
 	snapshot
+	# On a terminal, with no editor to be found.
+	run env PATH=/nonexistent "$(command -v script)" -qec "'$EXODB' db edit 29990101000003" /dev/null
+	expect_status 1
+	[ "$(tr -d '\r' <"$T/.out")" = "exodb: db edit: no editor found; set VISUAL or EDITOR" ] ||
+	    fail "on a terminal: $(out)"
+	expect_unchanged
+	# Without one.
 	PATH=/nonexistent run "$EXODB" db edit 29990101000003
 	expect_status 1
-	expect_one_error 'db edit: no editor found; set VISUAL or EDITOR'
+	expect_one_error 'db edit: .*: no terminal to run vi on; set VISUAL or EDITOR'
 	expect_unchanged
 	bad 1 "unknown revision '7'" db edit 7
 }
@@ -415,12 +451,34 @@ t_edited_applied_file_stops_everything() {
 	x db upgrade
 	echo "-- a change" >>migrations/versions/29990101000003_b.sql
 	rev 29990101000005 29990101000004 "CREATE TABLE d (x);" "DROP TABLE d;" d
-	for c in "db upgrade" "db downgrade" "db history" "db migrate -m x"; do
+	for c in "db upgrade" "db downgrade" "db migrate -m x" \
+	    "db upgrade --sql" "db downgrade --sql"; do
 		# shellcheck disable=SC2086 # $c is a command and its arguments
 		bad 1 'migrations/versions/29990101000003_b.sql: changed since it was applied .*exodb db repair' $c
 	done
 	# db check cannot tell, which is exit status 3.
 	bad 3 'migrations/versions/29990101000003_b.sql: changed since it was applied .*exodb db repair' db check
+	# What only reads reports the edit and goes on.
+	snapshot
+	x db history; expect_ok
+	expect_out '^29990101000002 -> 29990101000003, b \[applied\] \[changed\]$'
+	expect_out '^29990101000003 -> 29990101000004, c \[applied\]$'
+	expect_err "^warning: migrations/versions/29990101000003_b.sql: changed since it was applied; restore it, or accept the edit with 'exodb db repair'\$"
+	x db history -v; expect_ok
+	expect_out '^Changed: since it was applied \(SHA-256 now [0-9a-f]{12}, then [0-9a-f]{12}\)$'
+	[ "$(out | grep -c '^Changed:')" = 1 ] || fail "more than one revision changed"
+	x db current; expect_ok
+	[ "$(out)" = 29990101000004 ] || fail "current: $(out)"
+	x db status; expect_ok
+	expect_out '^changed:   29990101000003$'
+	x db show 29990101000003; expect_ok
+	expect_out '^-- a change$'
+	x db heads; expect_ok
+	expect_unchanged
+	# The current revision itself edited.
+	echo "-- another change" >>migrations/versions/29990101000004_c.sql
+	x db current; expect_ok
+	[ "$(out)" = "29990101000004 [changed]" ] || fail "current: $(out)"
 	x db repair; expect_ok
 	expect_err '^accepted the edit of migrations/versions/29990101000003_b.sql \(checksum was [0-9a-f]{12}\)$'
 	[ "$(q instance/dev.db "SELECT checksum FROM exodb_revisions WHERE id = '29990101000003'")" = \
@@ -434,11 +492,18 @@ t_missing_applied_file_stops_everything() {
 	chain
 	x db upgrade
 	rm migrations/versions/29990101000004_c.sql
-	for c in "db upgrade" "db downgrade" "db history"; do
+	for c in "db upgrade" "db downgrade"; do
 		# shellcheck disable=SC2086 # $c is a command and its arguments
 		bad 1 'migrations/versions/29990101000004_\*.sql: revision 29990101000004 is applied but its file is missing' $c
 	done
 	bad 3 'migrations/versions/29990101000004_\*.sql: revision 29990101000004 is applied but its file is missing' db check
+	snapshot
+	x db history; expect_ok
+	out | tail -n 1 | grep -qx '29990101000004 [(]file missing[)] \[applied\]' || fail "history: $(out)"
+	expect_err '^warning: revision 29990101000004 is applied but its file is missing$'
+	x db current; expect_ok
+	expect_out '^29990101000004 [(]file missing[)]$'
+	expect_unchanged
 	bad 1 'restore it, or forget it with --forget-missing' db repair
 	x db repair --forget-missing; expect_ok
 	expect_err '^forgot revision 29990101000004'

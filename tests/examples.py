@@ -11,7 +11,8 @@ the answer the text shows after it; a cd stays for the commands after it.
 Values that differ from run to run are
 masked: a 14-digit revision id or backup stamp (in a later command, an id the
 text names stands for the value last printed in its place), a SHA-256, the
-salt and hash of an Argon2 string, a timestamp, an Alembic revision id.
+salt and hash of an Argon2 string, a timestamp, an Alembic revision id; the
+scratch folder's path reads as /home/dev/exoplanet_analyzer.
 
 Blocks run in order in one scratch folder. An HTML comment just before a
 fence changes that for the block:
@@ -37,6 +38,7 @@ import tempfile
 import time
 
 PASSWORD = "correct horse battery"
+PROJECT = "/home/dev/exoplanet_analyzer"   # how the scratch folder is shown
 TIMEOUT = 120
 
 MASKS = [
@@ -243,6 +245,7 @@ class Runner:
         self.n += 1
         d = os.path.join(self.root, "ex%d" % self.n)
         os.mkdir(d)
+        self.ctx = d
         return d
 
     def tree(self):
@@ -311,6 +314,7 @@ def main():
                     runner.env[m.group(1)] = m.group(2)
                 actual, runner.cwd = run(command, runner.cwd, runner.env,
                                          ex.output)
+                actual = [l.replace(runner.ctx, PROJECT) for l in actual]
                 if os.environ.get("EXAMPLES_DEBUG"):
                     print("$ " + command + "\n" + "\n".join(actual))
                 if compare(ex.output, actual, binding):
