@@ -121,6 +121,32 @@ START_TEST(test_model_refusals)
 }
 END_TEST
 
+/*
+ * A bare word after DEFAULT (a typo for UNIQUE) is refused when the model
+ * loads, naming the column; what SQLite can evaluate alone is accepted.
+ */
+START_TEST(test_model_defaults)
+{
+	static const char *const ok[] = { "'x'", "0", "-1.5", "+2", "NULL",
+	    "TRUE", "x'00'", "CURRENT_TIMESTAMP", "(1 + 2)",
+	    "(strftime('%s', 'now'))" };
+	char	 sql[128];
+	size_t	 i;
+
+	CK_REFUSED("CREATE TABLE t (id INTEGER PRIMARY KEY,\n"
+	    "\tname TEXT NOT NULL DEFAULT NIQUE);\n",
+	    "m.sql: table t: column name: DEFAULT NIQUE is a bare word, which "
+	    "SQLite would store as text; quote it as a string if text is meant");
+	CK_REFUSED("CREATE TABLE t (a INT DEFAULT 1, b INT DEFAULT (nope(1)));\n",
+	    "m.sql: table t: column b: DEFAULT nope(1): no such function: nope");
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		snprintf(sql, sizeof sql, "CREATE TABLE t (a DEFAULT %s);",
+		    ok[i]);
+		ck_assert_msg(refusal(sql) == NULL, "refused: %s", sql);
+	}
+}
+END_TEST
+
 START_TEST(test_model_renames)
 {
 	struct schema		*s;
@@ -245,6 +271,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_model_builtin);
 	tcase_add_test(tc, test_model_reads_like_a_database);
 	tcase_add_test(tc, test_model_refusals);
+	tcase_add_test(tc, test_model_defaults);
 	tcase_add_test(tc, test_model_renames);
 	tcase_add_test(tc, test_model_rename_refusals);
 	suite_add_tcase(s, tc);
