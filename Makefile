@@ -138,7 +138,7 @@ build/tests/exodb-shim.so: tests/fault/shim.c | build
 # build/fuzz/corpus-NAME/, never into the tree. make fuzz runs each for
 # FUZZ_TIME seconds; make check replays the seeds and runs each briefly.
 FUZZ_CC ?=	clang
-FUZZERS =	slug phc revision diff
+FUZZERS =	slug phc revision diff cmd
 FUZZ_TIME ?=	300
 FUZZ_CHECK_TIME ?= 5
 FUZZ_SAN =	-fsanitize=address,undefined -fno-sanitize-recover=all
