@@ -216,13 +216,17 @@ fault: deps
 # The unit and end-to-end tests under valgrind's memcheck: any error or a
 # definite or indirect leak fails the run. The plain build is used, through
 # wrappers in build/valgrind/; the user tests set a cheap Argon2 cost, and
-# Check's per-test timeout is stretched 30 times for valgrind's pace.
+# Check's per-test timeout and the end-to-end tests' waits for a condition
+# are stretched 30 times for valgrind's pace (tests/lib.sh says how).
+# tests/valgrind.supp holds what memcheck reports outside exodb, with why.
 VALGRIND =	valgrind --quiet --error-exitcode=99 --leak-check=full \
 		--show-leak-kinds=definite,indirect \
-		--errors-for-leak-kinds=definite,indirect
+		--errors-for-leak-kinds=definite,indirect \
+		--suppressions=$(CURDIR)/tests/valgrind.supp
 
 valgrind: deps
-	@$(MAKE) --no-print-directory exodb $(UNIT_TESTS:%=build/tests/%)
+	@$(MAKE) --no-print-directory exodb $(CLI_TOOLS) build/tests/sodium-verify \
+	    $(UNIT_TESTS:%=build/tests/%)
 	@mkdir -p build/valgrind/tests
 	@for t in exodb $(UNIT_TESTS:%=build/tests/%); do \
 	    printf '#!/bin/sh\nexec %s %s "$$@"\n' "$(VALGRIND)" \
@@ -230,7 +234,8 @@ valgrind: deps
 	    chmod +x build/valgrind/$${t#build/}; \
 	done
 	@CK_TIMEOUT_MULTIPLIER=30 tests/run-unit build/valgrind/tests $(UNIT_TESTS)
-	@EXODB_ARGON2_COST=m=19456,t=2,p=1 EXODB=$(CURDIR)/build/valgrind/exodb \
+	@CK_TIMEOUT_MULTIPLIER=30 EXODB_VALGRIND=1 \
+	    EXODB_ARGON2_COST=m=19456,t=2,p=1 EXODB=$(CURDIR)/build/valgrind/exodb \
 	    tests/run-cli $(CLI_TESTS)
 
 # Line and branch coverage of src/ by the unit and end-to-end tests, with
