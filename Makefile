@@ -209,9 +209,16 @@ check-fault: $(FAULT_DEPS)
 	@$(FAULT_CHECK) EXODB=$(CURDIR)/exodb tests/run-cli tests/cli-fault.sh \
 	    tests/cli-kill.sh
 
+# Every k is some 40,000 runs, most of them the allocations of db upgrade and
+# db downgrade: those two and the rest run side by side, FAULT_JOBS at once.
+FAULT_JOBS ?=	2
 fault: deps
 	@$(MAKE) --no-print-directory $(FAULT_DEPS)
-	@EXODB=$(CURDIR)/exodb nice tests/run-cli tests/cli-fault.sh tests/cli-kill.sh
+	@printf '%s\n' 'tests/cli-fault.sh t_upgrade_with_rebuild' \
+	    'tests/cli-fault.sh t_downgrade_with_rebuild' \
+	    'tests/cli-fault.sh t_stamp|t_user_.*' tests/cli-kill.sh | \
+	    EXODB=$(CURDIR)/exodb nice xargs -P$(FAULT_JOBS) -I{} \
+	    tests/run-cli {}
 
 # The unit and end-to-end tests under valgrind's memcheck: any error or a
 # definite or indirect leak fails the run. The plain build is used, through
