@@ -240,6 +240,7 @@ START_TEST(test_model_load_files)
 {
 	struct schema	*s = NULL;
 	char		*cause = NULL;
+	FILE		*f;
 
 	unit_tmpdir();
 	ck_assert_int_eq(model_load("missing.sql", &s, &cause), -1);
@@ -252,6 +253,14 @@ START_TEST(test_model_load_files)
 	unit_write("empty.sql", "");
 	ck_assert_int_eq(model_load("empty.sql", &s, &cause), -1);
 	ck_assert_ptr_nonnull(strstr(cause, "empty.sql: no CREATE statement"));
+	free(cause);
+	/* A NUL byte would end the SQL early, hiding what follows it. */
+	ck_assert_ptr_nonnull(f = fopen("nul.sql", "w"));
+	ck_assert_uint_eq(fwrite("CREATE TABLE t (x);\0CREATE TABLE u (y);\n",
+	    1, 41, f), 41);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(model_load("nul.sql", &s, &cause), -1);
+	ck_assert_str_eq(cause, "nul.sql: contains a NUL byte");
 	free(cause);
 	unit_write("ok.sql", "CREATE TABLE t (x);\n");
 	ck_assert_int_eq(model_load("ok.sql", &s, &cause), 0);
