@@ -26,17 +26,29 @@ static const struct cmd_option cmd_help_option = {
 	.id = OPT_HELP, .letter = 'h', .name = "help", .help = "show this help"
 };
 
+/*
+ * An error is one line whatever it quotes: a control character from argv or
+ * a file (a newline, an escape sequence for the terminal) is written as '?',
+ * as ls -q does.
+ */
 void
 cmd_error(const char *fmt, ...)
 {
-	va_list	ap;
+	va_list	 ap;
+	char	*msg, *p;
 
-	fflush(stdout);
-	fputs("exodb: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	for (p = msg; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			*p = '?';
+		else if (*p == 0x7f)
+			*p = '?';
+	}
+	fflush(stdout);
+	fprintf(stderr, "exodb: %s\n", msg);
+	free(msg);
 }
 
 static void

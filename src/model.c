@@ -396,6 +396,56 @@ model_refuse(const struct model_load *ml, const struct schema *s,
 	return 0;
 }
 
+/*
+ * SQLite takes a bare word after DEFAULT (DEFAULT NIQUE, a typo for UNIQUE)
+ * as the text of that word, where any other place in SQL would read it as a
+ * column's name. A default must stand alone as an expression, so each one is
+ * prepared as "SELECT default" in the model's database: a bare word is "no
+ * such column" there, and is refused now rather than stored as text; a
+ * default SQLite could not evaluate (an unknown function) is refused too.
+ */
+static int
+model_check_defaults(sqlite3 *db, const struct model_load *ml,
+    const struct schema *s, char **cause)
+{
+	const struct table	*t;
+	const struct column	*c;
+	sqlite3_stmt		*stmt;
+	char			*sql;
+	size_t			 i, j;
+	int			 rc;
+
+	for (i = 0; i < s->ntables; i++) {
+		t = &s->tables[i];
+		for (j = 0; j < t->ncolumns; j++) {
+			c = &t->columns[j];
+			if (c->dflt == NULL)
+				continue;
+			sql = xasprintf("SELECT %s", c->dflt);
+			rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+			sqlite3_finalize(stmt);
+			free(sql);
+			if (rc == SQLITE_OK)
+				continue;
+			if (rc == SQLITE_NOMEM)
+				*cause = xstrdup("out of memory");
+			else if (strncmp(sqlite3_errmsg(db), "no such column",
+			    14) == 0)
+				*cause = xasprintf("%s: table %s: column %s: "
+				    "DEFAULT %s is a bare word, which SQLite "
+				    "would store as text; quote it as a string "
+				    "if text is meant", ml->name, t->name,
+				    c->name, c->dflt);
+			else
+				*cause = xasprintf("%s: table %s: column %s: "
+				    "DEFAULT %s: %s", ml->name, t->name,
+				    c->name, c->dflt, sqlite3_errmsg(db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 model_apply_renames(const struct model_load *ml, struct schema *s,
     char **cause)
@@ -450,8 +500,8 @@ model_load_free(struct model_load *ml)
  * Load the model whose SQL is text (named name in messages) into *out, which
  * the caller frees with schema_free(). Refuses, with the file and line, SQL
  * that does not run, statements other than CREATE TABLE, INDEX, VIEW and
- * TRIGGER, virtual tables, generated columns, a file without statements and
- * annotations it cannot place.
+ * TRIGGER, virtual tables, generated columns, a bare word as a DEFAULT, a
+ * file without statements and annotations it cannot place.
  */
 int
 model_parse(const char *name, const char *text, struct schema **out,
@@ -487,6 +537,7 @@ model_parse(const char *name, const char *text, struct schema **out,
 	if (introspect_schema(db, &s, cause) == -1)
 		goto out;
 	if (model_refuse(&ml, s, cause) == -1 ||
+	    model_check_defaults(db, &ml, s, cause) == -1 ||
 	    model_apply_renames(&ml, s, cause) == -1)
 		goto out;
 	*out = s;

@@ -1138,7 +1138,18 @@ repo_write(struct repo *repo, const char *name, const char *text,
 		    strerror(errno));
 		goto out;
 	}
-	fsync(dirfd);
+	/*
+	 * The file is complete, but whether its name survives a crash is not
+	 * known until the folder is on disk. A revision whose durability is
+	 * unknown is not reported as written: it is unlinked again, so that
+	 * a later run never applies a file this one said it failed to write.
+	 */
+	if (fsync(dirfd) == -1) {
+		*cause = xasprintf("%s: cannot sync the folder, so %s is "
+		    "not kept: %s", repo->versions, name, strerror(errno));
+		unlinkat(dirfd, name, 0);
+		goto out;
+	}
 	*path = xasprintf("%s/%s", repo->versions, name);
 	ret = 0;
 out:

@@ -121,6 +121,32 @@ START_TEST(test_model_refusals)
 }
 END_TEST
 
+/*
+ * A bare word after DEFAULT (a typo for UNIQUE) is refused when the model
+ * loads, naming the column; what SQLite can evaluate alone is accepted.
+ */
+START_TEST(test_model_defaults)
+{
+	static const char *const ok[] = { "'x'", "0", "-1.5", "+2", "NULL",
+	    "TRUE", "x'00'", "CURRENT_TIMESTAMP", "(1 + 2)",
+	    "(strftime('%s', 'now'))" };
+	char	 sql[128];
+	size_t	 i;
+
+	CK_REFUSED("CREATE TABLE t (id INTEGER PRIMARY KEY,\n"
+	    "\tname TEXT NOT NULL DEFAULT NIQUE);\n",
+	    "m.sql: table t: column name: DEFAULT NIQUE is a bare word, which "
+	    "SQLite would store as text; quote it as a string if text is meant");
+	CK_REFUSED("CREATE TABLE t (a INT DEFAULT 1, b INT DEFAULT (nope(1)));\n",
+	    "m.sql: table t: column b: DEFAULT nope(1): no such function: nope");
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		snprintf(sql, sizeof sql, "CREATE TABLE t (a DEFAULT %s);",
+		    ok[i]);
+		ck_assert_msg(refusal(sql) == NULL, "refused: %s", sql);
+	}
+}
+END_TEST
+
 START_TEST(test_model_renames)
 {
 	struct schema		*s;
@@ -214,6 +240,7 @@ START_TEST(test_model_load_files)
 {
 	struct schema	*s = NULL;
 	char		*cause = NULL;
+	FILE		*f;
 
 	unit_tmpdir();
 	ck_assert_int_eq(model_load("missing.sql", &s, &cause), -1);
@@ -226,6 +253,14 @@ START_TEST(test_model_load_files)
 	unit_write("empty.sql", "");
 	ck_assert_int_eq(model_load("empty.sql", &s, &cause), -1);
 	ck_assert_ptr_nonnull(strstr(cause, "empty.sql: no CREATE statement"));
+	free(cause);
+	/* A NUL byte would end the SQL early, hiding what follows it. */
+	ck_assert_ptr_nonnull(f = fopen("nul.sql", "w"));
+	ck_assert_uint_eq(fwrite("CREATE TABLE t (x);\0CREATE TABLE u (y);\n",
+	    1, 41, f), 41);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(model_load("nul.sql", &s, &cause), -1);
+	ck_assert_str_eq(cause, "nul.sql: contains a NUL byte");
 	free(cause);
 	unit_write("ok.sql", "CREATE TABLE t (x);\n");
 	ck_assert_int_eq(model_load("ok.sql", &s, &cause), 0);
@@ -245,6 +280,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_model_builtin);
 	tcase_add_test(tc, test_model_reads_like_a_database);
 	tcase_add_test(tc, test_model_refusals);
+	tcase_add_test(tc, test_model_defaults);
 	tcase_add_test(tc, test_model_renames);
 	tcase_add_test(tc, test_model_rename_refusals);
 	suite_add_tcase(s, tc);

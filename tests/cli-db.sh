@@ -244,6 +244,16 @@ t_bad_unknown_command() { bad 2 "db: unknown command 'ini'" db ini; }
 t_bad_unknown_global_option() { bad 2 "unknown option '--frobnicate'" --frobnicate db init; }
 t_bad_unknown_command_option() { bad 2 "db init: unknown option '--force'" db init --force; }
 t_bad_unknown_short_option() { bad 2 "db migrate: unknown option '-z'" db migrate -z; }
+# An error stays one line whatever argv holds (found by tests/fuzz/fuzz-cmd.c:
+# "db init -<newline>" printed two): a control character is shown as '?', so
+# that no escape sequence reaches the terminal either.
+t_bad_control_characters_in_argv() {
+	bad 2 "^exodb: db init: unknown option '-\?'; see 'exodb db init --help'$" db init -$'\n'
+	bad 2 "^exodb: db init: unknown option '--x\?\[31mred\?'; see " db init --$'x\e[31mred\r'
+	bad 2 "^exodb: db: unknown command 'ini\?t'; see 'exodb db --help'$" db $'ini\nt'
+	bad 2 "^exodb: usage: unknown command group 'd\?b'; see " $'d\x7fb' init
+	! grep -q $'\e' "$T/.err" || fail "an escape reached stderr"
+}
 # Exact option names only: getopt would take any unique abbreviation.
 t_bad_abbreviated_options() {
 	x db init

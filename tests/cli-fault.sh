@@ -78,6 +78,13 @@ inject() {
 				[ "$JOURNALS" = report ] ||
 				    why="a journal is left beside the database"
 			fi
+			# A file byte for byte the one before is that state, whole:
+			# no need to ask sqlite3 (most runs; make fault's are many).
+			if [ -z "$why" ] && [ "$rc" -ne 0 ] &&
+			    cmp -s w/instance/dev.db base/instance/dev.db; then
+				k=$((k + stride))
+				continue
+			fi
 			[ -z "$why" ] && [ "$(q w/instance/dev.db 'PRAGMA integrity_check')" != ok ] &&
 			    why="integrity_check fails"
 			if [ -z "$why" ]; then

@@ -164,4 +164,27 @@ t_revision_writing() {
 	revfaults "db revision" kill "$CALLS,linkat" db revision -m "by hand"
 }
 
+# The folder's fsync after the link is the last of db revision's fsyncs: if
+# it fails, whether the name survives a crash is unknown, so the command fails
+# and takes the file back rather than report a revision that may vanish.
+t_revision_folder_sync_fails() {
+	local orig n
+	setup
+	orig=$(ls -A base/migrations/versions)
+	rm -rf w && cp -a base w
+	shim fail:fsync:1000 "" db revision -m "by hand"
+	[ "$rc" -eq 0 ] || fail "db revision without a fault: exit $rc"
+	n=$(awk '/^calls/ {print $2}' w/.log)
+	[ "$n" -ge 2 ] || fail "db revision makes $n fsync calls, not the file's and the folder's"
+	rm -rf w && cp -a base w
+	shim "fail:fsync:$n" "" db revision -m "by hand"
+	grep -q '^fired' w/.log || fail "the folder's fsync was not reached"
+	[ "$rc" -eq 1 ] || fail "exit $rc, not 1, when the folder's fsync fails"
+	[ "$(wc -l <w/.err)" -eq 1 ] &&
+	    grep -Eq '^exodb: db revision: migrations/versions: cannot sync the folder, so [0-9]{14}_by_hand.sql is not kept: ' w/.err ||
+	    fail "not the one line naming the folder: $(cat w/.err)"
+	[ "$(ls -A w/migrations/versions)" = "$orig" ] ||
+	    fail "versions/ changed: $(ls -A w/migrations/versions)"
+}
+
 run_tests

@@ -100,6 +100,21 @@ t_bad_models_one_line_nothing_written() {
 	[ ! -e instance/dev.db ] || fail "a database was made"
 }
 
+# A bare word as a DEFAULT (a typo for UNIQUE) is refused when the model
+# loads, naming the column, by every command that reads the model; SQLite
+# would keep it as text and db migrate render it as DEFAULT (NIQUE).
+t_bare_word_default() {
+	x db init
+	printf 'CREATE TABLE t (\n\tid INTEGER PRIMARY KEY,\n\tname TEXT NOT NULL DEFAULT NIQUE\n);\n' >bare.sql
+	for cmd in "db model" "db migrate -m m"; do
+		# shellcheck disable=SC2086
+		bad 1 "^exodb: ${cmd% -m m}: bare\.sql: table t: column name: DEFAULT NIQUE is a bare word, which SQLite would store as text; quote it as a string if text is meant$" --model bare.sql $cmd
+	done
+	[ -z "$(ls migrations/versions)" ] || fail "a revision was written"
+	sed -i "s/DEFAULT NIQUE/DEFAULT 'NIQUE'/" bare.sql
+	x --model bare.sql db model; expect_ok
+}
+
 # A rename declared in the model: the column is renamed, its rows kept; an
 # annotation naming a column the database does not have is refused.
 t_rename_annotation() {

@@ -10,6 +10,13 @@ only=("$@")
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export TOP
 unset EXODB_DATABASE EXODB_MODEL VISUAL EDITOR
+# Tests poll for a condition (they never sleep to synchronise) up to a limit
+# that SLOW multiplies: CK_TIMEOUT_MULTIPLIER, which Check reads for the unit
+# tests too. make valgrind sets it to 30, as memcheck runs exodb some 30 times
+# slower, and sets EXODB_VALGRIND=1 for what no wait can adapt (see
+# t_tty_ctrl_z in cli-user.sh).
+# shellcheck disable=SC2034 # the scripts that source this use it
+SLOW=${CK_TIMEOUT_MULTIPLIER:-1}
 root=$(mktemp -d "${TMPDIR:-/tmp}/exodb-cli.XXXXXX")
 trap 'chmod -R u+rwX "$root" 2>/dev/null; rm -rf "$root"' EXIT
 

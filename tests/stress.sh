@@ -93,8 +93,10 @@ while [ "$kills" -lt "$KILLS" ]; do
 	pid=$!
 	# A random moment within the run; not a synchronisation.
 	sleep "$(awk -v s="$RANDOM" -v span="$span" 'BEGIN { srand(s); printf "%.3f", rand() * span / 1000 }')"
+	killed=0
 	if kill -9 "$pid" 2>/dev/null; then
 		kills=$((kills + 1))
+		killed=1
 	fi
 	wait "$pid" 2>/dev/null
 	check_state "$kills"
@@ -103,7 +105,8 @@ while [ "$kills" -lt "$KILLS" ]; do
 		cp pristine.db instance/dev.db
 		rm -f instance/dev.db-journal
 	fi
-	[ $((kills % 50)) -eq 0 ] && echo "stress: $kills kills, $finished chains finished"
+	[ "$killed" -eq 1 ] && [ $((kills % 50)) -eq 0 ] &&
+	    echo "stress: $kills kills, $finished chains finished"
 done
 "$EXODB" -q db upgrade || die "the run after the last kill"
 check_state final
