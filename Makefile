@@ -234,7 +234,8 @@ fault: deps
 # Check's per-test timeout and the end-to-end tests' waits for a condition
 # are stretched 30 times for valgrind's pace (tests/lib.sh says how).
 # tests/valgrind.supp holds what memcheck reports outside exodb, with why.
-VALGRIND =	valgrind --quiet --error-exitcode=99 --leak-check=full \
+# valgrind is named by its path: a test may run exodb with a short PATH.
+VALGRIND =	$$(command -v valgrind) --quiet --error-exitcode=99 --leak-check=full \
 		--show-leak-kinds=definite,indirect \
 		--errors-for-leak-kinds=definite,indirect \
 		--suppressions=$(CURDIR)/tests/valgrind.supp
