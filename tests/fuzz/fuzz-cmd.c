@@ -89,7 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	saved = stderr;
 	if ((stderr = open_memstream(&err, &errlen)) == NULL)
 		abort();
-	ret = cmd_parse(&cmd, argc, argv);
+	ret = cmd_parse(&cmd, NULL, argc, argv);
 	fclose(stderr);
 	stderr = saved;
 
