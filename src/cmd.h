@@ -155,5 +155,7 @@ struct group {
 extern const struct group groups[];
 extern const size_t ngroups;
 extern const struct cmd_option global_options[];
+/* main.c: the project that holds the relative repository dir, found upward. */
+int	find_project(const char *, char **, char **, char **, char **);
 
 #endif

@@ -243,7 +243,50 @@ struct complete {
 	const char	*cur;		/* the word being completed */
 	const char	*database;
 	const char	*directory;
+	int		 database_given;	/* by -D or EXODB_DATABASE */
 };
+
+/*
+ * The repository and database the line names, found upward from here the way
+ * the commands find them (find_project() in main.c): the repository in
+ * *directory and the database in *database, which the caller frees.
+ */
+static void
+complete_project(const struct complete *c, char **directory, char **database)
+{
+	char	*dir = NULL, *db = NULL, *root = NULL, *cause = NULL;
+
+	if (c->directory[0] != '/' &&
+	    find_project(c->directory, &dir, &db, &root, &cause) == 0) {
+		*directory = dir;
+		*database = c->database_given ? xstrdup(c->database) : db;
+		if (c->database_given)
+			free(db);
+		free(root);
+		return;
+	}
+	free(cause);
+	*directory = xstrdup(c->directory);
+	*database = xstrdup(c->database);
+}
+
+/*
+ * Note the repository or database that option o at w[i], its value at w[v]
+ * (v == i: attached to it), names.
+ */
+static void
+complete_take(struct complete *c, const struct cmd_option *o, char **w,
+    size_t i, size_t v)
+{
+	const char	*value = v != i ? w[v] : w[i][1] == '-' ?
+			    strchr(w[i], '=') + 1 : w[i] + 2;
+
+	if (o->id == OPT_DATABASE) {
+		c->database = value;
+		c->database_given = 1;
+	} else if (o->id == OPT_DIRECTORY)
+		c->directory = value;
+}
 
 /* The value of option o. */
 static void
@@ -277,7 +320,7 @@ static void
 complete_operand(const struct complete *c, const struct cmd_entry *e,
     size_t n)
 {
-	char	*args, *word, *last = NULL, *save = NULL, *p;
+	char	*args, *word, *last = NULL, *save = NULL, *p, *dir, *db;
 	size_t	 i = 0;
 
 	puts("words");
@@ -298,22 +341,25 @@ complete_operand(const struct complete *c, const struct cmd_entry *e,
 	/* Past the last word: only one that repeats goes on. */
 	if (last != NULL && i <= n && strstr(last, "...") == NULL)
 		last = NULL;
+	complete_project(c, &dir, &db);
 	if (last == NULL)
 		;
 	else if (strncmp(last, "TARGET", 6) == 0) {
 		complete_offer(c->cur, "head", NULL);
 		complete_offer(c->cur, "base", NULL);
-		complete_revisions(c->cur, c->directory);
+		complete_revisions(c->cur, dir);
 	} else if (strncmp(last, "REV", 3) == 0) {
 		complete_offer(c->cur, "head", NULL);
-		complete_revisions(c->cur, c->directory);
+		complete_revisions(c->cur, dir);
 	} else if (strncmp(last, "NAME", 4) == 0 &&
 	    !(e->flags & CMD_USERS_INSERT))
-		complete_users(c->cur, c->database);
+		complete_users(c->cur, db);
 	else if (strncmp(last, "ROLE", 4) == 0) {
 		complete_offer(c->cur, "user", NULL);
 		complete_offer(c->cur, "admin", NULL);
 	}
+	free(dir);
+	free(db);
 	free(args);
 }
 
@@ -388,6 +434,8 @@ complete_query_exec(struct cmd *cmd, char **cause)
 	c.cur = index < nw ? w[index] : "";
 	c.database = cmd->database;
 	c.directory = cmd->directory;
+	value = getenv("EXODB_DATABASE");
+	c.database_given = value != NULL && *value != '\0';
 	if (index == 0) {
 		puts("words");
 		return 0;
@@ -403,12 +451,7 @@ complete_query_exec(struct cmd *cmd, char **cause)
 			complete_after(&c, o, v == (size_t)index);
 			return 0;
 		}
-		value = v != i ? w[v] : w[i][1] == '-' ?
-		    strchr(w[i], '=') + 1 : w[i] + 2;
-		if (o->id == OPT_DATABASE)
-			c.database = value;
-		else if (o->id == OPT_DIRECTORY)
-			c.directory = value;
+		complete_take(&c, o, w, i, v);
 		i = v;
 	}
 	if (i == (size_t)index) {
@@ -448,7 +491,11 @@ complete_query_exec(struct cmd *cmd, char **cause)
 			dashdash = 1;
 		else if (!dashdash && w[i][0] == '-' && w[i][1] != '\0' &&
 		    !complete_numeric(w[i])) {
-			o = complete_option(e->options, w[i], &attached);
+			/* The command's own option first, then a global. */
+			if ((o = complete_option(e->options, w[i],
+			    &attached)) == NULL)
+				o = complete_option(global_options, w[i],
+				    &attached);
 			if (o == NULL || o->arg == NULL)
 				continue;
 			v = complete_value_at(w, nw, i, attached);
@@ -456,6 +503,7 @@ complete_query_exec(struct cmd *cmd, char **cause)
 				complete_after(&c, o, v == (size_t)index);
 				return 0;
 			}
+			complete_take(&c, o, w, i, v);
 			i = v;
 		} else
 			nargs++;

@@ -233,7 +233,7 @@ parse_timeout(const char *text, const char *what)
  * project's folder; the caller frees all three. Returns -1 with *cause set
  * when no folder up to / has it.
  */
-static int
+int
 find_project(const char *dir, char **directory, char **database, char **root,
     char **cause)
 {

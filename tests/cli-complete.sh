@@ -145,6 +145,26 @@ t_query_users() {
 	expect_words Bea bob
 }
 
+# From a folder inside the project, as the commands find it; and -d or -D
+# after the command, as the commands take them.
+t_query_finds_the_project() {
+	users
+	mkdir -p app/templates
+	(cd app/templates && "$EXODB" completion query -- 3 exodb user show "") >"$T/.out" ||
+	    fail "query from app/templates"
+	expect_words Bea bob carol
+	(cd app/templates && "$EXODB" completion query -- 3 exodb db show "") >"$T/.out" ||
+	    fail "query from app/templates"
+	[ "$(sed 1d "$T/.out" | cut -f 1 | sed -n 2p)" = "$(ls migrations/versions | cut -c 1-14)" ] ||
+	    fail "revisions from app/templates: $(cat "$T/.out")"
+	mv migrations repo && mv instance/dev.db other.db
+	query 5 exodb user show -D other.db ""
+	expect_words Bea bob carol
+	query 5 exodb db show -d repo ""
+	[ "$(sed 1d "$T/.out" | cut -f 1 | sed -n 2p)" = "$(ls repo/versions | cut -c 1-14)" ] ||
+	    fail "revisions with -d after the command: $(cat "$T/.out")"
+}
+
 t_bad_query() {
 	seed
 	bad 2 "^exodb: completion query: INDEX must be a number from 0 to 2, the words given\$" \
