@@ -315,8 +315,9 @@ check: deps
 	    check-fuzz check-stress
 
 # The manual through mandoc's linter, every message about the file itself
-# (mandoc.db's notes are about the machine's other manuals) except the note
-# that .Os names exodb and its version on purpose; the shell scripts through
+# except the note that .Os names exodb and its version on purpose and those
+# about the machine's other manuals (mandoc.db's notes, and a manual .Xr
+# names that this machine lacks: a fresh Debian has none of them); the shell scripts through
 # shellcheck (its settings, with reasons: .shellcheckrc).
 LINT_SH =	scripts/* tests/*.sh tests/fault/common.sh tests/run-cli \
 		tests/run-unit
@@ -325,7 +326,8 @@ check-lint:
 	@echo "== mandoc -T lint man/exodb.1; shellcheck scripts/ tests/"
 	@out=$$(mandoc -T lint -W style man/exodb.1 2>&1 | \
 	    grep '^mandoc: man/exodb.1:' | \
-	    grep -v 'STYLE: operating system explicitly specified: Os exodb'); \
+	    grep -v -e 'STYLE: operating system explicitly specified: Os exodb' \
+		-e 'STYLE: referenced manual not found: Xr '); \
 	    [ -z "$$out" ] || { echo "$$out"; exit 1; }
 	@shellcheck $(LINT_SH)
 

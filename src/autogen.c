@@ -375,8 +375,8 @@ autogen_same(sqlite3 *scratch, sqlite3 *db, const char *what, char **cause)
 	return ret;
 }
 
-/* A copy of db's schema in a new in-memory database. */
-static int
+/* A copy of db's schema in a new in-memory database (*scratch). */
+int
 autogen_copy(sqlite3 *db, sqlite3 **scratch, char **cause)
 {
 	char	*why = NULL;

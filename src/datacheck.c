@@ -710,16 +710,8 @@ datacheck_replay(sqlite3 *db, struct revision *const *revs, size_t nrevs,
 	size_t			 i;
 	int			 rc;
 
-	if (sqlite3_open_v2(":memory:", scratch, SQLITE_OPEN_READWRITE,
-	    NULL) != SQLITE_OK) {
-		*cause = xstrdup("cannot open an in-memory database");
+	if (autogen_copy(db, scratch, cause) == -1)
 		return -1;
-	}
-	if (db_copy_schema(db, *scratch, &why) == -1) {
-		*cause = xasprintf("cannot copy the schema: %s", why);
-		free(why);
-		return -1;
-	}
 	for (i = 0; i < nrevs; i++) {
 		rev = revs[i];
 		if (db_exec(*scratch, "PRAGMA foreign_keys = OFF; BEGIN",

@@ -230,6 +230,7 @@ struct autogen {
 };
 int	 autogen_plan(sqlite3 *, const struct schema *, int, struct autogen **,
 	    char **);
+int	 autogen_copy(sqlite3 *, sqlite3 **, char **);
 int	 autogen_prove(sqlite3 *, const struct autogen *, const struct schema *,
 	    int, char **);
 int	 autogen_baseline(sqlite3 *, sqlite3 *, struct autogen **, char **);
