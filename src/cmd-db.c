@@ -657,7 +657,8 @@ cmd_db_move(struct cmd *cmd, int up, const char *target, char **cause)
 	if (cmd->opt[OPT_SINGLE_TRANSACTION] != NULL)
 		flags |= MIGRATE_SINGLE;
 	if (cmd_db_history(cmd, &h, cause) == -1 ||
-	    plan_new(cmd->repo, h, target, up, &plan, cause) == -1)
+	    plan_new(cmd->repo, h, target, up, &plan, cause) == -1 ||
+	    plan_check_dialect(plan, DIALECT_SQLITE, cause) == -1)
 		goto out;
 	if (cmd->opt[OPT_SQL] != NULL) {
 		if (migrate_check(cmd->db, plan, MIGRATE_REFUSALS, cause) == -1 ||

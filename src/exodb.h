@@ -259,8 +259,16 @@ int	 datacheck_revision(sqlite3 *, struct revision *, int,
 int	 datacheck_plan_drops(sqlite3 *, const struct plan *, char **,
 	    char **);
 
-/* revision.c: one revision file. */
+/*
+ * revision.c: one revision file. It has a pair of sections (upgrade and
+ * downgrade) per SQL dialect it is written for.
+ */
 #define REVISION_MESSAGE_MAX 200	/* bytes of a new revision's message */
+enum dialect {
+	DIALECT_SQLITE,		/* "-- +upgrade", "-- +downgrade" */
+	DIALECT_POSTGRESQL	/* "-- +upgrade postgresql", ... */
+};
+#define DIALECT_COUNT 2
 struct revision {
 	char		 *id;		/* YYYYMMDDHHMMSS */
 	char		 *file;		/* its name inside versions/ */
@@ -276,10 +284,18 @@ struct revision {
 	char		**data;		/* the "-- data:" lines: what db migrate
 					   found the upgrade does to rows */
 	size_t		  ndata;
-	char		 *upgrade;	/* SQL of the "-- +upgrade" section */
-	unsigned	  upgrade_line;
-	char		 *downgrade;	/* SQL of the "-- +downgrade" section */
+	/*
+	 * The SQL of each section, NULL when the file has none; read them
+	 * with revision_sql(). upgrade and downgrade are SQLite's.
+	 */
+	char		 *upgrade;	/* "-- +upgrade" */
+	unsigned	  upgrade_line;	/* its first line, from 1 */
+	char		 *downgrade;	/* "-- +downgrade" */
 	unsigned	  downgrade_line;
+	char		 *pg_upgrade;	/* "-- +upgrade postgresql" */
+	unsigned	  pg_upgrade_line;
+	char		 *pg_downgrade;	/* "-- +downgrade postgresql" */
+	unsigned	  pg_downgrade_line;
 	char		  checksum[65];	/* SHA-256 of the file, hex */
 	int		  packed;	/* parsed: one allocation, all fixed */
 	/* Filled by repo.c. */
@@ -299,6 +315,9 @@ char	*revision_format(const struct revision *);
 int	 revision_check_message(const char *, char **);
 size_t	 revision_add_destructive(struct revision *, const struct diff *, int);
 int	 revision_valid_id(const char *);
+const char *revision_sql(const struct revision *, enum dialect, int,
+	    unsigned *);
+const char *revision_dialect_name(enum dialect);
 
 /* repo.c: the migration repository and its revision graph. */
 struct repo {
@@ -423,6 +442,7 @@ int	 plan_new(const struct repo *, const struct history *, const char *,
 void	 plan_free(struct plan *);
 int	 plan_wanted(const struct repo *, const char *, int *,
 	    struct revision **, char **);
+int	 plan_check_dialect(const struct plan *, enum dialect, char **);
 
 /* migrate.c: running a plan, or writing it as a script. */
 struct migrate_hooks {

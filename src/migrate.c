@@ -494,11 +494,10 @@ static int
 migrate_section(struct migrate_run *run, const struct revision *rev,
     char **cause)
 {
-	const char	*p = run->plan->up ? rev->upgrade : rev->downgrade;
-	const char	*tail;
+	const char	*p, *tail;
 	unsigned	 line;
 
-	line = run->plan->up ? rev->upgrade_line : rev->downgrade_line;
+	p = revision_sql(rev, DIALECT_SQLITE, run->plan->up, &line);
 	for (p = migrate_skip(p, &line); *p != '\0';
 	    p = migrate_skip(tail, &line)) {
 		if (migrate_statement(run, rev, p, line, &tail, cause) == -1)
@@ -767,6 +766,8 @@ migrate_check(sqlite3 *db, const struct plan *plan, int flags, char **cause)
 	char			*why = NULL;
 	int			 ret = -1;
 
+	if (plan_check_dialect(plan, DIALECT_SQLITE, cause) == -1)
+		return -1;
 	if (sqlite3_open_v2(":memory:", &scratch, SQLITE_OPEN_READWRITE,
 	    NULL) != SQLITE_OK) {
 		*cause = xstrdup("cannot open an in-memory database");
@@ -812,6 +813,8 @@ migrate_apply(sqlite3 *db, const struct plan *plan, int flags,
 {
 	struct migrate_run	run;
 
+	if (plan_check_dialect(plan, DIALECT_SQLITE, cause) == -1)
+		return -1;
 	if (plan->nrevs > 1 && !(flags & MIGRATE_SINGLE) &&
 	    migrate_check(db, plan, 0, cause) == -1)
 		return -1;
@@ -852,7 +855,8 @@ migrate_script(const struct plan *plan, int flags, char **out, char **cause)
 	size_t			 i;
 	int			 one = (flags & MIGRATE_SINGLE) != 0;
 
-	(void)cause;
+	if (plan_check_dialect(plan, DIALECT_SQLITE, cause) == -1)
+		return -1;
 	s = sqlite3_str_new(NULL);
 	/* SQLite's printf knows %lld, not %zu. */
 	sqlite3_str_appendf(s, "-- exodb %s script: %lld revision%s%s, for "
@@ -871,8 +875,8 @@ migrate_script(const struct plan *plan, int flags, char **out, char **cause)
 		if (!one && i == 0)
 			sqlite3_str_appendf(s, "%s;\n", HISTORY_DDL);
 		sqlite3_str_appendall(s, SCRIPT_FK_BEFORE);
-		migrate_script_section(s, plan->up ? rev->upgrade :
-		    rev->downgrade);
+		migrate_script_section(s, revision_sql(rev, DIALECT_SQLITE,
+		    plan->up, NULL));
 		sqlite3_str_appendall(s, SCRIPT_FK_CHECK);
 		if (plan->up)
 			sqlite3_str_appendf(s, "INSERT INTO %s (id, checksum, "

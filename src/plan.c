@@ -189,3 +189,31 @@ plan_new(const struct repo *repo, const struct history *h,
 		plan_free(plan);
 	return ret;
 }
+
+/*
+ * Whether every revision of plan has the section it runs for a dialect: the
+ * first that lacks it is named in *cause, so that a runner refuses the plan
+ * before anything runs.
+ */
+int
+plan_check_dialect(const struct plan *plan, enum dialect dialect,
+    char **cause)
+{
+	const struct revision	*rev;
+	size_t			 i;
+
+	for (i = 0; i < plan->nrevs; i++) {
+		rev = plan->revs[i];
+		if (revision_sql(rev, dialect, plan->up, NULL) != NULL)
+			continue;
+		*cause = xasprintf("%s: has no %s section for %s ('-- +%s%s%s'); "
+		    "write one for this database", rev->path, plan->up ?
+		    "upgrade" : "downgrade", dialect == DIALECT_SQLITE ?
+		    "SQLite" : "PostgreSQL", plan->up ? "upgrade" : "downgrade",
+		    dialect == DIALECT_SQLITE ? "" : " ",
+		    dialect == DIALECT_SQLITE ? "" :
+		    revision_dialect_name(dialect));
+		return -1;
+	}
+	return 0;
+}

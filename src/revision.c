@@ -1,5 +1,5 @@
 /*
- * One revision file: its name, its header, its two SQL sections and its
+ * One revision file: its name, its header, its SQL sections and its
  * checksum. A revision file reads:
  *
  *	-- exodb revision
@@ -17,6 +17,17 @@
  *
  *	-- +downgrade
  *	DROP TABLE ...;
+ *
+ *	-- +upgrade postgresql
+ *	CREATE TABLE ...;
+ *
+ *	-- +downgrade postgresql
+ *	DROP TABLE ...;
+ *
+ * A pair of sections per dialect, upgrade then downgrade: the unnamed pair is
+ * SQLite's (every file has had it since the first), a pair named after its
+ * dialect follows for PostgreSQL. A file may lack a dialect's pair; the
+ * runner for that dialect refuses it (plan_check_dialect()).
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -31,6 +42,7 @@
 #define REVISION_MAGIC	"-- exodb revision"
 #define REVISION_UP	"-- +upgrade"
 #define REVISION_DOWN	"-- +downgrade"
+#define REVISION_PG	"postgresql"
 #define SLUG_MAX	40
 
 void
@@ -63,6 +75,8 @@ revision_free(struct revision *rev)
 	free(rev->data);
 	free(rev->upgrade);
 	free(rev->downgrade);
+	free(rev->pg_upgrade);
+	free(rev->pg_downgrade);
 	free(rev);
 }
 
@@ -200,18 +214,38 @@ revision_append_line(sqlite3_str *out, const char *value)
 #undef BLANK
 }
 
+/* A blank line, a marker, and a section ended by a newline unless empty. */
+static void
+revision_format_section(sqlite3_str *out, const char *marker,
+    const char *name, const char *sql)
+{
+	if (sql == NULL)
+		sql = "";
+	sqlite3_str_appendf(out, "\n%s%s\n%s", marker, name, sql);
+	if (*sql != '\0' && sql[strlen(sql) - 1] != '\n')
+		sqlite3_str_appendall(out, "\n");
+}
+
+/* One dialect's pair of sections; name is "" or " postgresql". */
+static void
+revision_format_pair(sqlite3_str *out, const char *name, const char *up,
+    const char *down)
+{
+	revision_format_section(out, REVISION_UP, name, up);
+	revision_format_section(out, REVISION_DOWN, name, down);
+}
+
 /*
  * The text of revision file r: its header (id, revises, message, created, a
- * line per destructive operation and one per data note) and its two
- * sections, each ended by a newline. revision_parse() reads it back to the same fields. The caller
- * frees the result.
+ * line per destructive operation and one per data note) and its sections,
+ * each ended by a newline: SQLite's pair, unless r has only PostgreSQL's, and
+ * PostgreSQL's when r has either of its sections. revision_parse() reads it
+ * back to the same fields. The caller frees the result.
  */
 char *
 revision_format(const struct revision *r)
 {
 	sqlite3_str	*out;
-	const char	*up = r->upgrade != NULL ? r->upgrade : "";
-	const char	*down = r->downgrade != NULL ? r->downgrade : "";
 	size_t		 i;
 
 	out = sqlite3_str_new(NULL);
@@ -241,11 +275,13 @@ revision_format(const struct revision *r)
 		revision_append_line(out, r->data[i]);
 		sqlite3_str_appendall(out, "\n");
 	}
-	sqlite3_str_appendf(out, "\n%s\n%s%s\n%s\n%s", REVISION_UP, up,
-	    *up != '\0' && up[strlen(up) - 1] != '\n' ? "\n" : "",
-	    REVISION_DOWN, down);
-	if (*down != '\0' && down[strlen(down) - 1] != '\n')
-		sqlite3_str_appendall(out, "\n");
+	/* A file has SQLite's pair unless it is only PostgreSQL's. */
+	if (r->upgrade != NULL || r->downgrade != NULL ||
+	    (r->pg_upgrade == NULL && r->pg_downgrade == NULL))
+		revision_format_pair(out, "", r->upgrade, r->downgrade);
+	if (r->pg_upgrade != NULL || r->pg_downgrade != NULL)
+		revision_format_pair(out, " " REVISION_PG, r->pg_upgrade,
+		    r->pg_downgrade);
 	return xstr_finish(out);
 }
 
@@ -304,8 +340,8 @@ struct revision_span {
 };
 
 /*
- * What one pass over a file's text finds: the header's values and the two
- * sections, as stretches of the text. Only once the whole file is known good
+ * What one pass over a file's text finds: the header's values and the
+ * sections (sec[dialect][up], p NULL when absent), as stretches of the text. Only once the whole file is known good
  * is the revision made, in one allocation (revision_build()).
  */
 struct revision_scan {
@@ -313,8 +349,8 @@ struct revision_scan {
 	struct revision_span	*destructive, *data;
 	size_t			 ndestructive, ndata;
 	size_t			 nparents;
-	struct revision_span	 up, down;
-	unsigned		 upline, downline;
+	struct revision_span	 sec[DIALECT_COUNT][2];
+	unsigned		 secline[DIALECT_COUNT][2];
 };
 
 /* A section as parsed: trailing blank lines dropped, one final newline. */
@@ -343,6 +379,51 @@ revision_is_marker(const char *line, size_t len, const char *marker)
 			return 0;
 	}
 	return 1;
+}
+
+/*
+ * Whether line (of length len) is a section marker: "-- +upgrade" or
+ * "-- +downgrade", then nothing or a dialect's name, then only blanks. Sets
+ * *dialect and *up. 1 for a marker, 0 for any other line, -1 with *cause
+ * set for a marker naming a dialect exodb does not know.
+ */
+static int
+revision_marker(const char *line, size_t len, enum dialect *dialect,
+    int *up, char **cause)
+{
+	const char	*p, *end = line + len, *name;
+	size_t		 n;
+
+	while (end > line && isspace((unsigned char)end[-1]))
+		end--;
+	if ((size_t)(end - line) >= strlen(REVISION_UP) &&
+	    strncmp(line, REVISION_UP, strlen(REVISION_UP)) == 0) {
+		p = line + strlen(REVISION_UP);
+		*up = 1;
+	} else if ((size_t)(end - line) >= strlen(REVISION_DOWN) &&
+	    strncmp(line, REVISION_DOWN, strlen(REVISION_DOWN)) == 0) {
+		p = line + strlen(REVISION_DOWN);
+		*up = 0;
+	} else
+		return 0;
+	if (p == end) {
+		*dialect = DIALECT_SQLITE;
+		return 1;
+	}
+	/* "-- +upgraded" is a comment, not a marker. */
+	if (!isspace((unsigned char)*p))
+		return 0;
+	for (name = p; name < end && isspace((unsigned char)*name); name++)
+		;
+	n = (size_t)(end - name);
+	if (n == strlen(REVISION_PG) && strncmp(name, REVISION_PG, n) == 0) {
+		*dialect = DIALECT_POSTGRESQL;
+		return 1;
+	}
+	*cause = xasprintf("'%s' names the dialect '%.*s'; the dialects are "
+	    "SQLite (no name) and '" REVISION_PG "'", *up ? REVISION_UP :
+	    REVISION_DOWN, (int)(n > 40 ? 40 : n), name);
+	return -1;
 }
 
 /* The next id of a "revises" value at *p, moving *p past it; 0 at its end. */
@@ -501,10 +582,12 @@ revision_scan_text(struct revision_scan *sc, const char *text, size_t len,
     char **cause)
 {
 	const char	*line = text, *nl, *end = text + len;
-	const char	*up = NULL, *down = NULL;
+	const char	*open = NULL;	/* where the section being read began */
+	enum dialect	 d = DIALECT_SQLITE, od = DIALECT_SQLITE;
 	size_t		 linelen;
 	unsigned	 lineno = 0;
-	int		 in_header = 1;
+	int		 in_header = 1, up = 0, oup = 0, rc, nsec = 0;
+	char		*why = NULL;
 
 	if (memchr(text, '\0', len) != NULL) {
 		*cause = xstrdup("contains a NUL byte");
@@ -526,33 +609,36 @@ revision_scan_text(struct revision_scan *sc, const char *text, size_t len,
 			}
 			continue;
 		}
-		/* Both markers begin so: most lines are neither. */
-		if (linelen >= 4 && memcmp(line, "-- +", 4) == 0) {
-			if (revision_is_marker(line, linelen, REVISION_UP)) {
-				if (up != NULL || down != NULL) {
-					*cause = xasprintf("line %u: '"
-					    REVISION_UP "' out of place",
-					    lineno);
-					return -1;
-				}
-				up = nl < end ? nl + 1 : end;
-				sc->upline = lineno + 1;
-				in_header = 0;
-				continue;
+		/* Every marker begins so: most lines are none. */
+		rc = linelen >= 4 && memcmp(line, "-- +", 4) == 0 ?
+		    revision_marker(line, linelen, &d, &up, &why) : 0;
+		if (rc == -1)
+			goto fail;
+		if (rc == 1) {
+			/*
+			 * An upgrade opens its dialect's pair, which must be
+			 * new and follow a closed one; a downgrade closes
+			 * the pair its dialect's upgrade opened.
+			 */
+			if (up ? sc->sec[d][1].p != NULL ||
+			    (open != NULL && oup) : open == NULL || !oup ||
+			    od != d) {
+				why = xasprintf("'%s%s%s' out of place",
+				    up ? REVISION_UP : REVISION_DOWN,
+				    d == DIALECT_SQLITE ? "" : " ",
+				    d == DIALECT_SQLITE ? "" : REVISION_PG);
+				goto fail;
 			}
-			if (revision_is_marker(line, linelen, REVISION_DOWN)) {
-				if (up == NULL || down != NULL) {
-					*cause = xasprintf("line %u: '"
-					    REVISION_DOWN "' out of place",
-					    lineno);
-					return -1;
-				}
-				sc->up = revision_section(up,
-				    (size_t)(line - up));
-				down = nl < end ? nl + 1 : end;
-				sc->downline = lineno + 1;
-				continue;
-			}
+			if (open != NULL)
+				sc->sec[od][oup] = revision_section(open,
+				    (size_t)(line - open));
+			open = nl < end ? nl + 1 : end;
+			od = d;
+			oup = up;
+			sc->secline[d][up] = lineno + 1;
+			nsec++;
+			in_header = 0;
+			continue;
 		}
 		if (!in_header)
 			continue;
@@ -560,13 +646,8 @@ revision_scan_text(struct revision_scan *sc, const char *text, size_t len,
 			in_header = 0;
 			continue;
 		}
-		if (revision_header_line(sc, line, linelen, cause) == -1) {
-			char	*c = *cause;
-
-			*cause = xasprintf("line %u: %s", lineno, c);
-			free(c);
-			return -1;
-		}
+		if (revision_header_line(sc, line, linelen, &why) == -1)
+			goto fail;
 	}
 	if (sc->id.p == NULL || sc->revises.p == NULL ||
 	    sc->message.p == NULL || sc->created.p == NULL) {
@@ -575,13 +656,22 @@ revision_scan_text(struct revision_scan *sc, const char *text, size_t len,
 		    sc->message.p == NULL ? "message" : "created");
 		return -1;
 	}
-	if (down == NULL) {
-		*cause = xstrdup(up == NULL ? "no '" REVISION_UP "' section" :
-		    "no '" REVISION_DOWN "' section");
+	if (nsec == 0) {
+		*cause = xstrdup("no '" REVISION_UP "' section");
 		return -1;
 	}
-	sc->down = revision_section(down, (size_t)(end - down));
+	if (oup) {
+		*cause = xasprintf("no '" REVISION_DOWN "%s%s' section",
+		    od == DIALECT_SQLITE ? "" : " ",
+		    od == DIALECT_SQLITE ? "" : REVISION_PG);
+		return -1;
+	}
+	sc->sec[od][oup] = revision_section(open, (size_t)(end - open));
 	return 0;
+fail:
+	*cause = xasprintf("line %u: %s", lineno, why);
+	free(why);
+	return -1;
 }
 
 /* Copy a span to *at as a string, moving *at past it. */
@@ -596,12 +686,17 @@ revision_put(char **at, const char *p, size_t n)
 	return s;
 }
 
-/* A section's text: what was scanned and, unless it is empty, a newline. */
+/*
+ * A section's text: what was scanned and, unless it is empty, a newline;
+ * NULL for a section the file does not have.
+ */
 static char *
 revision_put_section(char **at, const struct revision_span *sec)
 {
 	char	*s = *at;
 
+	if (sec->p == NULL)
+		return NULL;
 	memcpy(s, sec->p, sec->n);
 	s[sec->n] = '\n';
 	s[sec->n + (sec->n > 0)] = '\0';
@@ -625,12 +720,17 @@ revision_build(const struct revision_scan *sc, const char *path,
 	char			*at;
 	size_t			 size, nptrs, i, flen = strlen(file);
 	size_t			 plen = strlen(path);
+	int			 d, up;
 
 	nptrs = 2 * sc->nparents + sc->ndestructive + sc->ndata;
 	size = sizeof *rev + nptrs * sizeof (char *) + flen + 1 + plen + 1 +
 	    sc->id.n + 1 + sc->message.n + 1 + sc->created.n + 1 +
 	    (sc->model.p != NULL ? sc->model.n + 1 : 0) +
-	    sc->nparents * 15 + sc->up.n + 2 + sc->down.n + 2;
+	    sc->nparents * 15;
+	for (d = 0; d < DIALECT_COUNT; d++) {
+		for (up = 0; up < 2; up++)
+			size += sc->sec[d][up].n + 2;
+	}
 	for (i = 0; i < sc->ndestructive; i++)
 		size += sc->destructive[i].n + 1;
 	for (i = 0; i < sc->ndata; i++)
@@ -665,10 +765,17 @@ revision_build(const struct revision_scan *sc, const char *path,
 	for (i = 0; i < sc->ndata; i++)
 		rev->data[rev->ndata++] = revision_put(&at, sc->data[i].p,
 		    sc->data[i].n);
-	rev->upgrade = revision_put_section(&at, &sc->up);
-	rev->downgrade = revision_put_section(&at, &sc->down);
-	rev->upgrade_line = sc->upline;
-	rev->downgrade_line = sc->downline;
+	rev->upgrade = revision_put_section(&at, &sc->sec[DIALECT_SQLITE][1]);
+	rev->downgrade = revision_put_section(&at,
+	    &sc->sec[DIALECT_SQLITE][0]);
+	rev->pg_upgrade = revision_put_section(&at,
+	    &sc->sec[DIALECT_POSTGRESQL][1]);
+	rev->pg_downgrade = revision_put_section(&at,
+	    &sc->sec[DIALECT_POSTGRESQL][0]);
+	rev->upgrade_line = sc->secline[DIALECT_SQLITE][1];
+	rev->downgrade_line = sc->secline[DIALECT_SQLITE][0];
+	rev->pg_upgrade_line = sc->secline[DIALECT_POSTGRESQL][1];
+	rev->pg_downgrade_line = sc->secline[DIALECT_POSTGRESQL][0];
 	return rev;
 }
 
@@ -759,4 +866,35 @@ fail:
 	free(sc.destructive);
 	free(sc.data);
 	return -1;
+}
+
+/*
+ * The SQL of rev's upgrade (up 1) or downgrade section for a dialect, and in
+ * *line (unless NULL) the line of the file it begins on; NULL when the file
+ * has no such section. Borrowed from rev.
+ */
+const char *
+revision_sql(const struct revision *rev, enum dialect dialect, int up,
+    unsigned *line)
+{
+	const char	*sql;
+	unsigned	 n;
+
+	if (dialect == DIALECT_POSTGRESQL) {
+		sql = up ? rev->pg_upgrade : rev->pg_downgrade;
+		n = up ? rev->pg_upgrade_line : rev->pg_downgrade_line;
+	} else {
+		sql = up ? rev->upgrade : rev->downgrade;
+		n = up ? rev->upgrade_line : rev->downgrade_line;
+	}
+	if (line != NULL)
+		*line = n;
+	return sql;
+}
+
+/* A dialect's name as its sections' markers and --dialect spell it. */
+const char *
+revision_dialect_name(enum dialect dialect)
+{
+	return dialect == DIALECT_POSTGRESQL ? REVISION_PG : "sqlite";
 }

@@ -240,6 +240,44 @@ START_TEST(test_plan_long_chain)
 }
 END_TEST
 
+/* Each revision a plan runs has its section for the dialect, or it fails. */
+START_TEST(test_plan_check_dialect)
+{
+	struct revision	 a, b, *revs[2] = { &a, &b };
+	struct plan	 p = { 1, revs, 2 };
+	char		*cause = NULL;
+
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	a.path = (char *)"v/a.sql";
+	b.path = (char *)"v/b.sql";
+	a.upgrade = a.downgrade = (char *)"";
+	a.pg_upgrade = a.pg_downgrade = (char *)"";
+	b.pg_upgrade = b.pg_downgrade = (char *)"SELECT 1;";
+	ck_assert_int_eq(plan_check_dialect(&p, DIALECT_POSTGRESQL, &cause), 0);
+	ck_assert_int_eq(plan_check_dialect(&p, DIALECT_SQLITE, &cause), -1);
+	CK_STR(cause, "v/b.sql: has no upgrade section for SQLite "
+	    "('-- +upgrade'); write one for this database");
+	p.up = 0;
+	ck_assert_int_eq(plan_check_dialect(&p, DIALECT_SQLITE, &cause), -1);
+	CK_STR(cause, "v/b.sql: has no downgrade section for SQLite "
+	    "('-- +downgrade'); write one for this database");
+	p.nrevs = 1;
+	ck_assert_int_eq(plan_check_dialect(&p, DIALECT_SQLITE, &cause), 0);
+	/* The downgrade is what a downgrade needs. */
+	a.pg_downgrade = NULL;
+	ck_assert_int_eq(plan_check_dialect(&p, DIALECT_POSTGRESQL, &cause),
+	    -1);
+	CK_STR(cause, "v/a.sql: has no downgrade section for PostgreSQL "
+	    "('-- +downgrade postgresql'); write one for this database");
+	p.up = 1;
+	ck_assert_int_eq(plan_check_dialect(&p, DIALECT_POSTGRESQL, &cause), 0);
+	/* An empty plan needs nothing. */
+	p.nrevs = 0;
+	ck_assert_int_eq(plan_check_dialect(&p, DIALECT_SQLITE, &cause), 0);
+}
+END_TEST
+
 static Suite *
 unit_suite(void)
 {
@@ -258,6 +296,9 @@ unit_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("plan_wanted");
 	tcase_add_test(tc, test_plan_wanted);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("plan_check_dialect");
+	tcase_add_test(tc, test_plan_check_dialect);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("plan_long_chain");
 	tcase_add_test(tc, test_plan_long_chain);

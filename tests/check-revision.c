@@ -126,6 +126,16 @@ START_TEST(test_revision_format)
 }
 END_TEST
 
+/* Two sections are the same, or both absent. */
+static void
+same_sql(const char *a, const char *b)
+{
+	if (a == NULL)
+		ck_assert_ptr_null(b);
+	else
+		ck_assert_str_eq(a, b);
+}
+
 /* Whether two revisions have the same file-format fields. */
 static void
 same(const struct revision *a, const struct revision *b)
@@ -145,8 +155,10 @@ same(const struct revision *a, const struct revision *b)
 	ck_assert_uint_eq(a->ndestructive, b->ndestructive);
 	for (i = 0; i < a->ndestructive; i++)
 		ck_assert_str_eq(a->destructive[i], b->destructive[i]);
-	ck_assert_str_eq(a->upgrade, b->upgrade);
-	ck_assert_str_eq(a->downgrade, b->downgrade);
+	same_sql(a->upgrade, b->upgrade);
+	same_sql(a->downgrade, b->downgrade);
+	same_sql(a->pg_upgrade, b->pg_upgrade);
+	same_sql(a->pg_downgrade, b->pg_downgrade);
 }
 
 /* parse(format(r)) == r, and format(parse(text)) == text. */
@@ -198,6 +210,105 @@ START_TEST(test_revision_round_trip)
 	free(text);
 	revision_free(again);
 	revision_free(back);
+	/* Both dialects' pairs, and PostgreSQL's alone. */
+	r.pg_upgrade = (char *)"CREATE TABLE a (\n\tx integer\n);\n";
+	r.pg_downgrade = (char *)"DROP TABLE a;\n";
+	text = revision_format(&r);
+	ck_assert_int_eq(parse(text, "20261125043012_x.sql", &back, &cause), 0);
+	same(&r, back);
+	text2 = revision_format(back);
+	ck_assert_str_eq(text2, text);
+	free(text2);
+	free(text);
+	revision_free(back);
+	r.upgrade = r.downgrade = NULL;
+	text = revision_format(&r);
+	ck_assert_ptr_null(strstr(text, "-- +upgrade\n"));
+	ck_assert_int_eq(parse(text, "20261125043012_x.sql", &back, &cause), 0);
+	same(&r, back);
+	free(text);
+	revision_free(back);
+}
+END_TEST
+
+#define BOTH \
+	"-- exodb revision\n" \
+	"-- id: 20261125043012\n" \
+	"-- revises: none\n" \
+	"-- message: m\n" \
+	"-- created: c\n" \
+	"\n" \
+	"-- +upgrade\n" \
+	"CREATE TABLE t (a);\n" \
+	"\n" \
+	"-- +downgrade\n" \
+	"DROP TABLE t;\n" \
+	"\n" \
+	"-- +upgrade postgresql\n" \
+	"CREATE TABLE t (a integer);\n" \
+	"\n" \
+	"-- +downgrade postgresql \r\n" \
+	"DROP TABLE t;\n" \
+	"-- +downgraded is a comment\n"
+
+/* A pair of sections per dialect, read by revision_sql(). */
+START_TEST(test_revision_sql)
+{
+	struct revision	 r, *rev;
+	char		*cause = NULL, *text;
+	unsigned	 line = 0;
+
+	ck_assert_int_eq(parse(BOTH, "20261125043012_m.sql", &rev, &cause), 0);
+	ck_assert_str_eq(revision_sql(rev, DIALECT_SQLITE, 1, &line),
+	    "CREATE TABLE t (a);\n");
+	ck_assert_uint_eq(line, 8);
+	ck_assert_str_eq(revision_sql(rev, DIALECT_SQLITE, 0, &line),
+	    "DROP TABLE t;\n");
+	ck_assert_uint_eq(line, 11);
+	ck_assert_str_eq(revision_sql(rev, DIALECT_POSTGRESQL, 1, &line),
+	    "CREATE TABLE t (a integer);\n");
+	ck_assert_uint_eq(line, 14);
+	ck_assert_str_eq(revision_sql(rev, DIALECT_POSTGRESQL, 0, NULL),
+	    "DROP TABLE t;\n-- +downgraded is a comment\n");
+	revision_free(rev);
+
+	/* A file of the old format has no PostgreSQL sections. */
+	ck_assert_int_eq(parse(GOOD, "20261125043012_m.sql", &rev, &cause), 0);
+	ck_assert_ptr_nonnull(revision_sql(rev, DIALECT_SQLITE, 1, NULL));
+	line = 7;
+	ck_assert_ptr_null(revision_sql(rev, DIALECT_POSTGRESQL, 1, &line));
+	ck_assert_uint_eq(line, 0);
+	ck_assert_ptr_null(revision_sql(rev, DIALECT_POSTGRESQL, 0, NULL));
+	revision_free(rev);
+
+	/* Written in that order; an empty pair still has both markers. */
+	memset(&r, 0, sizeof r);
+	r.id = (char *)"20261125043012";
+	r.message = (char *)"m";
+	r.created = (char *)"c";
+	r.upgrade = (char *)"CREATE TABLE t (a);";
+	r.downgrade = (char *)"DROP TABLE t;";
+	r.pg_upgrade = (char *)"CREATE TABLE t (a integer);";
+	r.pg_downgrade = (char *)"DROP TABLE t;\n";
+	text = revision_format(&r);
+	ck_assert_int_eq(strncmp(text, BOTH, strstr(BOTH, " \r\n") - BOTH),
+	    0);
+	free(text);
+	r.upgrade = r.downgrade = NULL;
+	r.pg_upgrade = (char *)"";
+	text = revision_format(&r);
+	ck_assert_ptr_nonnull(strstr(text, "\n\n-- +upgrade postgresql\n\n"
+	    "-- +downgrade postgresql\nDROP TABLE t;\n"));
+	ck_assert_ptr_null(strstr(text, "-- +upgrade\n"));
+	ck_assert_int_eq(parse(text, "20261125043012_m.sql", &rev, &cause), 0);
+	ck_assert_ptr_null(revision_sql(rev, DIALECT_SQLITE, 1, NULL));
+	ck_assert_ptr_null(revision_sql(rev, DIALECT_SQLITE, 0, NULL));
+	ck_assert_str_eq(revision_sql(rev, DIALECT_POSTGRESQL, 1, NULL), "");
+	revision_free(rev);
+	free(text);
+	ck_assert_str_eq(revision_dialect_name(DIALECT_SQLITE), "sqlite");
+	ck_assert_str_eq(revision_dialect_name(DIALECT_POSTGRESQL),
+	    "postgresql");
 }
 END_TEST
 
@@ -329,6 +440,33 @@ START_TEST(test_revision_parse_errors)
 		{ "-- exodb revision\n-- id: 20261125043012\n-- revises: none\n"
 		  "-- message: m\n-- created: c\n\n-- +upgrade\n-- +upgrade\n",
 		  "'-- +upgrade' out of place" },
+#define HEAD "-- exodb revision\n-- id: 20261125043012\n-- revises: none\n" \
+	"-- message: m\n-- created: c\n\n"
+		{ HEAD "-- +upgrade\n-- +downgrade\n-- +upgrade\n",
+		  "line 9: '-- +upgrade' out of place" },
+		{ HEAD "-- +upgrade postgresql\n-- +downgrade\n",
+		  "line 8: '-- +downgrade' out of place" },
+		{ HEAD "-- +upgrade\n-- +downgrade postgresql\n",
+		  "line 8: '-- +downgrade postgresql' out of place" },
+		{ HEAD "-- +upgrade\n-- +upgrade postgresql\n",
+		  "line 8: '-- +upgrade postgresql' out of place" },
+		{ HEAD "-- +upgrade postgresql\n-- +downgrade postgresql\n"
+		  "-- +upgrade postgresql\n",
+		  "line 9: '-- +upgrade postgresql' out of place" },
+		{ HEAD "-- +downgrade postgresql\n",
+		  "line 7: '-- +downgrade postgresql' out of place" },
+		{ HEAD "-- +upgrade\n-- +downgrade\n-- +upgrade postgresql\n",
+		  "no '-- +downgrade postgresql' section" },
+		{ HEAD "-- +upgrade mysql\n",
+		  "line 7: '-- +upgrade' names the dialect 'mysql'; the "
+		  "dialects are SQLite (no name) and 'postgresql'" },
+		{ HEAD "-- +upgrade\n-- +downgrade  PostgreSQL\n",
+		  "line 8: '-- +downgrade' names the dialect 'PostgreSQL'" },
+		{ "-- exodb revision\n-- +upgrade sqlite\n",
+		  "line 2: '-- +upgrade' names the dialect 'sqlite'" },
+		{ "-- exodb revision\n-- colour: blue\n-- +upgrade x\n",
+		  "line 2: unknown header key 'colour'" },
+#undef HEAD
 	};
 	struct revision	*rev;
 	char		*cause;
@@ -386,6 +524,9 @@ unit_suite(void)
 	tcase_add_test(tc, test_revision_parse_checksum);
 	tcase_add_test(tc, test_revision_model);
 	tcase_add_test(tc, test_revision_parse_errors);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("revision_sql");
+	tcase_add_test(tc, test_revision_sql);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("revision_valid_id");
 	tcase_add_test(tc, test_revision_valid_id);

@@ -47,6 +47,34 @@ t_revision_on_empty_repository_is_a_root() {
 
 t_bad_revision_without_message() { x db init; bad 2 "db revision: option '-m' is required" db revision; }
 
+# A revision written only for PostgreSQL stops an upgrade or downgrade on
+# SQLite before anything runs, naming its file; --sql too. One with both
+# pairs of sections runs SQLite's.
+t_revision_without_a_sqlite_section_is_refused() {
+	chain
+	x db upgrade 29990101000002; expect_ok
+	f=migrations/versions/29990101000003_b.sql
+	printf -- '-- exodb revision\n-- id: 29990101000003\n-- revises: 29990101000002\n-- message: b\n-- created: 2026-01-01T00:00:00Z\n\n-- +upgrade postgresql\nCREATE TABLE b (x integer);\n\n-- +downgrade postgresql\nDROP TABLE b;\n' >"$f"
+	bad 1 "^exodb: db upgrade: $f: has no upgrade section for SQLite \('-- \+upgrade'\); write one for this database\$" db upgrade
+	[ "$(applied)" = "$R1 29990101000002" ] || fail "upgrade ran: $(applied)"
+	bad 1 "$f: has no upgrade section for SQLite" db upgrade --sql
+	bad 1 "$f: has no upgrade section for SQLite" db upgrade head --single-transaction
+	# Only the revisions the plan runs need one.
+	x db downgrade base --no-backup --yes; expect_ok
+	[ -z "$(applied)" ] || fail "downgrade to base: $(applied)"
+	x db upgrade 29990101000002; expect_ok
+	x db stamp 29990101000003; expect_ok
+	bad 1 "^exodb: db downgrade: $f: has no downgrade section for SQLite \('-- \+downgrade'\)" db downgrade 29990101000002 --no-backup --yes
+	[ "$(applied)" = "$R1 29990101000002 29990101000003" ] || fail "downgrade ran: $(applied)"
+	# Both dialects: SQLite's pair runs, PostgreSQL's is left alone.
+	printf -- '-- exodb revision\n-- id: 29990101000003\n-- revises: 29990101000002\n-- message: b\n-- created: 2026-01-01T00:00:00Z\n\n-- +upgrade\nCREATE TABLE b (x);\n\n-- +downgrade\nDROP TABLE b;\n\n-- +upgrade postgresql\nCREATE TABLE b (x integer) WITH (fillfactor = 90);\n\n-- +downgrade postgresql\nDROP TABLE b CASCADE;\n' >"$f"
+	x db stamp 29990101000002; expect_ok
+	x db upgrade; expect_ok
+	[ "$(tables)" = "a b c" ] || fail "tables: $(tables)"
+	x db downgrade 29990101000002 --no-backup --yes; expect_ok
+	[ "$(tables)" = "a" ] || fail "tables: $(tables)"
+}
+
 t_upgrade_and_downgrade_targets() {
 	chain
 	x db upgrade +1; expect_ok
