@@ -53,7 +53,7 @@ HDRS =		src/exodb.h src/cmd.h
 UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render \
 		check-diff check-autogen check-chain check-datacheck check-revision \
 		check-repo check-history \
-		check-plan check-migrate check-db check-password check-user
+		check-plan check-migrate check-db check-password check-user check-pg
 # What the end-to-end tests run besides exodb: revision files written by
 # exodb's own formatter.
 CLI_TOOLS =	build/tests/revision-file

@@ -496,8 +496,8 @@ cmd_db_done(const struct revision *rev, int up, void *arg)
 		cmd_note("  noted when it was written: %s", rev->data[i]);
 }
 
-/* A path as a shell word: as it is, or in single quotes. */
-static char *
+/* A path as a shell word: as it is, or in single quotes; free it. */
+char *
 cmd_db_shell_word(const char *s)
 {
 	sqlite3_str	*out;
@@ -523,17 +523,15 @@ cmd_db_shell_word(const char *s)
  * migrate's is), and on stderr the command that puts it back.
  */
 static void
-cmd_db_backup_line(const struct cmd *cmd, const char *backup)
+cmd_db_backup_line(struct cmd *cmd, const char *backup)
 {
-	char	*from, *to;
+	char	*restore;
 
 	printf("%s\n", backup);
-	from = cmd_db_shell_word(backup);
-	to = cmd_db_shell_word(cmd->database);
-	cmd_note("backed up %s before the downgrade; to restore it: cp %s %s",
-	    cmd->database, from, to);
-	free(from);
-	free(to);
+	restore = cmd->ops->restore(cmd, backup);
+	cmd_note("backed up %s before the downgrade; to restore it: %s",
+	    cmd->database, restore);
+	free(restore);
 }
 
 /*
@@ -685,12 +683,6 @@ cmd_db_move(struct cmd *cmd, int up, const char *target, char **cause)
 	if (!up && cmd_db_confirm_drops(cmd, plan, target, cause) == -1)
 		goto out;
 	if (!up && cmd->opt[OPT_NO_BACKUP] == NULL) {
-		if (cmd->ops->backup == NULL) {
-			*cause = xasprintf("%s: cannot back up a %s database "
-			    "yet; give --no-backup to downgrade without one",
-			    cmd->database, cmd->ops->name);
-			goto out;
-		}
 		if (cmd->ops->backup(cmd, &backup, cause) == -1)
 			goto out;
 	}

@@ -4,6 +4,9 @@
  * for it. Everything here is a thin call into the layer below; what the
  * commands print stays in cmd-db.c, which never asks which database it has.
  */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +72,19 @@ sqlite_backup(struct cmd *cmd, char **backup, char **cause)
 	return db_backup(cmd->db, cmd->database, backup, cause);
 }
 
+static char *
+sqlite_restore(struct cmd *cmd, const char *backup)
+{
+	char	*from, *to, *line;
+
+	from = cmd_db_shell_word(backup);
+	to = cmd_db_shell_word(cmd->database);
+	line = xasprintf("cp %s %s", from, to);
+	free(from);
+	free(to);
+	return line;
+}
+
 static int
 sqlite_drift(struct cmd *cmd, sqlite3 *chain, struct chain_drift **d,
     char **cause)
@@ -88,6 +104,7 @@ const struct cmd_dbops cmd_sqlite_ops = {
 	.alembic = sqlite_alembic,
 	.drops = sqlite_drops,
 	.backup = sqlite_backup,
+	.restore = sqlite_restore,
 	.drift = sqlite_drift,
 	.datacheck = 1
 };
@@ -137,6 +154,39 @@ pg_ops_drops(struct cmd *cmd, const struct plan *plan, char **lost,
 	return 0;
 }
 
+/* Into the project's instance folder, where SQLite's database would be. */
+static int
+pg_ops_backup(struct cmd *cmd, char **backup, char **cause)
+{
+	char	*path, *dir;
+	int	 ret;
+
+	if ((path = realpath(cmd->directory, NULL)) == NULL) {
+		*cause = xasprintf("%s: %s", cmd->directory, strerror(errno));
+		return -1;
+	}
+	dir = xasprintf("%s/instance", dirname(path));
+	ret = pg_backup(cmd->pg, cmd->conninfo, dir, backup, cause);
+	free(dir);
+	free(path);
+	return ret;
+}
+
+/* The URI shown has no password: pg_restore finds it where exodb did. */
+static char *
+pg_ops_restore(struct cmd *cmd, const char *backup)
+{
+	char	*from, *to, *line;
+
+	from = cmd_db_shell_word(backup);
+	to = cmd_db_shell_word(cmd->database);
+	line = xasprintf("pg_restore --clean --if-exists --single-transaction "
+	    "-d %s %s", to, from);
+	free(from);
+	free(to);
+	return line;
+}
+
 const struct cmd_dbops cmd_pg_ops = {
 	.name = "PostgreSQL",
 	.dialect = DIALECT_POSTGRESQL,
@@ -145,7 +195,9 @@ const struct cmd_dbops cmd_pg_ops = {
 	.script = pg_ops_script,
 	.stamp = pg_ops_stamp,
 	.has_table = pg_ops_has_table,
-	.drops = pg_ops_drops
+	.drops = pg_ops_drops,
+	.backup = pg_ops_backup,
+	.restore = pg_ops_restore
 };
 
 /*

@@ -120,8 +120,9 @@ struct cmd_dbops {
 	int	(*alembic)(struct cmd *, char **, char **);
 	/* What a downgrade drops that holds data, into *lost, or NULL. */
 	int	(*drops)(struct cmd *, const struct plan *, char **, char **);
-	/* A downgrade's backup; NULL: none can be made, --no-backup. */
+	/* A downgrade's backup, and the command that puts it back. */
 	int	(*backup)(struct cmd *, char **, char **);
+	char	*(*restore)(struct cmd *, const char *);
 	/* NULL: drift is not looked for (db status says so). */
 	int	(*drift)(struct cmd *, sqlite3 *, struct chain_drift **,
 		    char **);
@@ -182,6 +183,7 @@ char	*cmd_json_strings(sqlite3 *, char *const *, size_t, char **);
 	{ .id = OPT_JSON, .name = "json", .help = (text) }
 
 /* cmd-db.c, cmd-user.c, complete.c */
+char	*cmd_db_shell_word(const char *);
 extern const struct cmd_entry cmd_db_entries[];
 extern const size_t cmd_db_nentries;
 extern const struct cmd_entry cmd_user_entries[];

@@ -523,6 +523,8 @@ void	 pg_statements_free(struct pg_statements *);
 size_t	 pg_char_offset(const char *, unsigned long);
 const char *pg_transaction_word(const char *);
 int	 pg_drops_data(const char *);
+int	 pg_backup(struct pg_conn *, const char *, const char *, char **,
+	    char **);
 
 /* pg-migrate.c: the history table and the runner on PostgreSQL. */
 int	 pg_history_read(struct pg_conn *, struct history **, char **);

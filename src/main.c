@@ -56,8 +56,8 @@ static const char exit_help[] =
 const struct cmd_option global_options[] = {
 	{ .id = OPT_DATABASE, .letter = 'D', .name = "database", .arg = "PATH",
 	  .help = "the database (default $EXODB_DATABASE, else\n"
-	  "instance/dev.db in the project); plain paths\n"
-	  "only, no file: URIs" },
+	  "instance/dev.db in the project): a file path\n"
+	  "(no file: URIs), or a postgresql:// URI" },
 	{ .id = OPT_DIRECTORY, .letter = 'd', .name = "directory", .arg = "DIR",
 	  .help = "the migration repository (default migrations),\n"
 	  "looked for here, then in each folder above" },

@@ -7,9 +7,17 @@
  * libpq parses the URI (PQconninfoParse, PQconnectdbParams): this file only
  * finds the password's text in it, to leave it out of anything shown.
  */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -523,4 +531,200 @@ pg_drops_data(const char *sql)
 			return 1;
 	}
 	return 0;
+}
+
+/* A database name as part of a file name: [A-Za-z0-9._-], else '_'. */
+static char *
+pg_file_word(const char *name)
+{
+	char	*out = xstrdup(*name != '\0' ? name : "postgresql"), *p;
+
+	for (p = out; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+		    *p == '-'))
+			*p = '_';
+	}
+	if (*out == '.')
+		*out = '_';
+	return out;
+}
+
+/* The password libpq would use from uri itself, or NULL; free it. */
+static char *
+pg_uri_password(const char *uri)
+{
+	PQconninfoOption	*opts, *o;
+	char			*pw = NULL;
+
+	if ((opts = PQconninfoParse(uri, NULL)) == NULL)
+		return NULL;
+	for (o = opts; o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL)
+			pw = xstrdup(o->val);
+	}
+	PQconninfoFree(opts);
+	return pw;
+}
+
+/*
+ * Run pg_dump: argv, with PGPASSWORD=password added to the environment when
+ * not NULL; its standard error is read into *err (the first line that says
+ * "error", else the first). Returns its exit status, or -1 with *err set
+ * when it could not be started (127: not installed).
+ */
+static int
+pg_run_dump(char *const argv[], const char *password, char **err)
+{
+	extern char			**environ;
+	posix_spawn_file_actions_t	  fa;
+	char				**env, *pwvar = NULL, buf[4096], *line;
+	char				  sink[4096];
+	size_t				  n = 0, len = 0, room;
+	ssize_t				  r;
+	int				  fds[2], status, rc;
+	pid_t				  pid;
+
+	*err = NULL;
+	for (n = 0; environ[n] != NULL; n++)
+		;
+	env = xcalloc(n + 2, sizeof *env);
+	for (n = 0; environ[n] != NULL; n++)
+		env[n] = environ[n];
+	if (password != NULL)
+		env[n] = pwvar = xasprintf("PGPASSWORD=%s", password);
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		*err = xasprintf("pipe: %s", strerror(errno));
+		rc = -1;
+		goto out;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	if (rc != 0) {
+		close(fds[0]);
+		*err = xstrdup(strerror(rc));
+		rc = rc == ENOENT ? 127 : -1;
+		goto out;
+	}
+	/* What does not fit is read and dropped, or it would block. */
+	for (;;) {
+		room = sizeof buf - 1 - len;
+		r = read(fds[0], room > 0 ? buf + len : sink, room > 0 ? room :
+		    sizeof sink);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (room > 0)
+			len += (size_t)r;
+	}
+	close(fds[0]);
+	buf[len] = '\0';
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if ((line = strstr(buf, "error: ")) == NULL)
+		line = buf;
+	line[strcspn(line, "\n")] = '\0';
+	*err = pg_one_line(line);
+out:
+	if (pwvar != NULL) {
+		explicit_bzero(pwvar, strlen(pwvar));
+		free(pwvar);
+	}
+	free(env);
+	return rc;
+}
+
+/*
+ * Back the database up with pg_dump, in its custom format (pg_restore reads
+ * it), into a new file in dir (made 0700 if missing) named after the
+ * database and the time: <db>.<YYYYMMDDHHMMSS>.dump, or with -2, -3... if
+ * that exists. *backup is set to its path; the caller frees it. The password
+ * of the URI, if any, goes to pg_dump in PGPASSWORD, never on its command
+ * line.
+ */
+int
+pg_backup(struct pg_conn *conn, const char *uri, const char *dir,
+    char **backup, char **cause)
+{
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	char		 stamp[32], *name = NULL, *db, *shown, *pw, *why = NULL;
+	char		*argv[7];
+	int		 i, rc, made = 0, ret = -1;
+
+	*backup = NULL;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+	db = pg_file_word(PQdb(conn) != NULL ? PQdb(conn) : "");
+	shown = pg_display(uri);
+	pw = pg_uri_password(uri);
+	if (mkdir(dir, 0700) == 0)
+		made = 1;
+	else if (errno != EEXIST) {
+		*cause = xasprintf("%s: cannot make the backup folder: %s", dir,
+		    strerror(errno));
+		goto out;
+	}
+	for (i = 1; i < 100; i++) {
+		free(name);
+		name = i == 1 ? xasprintf("%s/%s.%s.dump", dir, db, stamp) :
+		    xasprintf("%s/%s.%s-%d.dump", dir, db, stamp, i);
+		if (access(name, F_OK) == -1)
+			break;
+	}
+	if (i == 100) {
+		*cause = xasprintf("%s: cannot find a free backup name", dir);
+		goto out;
+	}
+	argv[0] = (char *)"pg_dump";
+	argv[1] = (char *)"--format=custom";
+	argv[2] = (char *)"--file";
+	argv[3] = name;
+	argv[4] = (char *)"--dbname";
+	argv[5] = shown;
+	argv[6] = NULL;
+	rc = pg_run_dump(argv, pw, &why);
+	if (rc == 127) {
+		*cause = xasprintf("pg_dump is not installed; a downgrade backs "
+		    "the database up with it first: install it (Debian: "
+		    "postgresql-client), or give --no-backup");
+		goto out;
+	}
+	if (rc != 0) {
+		unlink(name);
+		*cause = xasprintf("pg_dump could not back up the database: %s",
+		    why);
+		goto out;
+	}
+	*backup = name;
+	name = NULL;
+	ret = 0;
+out:
+	/* A failed command leaves nothing behind, not even the folder. */
+	if (ret == -1 && made)
+		rmdir(dir);
+	if (why != NULL && ret == -1 && *cause != NULL) {
+		/* Whatever pg_dump said, without the password. */
+		free(why);
+		why = pg_scrub(uri, *cause);
+		free(*cause);
+		*cause = why;
+		why = NULL;
+	}
+	if (pw != NULL) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+	free(why);
+	free(name);
+	free(shown);
+	free(db);
+	return ret;
 }

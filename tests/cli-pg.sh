@@ -50,17 +50,38 @@ t_graph_commands() {
 	p db status --json
 	expect_ok
 	expect_out '"drift":null'
-	# Downgrades: a backup cannot be made yet; then without a terminal,
-	# the DROP statements need --yes.
+	# Downgrades: without a terminal, the DROP statements need --yes; the
+	# backup needs pg_dump.
 	snapshot
-	p db downgrade --yes
+	PATH=/nowhere run "$EXODB" -D "$DB" db downgrade --yes
 	expect_status 1
-	expect_one_error "cannot back up a PostgreSQL database yet; give --no-backup"
-	p db downgrade --no-backup
+	expect_one_error "db downgrade: pg_dump is not installed; a downgrade backs the database up with it first: install it \(Debian: postgresql-client\), or give --no-backup$"
+	p db downgrade
 	expect_status 1
 	expect_one_error "would drop the tables and columns a DROP statement removes, with their rows \(migrations/versions/20260101000003_rev.sql:11\)"
 	[ "$(pq "SELECT count(*) FROM exodb_revisions")" = 3 ] ||
 	    fail "a refused downgrade changed the history"
+	expect_unchanged
+	pq "INSERT INTO b VALUES (1, 'kept')" >/dev/null
+	p db downgrade --yes
+	expect_ok
+	expect_err "reverted 20260101000003"
+	backup=$(out)
+	case $backup in
+	"$T"/instance/t_graph_commands.[0-9]*.dump) ;;
+	*) fail "backup at '$backup'" ;;
+	esac
+	[ "$(stat -c %a "$T/instance")" = 700 ] || fail "instance/ not 0700"
+	[ "$(stat -c %a "$backup")" = 600 ] || fail "backup not 0600"
+	expect_err "to restore it: pg_restore --clean --if-exists --single-transaction -d 'postgresql:///t_graph_commands\?host=.*' $T/instance/t_graph_commands\..*\.dump$"
+	[ "$(pq "SELECT count(*) FROM information_schema.columns WHERE table_name = 'b'")" = 1 ] ||
+	    fail "column y not dropped"
+	# What the note says puts the column and its value back.
+	"$PG_BIN/pg_restore" --clean --if-exists --single-transaction \
+	    -d "$DB" "$backup" || fail "pg_restore failed"
+	[ "$(pq "SELECT y FROM b")" = kept ] || fail "the backup lacks the row"
+	p db current
+	expect_out '^20260101000003 \(head\)$'
 	p db downgrade --no-backup --yes
 	expect_ok
 	expect_err "reverted 20260101000003"
@@ -245,7 +266,6 @@ t_bad_uris() {
 }
 
 t_sql_script() {
-	need psql
 	pg_db
 	x db init
 	pgrev 20260101000001 none "CREATE TABLE a (x int);" "DROP TABLE a;"
