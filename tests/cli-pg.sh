@@ -287,6 +287,29 @@ t_sql_script() {
 	expect_out "^DELETE FROM exodb_revisions WHERE id = '20260101000001';$"
 }
 
+# --single-transaction: a failure in the last revision undoes the first;
+# -v shows each statement at its line.
+t_single_transaction() {
+	pg_db
+	x db init
+	pgrev 20260101000001 none "CREATE TABLE a (x int);" "DROP TABLE a;"
+	pgrev 20260101000002 20260101000001 "CREATE TABLE b (x int);
+SELECT * FROM nope;" "DROP TABLE b;"
+	p -q db upgrade --single-transaction
+	expect_status 1
+	expect_one_error "20260101000002_rev.sql:9: relation \"nope\" does not exist$"
+	[ "$(pq "SELECT to_regclass('a') IS NULL AND to_regclass('exodb_revisions') IS NULL")" = t ] ||
+	    fail "the first revision stayed"
+	pgrev 20260101000002 20260101000001 "CREATE TABLE b (x int);
+CREATE INDEX ON b
+    (x);" "DROP TABLE b;"
+	p -v db upgrade --single-transaction
+	expect_ok
+	expect_err "^migrations/versions/20260101000002_rev.sql:9: CREATE INDEX ON b \.\.\.$"
+	expect_err "^applied 20260101000002 rev 20260101000002$"
+	[ "$(pq "SELECT count(*) FROM exodb_revisions")" = 2 ] || fail "history rows"
+}
+
 t_lock_timeout() {
 	pg_db
 	x db init
