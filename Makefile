@@ -22,7 +22,7 @@ BASHCOMPDIR ?=	$(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?=	$(PREFIX)/share/zsh/site-functions
 PKG_CONFIG ?=	pkg-config
 
-PKGS =		sqlite3 libargon2 nettle libbsd
+PKGS =		sqlite3 libargon2 nettle libbsd libpq
 CFLAGS ?=	-O2 -g
 WARNFLAGS =	-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 		-Wmissing-prototypes -Wwrite-strings -Werror
@@ -39,9 +39,10 @@ CHECK_LIBS =	$$($(PKG_CONFIG) --libs check)
 SAN_FLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
 		-fno-sanitize-recover=all
 
-LIB_SRCS =	src/autogen.c src/chain.c src/cmd.c src/cmd-db.c src/datacheck.c \
-		src/db.c src/diff.c \
+LIB_SRCS =	src/autogen.c src/chain.c src/cmd.c src/cmd-db.c src/cmd-dbops.c \
+		src/datacheck.c src/db.c src/diff.c \
 		src/history.c src/introspect.c src/lex.c src/migrate.c \
+		src/pg.c src/pg-migrate.c \
 		src/model.c src/plan.c src/render.c src/render-pg.c src/repo.c \
 		src/revision.c \
 		src/schema.c \
@@ -54,7 +55,7 @@ UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render \
 		check-render-pg \
 		check-diff check-autogen check-chain check-datacheck check-revision \
 		check-repo check-history \
-		check-plan check-migrate check-db check-password check-user
+		check-plan check-migrate check-db check-password check-user check-pg
 # What the end-to-end tests run besides exodb: revision files written by
 # exodb's own formatter.
 CLI_TOOLS =	build/tests/revision-file
@@ -62,7 +63,8 @@ CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
 		tests/cli-user.sh tests/cli-crash.sh tests/cli-docs.sh \
 		tests/cli-model.sh tests/cli-examples.sh tests/cli-complete.sh \
 		tests/cli-files.sh tests/cli-project.sh tests/cli-drift.sh \
-		tests/cli-data.sh tests/cli-adopt.sh tests/cli-json.sh
+		tests/cli-data.sh tests/cli-adopt.sh tests/cli-json.sh \
+		tests/cli-pg.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/. The model,
 # src/model.sql, is compiled in as build/model-sql.c (never committed).

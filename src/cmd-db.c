@@ -89,7 +89,7 @@ const struct cmd_entry cmd_db_entries[] = {
 		},
 		.args = "[TARGET]", .maxargs = 1,
 		.flags = CMD_REPO | CMD_DB_CREATE | CMD_SQL_OFFLINE |
-		    CMD_NUMERIC_ARG,
+		    CMD_NUMERIC_ARG | CMD_PG,
 		.exec = cmd_db_upgrade_exec
 	},
 	{
@@ -106,7 +106,7 @@ const struct cmd_entry cmd_db_entries[] = {
 		},
 		.args = "[TARGET]", .maxargs = 1,
 		.flags = CMD_REPO | CMD_DB_WRITE | CMD_SQL_OFFLINE |
-		    CMD_NUMERIC_ARG,
+		    CMD_NUMERIC_ARG | CMD_PG,
 		.exec = cmd_db_downgrade_exec
 	},
 	{
@@ -116,7 +116,7 @@ const struct cmd_entry cmd_db_entries[] = {
 			CMD_OPTION_JSON("a JSON array of the revisions"),
 			{ .name = NULL }
 		},
-		.flags = CMD_REPO | CMD_DB_READ,
+		.flags = CMD_REPO | CMD_DB_READ | CMD_PG,
 		.exec = cmd_db_current_exec
 	},
 	{
@@ -132,7 +132,7 @@ const struct cmd_entry cmd_db_entries[] = {
 			CMD_OPTION_JSON("a JSON array of the revisions"),
 			{ .name = NULL }
 		},
-		.flags = CMD_REPO | CMD_DB_READ,
+		.flags = CMD_REPO | CMD_DB_READ | CMD_PG,
 		.exec = cmd_db_history_exec
 	},
 	{
@@ -167,7 +167,7 @@ const struct cmd_entry cmd_db_entries[] = {
 		.summary = "record revisions as applied without running them "
 		    "(default: head)",
 		.args = "[REV]", .maxargs = 1,
-		.flags = CMD_REPO | CMD_DB_CREATE,
+		.flags = CMD_REPO | CMD_DB_CREATE | CMD_PG,
 		.exec = cmd_db_stamp_exec
 	},
 	{
@@ -208,7 +208,7 @@ const struct cmd_entry cmd_db_entries[] = {
 			CMD_OPTION_JSON("the overview as a JSON object"),
 			{ .name = NULL }
 		},
-		.flags = CMD_REPO | CMD_DB_READ,
+		.flags = CMD_REPO | CMD_DB_READ | CMD_PG,
 		.exec = cmd_db_status_exec
 	},
 	{
@@ -482,7 +482,7 @@ out:
 static int
 cmd_db_history(struct cmd *cmd, struct history **h, char **cause)
 {
-	if (history_read(cmd->db, h, cause) == -1)
+	if (cmd->ops->history(cmd, h, cause) == -1)
 		return -1;
 	if (history_verify(cmd->repo, *h, cause) == -1) {
 		history_free(*h);
@@ -506,8 +506,8 @@ cmd_db_done(const struct revision *rev, int up, void *arg)
 		cmd_note("  noted when it was written: %s", rev->data[i]);
 }
 
-/* A path as a shell word: as it is, or in single quotes. */
-static char *
+/* A path as a shell word: as it is, or in single quotes; free it. */
+char *
 cmd_db_shell_word(const char *s)
 {
 	sqlite3_str	*out;
@@ -533,17 +533,15 @@ cmd_db_shell_word(const char *s)
  * migrate's is), and on stderr the command that puts it back.
  */
 static void
-cmd_db_backup_line(const struct cmd *cmd, const char *backup)
+cmd_db_backup_line(struct cmd *cmd, const char *backup)
 {
-	char	*from, *to;
+	char	*restore;
 
 	printf("%s\n", backup);
-	from = cmd_db_shell_word(backup);
-	to = cmd_db_shell_word(cmd->database);
-	cmd_note("backed up %s before the downgrade; to restore it: cp %s %s",
-	    cmd->database, from, to);
-	free(from);
-	free(to);
+	restore = cmd->ops->restore(cmd, backup);
+	cmd_note("backed up %s before the downgrade; to restore it: %s",
+	    cmd->database, restore);
+	free(restore);
 }
 
 /*
@@ -562,7 +560,7 @@ cmd_db_confirm_drops(struct cmd *cmd, const struct plan *plan,
 
 	if (yes)
 		return 0;
-	if (datacheck_plan_drops(cmd->db, plan, &lost, &why) == -1) {
+	if (cmd->ops->drops(cmd, plan, &lost, &why) == -1) {
 		*cause = xasprintf("cannot tell what the downgrade drops: %s",
 		    why);
 		free(why);
@@ -668,11 +666,12 @@ cmd_db_move(struct cmd *cmd, int up, const char *target, char **cause)
 		flags |= MIGRATE_SINGLE;
 	if (cmd_db_history(cmd, &h, cause) == -1 ||
 	    plan_new(cmd->repo, h, target, up, &plan, cause) == -1 ||
-	    plan_check_dialect(plan, DIALECT_SQLITE, cause) == -1)
+	    plan_check_dialect(plan, cmd->ops->dialect, cause) == -1)
 		goto out;
 	if (cmd->opt[OPT_SQL] != NULL) {
-		if (migrate_check(cmd->db, plan, MIGRATE_REFUSALS, cause) == -1 ||
-		    migrate_script(plan, flags, &script, cause) == -1)
+		if ((cmd->ops->check != NULL && cmd->ops->check(cmd, plan,
+		    cause) == -1) || cmd->ops->script(cmd, plan, flags, &script,
+		    cause) == -1)
 			goto out;
 		printf("%s", script);
 		status = 0;
@@ -694,16 +693,16 @@ cmd_db_move(struct cmd *cmd, int up, const char *target, char **cause)
 	if (!up && cmd_db_confirm_drops(cmd, plan, target, cause) == -1)
 		goto out;
 	if (!up && cmd->opt[OPT_NO_BACKUP] == NULL) {
-		if (db_backup(cmd->db, cmd->database, &backup, cause) == -1)
+		if (cmd->ops->backup(cmd, &backup, cause) == -1)
 			goto out;
 	}
-	if (migrate_apply(cmd->db, plan, flags, &hooks, cause) == -1) {
+	if (cmd->ops->apply(cmd, plan, flags, &hooks, cause) == -1) {
 		/* A backup of a database nothing was done to is noise. */
 		if (backup != NULL && count == 0)
 			unlink(backup);
 		else if (backup != NULL)
 			cmd_db_backup_line(cmd, backup);
-		if (up)
+		if (up && cmd->ops->datacheck)
 			cmd_db_name_rows(cmd, plan, flags & MIGRATE_SINGLE,
 			    cause);
 		goto out;
@@ -754,7 +753,9 @@ cmd_db_none_applied(struct cmd *cmd)
 	char	*versions, *cause = NULL;
 
 	/* A hint: an alembic_version exodb cannot read is not a failure. */
-	if (history_alembic(cmd->db, &versions, &cause) == -1)
+	if (cmd->ops->alembic == NULL)
+		versions = NULL;
+	else if (cmd->ops->alembic(cmd, &versions, &cause) == -1)
 		free(cause);
 	else if (versions != NULL) {
 		cmd_note("no exodb revisions applied; alembic_version says %s "
@@ -875,7 +876,7 @@ cmd_db_current_exec(struct cmd *cmd, char **cause)
 	int			 failed = 0, status = -1;
 	size_t			 i, known = 0;
 
-	if (history_read(cmd->db, &h, cause) == -1)
+	if (cmd->ops->history(cmd, &h, cause) == -1)
 		return -1;
 	if (json) {
 		if (cmd_json_open(&j, cause) == -1)
@@ -1002,7 +1003,7 @@ cmd_db_history_exec(struct cmd *cmd, char **cause)
 		*cause = xasprintf("range '%s' is not FROM:TO", range);
 		return 2;
 	}
-	if (history_read(cmd->db, &h, cause) == -1)
+	if (cmd->ops->history(cmd, &h, cause) == -1)
 		goto out;
 	if (range != NULL) {
 		colon = strchr(range, ':');
@@ -1216,12 +1217,11 @@ cmd_db_stamp_exec(struct cmd *cmd, char **cause)
 	const char	*spec = cmd->argc > 0 ? cmd->argv[0] : "head";
 	int		 added, removed, exists;
 
-	if (history_stamp(cmd->db, cmd->repo, spec, &added, &removed,
-	    cause) == -1)
+	if (cmd->ops->stamp(cmd, spec, &added, &removed, cause) == -1)
 		return -1;
 	cmd_note("stamped %s: %d revision%s recorded as applied, %d removed; "
 	    "nothing was run", spec, added, added == 1 ? "" : "s", removed);
-	if (db_table_exists(cmd->db, "alembic_version", &exists,
+	if (cmd->ops->has_table(cmd, "alembic_version", &exists,
 	    cause) == 0 && exists)
 		cmd_note("the alembic_version table of Flask-Migrate is left "
 		    "alone; drop it when you no longer need it");
@@ -1626,8 +1626,11 @@ cmd_db_status_drift(struct cmd *cmd, struct cmd_db_status *st)
 		st->why = xstrdup("revisions are pending");
 	else if (st->nchanged > 0 || st->nmissing > 0)
 		st->why = xstrdup("applied files changed or are missing");
+	else if (cmd->ops->drift == NULL)
+		st->why = xasprintf("reading a %s schema is not built "
+		    "yet", cmd->ops->name);
 	else if (chain_replay(cmd->repo, &chain, &why) == -1 ||
-	    chain_drift(chain, cmd->db, &st->drift, &why) == -1) {
+	    cmd->ops->drift(cmd, chain, &st->drift, &why) == -1) {
 		st->why = why;
 		chain_drift_free(st->drift);
 		st->drift = NULL;
@@ -1654,7 +1657,7 @@ cmd_db_status_exec(struct cmd *cmd, char **cause)
 	memset(&st, 0, sizeof st);
 	if ((st.project = cmd_db_project(cmd->directory, cause)) == NULL ||
 	    model_load(cmd->model, &model, cause) == -1 ||
-	    history_read(cmd->db, &h, cause) == -1)
+	    cmd->ops->history(cmd, &h, cause) == -1)
 		goto out;
 	st.model = model_fingerprint(model);
 	st.revisions = n;

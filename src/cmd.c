@@ -446,7 +446,7 @@ cmd_require_head(struct cmd *cmd, char **cause)
 	struct history	*h = NULL;
 	int		 ret = -1;
 
-	if (history_read(cmd->db, &h, cause) == -1)
+	if (cmd->ops->history(cmd, &h, cause) == -1)
 		return -1;
 	if (history_verify(cmd->repo, h, cause) == -1)
 		goto out;

@@ -89,6 +89,7 @@ struct cmd_entry {
 #define CMD_DB_EMPTY_OK	0x1000	/* with CMD_DB_READ, a missing database reads
 				   as an empty one (the first db migrate comes
 				   before the first db upgrade) */
+#define CMD_PG		0x2000	/* it works on a PostgreSQL database too */
 	/*
 	 * Returns 0, or -1 with *cause set (exit status 1, or 3 with
 	 * CMD_QUESTION); or another exit status, with *cause set or not.
@@ -96,6 +97,39 @@ struct cmd_entry {
 	 */
 	int			(*exec)(struct cmd *, char **);
 };
+
+/*
+ * What the db commands do to the database they opened, whichever it is:
+ * run_command opens it and points cmd->ops at SQLite's or PostgreSQL's
+ * set, so that no command asks which it is. A NULL member is what that
+ * database cannot do yet; the comment says what the command does then.
+ */
+struct cmd_dbops {
+	const char	*name;		/* "SQLite", "PostgreSQL" */
+	enum dialect	 dialect;	/* the sections of revisions it runs */
+	int	(*history)(struct cmd *, struct history **, char **);
+	int	(*apply)(struct cmd *, const struct plan *, int,
+		    const struct migrate_hooks *, char **);
+	/* --sql: the script; check (or NULL) refuses the plan first. */
+	int	(*check)(struct cmd *, const struct plan *, char **);
+	int	(*script)(struct cmd *, const struct plan *, int, char **,
+		    char **);
+	int	(*stamp)(struct cmd *, const char *, int *, int *, char **);
+	int	(*has_table)(struct cmd *, const char *, int *, char **);
+	/* NULL: no hint about Flask-Migrate's alembic_version. */
+	int	(*alembic)(struct cmd *, char **, char **);
+	/* What a downgrade drops that holds data, into *lost, or NULL. */
+	int	(*drops)(struct cmd *, const struct plan *, char **, char **);
+	/* A downgrade's backup, and the command that puts it back. */
+	int	(*backup)(struct cmd *, char **, char **);
+	char	*(*restore)(struct cmd *, const char *);
+	/* NULL: drift is not looked for (db status says so). */
+	int	(*drift)(struct cmd *, sqlite3 *, struct chain_drift **,
+		    char **);
+	int	 datacheck;	/* the rows that broke a revision are named */
+};
+extern const struct cmd_dbops cmd_sqlite_ops;
+extern const struct cmd_dbops cmd_pg_ops;
 
 struct cmd {
 	const struct cmd_entry	*entry;
@@ -106,7 +140,13 @@ struct cmd {
 	const char		*database;
 	const char		*directory;
 	const char		*model;		/* --model FILE; NULL: compiled in */
-	sqlite3			*db;
+	const char		*conninfo;	/* -D as given, with any
+						   password; database is what
+						   is shown */
+	long			 timeout_ms;	/* --timeout */
+	sqlite3			*db;		/* the database opened, */
+	struct pg_conn		*pg;		/* ...or this one */
+	const struct cmd_dbops	*ops;		/* for either */
 	struct repo		*repo;
 	struct revision		*head;		/* with CMD_ONE_HEAD */
 };
@@ -127,6 +167,11 @@ void	 cmd_wrap(FILE *, const char *, int, int);
 void	 cmd_option_help(const struct cmd_option *, int);
 void	 cmd_help(const struct cmd_entry *);
 int	 cmd_require_head(struct cmd *, char **);
+
+/* cmd-dbops.c */
+int	 cmd_open(struct cmd *, enum db_mode, struct db_created *, char **);
+void	 cmd_abandon(struct cmd *);
+int	 cmd_close(struct cmd *);
 int	 cmd_json_open(sqlite3 **, char **);
 char	*cmd_json(sqlite3 *, char **, const char *, const char *, ...);
 void	 cmd_json_add(sqlite3_str *, char *);
@@ -138,6 +183,7 @@ char	*cmd_json_strings(sqlite3 *, char *const *, size_t, char **);
 	{ .id = OPT_JSON, .name = "json", .help = (text) }
 
 /* cmd-db.c, cmd-user.c, complete.c */
+char	*cmd_db_shell_word(const char *);
 extern const struct cmd_entry cmd_db_entries[];
 extern const size_t cmd_db_nentries;
 extern const struct cmd_entry cmd_user_entries[];

@@ -501,6 +501,49 @@ int	 chain_objects_same(const struct chain_objects *, size_t,
 int	 chain_drift(sqlite3 *, sqlite3 *, struct chain_drift **, char **);
 void	 chain_drift_free(struct chain_drift *);
 
+/*
+ * pg.c: PostgreSQL through libpq. struct pg_conn and struct pg_result are
+ * libpq's PGconn and PGresult; only pg*.c include libpq-fe.h.
+ */
+struct pg_conn;
+struct pg_result;
+struct pg_statement {
+	char		*sql;		/* without its ';' */
+	unsigned	 line;		/* where its first word is */
+};
+struct pg_statements {
+	struct pg_statement	*v;
+	size_t			 n;
+};
+int	 pg_is_uri(const char *);
+char	*pg_display(const char *);
+int	 pg_check_uri(const char *, int *, char **);
+int	 pg_open(const char *, long, struct pg_conn **, char **);
+void	 pg_close(struct pg_conn *);
+int	 pg_lock_gave_up(void);
+char	*pg_result_error(struct pg_conn *, const struct pg_result *,
+	    unsigned long *);
+int	 pg_result_ok(const struct pg_result *);
+int	 pg_exec(struct pg_conn *, const char *, char **);
+void	 pg_rollback(struct pg_conn *);
+struct pg_statements *pg_split(const char *, unsigned);
+void	 pg_statements_free(struct pg_statements *);
+size_t	 pg_char_offset(const char *, unsigned long);
+const char *pg_transaction_word(const char *);
+int	 pg_drops_data(const char *);
+int	 pg_backup(struct pg_conn *, const char *, const char *, char **,
+	    char **);
+
+/* pg-migrate.c: the history table and the runner on PostgreSQL. */
+int	 pg_history_read(struct pg_conn *, struct history **, char **);
+int	 pg_stamp(struct pg_conn *, const struct repo *, const char *, int *,
+	    int *, char **);
+int	 pg_apply(struct pg_conn *, const struct plan *, int,
+	    const struct migrate_hooks *, char **);
+int	 pg_script(const struct plan *, int, char **, char **);
+int	 pg_table_exists(struct pg_conn *, const char *, int *, char **);
+char	*pg_plan_drops(const struct plan *);
+
 /* password.c: Argon2id hashes as PHC strings; the only user of libargon2. */
 #define PASSWORD_MIN		8	/* bytes */
 #define PASSWORD_MAX		256	/* bytes; longer is refused, not cut */

@@ -56,8 +56,8 @@ static const char exit_help[] =
 const struct cmd_option global_options[] = {
 	{ .id = OPT_DATABASE, .letter = 'D', .name = "database", .arg = "PATH",
 	  .help = "the database (default $EXODB_DATABASE, else\n"
-	  "instance/dev.db in the project); plain paths\n"
-	  "only, no file: URIs" },
+	  "instance/dev.db in the project): a file path\n"
+	  "(no file: URIs), or a postgresql:// URI" },
 	{ .id = OPT_DIRECTORY, .letter = 'd', .name = "directory", .arg = "DIR",
 	  .help = "the migration repository (default migrations),\n"
 	  "looked for here, then in each folder above" },
@@ -302,8 +302,7 @@ run_command(struct cmd *cmd)
 		   from an empty one. */
 		if ((e->flags & CMD_SQL_OFFLINE) && cmd->opt[OPT_SQL] != NULL)
 			mode = mode == DB_CREATE ? DB_READ_EMPTY : DB_READ;
-		if (db_open(cmd->database, mode, &cmd->db, &created,
-		    &cause) == -1)
+		if (cmd_open(cmd, mode, &created, &cause) == -1)
 			goto out;
 	}
 	if ((e->flags & CMD_ONE_HEAD) &&
@@ -322,19 +321,17 @@ out:
 	 * say so, and who likely holds it. Nothing of ours is then left to roll
 	 * back, and reading the database again would only wait once more.
 	 */
-	if (status != 0 && db_busy_gave_up()) {
+	if (status != 0 && (db_busy_gave_up() || pg_lock_gave_up())) {
 		free(cause);
 		cause = xasprintf("%s: database is locked; another exodb, or the "
 		    "app, holds it (gave up after %s s; see --timeout)",
 		    cmd->database, timeout_text);
 	} else if (status != 0)
 		/* A failed write may have left a hot journal: roll it back. */
-		db_rollback(cmd->db);
+		cmd_abandon(cmd);
 	if (cause != NULL)
 		cmd_fail(cmd, cause);
-	if (cmd->db != NULL && sqlite3_close(cmd->db) != SQLITE_OK)
-		cmd_error("%s: cannot close: %s", cmd->database,
-		    sqlite3_errmsg(cmd->db));
+	cmd_close(cmd);
 	if (status != 0)
 		db_discard(cmd->database, &created);
 	repo_free(cmd->repo);
@@ -360,13 +357,13 @@ project_note(const char *root, const struct cmd *cmd)
  */
 static int
 settle(struct cmd *cmd, const char **values, char **owned_dir,
-    char **owned_db)
+    char **owned_db, char **owned_shown)
 {
 	const char	*env, *database = NULL, *directory;
 	char		*root = NULL, *cause = NULL, *copy;
 	size_t		 i;
 	long		 ms;
-	int		 id;
+	int		 id, password;
 
 	for (i = 0; global_options[i].name != NULL; i++) {
 		id = global_options[i].id;
@@ -406,6 +403,7 @@ settle(struct cmd *cmd, const char **values, char **owned_dir,
 	if ((ms = parse_timeout(timeout_text, "option '--timeout'")) == -1)
 		return 2;
 	db_set_busy(ms, note_waiting);
+	cmd->timeout_ms = ms;
 
 	/*
 	 * The project: found upward for a relative -d, as given for an
@@ -414,6 +412,23 @@ settle(struct cmd *cmd, const char **values, char **owned_dir,
 	 */
 	cmd->directory = directory;
 	cmd->database = database != NULL ? database : DEFAULT_DATABASE;
+	cmd->conninfo = cmd->database;
+	if (pg_is_uri(cmd->conninfo)) {
+		/* Shown without its password, wherever it is shown. */
+		if (pg_check_uri(cmd->conninfo, &password, &cause) == -1) {
+			cmd_error("usage: %s", cause);
+			free(cause);
+			return 2;
+		}
+		cmd->database = *owned_shown = pg_display(cmd->conninfo);
+		if (password && values[OPT_DATABASE] != NULL) {
+			cmd_error("usage: %s: a password in the command line "
+			    "is visible to every user of the machine (ps); "
+			    "put it in ~/.pgpass, PGPASSWORD or "
+			    "EXODB_DATABASE", cmd->database);
+			return 2;
+		}
+	}
 	if (!(cmd->entry->flags & CMD_REPO))
 		return 0;
 	if (*directory == '/') {
@@ -432,7 +447,7 @@ settle(struct cmd *cmd, const char **values, char **owned_dir,
 	}
 	cmd->directory = *owned_dir;
 	if (database == NULL)
-		cmd->database = *owned_db;
+		cmd->database = cmd->conninfo = *owned_db;
 	if (verbosity >= 2)
 		project_note(root, cmd);
 	free(root);
@@ -446,6 +461,7 @@ main(int argc, char **argv)
 	const struct group	*g = NULL;
 	const char		*values[OPT_MAX] = { NULL };
 	char			**args = NULL, *owned_dir = NULL, *owned_db = NULL;
+	char			*owned_shown = NULL;
 	size_t			 i;
 	int			 next, nargs, status;
 
@@ -504,11 +520,13 @@ main(int argc, char **argv)
 		status = 0;
 	} else if (status == -1)
 		status = 2;
-	else if ((status = settle(&cmd, values, &owned_dir, &owned_db)) == 0)
+	else if ((status = settle(&cmd, values, &owned_dir, &owned_db,
+	    &owned_shown)) == 0)
 		status = run_command(&cmd);
 	free(args);
 	free(owned_dir);
 	free(owned_db);
+	free(owned_shown);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		cmd_error("standard output: %s", strerror(errno));
 		status = 1;

@@ -1,0 +1,494 @@
+/*
+ * The history table and the runner on PostgreSQL. The table has the columns
+ * it has on SQLite and is read into the same struct history, so that plan.c
+ * and repo.c work unchanged.
+ *
+ * Each revision runs in its own transaction with its history row (the
+ * server's DDL is transactional). The transaction first takes an advisory
+ * lock, which every exodb run on the database takes, and then reads the
+ * history again: two runs started together apply each revision once. Any
+ * wait for a lock ends after lock_timeout (--timeout, set by pg_open).
+ * Before anything runs, every revision of the plan must have its PostgreSQL
+ * section, and no statement in one may manage the transaction.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "exodb.h"
+
+/* The advisory lock's key: "exodb" in ASCII, as a number. */
+#define PG_LOCK_KEY	"435711205474"
+#define PG_LOCK		"SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")"
+/* The time as SQLite's history rows hold it, 2026-12-02T03:04:05.678Z. */
+#define PG_NOW		"to_char(clock_timestamp() AT TIME ZONE 'UTC', " \
+			"'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+#define PG_UNDEFINED_TABLE "42P01"
+
+/*
+ * The history table's rows, oldest first; none when it does not exist
+ * (found by the one query that reads it, outside any transaction).
+ */
+int
+pg_history_read(struct pg_conn *conn, struct history **out, char **cause)
+{
+	PGresult	*res;
+	struct history	*h;
+	const char	*state;
+	char		*why;
+	int		 i, n;
+
+	*out = NULL;
+	res = PQexec(conn, "SELECT id, checksum, applied_at FROM "
+	    HISTORY_TABLE " ORDER BY applied_at, id");
+	if (!pg_result_ok(res)) {
+		state = res != NULL ? PQresultErrorField(res,
+		    PG_DIAG_SQLSTATE) : NULL;
+		if (state != NULL && strcmp(state, PG_UNDEFINED_TABLE) == 0 &&
+		    PQtransactionStatus(conn) == PQTRANS_IDLE) {
+			PQclear(res);
+			*out = history_new();
+			return 0;
+		}
+		why = pg_result_error(conn, res, NULL);
+		*cause = xasprintf("%s: %s", HISTORY_TABLE, why);
+		free(why);
+		PQclear(res);
+		return -1;
+	}
+	h = history_new();
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		if (PQgetisnull(res, i, 0) || PQgetisnull(res, i, 1) ||
+		    PQgetisnull(res, i, 2)) {
+			*cause = xasprintf("%s: a row holds NULL; the table "
+			    "was changed by hand", HISTORY_TABLE);
+			history_free(h);
+			PQclear(res);
+			return -1;
+		}
+		history_add(h, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+		    PQgetvalue(res, i, 2));
+	}
+	PQclear(res);
+	*out = h;
+	return 0;
+}
+
+/*
+ * Begin a transaction, take the lock and make sure the history table is
+ * there, in one round trip.
+ */
+static int
+pg_begin(struct pg_conn *conn, char **cause)
+{
+	return pg_exec(conn, "BEGIN;\n" PG_LOCK ";\n" HISTORY_DDL, cause);
+}
+
+static int
+pg_commit(struct pg_conn *conn, char **cause)
+{
+	return pg_exec(conn, "COMMIT", cause);
+}
+
+/* A statement with parameters whose rows do not matter. */
+static int
+pg_exec_params(struct pg_conn *conn, const char *sql, int n,
+    const char *const *values, char **cause)
+{
+	PGresult	*res;
+
+	res = PQexecParams(conn, sql, n, NULL, values, NULL, NULL, 0);
+	if (!pg_result_ok(res)) {
+		*cause = pg_result_error(conn, res, NULL);
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* Whether id has its row, read inside the lock. */
+static int
+pg_history_has(struct pg_conn *conn, const char *id, int *has, char **cause)
+{
+	PGresult	*res;
+	const char	*values[1] = { id };
+
+	res = PQexecParams(conn, "SELECT 1 FROM " HISTORY_TABLE
+	    " WHERE id = $1", 1, NULL, values, NULL, NULL, 0);
+	if (!pg_result_ok(res)) {
+		*cause = pg_result_error(conn, res, NULL);
+		PQclear(res);
+		return -1;
+	}
+	*has = PQntuples(res) > 0;
+	PQclear(res);
+	return 0;
+}
+
+/* Record id as applied with its checksum, or forget it (checksum NULL). */
+static int
+pg_history_set(struct pg_conn *conn, const char *id, const char *checksum,
+    char **cause)
+{
+	const char	*values[2] = { id, checksum };
+
+	if (checksum == NULL)
+		return pg_exec_params(conn, "DELETE FROM " HISTORY_TABLE
+		    " WHERE id = $1", 1, values, cause);
+	return pg_exec_params(conn, "INSERT INTO " HISTORY_TABLE " (id, "
+	    "checksum, applied_at) VALUES ($1, $2, " PG_NOW ") ON CONFLICT "
+	    "(id) DO UPDATE SET checksum = EXCLUDED.checksum", 2, values,
+	    cause);
+}
+
+/*
+ * Record the revisions target names (and their ancestors) as applied and no
+ * others, without running any, in one transaction under the lock. Sets
+ * *added and *removed to the counts.
+ */
+int
+pg_stamp(struct pg_conn *conn, const struct repo *repo, const char *target,
+    int *added, int *removed, char **cause)
+{
+	struct history	*h = NULL;
+	struct revision	*rev;
+	const char	*id;
+	int		*want, was, ret = -1;
+	size_t		 i;
+
+	*added = *removed = 0;
+	want = xcalloc(repo->nrevs + 1, sizeof *want);
+	if (plan_wanted(repo, target, want, &rev, cause) == -1)
+		goto out;
+	if (pg_begin(conn, cause) == -1 ||
+	    pg_history_read(conn, &h, cause) == -1)
+		goto out;
+	for (i = 0; i < repo->nrevs; i++) {
+		id = repo->revs[i]->id;
+		was = history_row(h, id) != NULL;
+		if (want[i] && !was && pg_history_set(conn, id,
+		    repo->revs[i]->checksum, cause) == -1)
+			goto out;
+		if (!want[i] && was && pg_history_set(conn, id, NULL,
+		    cause) == -1)
+			goto out;
+		*added += want[i] && !was;
+		*removed += !want[i] && was;
+	}
+	if (pg_commit(conn, cause) == -1)
+		goto out;
+	ret = 0;
+out:
+	if (ret == -1)
+		*added = *removed = 0;
+	pg_rollback(conn);
+	history_free(h);
+	free(want);
+	return ret;
+}
+
+/*
+ * Each revision's section of the plan split into statements, once every
+ * revision is known to have one and none of its statements manages the
+ * transaction: otherwise -1, naming the file and line, before anything ran.
+ */
+static int
+pg_split_plan(const struct plan *plan, struct pg_statements ***out,
+    char **cause)
+{
+	struct pg_statements	**v;
+	const struct revision	*rev;
+	const char		*sql, *word;
+	unsigned		 line;
+	size_t			 i, j;
+
+	*out = NULL;
+	if (plan_check_dialect(plan, DIALECT_POSTGRESQL, cause) == -1)
+		return -1;
+	v = xcalloc(plan->nrevs + 1, sizeof *v);
+	for (i = 0; i < plan->nrevs; i++) {
+		rev = plan->revs[i];
+		sql = revision_sql(rev, DIALECT_POSTGRESQL, plan->up, &line);
+		v[i] = pg_split(sql, line);
+		for (j = 0; j < v[i]->n; j++) {
+			if ((word = pg_transaction_word(v[i]->v[j].sql)) ==
+			    NULL)
+				continue;
+			*cause = xasprintf("%s:%u: %s: a revision must not "
+			    "manage transactions; each runs in one of its "
+			    "own", rev->path, v[i]->v[j].line, word);
+			for (i++; i > 0; i--)
+				pg_statements_free(v[i - 1]);
+			free(v);
+			return -1;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * Run one statement of rev. A failure is reported at the line of the
+ * statement the server's error position points into, else at its first.
+ */
+static int
+pg_statement(struct pg_conn *conn, const struct revision *rev,
+    const struct pg_statement *st, const struct migrate_hooks *hooks,
+    char **cause)
+{
+	PGresult	*res;
+	unsigned long	 pos;
+	unsigned	 line = st->line;
+	size_t		 off, i;
+	char		*why;
+
+	if (hooks != NULL && hooks->statement != NULL)
+		hooks->statement(rev, st->line, st->sql, hooks->arg);
+	res = PQexec(conn, st->sql);
+	if (!pg_result_ok(res)) {
+		why = pg_result_error(conn, res, &pos);
+		off = pg_char_offset(st->sql, pos);
+		for (i = 0; i < off; i++)
+			line += st->sql[i] == '\n';
+		*cause = xasprintf("%s:%u: %s", rev->path, line, why);
+		free(why);
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	if (PQtransactionStatus(conn) != PQTRANS_INTRANS) {
+		*cause = xasprintf("%s:%u: the statement ended the "
+		    "transaction", rev->path, st->line);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Run rev inside the open transaction, with its history row. Returns 1 when
+ * it ran, 0 when it was already done (another process did it), -1.
+ */
+static int
+pg_revision(struct pg_conn *conn, const struct plan *plan,
+    const struct revision *rev, const struct pg_statements *st,
+    const struct migrate_hooks *hooks, char **cause)
+{
+	char	*why = NULL;
+	size_t	 i;
+	int	 applied;
+
+	if (pg_history_has(conn, rev->id, &applied, &why) == -1)
+		goto fail;
+	if (applied == plan->up)
+		return 0;
+	for (i = 0; i < st->n; i++) {
+		if (pg_statement(conn, rev, &st->v[i], hooks, cause) == -1)
+			return -1;
+	}
+	if (pg_history_set(conn, rev->id, plan->up ? rev->checksum : NULL,
+	    &why) == -1)
+		goto fail;
+	return 1;
+fail:
+	*cause = xasprintf("%s: %s", rev->path, why);
+	free(why);
+	return -1;
+}
+
+static void
+pg_done(const struct plan *plan, const struct revision *rev,
+    const struct migrate_hooks *hooks)
+{
+	if (hooks != NULL && hooks->done != NULL)
+		hooks->done(rev, plan->up, hooks->arg);
+}
+
+/* A failure to begin or commit, named after the revision. */
+static int
+pg_fail(const struct revision *rev, char *why, char **cause)
+{
+	*cause = xasprintf("%s: %s", rev->path, why);
+	free(why);
+	return -1;
+}
+
+/*
+ * Run a plan on PostgreSQL: each revision in its own transaction, or all in
+ * one with MIGRATE_SINGLE. Returns how many revisions this process ran, or
+ * -1 with *cause set; those run before a failure stay done.
+ */
+int
+pg_apply(struct pg_conn *conn, const struct plan *plan, int flags,
+    const struct migrate_hooks *hooks, char **cause)
+{
+	struct pg_statements	**st = NULL;
+	const struct revision	*rev;
+	char			*why = NULL;
+	int			*ran, rc, done = 0, ret = -1;
+	int			 one = (flags & MIGRATE_SINGLE) != 0;
+	size_t			 i;
+
+	if (pg_split_plan(plan, &st, cause) == -1)
+		return -1;
+	ran = xcalloc(plan->nrevs + 1, sizeof *ran);
+	if (one && plan->nrevs > 0 && pg_begin(conn, &why) == -1) {
+		pg_fail(plan->revs[0], why, cause);
+		goto out;
+	}
+	for (i = 0; i < plan->nrevs; i++) {
+		rev = plan->revs[i];
+		if (!one && pg_begin(conn, &why) == -1) {
+			pg_fail(rev, why, cause);
+			goto out;
+		}
+		if ((rc = pg_revision(conn, plan, rev, st[i], hooks,
+		    cause)) == -1)
+			goto out;
+		ran[i] = rc;
+		if (!one && rc == 0)
+			pg_rollback(conn);
+		else if (!one && pg_commit(conn, &why) == -1) {
+			pg_fail(rev, why, cause);
+			goto out;
+		}
+		if (!one && rc == 1)
+			pg_done(plan, rev, hooks);
+		done += rc;
+	}
+	if (one && plan->nrevs > 0 && pg_commit(conn, &why) == -1) {
+		pg_fail(plan->revs[0], why, cause);
+		goto out;
+	}
+	for (i = 0; one && i < plan->nrevs; i++) {
+		if (ran[i])
+			pg_done(plan, plan->revs[i], hooks);
+	}
+	ret = done;
+out:
+	pg_rollback(conn);
+	for (i = 0; i < plan->nrevs; i++)
+		pg_statements_free(st[i]);
+	free(st);
+	free(ran);
+	return ret;
+}
+
+/*
+ * The script a plan would run, for psql (which stops at the first error
+ * with ON_ERROR_STOP, so that a failing revision is rolled back as the
+ * runner would): the same transactions, lock, statements and history rows
+ * as pg_apply(). The caller frees *out.
+ */
+int
+pg_script(const struct plan *plan, int flags, char **out, char **cause)
+{
+	struct pg_statements	**st = NULL;
+	const struct revision	*rev;
+	sqlite3_str		*s;
+	size_t			 i, j;
+	int			 one = (flags & MIGRATE_SINGLE) != 0;
+
+	*out = NULL;
+	if (pg_split_plan(plan, &st, cause) == -1)
+		return -1;
+	s = sqlite3_str_new(NULL);
+	sqlite3_str_appendf(s, "-- exodb %s script: %lld revision%s%s, for "
+	    "psql\n\\set ON_ERROR_STOP on\n", plan->up ? "upgrade" :
+	    "downgrade", (long long)plan->nrevs, plan->nrevs == 1 ? "" : "s",
+	    one ? " in one transaction" : "");
+	if (one)
+		sqlite3_str_appendf(s, "BEGIN;\n%s;\n%s;\n", PG_LOCK,
+		    HISTORY_DDL);
+	for (i = 0; i < plan->nrevs; i++) {
+		rev = plan->revs[i];
+		sqlite3_str_appendf(s, "\n-- %s %s: %s\n",
+		    plan->up ? "upgrade" : "downgrade", rev->id, rev->message);
+		if (!one)
+			sqlite3_str_appendf(s, "BEGIN;\n%s;\n%s;\n", PG_LOCK,
+			    HISTORY_DDL);
+		for (j = 0; j < st[i]->n; j++)
+			sqlite3_str_appendf(s, "%s;\n", st[i]->v[j].sql);
+		if (plan->up)
+			sqlite3_str_appendf(s, "INSERT INTO %s (id, checksum, "
+			    "applied_at) VALUES (%Q, %Q, %s);\n", HISTORY_TABLE,
+			    rev->id, rev->checksum, PG_NOW);
+		else
+			sqlite3_str_appendf(s, "DELETE FROM %s WHERE id = %Q;\n",
+			    HISTORY_TABLE, rev->id);
+		if (!one)
+			sqlite3_str_appendall(s, "COMMIT;\n");
+	}
+	if (one)
+		sqlite3_str_appendall(s, "\nCOMMIT;\n");
+	for (i = 0; i < plan->nrevs; i++)
+		pg_statements_free(st[i]);
+	free(st);
+	*out = xstr_finish(s);
+	return 0;
+}
+
+/* Whether a table (or view) name is on the search path. */
+int
+pg_table_exists(struct pg_conn *conn, const char *name, int *exists,
+    char **cause)
+{
+	PGresult	*res;
+	const char	*values[1] = { name };
+
+	res = PQexecParams(conn, "SELECT to_regclass($1) IS NOT NULL", 1, NULL,
+	    values, NULL, NULL, 0);
+	if (!pg_result_ok(res) || PQntuples(res) != 1) {
+		*cause = pg_result_error(conn, res, NULL);
+		PQclear(res);
+		return -1;
+	}
+	*exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return 0;
+}
+
+/*
+ * What a downgrade plan's DROP statements may lose, as the places they are
+ * at ("the tables and columns 2 DROP statements remove, with their rows
+ * (versions/a.sql:9, ...)"), or NULL for none. Without reading the server's
+ * tables this cannot tell an empty one from a full one: any DROP asks.
+ */
+char *
+pg_plan_drops(const struct plan *plan)
+{
+	struct pg_statements	*st;
+	const char		*sql;
+	sqlite3_str		*where;
+	char			*list, *out;
+	unsigned		 line;
+	size_t			 i, j, n = 0;
+
+	where = sqlite3_str_new(NULL);
+	for (i = 0; !plan->up && i < plan->nrevs; i++) {
+		if ((sql = revision_sql(plan->revs[i], DIALECT_POSTGRESQL, 0,
+		    &line)) == NULL)
+			continue;
+		st = pg_split(sql, line);
+		for (j = 0; j < st->n; j++) {
+			if (!pg_drops_data(st->v[j].sql))
+				continue;
+			sqlite3_str_appendf(where, "%s%s:%u", n > 0 ? ", " : "",
+			    plan->revs[i]->path, st->v[j].line);
+			n++;
+		}
+		pg_statements_free(st);
+	}
+	if (n == 0) {
+		sqlite3_free(sqlite3_str_finish(where));
+		return NULL;
+	}
+	list = xstr_finish(where);
+	out = xasprintf("the tables and columns %s, with their rows (%s)",
+	    n == 1 ? "a DROP statement removes" : "its DROP statements remove",
+	    list);
+	free(list);
+	return out;
+}
