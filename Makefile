@@ -43,7 +43,8 @@ LIB_SRCS =	src/autogen.c src/chain.c src/cmd.c src/cmd-db.c src/cmd-dbops.c \
 		src/datacheck.c src/db.c src/diff.c \
 		src/history.c src/introspect.c src/lex.c src/migrate.c \
 		src/pg.c src/pg-migrate.c \
-		src/model.c src/plan.c src/render.c src/repo.c src/revision.c \
+		src/model.c src/plan.c src/render.c src/render-pg.c src/repo.c \
+		src/revision.c \
 		src/schema.c \
 		src/xmalloc.c src/cmd-user.c src/password.c src/prompt.c \
 		src/user.c
@@ -51,6 +52,7 @@ LIB_SRCS =	src/autogen.c src/chain.c src/cmd.c src/cmd-db.c src/cmd-dbops.c \
 SRCS =		src/main.c src/complete.c $(LIB_SRCS)
 HDRS =		src/exodb.h src/cmd.h
 UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render \
+		check-render-pg \
 		check-diff check-autogen check-chain check-datacheck check-revision \
 		check-repo check-history \
 		check-plan check-migrate check-db check-password check-user check-pg

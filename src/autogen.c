@@ -30,12 +30,16 @@ autogen_free(struct autogen *ag)
 		schema_free(ag->held[i]);
 	free(ag->upgrade);
 	free(ag->downgrade);
+	free(ag->pg_upgrade);
+	free(ag->pg_downgrade);
+	free(ag->pg_why);
 	free(ag);
 }
 
 /*
  * The operations and SQL that bring db's schema (the chain's replay) to the
- * model. On success the
+ * model, for SQLite and, unless ag->pg_why says why not, for PostgreSQL. On
+ * success the
  * caller frees *out with autogen_free(); (*out)->up->nops == 0 means the
  * database already matches.
  */
@@ -55,6 +59,12 @@ autogen_plan(sqlite3 *db, const struct schema *model, int flags,
 	}
 	ag->upgrade = render_ops(ag->up);
 	ag->downgrade = render_ops(ag->down);
+	/* What has no PostgreSQL form leaves a revision for SQLite alone. */
+	if (render_pg_ops(ag->up, &ag->pg_upgrade, &ag->pg_why) == -1 ||
+	    render_pg_ops(ag->down, &ag->pg_downgrade, &ag->pg_why) == -1) {
+		free(ag->pg_upgrade);
+		ag->pg_upgrade = NULL;
+	}
 	*out = ag;
 	return 0;
 }

@@ -271,9 +271,9 @@ cmd_db_message(struct cmd *cmd, char **cause)
 }
 
 /*
- * Add a revision on the given parents, with the SQL of ag and the notes of
- * dc, or with empty sections for a hand-written revision or a merge (ag and
- * dc NULL). Prints its path and a warning for each destructive operation of
+ * Add a revision on the given parents, with the SQL of ag (PostgreSQL's
+ * too when it has it) and the notes of dc, or with empty sections for both
+ * dialects for a hand-written revision or a merge (ag and dc NULL). Prints its path and a warning for each destructive operation of
  * the upgrade. Returns 0, or -1 with *cause set.
  */
 static int
@@ -298,6 +298,12 @@ cmd_db_write_revision(struct cmd *cmd, struct revision *const *parents,
 		revision_add_destructive(&r, ag->down, 0);
 		r.upgrade = ag->upgrade;
 		r.downgrade = ag->downgrade;
+		r.pg_upgrade = ag->pg_upgrade;
+		r.pg_downgrade = ag->pg_downgrade;
+	} else {
+		/* Sections to fill in, for either database. */
+		r.upgrade = r.downgrade = (char *)"";
+		r.pg_upgrade = r.pg_downgrade = (char *)"";
 	}
 	if (dc != NULL) {
 		r.data = dc->notes;		/* borrowed, never freed */
@@ -456,6 +462,10 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 		cmd_note("detected %s", what);
 		free(what);
 	}
+	if (ag->pg_why != NULL)
+		cmd_note("no PostgreSQL sections: %s; write them by hand (-- "
+		    "+upgrade postgresql, -- +downgrade postgresql) to run it "
+		    "on PostgreSQL", ag->pg_why);
 	status = cmd_db_write_revision(cmd, &head, head != NULL, ag, dc, fp,
 	    NULL, cause);
 out:

@@ -215,6 +215,11 @@ char	*render_ops(const struct diff *);
 char	*render_schema(const struct schema *);
 char	*render_model(const struct schema *);
 
+/* render-pg.c: PostgreSQL DDL for the same structs and operations. */
+char	*render_pg_ident(const char *);
+int	 render_pg_ops(const struct diff *, char **, char **);
+int	 render_pg_model(const struct schema *, char **, char **);
+
 /*
  * autogen.c: the revision that brings the chain's schema to the model, or
  * (a baseline) to the live database's, proven.
@@ -225,6 +230,9 @@ struct autogen {
 	struct diff	*down;
 	char		*upgrade;	/* SQL */
 	char		*downgrade;	/* SQL */
+	char		*pg_upgrade;	/* PostgreSQL's, or NULL: see pg_why */
+	char		*pg_downgrade;
+	char		*pg_why;	/* why there are none, or NULL */
 	struct schema	*held[3];	/* other schemas up and down point
 					   into (a baseline's), or NULL */
 };

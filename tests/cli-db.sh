@@ -67,11 +67,14 @@ t_revision_file_format() {
 	printf -- '-- exodb revision\n-- id: %s\n-- revises: none\n-- message: Initial user model\n' "$id" | cmp -s - <(head -n 4 "$T/h") ||
 	    fail "header: $(cat "$T/h")"
 	grep -Eq '^-- created: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' "$f" || fail "created"
-	grep -q '^-- +upgrade$' "$f" && grep -q '^-- +downgrade$' "$f" || fail "sections"
+	# SQLite's pair, then PostgreSQL's, in that order.
+	[ "$(grep '^-- +' "$f" | tr '\n' '|')" = "-- +upgrade|-- +downgrade|-- +upgrade postgresql|-- +downgrade postgresql|" ] ||
+	    fail "sections: $(grep '^-- +' "$f")"
 	grep -q '^DROP TABLE users;$' "$f" || fail "downgrade drops users"
 	# The upgrade creates the model as src/model.sql writes it (its CREATE
 	# statements, without the comments before them).
-	sed -n '/^CREATE TABLE users/,/^CREATE UNIQUE INDEX ix_users_email/p' "$f" >"$T/ddl"
+	sed -n '/^-- +upgrade$/,/^-- +downgrade$/p' "$f" |
+	    sed -n '/^CREATE TABLE users/,/^CREATE UNIQUE INDEX ix_users_email/p' >"$T/ddl"
 	sed -n '/^CREATE /,$p' "$TOP/src/model.sql" >"$T/want"
 	diff "$T/want" "$T/ddl" || fail "DDL differs from src/model.sql"
 	# The header names the model it was made from.
