@@ -20,6 +20,34 @@ p() {
 	x -D "$DB" "$@"
 }
 
+# The seed flow: db migrate writes the revision (both dialects) from the
+# SQLite database; the same file upgrades the PostgreSQL one.
+t_seed_flow() {
+	pg_db
+	seed
+	p db upgrade
+	expect_ok
+	expect_err "^applied [0-9]{14} Initial user model$"
+	[ "$(pq "SELECT count(*) FROM users")" = 0 ] || fail "no users table"
+	[ "$(pq "SELECT checksum FROM exodb_revisions")" = \
+	    "$(q instance/dev.db "SELECT checksum FROM exodb_revisions")" ] ||
+	    fail "not the same revision on both"
+	p db current
+	expect_ok
+	expect_out '^[0-9]{14} \(head\)$'
+	p db upgrade
+	expect_ok
+	expect_err "database is at head \([0-9]{14}\); nothing to apply"
+	p db status
+	expect_ok
+	expect_out '^revisions: 1 \(1 applied, 0 pending\)$'
+	expect_out '^drift:     not checked: reading a PostgreSQL schema is not built yet$'
+	p db downgrade base --yes
+	expect_ok
+	[ "$(pq "SELECT to_regclass('users') IS NULL")" = t ] ||
+	    fail "users left after downgrade"
+}
+
 t_graph_commands() {
 	pg_db
 	x db init
