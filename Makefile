@@ -42,7 +42,7 @@ SAN_FLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
 LIB_SRCS =	src/autogen.c src/chain.c src/cmd.c src/cmd-db.c src/cmd-dbops.c \
 		src/datacheck.c src/db.c src/diff.c \
 		src/history.c src/introspect.c src/lex.c src/migrate.c \
-		src/pg.c src/pg-migrate.c \
+		src/pg.c src/pg-migrate.c src/introspect-pg.c src/chain-pg.c \
 		src/model.c src/plan.c src/render.c src/render-pg.c src/repo.c \
 		src/revision.c \
 		src/schema.c \
@@ -64,7 +64,7 @@ CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
 		tests/cli-model.sh tests/cli-examples.sh tests/cli-complete.sh \
 		tests/cli-files.sh tests/cli-project.sh tests/cli-drift.sh \
 		tests/cli-data.sh tests/cli-adopt.sh tests/cli-json.sh \
-		tests/cli-pg.sh
+		tests/cli-pg.sh tests/cli-pg-drift.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/. The model,
 # src/model.sql, is compiled in as build/model-sql.c (never committed).

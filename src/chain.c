@@ -183,8 +183,9 @@ chain_drift_free(struct chain_drift *d)
 	free(d);
 }
 
-static void
-chain_drift_add(struct chain_drift *d, char *item)
+/* Add an item (taking it) to d, made one line. */
+void
+chain_drift_item(struct chain_drift *d, char *item)
 {
 	char	*p;
 
@@ -197,9 +198,12 @@ chain_drift_add(struct chain_drift *d, char *item)
 	d->items[d->nitems++] = item;
 }
 
-/* What an operation from the chain's schema to the live one says of drift. */
-static char *
-chain_drift_op(const struct op *op)
+/*
+ * What an operation from the chain's schema to the live one says of drift,
+ * as one item; the caller frees it.
+ */
+char *
+chain_drift_describe(const struct op *op)
 {
 	static const char *db = "in the database, not in the chain";
 	static const char *chain = "in the chain, not in the database";
@@ -257,19 +261,19 @@ chain_drift(sqlite3 *chain, sqlite3 *live, struct chain_drift **out,
 	    chain_objects(live, &ob, cause) == -1)
 		goto out;
 	for (i = 0; i < ops->nops; i++)
-		chain_drift_add(d, chain_drift_op(&ops->ops[i]));
+		chain_drift_item(d, chain_drift_describe(&ops->ops[i]));
 	for (i = 0; i < ob->n; i++) {
 		j = chain_objects_find(oa, ob->type[i], ob->name[i]);
 		if (j == -1)
-			chain_drift_add(d, xasprintf("%s %s: in the database, "
+			chain_drift_item(d, xasprintf("%s %s: in the database, "
 			    "not in the chain", ob->type[i], ob->name[i]));
 		else if (!chain_objects_same(oa, (size_t)j, ob, i))
-			chain_drift_add(d, xasprintf("%s %s differs from the "
+			chain_drift_item(d, xasprintf("%s %s differs from the "
 			    "chain's", ob->type[i], ob->name[i]));
 	}
 	for (i = 0; i < oa->n; i++) {
 		if (chain_objects_find(ob, oa->type[i], oa->name[i]) == -1)
-			chain_drift_add(d, xasprintf("%s %s: in the chain, not "
+			chain_drift_item(d, xasprintf("%s %s: in the chain, not "
 			    "in the database", oa->type[i], oa->name[i]));
 	}
 	*out = d;

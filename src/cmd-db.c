@@ -74,7 +74,7 @@ const struct cmd_entry cmd_db_entries[] = {
 			{ .name = NULL }
 		},
 		.flags = CMD_REPO | CMD_DB_READ | CMD_DB_EMPTY_OK |
-		    CMD_ONE_HEAD | CMD_AT_HEAD,
+		    CMD_ONE_HEAD | CMD_AT_HEAD | CMD_PG,
 		.exec = cmd_db_migrate_exec
 	},
 	{
@@ -197,7 +197,7 @@ const struct cmd_entry cmd_db_entries[] = {
 			CMD_OPTION_JSON("the findings as a JSON object"),
 			{ .name = NULL }
 		},
-		.flags = CMD_REPO | CMD_DB_READ | CMD_QUESTION,
+		.flags = CMD_REPO | CMD_DB_READ | CMD_QUESTION | CMD_PG,
 		.exec = cmd_db_check_exec
 	},
 	{
@@ -384,7 +384,7 @@ cmd_db_chain(struct cmd *cmd, sqlite3 **chain, char **cause)
 
 	if (chain_replay(cmd->repo, chain, cause) == -1)
 		return -1;
-	if (chain_drift(*chain, cmd->db, &d, cause) == -1)
+	if (cmd->ops->drift(cmd, *chain, &d, cause) == -1)
 		goto fail;
 	if (d->nitems > 0) {
 		list = cmd_db_drift_list(d);
@@ -455,8 +455,16 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 		free(what);
 		goto out;
 	}
-	if (cmd_db_check_rows(cmd, ag, model, &dc, cause) == -1)
+	/* On PostgreSQL the proof there runs the upgrade over the rows. */
+	if (cmd->ops->datacheck && cmd_db_check_rows(cmd, ag, model, &dc,
+	    cause) == -1)
 		goto out;
+	if (cmd->ops->prove != NULL && cmd->ops->prove(cmd, ag, cause) == -1) {
+		what = *cause;
+		*cause = xasprintf("no revision written: %s", what);
+		free(what);
+		goto out;
+	}
 	for (i = 0; i < ag->up->nops; i++) {
 		what = diff_describe(&ag->up->ops[i]);
 		cmd_note("detected %s", what);
@@ -1433,7 +1441,7 @@ cmd_db_check_exec(struct cmd *cmd, char **cause)
 	if (model_load(cmd->model, &model, cause) == -1 ||
 	    chain_replay(cmd->repo, &chain, cause) == -1 ||
 	    autogen_plan(chain, model, 0, &ag, cause) == -1 ||
-	    (npending == 0 && chain_drift(chain, cmd->db, &d, cause) == -1))
+	    (npending == 0 && cmd->ops->drift(cmd, chain, &d, cause) == -1))
 		goto out;
 	needed = xcalloc(ag->up->nops + 1, sizeof *needed);
 	for (nneeded = 0; nneeded < ag->up->nops; nneeded++)
@@ -1619,7 +1627,6 @@ cmd_db_status_text(struct cmd *cmd, const struct cmd_db_status *st)
 static void
 cmd_db_status_drift(struct cmd *cmd, struct cmd_db_status *st)
 {
-	sqlite3	*chain = NULL;
 	char	*why = NULL;
 
 	if (st->applied < st->revisions)
@@ -1629,13 +1636,11 @@ cmd_db_status_drift(struct cmd *cmd, struct cmd_db_status *st)
 	else if (cmd->ops->drift == NULL)
 		st->why = xasprintf("reading a %s schema is not built "
 		    "yet", cmd->ops->name);
-	else if (chain_replay(cmd->repo, &chain, &why) == -1 ||
-	    cmd->ops->drift(cmd, chain, &st->drift, &why) == -1) {
+	else if (cmd->ops->drift(cmd, NULL, &st->drift, &why) == -1) {
 		st->why = why;
 		chain_drift_free(st->drift);
 		st->drift = NULL;
 	}
-	sqlite3_close(chain);
 }
 
 /*

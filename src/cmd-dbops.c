@@ -85,11 +85,19 @@ sqlite_restore(struct cmd *cmd, const char *backup)
 	return line;
 }
 
+/* Against the chain replayed in memory: the caller's, or (NULL) one made. */
 static int
 sqlite_drift(struct cmd *cmd, sqlite3 *chain, struct chain_drift **d,
     char **cause)
 {
-	return chain_drift(chain, cmd->db, d, cause);
+	sqlite3	*own = NULL;
+	int	 ret;
+
+	if (chain == NULL && chain_replay(cmd->repo, &own, cause) == -1)
+		return -1;
+	ret = chain_drift(chain != NULL ? chain : own, cmd->db, d, cause);
+	sqlite3_close(own);
+	return ret;
 }
 
 const struct cmd_dbops cmd_sqlite_ops = {
@@ -187,6 +195,28 @@ pg_ops_restore(struct cmd *cmd, const char *backup)
 	return line;
 }
 
+/* The chain's PostgreSQL sections, replayed on the server (chain-pg.c). */
+static int
+pg_ops_drift(struct cmd *cmd, sqlite3 *chain, struct chain_drift **d,
+    char **cause)
+{
+	(void)chain;
+	return chain_pg_drift(cmd->pg, cmd->repo, d, cause);
+}
+
+/* A revision that cannot run on the server is not written for it. */
+static int
+pg_ops_prove(struct cmd *cmd, const struct autogen *ag, char **cause)
+{
+	if (ag->pg_why != NULL) {
+		*cause = xasprintf("it has no PostgreSQL sections, which %s "
+		    "needs: %s", cmd->database, ag->pg_why);
+		return -1;
+	}
+	return chain_pg_prove(cmd->pg, ag->pg_upgrade, ag->pg_downgrade,
+	    cause);
+}
+
 const struct cmd_dbops cmd_pg_ops = {
 	.name = "PostgreSQL",
 	.dialect = DIALECT_POSTGRESQL,
@@ -197,7 +227,9 @@ const struct cmd_dbops cmd_pg_ops = {
 	.has_table = pg_ops_has_table,
 	.drops = pg_ops_drops,
 	.backup = pg_ops_backup,
-	.restore = pg_ops_restore
+	.restore = pg_ops_restore,
+	.drift = pg_ops_drift,
+	.prove = pg_ops_prove
 };
 
 /*
@@ -217,8 +249,8 @@ cmd_open(struct cmd *cmd, enum db_mode mode, struct db_created *created,
 	}
 	if (!(cmd->entry->flags & CMD_PG)) {
 		*cause = xasprintf("%s: not available on PostgreSQL yet (db "
-		    "upgrade, downgrade, current, history, stamp and status "
-		    "are)", cmd->database);
+		    "upgrade, downgrade, current, history, stamp, status, "
+		    "check and migrate are)", cmd->database);
 		return -1;
 	}
 	cmd->ops = &cmd_pg_ops;

@@ -123,9 +123,18 @@ struct cmd_dbops {
 	/* A downgrade's backup, and the command that puts it back. */
 	int	(*backup)(struct cmd *, char **, char **);
 	char	*(*restore)(struct cmd *, const char *);
-	/* NULL: drift is not looked for (db status says so). */
+	/*
+	 * The drift of the database from the chain; on SQLite from the chain
+	 * replayed in memory, the caller's or (NULL) its own. NULL: drift is
+	 * not looked for (db status says so).
+	 */
 	int	(*drift)(struct cmd *, sqlite3 *, struct chain_drift **,
 		    char **);
+	/*
+	 * db migrate's proof on the database itself, of the new revision's
+	 * sections for it, rolled back; NULL: the proof in memory is all.
+	 */
+	int	(*prove)(struct cmd *, const struct autogen *, char **);
 	int	 datacheck;	/* the rows that broke a revision are named */
 };
 extern const struct cmd_dbops cmd_sqlite_ops;

@@ -182,6 +182,13 @@ diff_show(const char *text)
 	return text == NULL ? "none" : text;
 }
 
+static const char *
+diff_identity(int identity)
+{
+	return identity == 'a' ? "always" : identity == 'd' ? "by default" :
+	    "none";
+}
+
 /* Why column a (live) is not column b (model), or 0 when they are alike. */
 static int
 diff_column(struct diff_why *why, const char *table, const struct column *a,
@@ -216,6 +223,12 @@ diff_column(struct diff_why *why, const char *table, const struct column *a,
 	if (!schema_same_name(a->collation, b->collation)) {
 		diff_why(why, "%s.%s collation %s -> %s", table, b->name,
 		    diff_show(a->collation), diff_show(b->collation));
+		n++;
+	}
+	/* Only PostgreSQL's columns have one. */
+	if (a->identity != b->identity) {
+		diff_why(why, "%s.%s identity %s -> %s", table, b->name,
+		    diff_identity(a->identity), diff_identity(b->identity));
 		n++;
 	}
 	return n;

@@ -81,6 +81,9 @@ struct column {
 	int		 hidden;	/* 2 or 3: a generated column (not managed) */
 	const char	*was;		/* model only: the name it had before a
 					   rename, so the differ renames it */
+	int		 identity;	/* PostgreSQL's identity column: 'a'
+					   GENERATED ALWAYS, 'd' BY DEFAULT,
+					   or 0 */
 };
 struct index_column {
 	const char	*name;
@@ -500,6 +503,8 @@ int	 chain_objects_same(const struct chain_objects *, size_t,
 	    const struct chain_objects *, size_t);
 int	 chain_drift(sqlite3 *, sqlite3 *, struct chain_drift **, char **);
 void	 chain_drift_free(struct chain_drift *);
+void	 chain_drift_item(struct chain_drift *, char *);
+char	*chain_drift_describe(const struct op *);
 
 /*
  * pg.c: PostgreSQL through libpq. struct pg_conn and struct pg_result are
@@ -550,6 +555,26 @@ int	 pg_apply(struct pg_conn *, const struct plan *, int,
 int	 pg_script(const struct plan *, int, char **, char **);
 int	 pg_table_exists(struct pg_conn *, const char *, int *, char **);
 char	*pg_plan_drops(const struct plan *);
+int	 pg_run_plan(struct pg_conn *, const struct plan *,
+	    const struct migrate_hooks *, char **);
+
+/*
+ * introspect-pg.c: the managed schema of a PostgreSQL database (the first
+ * schema on its search path) read from pg_catalog into struct schema.
+ */
+int	 introspect_pg(struct pg_conn *, struct schema **, char **);
+
+/*
+ * chain-pg.c: the migration chain on a PostgreSQL server: the schema its
+ * PostgreSQL sections build, the drift of the live schema from it, and a
+ * new revision's sections proven there, each inside a transaction that is
+ * rolled back.
+ */
+int	 chain_pg_schema(struct pg_conn *, const struct repo *,
+	    struct schema **, char **);
+int	 chain_pg_drift(struct pg_conn *, const struct repo *,
+	    struct chain_drift **, char **);
+int	 chain_pg_prove(struct pg_conn *, const char *, const char *, char **);
 
 /* password.c: Argon2id hashes as PHC strings; the only user of libargon2. */
 #define PASSWORD_MIN		8	/* bytes */

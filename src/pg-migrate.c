@@ -493,3 +493,32 @@ pg_plan_drops(const struct plan *plan)
 	free(list);
 	return out;
 }
+
+/*
+ * Run the sections of plan's revisions in the transaction the caller has
+ * open, without the lock or history rows, and leave it open for the caller
+ * to roll back: what reading the chain's schema on the server and db
+ * migrate's proof there need. A revision without its section, or one that
+ * manages the transaction, fails before anything runs; a statement that
+ * fails is named by file and line, as pg_apply() names it.
+ */
+int
+pg_run_plan(struct pg_conn *conn, const struct plan *plan,
+    const struct migrate_hooks *hooks, char **cause)
+{
+	struct pg_statements	**st = NULL;
+	size_t			 i, j;
+	int			 ret = 0;
+
+	if (pg_split_plan(plan, &st, cause) == -1)
+		return -1;
+	for (i = 0; i < plan->nrevs && ret == 0; i++) {
+		for (j = 0; j < st[i]->n && ret == 0; j++)
+			ret = pg_statement(conn, plan->revs[i], &st[i]->v[j],
+			    hooks, cause);
+	}
+	for (i = 0; i < plan->nrevs; i++)
+		pg_statements_free(st[i]);
+	free(st);
+	return ret;
+}
