@@ -10,7 +10,7 @@
  *  - COLLATE NOCASE is the collation "nocase" that exodb creates: ICU's
  *    root locale at strength 2 (case-insensitive, accent-sensitive), not
  *    deterministic, so that equality and the unique indexes ignore case as
- *    on SQLite while the columns keep their VARCHAR(n) types (see COLLATION
+ *    on SQLite while the columns keep their VARCHAR(n) types (see POSTGRESQL
  *    in exodb(1) for why not citext);
  *  - NOT NULL ON CONFLICT REPLACE with a DEFAULT (an explicit NULL takes the
  *    default) is a BEFORE INSERT OR UPDATE trigger that puts the default in
