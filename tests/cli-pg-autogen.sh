@@ -129,4 +129,34 @@ CREATE UNIQUE INDEX ix_posts_title ON posts (title);" "Unique titles"
 	[ "$(out)" = "$(x db current && out)" ] || fail "PostgreSQL and SQLite are not at the same head"
 }
 
+# This repository's own migrations/ carry PostgreSQL sections: the seed's
+# users table, as on SQLite, and back.
+t_repository_migrations_on_postgresql() {
+	pg_db
+	cp -R "$TOP/migrations" .
+	p db upgrade; expect_ok
+	expect_err '^applied 20261125052643 Initial user model$'
+	expect_err '^applied 20261201205726 Case-insensitive columns; defaults for an ORM'"'"'s NULLs$'
+	[ "$(cols users)" = "id|integer|NO|| username|character varying(64)|NO||nocase email|character varying(120)|NO||nocase password_hash|character varying(256)|NO|| role|character varying(20)|NO|'user'::character varying| is_approved|boolean|NO|false|" ] ||
+	    fail "users: $(cols users)"
+	pq "INSERT INTO users (username, email, password_hash, role) VALUES ('alice', 'a@x.org', 'h', NULL)" >/dev/null || fail "explicit NULL"
+	! pq "INSERT INTO users (username, email, password_hash) VALUES ('Alice', 'b@x.org', 'h')" 2>/dev/null || fail "NOCASE unique"
+	# The chain builds what db model says PostgreSQL holds: the same
+	# schema as the model's SQL run on an empty database.
+	x db model --dialect postgresql; expect_ok
+	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U exodb -d postgres -c "CREATE DATABASE model" >/dev/null || fail "database model"
+	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U exodb -d model -f "$T/.out" >/dev/null || fail "db model's SQL does not run"
+	"$PG_BIN/pg_dump" -s -O -x -h "$PG_DIR" -U exodb -d model >model.dump || fail "pg_dump model"
+	"$PG_BIN/pg_dump" -s -O -x -T exodb_revisions -h "$PG_DIR" -U exodb -d "$PGNAME" >chain.dump || fail "pg_dump chain"
+	# (pg_dump's \restrict lines carry a random key.)
+	diff <(grep -v '^\\\(un\)\?restrict ' model.dump) <(grep -v '^\\\(un\)\?restrict ' chain.dump) >&4 ||
+	    fail "the chain's schema is not the model's"
+	grep -q 'CREATE TRIGGER exodb_defaults' chain.dump || fail "pg_dump dumped no trigger"
+	p db downgrade 20261125052643 --no-backup --yes; expect_ok
+	pq "INSERT INTO users (username, email, password_hash) VALUES ('ALICE', 'c@x.org', 'h')" >/dev/null 2>&1 &&
+	    fail "the first revision's index ignores case too"
+	p db downgrade base --no-backup --yes; expect_ok
+	[ "$(pq "SELECT count(*) FROM pg_class WHERE relname = 'users'")" = 0 ] || fail "users kept"
+}
+
 run_tests
