@@ -531,6 +531,13 @@ void	 pg_statements_free(struct pg_statements *);
 size_t	 pg_char_offset(const char *, unsigned long);
 const char *pg_transaction_word(const char *);
 int	 pg_drops_data(const char *);
+struct pg_query {
+	const char		*sql;
+	int			 n;		/* parameters */
+	const char *const	*values;
+};
+int	 pg_pipeline(struct pg_conn *, const struct pg_query *, size_t,
+	    struct pg_result **, char **);
 int	 pg_backup(struct pg_conn *, const char *, const char *, char **,
 	    char **);
 

@@ -109,25 +109,6 @@ pg_exec_params(struct pg_conn *conn, const char *sql, int n,
 	return 0;
 }
 
-/* Whether id has its row, read inside the lock. */
-static int
-pg_history_has(struct pg_conn *conn, const char *id, int *has, char **cause)
-{
-	PGresult	*res;
-	const char	*values[1] = { id };
-
-	res = PQexecParams(conn, "SELECT 1 FROM " HISTORY_TABLE
-	    " WHERE id = $1", 1, NULL, values, NULL, NULL, 0);
-	if (!pg_result_ok(res)) {
-		*cause = pg_result_error(conn, res, NULL);
-		PQclear(res);
-		return -1;
-	}
-	*has = PQntuples(res) > 0;
-	PQclear(res);
-	return 0;
-}
-
 /* Record id as applied with its checksum, or forget it (checksum NULL). */
 static int
 pg_history_set(struct pg_conn *conn, const char *id, const char *checksum,
@@ -268,29 +249,57 @@ pg_statement(struct pg_conn *conn, const struct revision *rev,
 }
 
 /*
- * Run rev inside the open transaction, with its history row. Returns 1 when
- * it ran, 0 when it was already done (another process did it), -1.
+ * Run rev with its history row: in a transaction of its own, begun here
+ * with the lock, unless one is open (one). The history table is made in it
+ * until *ready says it exists. Each end is one round trip (a pipeline): the
+ * begin, lock and read of the revision's row; the row's change and the
+ * commit. Returns 1 when it ran, 0 when it was already done (another
+ * process did it; the transaction is left for the caller to roll back), -1.
  */
 static int
 pg_revision(struct pg_conn *conn, const struct plan *plan,
     const struct revision *rev, const struct pg_statements *st,
-    const struct migrate_hooks *hooks, char **cause)
+    const struct migrate_hooks *hooks, int one, int *ready, char **cause)
 {
-	char	*why = NULL;
-	size_t	 i;
-	int	 applied;
+	struct pg_query	 q[4];
+	PGresult	*res = NULL;
+	const char	*values[2] = { rev->id, rev->checksum };
+	char		*why = NULL;
+	size_t		 i, n = 0;
+	int		 applied;
 
-	if (pg_history_has(conn, rev->id, &applied, &why) == -1)
+	if (!one) {
+		q[n++] = (struct pg_query){ "BEGIN", 0, NULL };
+		q[n++] = (struct pg_query){ PG_LOCK, 0, NULL };
+		if (!*ready)
+			q[n++] = (struct pg_query){ HISTORY_DDL, 0, NULL };
+	}
+	q[n++] = (struct pg_query){ "SELECT 1 FROM " HISTORY_TABLE
+	    " WHERE id = $1", 1, values };
+	if (pg_pipeline(conn, q, n, &res, &why) == -1)
 		goto fail;
+	applied = PQntuples(res) > 0;
+	PQclear(res);
 	if (applied == plan->up)
 		return 0;
 	for (i = 0; i < st->n; i++) {
 		if (pg_statement(conn, rev, &st->v[i], hooks, cause) == -1)
 			return -1;
 	}
-	if (pg_history_set(conn, rev->id, plan->up ? rev->checksum : NULL,
-	    &why) == -1)
+	n = 0;
+	if (plan->up)
+		q[n++] = (struct pg_query){ "INSERT INTO " HISTORY_TABLE
+		    " (id, checksum, applied_at) VALUES ($1, $2, " PG_NOW ")",
+		    2, values };
+	else
+		q[n++] = (struct pg_query){ "DELETE FROM " HISTORY_TABLE
+		    " WHERE id = $1", 1, values };
+	if (!one)
+		q[n++] = (struct pg_query){ "COMMIT", 0, NULL };
+	if (pg_pipeline(conn, q, n, NULL, &why) == -1)
 		goto fail;
+	if (!one)
+		*ready = 1;
 	return 1;
 fail:
 	*cause = xasprintf("%s: %s", rev->path, why);
@@ -327,7 +336,7 @@ pg_apply(struct pg_conn *conn, const struct plan *plan, int flags,
 	struct pg_statements	**st = NULL;
 	const struct revision	*rev;
 	char			*why = NULL;
-	int			*ran, rc, done = 0, ret = -1;
+	int			*ran, rc, done = 0, ret = -1, ready = 0;
 	int			 one = (flags & MIGRATE_SINGLE) != 0;
 	size_t			 i;
 
@@ -340,20 +349,12 @@ pg_apply(struct pg_conn *conn, const struct plan *plan, int flags,
 	}
 	for (i = 0; i < plan->nrevs; i++) {
 		rev = plan->revs[i];
-		if (!one && pg_begin(conn, &why) == -1) {
-			pg_fail(rev, why, cause);
-			goto out;
-		}
-		if ((rc = pg_revision(conn, plan, rev, st[i], hooks,
-		    cause)) == -1)
+		if ((rc = pg_revision(conn, plan, rev, st[i], hooks, one,
+		    &ready, cause)) == -1)
 			goto out;
 		ran[i] = rc;
 		if (!one && rc == 0)
 			pg_rollback(conn);
-		else if (!one && pg_commit(conn, &why) == -1) {
-			pg_fail(rev, why, cause);
-			goto out;
-		}
 		if (!one && rc == 1)
 			pg_done(plan, rev, hooks);
 		done += rc;

@@ -728,3 +728,66 @@ out:
 	free(db);
 	return ret;
 }
+
+/*
+ * Run n queries in one round trip, with libpq's pipeline mode: each is sent
+ * with its parameters, then one sync. The first that fails sets *cause (the
+ * rest are then skipped by the server); the result of the last is kept in
+ * *last when not NULL (PQclear it). Returns 0 or -1.
+ */
+int
+pg_pipeline(struct pg_conn *conn, const struct pg_query *q, size_t n,
+    struct pg_result **last, char **cause)
+{
+	PGresult	*res;
+	size_t		 i;
+	int		 ret = 0;
+
+	if (last != NULL)
+		*last = NULL;
+	if (PQenterPipelineMode(conn) != 1) {
+		*cause = pg_result_error(conn, NULL, NULL);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (PQsendQueryParams(conn, q[i].sql, q[i].n, NULL, q[i].values,
+		    NULL, NULL, 0) != 1)
+			break;
+	}
+	if (i < n || PQpipelineSync(conn) != 1) {
+		/* The connection is broken: nothing more can be read. */
+		*cause = pg_result_error(conn, NULL, NULL);
+		PQexitPipelineMode(conn);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		while ((res = PQgetResult(conn)) != NULL) {
+			if (ret == 0 && !pg_result_ok(res)) {
+				*cause = pg_result_error(conn, res, NULL);
+				ret = -1;
+			}
+			if (ret == 0 && last != NULL && i == n - 1) {
+				PQclear(*last);
+				*last = res;
+			} else
+				PQclear(res);
+		}
+	}
+	/* The sync's own result; then the connection is idle again. */
+	while ((res = PQgetResult(conn)) != NULL) {
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		PQclear(res);
+	}
+	if (PQexitPipelineMode(conn) != 1 && ret == 0) {
+		*cause = pg_result_error(conn, NULL, NULL);
+		ret = -1;
+	}
+	if (ret == -1 && last != NULL) {
+		PQclear(*last);
+		*last = NULL;
+	}
+	return ret;
+}

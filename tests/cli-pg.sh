@@ -20,6 +20,34 @@ p() {
 	x -D "$DB" "$@"
 }
 
+# The seed flow: db migrate writes the revision (both dialects) from the
+# SQLite database; the same file upgrades the PostgreSQL one.
+t_seed_flow() {
+	pg_db
+	seed
+	p db upgrade
+	expect_ok
+	expect_err "^applied [0-9]{14} Initial user model$"
+	[ "$(pq "SELECT count(*) FROM users")" = 0 ] || fail "no users table"
+	[ "$(pq "SELECT checksum FROM exodb_revisions")" = \
+	    "$(q instance/dev.db "SELECT checksum FROM exodb_revisions")" ] ||
+	    fail "not the same revision on both"
+	p db current
+	expect_ok
+	expect_out '^[0-9]{14} \(head\)$'
+	p db upgrade
+	expect_ok
+	expect_err "database is at head \([0-9]{14}\); nothing to apply"
+	p db status
+	expect_ok
+	expect_out '^revisions: 1 \(1 applied, 0 pending\)$'
+	expect_out '^drift:     not checked: reading a PostgreSQL schema is not built yet$'
+	p db downgrade base --yes
+	expect_ok
+	[ "$(pq "SELECT to_regclass('users') IS NULL")" = t ] ||
+	    fail "users left after downgrade"
+}
+
 t_graph_commands() {
 	pg_db
 	x db init
@@ -285,6 +313,29 @@ t_sql_script() {
 	p db downgrade base --sql
 	expect_ok
 	expect_out "^DELETE FROM exodb_revisions WHERE id = '20260101000001';$"
+}
+
+# --single-transaction: a failure in the last revision undoes the first;
+# -v shows each statement at its line.
+t_single_transaction() {
+	pg_db
+	x db init
+	pgrev 20260101000001 none "CREATE TABLE a (x int);" "DROP TABLE a;"
+	pgrev 20260101000002 20260101000001 "CREATE TABLE b (x int);
+SELECT * FROM nope;" "DROP TABLE b;"
+	p -q db upgrade --single-transaction
+	expect_status 1
+	expect_one_error "20260101000002_rev.sql:9: relation \"nope\" does not exist$"
+	[ "$(pq "SELECT to_regclass('a') IS NULL AND to_regclass('exodb_revisions') IS NULL")" = t ] ||
+	    fail "the first revision stayed"
+	pgrev 20260101000002 20260101000001 "CREATE TABLE b (x int);
+CREATE INDEX ON b
+    (x);" "DROP TABLE b;"
+	p -v db upgrade --single-transaction
+	expect_ok
+	expect_err "^migrations/versions/20260101000002_rev.sql:9: CREATE INDEX ON b \.\.\.$"
+	expect_err "^applied 20260101000002 rev 20260101000002$"
+	[ "$(pq "SELECT count(*) FROM exodb_revisions")" = 2 ] || fail "history rows"
 }
 
 t_lock_timeout() {
