@@ -367,6 +367,39 @@ START_TEST(test_diff_destructive)
 }
 END_TEST
 
+/*
+ * A PostgreSQL column's identity (introspect-pg.c fills it; SQLite's are
+ * 0) is compared as the rest of a column is, and named.
+ */
+START_TEST(test_diff_identity)
+{
+	sqlite3		*db = unit_db("CREATE TABLE t (id INTEGER NOT NULL, "
+	    "x TEXT)");
+	struct schema	*a, *b;
+	struct diff	*d;
+	char		*cause = NULL;
+
+	a = golden_schema(db, "identity a");
+	b = golden_schema(db, "identity b");
+	ck_assert_int_eq(diff_schemas(a, b, 0, &d, &cause), 0);
+	ck_assert_uint_eq(d->nops, 0);
+	diff_free(d);
+	a->tables[0].columns[0].identity = 'd';
+	ck_assert_int_eq(diff_schemas(a, b, 0, &d, &cause), 0);
+	ck_assert_uint_eq(d->nops, 1);
+	ck_assert_int_eq(d->ops[0].type, OP_REBUILD_TABLE);
+	ck_assert_str_eq(d->ops[0].why, "t.id identity by default -> none");
+	diff_free(d);
+	b->tables[0].columns[0].identity = 'a';
+	ck_assert_int_eq(diff_schemas(a, b, 0, &d, &cause), 0);
+	ck_assert_str_eq(d->ops[0].why, "t.id identity by default -> always");
+	diff_free(d);
+	schema_free(a);
+	schema_free(b);
+	sqlite3_close(db);
+}
+END_TEST
+
 static Suite *
 unit_suite(void)
 {
@@ -379,6 +412,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_diff_golden_cases);
 	tcase_add_loop_test(tc, test_diff_golden, 0, (int)golden_nfiles);
 	tcase_add_test(tc, test_diff_destructive);
+	tcase_add_test(tc, test_diff_identity);
 	suite_add_tcase(s, tc);
 	return s;
 }
