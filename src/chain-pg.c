@@ -164,30 +164,24 @@ chain_pg_find_view(const struct schema *s, const char *name)
 }
 
 /*
- * The drift of the live schema from the chain's, as chain_drift() words it
- * on SQLite: tables, their columns and indexes, then triggers and views.
- * No items: no drift. The caller frees *out with chain_drift_free().
+ * How schema to differs from schema from, as chain_drift() words it on
+ * SQLite, into d: tables, their columns and indexes, then triggers and
+ * views.
  */
-int
-chain_pg_drift(struct pg_conn *conn, const struct repo *repo,
-    struct chain_drift **out, char **cause)
+static int
+chain_pg_compare(const struct schema *from, const struct schema *to,
+    struct chain_drift *d, char **cause)
 {
-	struct schema		*from = NULL, *to = NULL;
-	struct chain_drift	*d;
 	struct diff		*ops = NULL;
 	const struct table	*a;
 	size_t			 i;
 	long			 j;
-	int			 ret = -1;
 
-	*out = NULL;
-	d = xcalloc(1, sizeof *d);
-	if (chain_pg_schema(conn, repo, &from, cause) == -1 ||
-	    introspect_pg(conn, &to, cause) == -1 ||
-	    diff_schemas(from, to, DIFF_DROP_UNKNOWN, &ops, cause) == -1)
-		goto out;
+	if (diff_schemas(from, to, DIFF_DROP_UNKNOWN, &ops, cause) == -1)
+		return -1;
 	for (i = 0; i < ops->nops; i++)
 		chain_drift_item(d, chain_drift_describe(&ops->ops[i]));
+	diff_free(ops);
 	for (i = 0; i < to->ntables; i++) {
 		if ((a = schema_table(from, to->tables[i].name)) != NULL)
 			chain_pg_triggers(d, a, &to->tables[i]);
@@ -206,12 +200,32 @@ chain_pg_drift(struct pg_conn *conn, const struct repo *repo,
 			chain_drift_item(d, xasprintf("view %s: in the chain, not "
 			    "in the database", from->view_names[i]));
 	}
+	return 0;
+}
+
+/*
+ * The drift of the live schema from the chain's. No items: no drift. The
+ * caller frees *out with chain_drift_free().
+ */
+int
+chain_pg_drift(struct pg_conn *conn, const struct repo *repo,
+    struct chain_drift **out, char **cause)
+{
+	struct schema		*from = NULL, *to = NULL;
+	struct chain_drift	*d;
+	int			 ret = -1;
+
+	*out = NULL;
+	d = xcalloc(1, sizeof *d);
+	if (chain_pg_schema(conn, repo, &from, cause) == -1 ||
+	    introspect_pg(conn, &to, cause) == -1 ||
+	    chain_pg_compare(from, to, d, cause) == -1)
+		goto out;
 	*out = d;
 	d = NULL;
 	ret = 0;
 out:
 	chain_drift_free(d);
-	diff_free(ops);
 	schema_free(from);
 	schema_free(to);
 	return ret;
@@ -238,9 +252,9 @@ chain_pg_statement(const struct revision *rev, unsigned line,
 /*
  * Run a new revision's PostgreSQL upgrade, then its downgrade, on the live
  * schema inside a transaction that is rolled back: the server must take
- * both as they would run, over its rows. A statement it refuses is named:
- * which section, its line there and its first line of text, and the
- * server's reason.
+ * both as they would run, over its rows, and the downgrade must give back
+ * the schema as it was. A statement it refuses is named: which section,
+ * its line there and its first line of text, and the server's reason.
  */
 int
 chain_pg_prove(struct pg_conn *conn, const char *upgrade,
@@ -251,8 +265,10 @@ chain_pg_prove(struct pg_conn *conn, const char *upgrade,
 	struct plan		 plan;
 	struct migrate_hooks	 hooks;
 	struct chain_pg_last	 last = { 0, NULL };
+	struct schema		*before = NULL, *after = NULL;
+	struct chain_drift	*d = NULL;
 	const char		*why;
-	char			*err = NULL;
+	char			*err = NULL, *list;
 	int			 ret = -1, up;
 
 	memset(&r, 0, sizeof r);
@@ -272,6 +288,8 @@ chain_pg_prove(struct pg_conn *conn, const char *upgrade,
 		    "%s", err);
 		goto out;
 	}
+	if (introspect_pg(conn, &before, cause) == -1)
+		goto out;
 	for (up = 1; up >= 0; up--) {
 		plan.up = up;
 		free(last.sql);
@@ -290,9 +308,26 @@ chain_pg_prove(struct pg_conn *conn, const char *upgrade,
 			    "upgrade" : "downgrade", why);
 		goto out;
 	}
+	/* The downgrade must give back the schema the upgrade started from. */
+	d = xcalloc(1, sizeof *d);
+	if (introspect_pg(conn, &after, cause) == -1 ||
+	    chain_pg_compare(before, after, d, cause) == -1)
+		goto out;
+	if (d->nitems > 0) {
+		list = xstrdup(d->items[0]);
+		/* Worded as drift, the schema before standing for the chain. */
+		*cause = xasprintf("its PostgreSQL downgrade does not give back "
+		    "the schema the upgrade started from (%s%s)", list,
+		    d->nitems > 1 ? "; ..." : "");
+		free(list);
+		goto out;
+	}
 	ret = 0;
 out:
 	pg_rollback(conn);
+	chain_drift_free(d);
+	schema_free(before);
+	schema_free(after);
 	free(last.sql);
 	free(err);
 	return ret;

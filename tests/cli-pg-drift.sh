@@ -33,9 +33,11 @@ pg_seed() {
 	expect_ok
 }
 
-# model_plus SQL: a model file, the compiled-in one with SQL after it.
+# model_plus SQL: a model file, the compiled-in one with SQL after it, a
+# statement a line.
 model_plus() {
-	{ cat "$TOP/src/model.sql"; printf '%s\n' "$1"; } >model.sql
+	{ cat "$TOP/src/model.sql"; printf '%s\n' "$1" | sed 's/; /;\n/g'; } \
+	    >model.sql
 }
 
 # The model as render_pg_model() creates it reads, through introspect_pg(),
@@ -234,6 +236,41 @@ t_migrate_proven() {
 	expect_ok
 	p --model model.sql db check
 	expect_ok
+}
+
+# step MESSAGE [OPTION] TABLE: db migrate on the server to a model of the
+# users table and TABLE, then db upgrade, after which db check finds nothing.
+step() {
+	model_plus "$3"
+	# shellcheck disable=SC2086 # an option or nothing
+	p --model model.sql db migrate -m "$1" $2
+	expect_ok
+	expect_out "^migrations/versions/[0-9]{14}_.*\\.sql$"
+	p --model model.sql db upgrade
+	expect_ok
+	p --model model.sql db check
+	expect_ok
+}
+
+# Each kind of change db migrate makes, proven on the server and applied.
+t_migrate_kinds() {
+	pg_seed
+	step "notes" "" "CREATE TABLE notes (id INTEGER NOT NULL PRIMARY KEY, body VARCHAR(100));"
+	step "type" "" "CREATE TABLE notes (id INTEGER NOT NULL PRIMARY KEY, body VARCHAR(200));"
+	step "default" "" "CREATE TABLE notes (id INTEGER NOT NULL PRIMARY KEY, body VARCHAR(200) DEFAULT 'none');"
+	pq "INSERT INTO notes (id, body) VALUES (1, NULL)"
+	step "not null" "" "CREATE TABLE notes (id INTEGER NOT NULL PRIMARY KEY, body VARCHAR(200) NOT NULL DEFAULT 'none');"
+	[ "$(pq "SELECT body FROM notes")" = none ] || fail "the NULL did not take the default"
+	step "index" "" "CREATE TABLE notes (id INTEGER NOT NULL PRIMARY KEY, body VARCHAR(200) NOT NULL DEFAULT 'none'); CREATE INDEX ix_notes_body ON notes (body);"
+	step "unique" "" "CREATE TABLE notes (id INTEGER NOT NULL PRIMARY KEY, body VARCHAR(200) NOT NULL DEFAULT 'none'); CREATE UNIQUE INDEX ix_notes_body ON notes (body);"
+	step "check" "" "CREATE TABLE notes (id INTEGER NOT NULL PRIMARY KEY, body VARCHAR(200) NOT NULL DEFAULT 'none' CHECK (length(body) < 300)); CREATE UNIQUE INDEX ix_notes_body ON notes (body);"
+	step "extra" "" "CREATE TABLE notes (id INTEGER NOT NULL PRIMARY KEY, body VARCHAR(200) NOT NULL DEFAULT 'none' CHECK (length(body) < 300), extra TEXT); CREATE UNIQUE INDEX ix_notes_body ON notes (body);"
+	step "drop extra" --allow-destructive "CREATE TABLE notes (id INTEGER NOT NULL PRIMARY KEY, body VARCHAR(200) NOT NULL DEFAULT 'none' CHECK (length(body) < 300)); CREATE UNIQUE INDEX ix_notes_body ON notes (body);"
+	[ "$(pq "SELECT count(*) FROM exodb_revisions")" = 10 ] || fail "not 10 revisions"
+	p db downgrade base --yes --no-backup
+	expect_ok
+	[ "$(pq "SELECT count(*) FROM pg_class WHERE relname IN ('users', 'notes')")" = 0 ] ||
+	    fail "tables left"
 }
 
 # A section the server refuses over its rows: no file, nothing kept, the
