@@ -67,6 +67,9 @@ t_round_trip_model() {
 	p db status --json
 	expect_ok
 	expect_out '"drift":\[\]'
+	p db check --json
+	expect_ok
+	expect_out '"at_head":true,.*"matches_model":true,.*"drift":\[\]'
 }
 
 t_drift_added_column() {
