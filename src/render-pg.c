@@ -341,18 +341,17 @@ render_pg_replace(const struct table *t, int *replace, char **cause)
 			    "form here", t->name, (int)len, tok);
 			return -1;
 		}
-		after_null = lex_word_is(tok, len, "NULL");
-		/* NOT NULL ON CONFLICT: the ON between them. */
-		if (lex_word_is(tok, len, "ON"))
-			after_null = 1;
+		/* NOT NULL ON CONFLICT: the ON between them keeps it. */
+		if (!lex_word_is(tok, len, "ON"))
+			after_null = lex_word_is(tok, len, "NULL");
 	}
 	return n;
 }
 
 /*
  * The trigger that gives t's ON CONFLICT REPLACE columns their defaults in
- * place of an explicit NULL, or (with none) its removal; created is whether
- * the trigger exists already. The function's body is a string, not a
+ * place of an explicit NULL, or (with none) its removal; existed says
+ * whether the trigger is there already. The function's body is a string, not a
  * dollar-quoted one, so that any SQL lexer splits the statements right.
  */
 static int

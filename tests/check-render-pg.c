@@ -290,6 +290,13 @@ START_TEST(test_render_pg_defaults)
 	    "REPLACE DEFAULT 'x');", 0),
 	    "DROP TABLE \"T\";\n"
 	    "DROP FUNCTION \"exodb_defaults_T\"();\n");
+	/* REPLACE on UNIQUE or a key replaces rows, not a NULL. */
+	CK_STR(pg("", "CREATE TABLE t (a TEXT NOT NULL DEFAULT 'x' UNIQUE ON "
+	    "CONFLICT REPLACE);", 1), "error: table t: ON CONFLICT REPLACE has "
+	    "no PostgreSQL form");
+	CK_STR(pg("", "CREATE TABLE t (a INTEGER PRIMARY KEY ON CONFLICT "
+	    "REPLACE);", 1), "error: table t: ON CONFLICT REPLACE has no "
+	    "PostgreSQL form");
 	/* One with no default cannot take it: no trigger. */
 	CK_STR(pg("", "CREATE TABLE t (a TEXT NOT NULL ON CONFLICT REPLACE);",
 	    1), "CREATE TABLE t (\n\ta TEXT NOT NULL\n);\n");
