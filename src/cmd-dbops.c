@@ -106,7 +106,8 @@ const struct cmd_dbops cmd_sqlite_ops = {
 	.backup = sqlite_backup,
 	.restore = sqlite_restore,
 	.drift = sqlite_drift,
-	.datacheck = 1
+	.datacheck = 1,
+	.users = &cmd_sqlite_userops
 };
 
 static int
@@ -197,7 +198,8 @@ const struct cmd_dbops cmd_pg_ops = {
 	.has_table = pg_ops_has_table,
 	.drops = pg_ops_drops,
 	.backup = pg_ops_backup,
-	.restore = pg_ops_restore
+	.restore = pg_ops_restore,
+	.users = &cmd_pg_userops
 };
 
 /*
@@ -218,7 +220,7 @@ cmd_open(struct cmd *cmd, enum db_mode mode, struct db_created *created,
 	if (!(cmd->entry->flags & CMD_PG)) {
 		*cause = xasprintf("%s: not available on PostgreSQL yet (db "
 		    "upgrade, downgrade, current, history, stamp and status "
-		    "are)", cmd->database);
+		    "are, and the user commands)", cmd->database);
 		return -1;
 	}
 	cmd->ops = &cmd_pg_ops;
