@@ -239,6 +239,13 @@ const struct cmd_entry cmd_db_entries[] = {
 		.group = "db", .name = "model",
 		.summary = "print the model in use as SQL, and its fingerprint "
 		    "on stderr",
+		.options = (const struct cmd_option[]) {
+			{ .id = OPT_DIALECT, .name = "dialect",
+			  .arg = "DIALECT",
+			  .help = "print it as this database holds it: sqlite "
+			  "(the\ndefault) or postgresql" },
+			{ .name = NULL }
+		},
 		.exec = cmd_db_model_exec
 	},
 };
@@ -1833,18 +1840,38 @@ cmd_db_repair_exec(struct cmd *cmd, char **cause)
 }
 
 /*
- * The model in use as the differ sees it, on stdout; its fingerprint, which
+ * The model in use as the differ sees it, on stdout, or with --dialect
+ * postgresql as db migrate writes it for PostgreSQL; its fingerprint, which
  * --version and the revisions db migrate writes carry, on stderr.
  */
 static int
 cmd_db_model_exec(struct cmd *cmd, char **cause)
 {
 	struct schema	*model = NULL;
-	char		*text, *fp;
+	const char	*dialect = cmd->opt[OPT_DIALECT];
+	char		*text, *fp, *why = NULL;
+	int		 pg;
 
+	if (dialect != NULL && strcmp(dialect, revision_dialect_name(
+	    DIALECT_SQLITE)) != 0 && strcmp(dialect, revision_dialect_name(
+	    DIALECT_POSTGRESQL)) != 0) {
+		*cause = xasprintf("--dialect: unknown dialect '%s'; it is "
+		    "sqlite or postgresql", dialect);
+		return 2;
+	}
+	pg = dialect != NULL && strcmp(dialect, revision_dialect_name(
+	    DIALECT_POSTGRESQL)) == 0;
 	if (model_load(cmd->model, &model, cause) == -1)
 		return -1;
-	text = model_render(model);
+	if (!pg)
+		text = model_render(model);
+	else if (render_pg_model(model, &text, &why) == -1) {
+		*cause = xasprintf("%s has no PostgreSQL form: %s",
+		    cmd->model != NULL ? cmd->model : model_builtin_name, why);
+		free(why);
+		schema_free(model);
+		return -1;
+	}
 	fp = model_fingerprint(model);
 	fputs(text, stdout);
 	cmd_note("model %s (%s%s)", fp, cmd->model != NULL ? cmd->model :

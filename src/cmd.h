@@ -33,6 +33,7 @@ enum cmd_option_id {
 	OPT_YES,
 	OPT_SINGLE_TRANSACTION,
 	OPT_ALLOW_DESTRUCTIVE,
+	OPT_DIALECT,
 	/* The global options, main.c's. */
 	OPT_DATABASE,
 	OPT_DIRECTORY,

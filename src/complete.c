@@ -320,6 +320,12 @@ complete_value(const struct complete *c, const struct cmd_option *o)
 		complete_offer(c->cur, "user", NULL);
 		complete_offer(c->cur, "admin", NULL);
 	}
+	if (o->id == OPT_DIALECT) {
+		complete_offer(c->cur, revision_dialect_name(DIALECT_SQLITE),
+		    NULL);
+		complete_offer(c->cur,
+		    revision_dialect_name(DIALECT_POSTGRESQL), NULL);
+	}
 }
 
 /*

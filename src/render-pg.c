@@ -10,7 +10,7 @@
  *  - COLLATE NOCASE is the collation "nocase" that exodb creates: ICU's
  *    root locale at strength 2 (case-insensitive, accent-sensitive), not
  *    deterministic, so that equality and the unique indexes ignore case as
- *    on SQLite while the columns keep their VARCHAR(n) types (see COLLATION
+ *    on SQLite while the columns keep their VARCHAR(n) types (see POSTGRESQL
  *    in exodb(1) for why not citext);
  *  - NOT NULL ON CONFLICT REPLACE with a DEFAULT (an explicit NULL takes the
  *    default) is a BEFORE INSERT OR UPDATE trigger that puts the default in
@@ -963,6 +963,34 @@ render_pg_add_identity(sqlite3_str *out, const struct table *t,
 }
 
 /*
+ * The defaults trigger of a, made b's: its function replaced when what it
+ * does changes (a column renamed, added or dropped), made or dropped when b
+ * is the first or a the last to need one.
+ */
+static int
+render_pg_redefault(sqlite3_str *out, const struct table *a,
+    const struct table *b, char **cause)
+{
+	sqlite3_str	*sa, *sb;
+	char		*ta, *tb, *why = NULL;
+	int		 ret;
+
+	sa = sqlite3_str_new(NULL);
+	sb = sqlite3_str_new(NULL);
+	(void)render_pg_defaults(sa, a, 0, &why);
+	free(why);
+	ret = render_pg_defaults(sb, b, 0, cause);
+	ta = xstr_finish(sa);
+	tb = xstr_finish(sb);
+	if (ret == 0 && strcmp(ta, tb) != 0)
+		ret = render_pg_defaults(out, b, render_pg_has_defaults(a),
+		    cause);
+	free(ta);
+	free(tb);
+	return ret;
+}
+
+/*
  * What SQLite rebuilds, PostgreSQL alters in place: table a becomes b by
  * ALTER TABLE, its rows and its other objects kept. Constraints that go or
  * change are dropped first and added after the columns change, indexes
@@ -1090,8 +1118,7 @@ render_pg_rebuild(sqlite3_str *out, const struct table *a,
 			ret = render_pg_index_to(out, b, ib, cause);
 	}
 	if (ret == 0 && (render_pg_has_defaults(a) || render_pg_has_defaults(b)))
-		ret = render_pg_defaults(out, b, render_pg_has_defaults(a),
-		    cause);
+		ret = render_pg_redefault(out, a, b, cause);
 	return ret;
 }
 
@@ -1101,8 +1128,16 @@ render_pg_op(sqlite3_str *out, const struct op *op, char **cause)
 	char	*what;
 
 	what = diff_describe(op);
-	sqlite3_str_appendf(out, "-- %s%s\n", what,
-	    diff_destructive(op) ? " (destructive)" : "");
+	/* "rebuild table t: why", which PostgreSQL does not need. */
+	if (op->type == OP_REBUILD_TABLE) {
+		sqlite3_str_appendall(out, "-- alter table ");
+		render_pg_ident_to(out, op->to->name);
+		sqlite3_str_appendf(out, " (SQLite rebuilds it: %s)%s\n",
+		    op->why != NULL ? op->why : "", diff_destructive(op) ?
+		    " (destructive)" : "");
+	} else
+		sqlite3_str_appendf(out, "-- %s%s\n", what,
+		    diff_destructive(op) ? " (destructive)" : "");
 	free(what);
 	switch (op->type) {
 	case OP_CREATE_TABLE:

@@ -192,6 +192,11 @@ END_TEST
  */
 START_TEST(test_render_pg_rebuild)
 {
+	/* Said as what it is there. */
+	CK_STR(pg_sql(T0, "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);",
+	    1, 1),
+	    "-- alter table t (SQLite rebuilds it: t.a type TEXT -> INTEGER)\n"
+	    "ALTER TABLE t ALTER COLUMN a TYPE INTEGER USING a::INTEGER;\n");
 	/* A type, with the cast; a CHECK added, named as PostgreSQL would. */
 	CK_STR(pg(T0, "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER "
 	    "CHECK (a > 0));", 1),

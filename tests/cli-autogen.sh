@@ -184,6 +184,20 @@ t_view_already_broken() {
 	x db migrate -m again; expect_ok; expect_err 'no changes in schema detected'
 }
 
+# What has no PostgreSQL form (here a named constraint) leaves the revision
+# with SQLite's sections alone, said on stderr.
+t_no_postgresql_form_writes_sqlite_alone() {
+	seed
+	sed -n '/^CREATE /,$p' "$TOP/src/model.sql" >m.sql
+	echo "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, CONSTRAINT body_set CHECK (body <> ''));" >>m.sql
+	x --model m.sql db migrate -m "Notes"; expect_ok
+	expect_err "^no PostgreSQL sections: table notes: CONSTRAINT has no PostgreSQL form here; write them by hand \(-- \+upgrade postgresql, -- \+downgrade postgresql\) to run it on PostgreSQL$"
+	f=$(out)
+	grep -qx -- '-- +upgrade' "$f" || fail "no SQLite section"
+	! grep -q -- '-- +upgrade postgresql' "$f" || fail "a PostgreSQL section: $(cat "$f")"
+	x db upgrade; expect_ok
+}
+
 t_migrate_is_refused_not_written() {
 	x db init
 	x db migrate -m "Initial user model"

@@ -34,6 +34,9 @@ t_revision_writes_empty_sections_on_head() {
 	echo "$f" | grep -Eq '^migrations/versions/[0-9]{14}_backfill_emails\.sql$' || fail "name $f"
 	grep -q "^-- revises: $h\$" "$f" || fail "revises"
 	[ "$(sed -n '/^-- +upgrade$/,/^-- +downgrade$/p' "$f" | grep -vc '^-- +\|^$')" = 0 ] || fail "upgrade not empty"
+	# Both databases' pairs, empty, to fill in.
+	[ "$(grep -v '^-- [a-z]*:\|^-- exodb revision$' "$f" | tr '\n' '|')" = "|-- +upgrade||-- +downgrade||-- +upgrade postgresql||-- +downgrade postgresql|" ] ||
+	    fail "sections: $(cat "$f")"
 	x db upgrade; expect_ok
 	expect_err '^applied [0-9]{14} Backfill emails$'
 }
@@ -278,6 +281,7 @@ t_two_heads_and_merge() {
 	x db merge -m "Join branches" heads; expect_ok
 	m=$(out)
 	grep -q '^-- revises: 29990101000004 29990101000009$' "$m" || fail "merge parents: $(grep revises "$m")"
+	grep -qx -- '-- +downgrade postgresql' "$m" || fail "merge lacks the PostgreSQL sections"
 	x db heads; [ "$(out | wc -l)" = 1 ] || fail "still two heads"
 	x db upgrade; expect_ok
 	[ "$(tables)" = "a b c z" ] || fail "after merge: $(tables)"

@@ -44,3 +44,29 @@ ALTER TABLE exodb_new_users RENAME TO users;
 PRAGMA legacy_alter_table = OFF;
 CREATE UNIQUE INDEX ix_users_username ON users (username COLLATE NOCASE);
 CREATE UNIQUE INDEX ix_users_email ON users (email COLLATE NOCASE);
+
+-- +upgrade postgresql
+-- alter table users (SQLite rebuilds it: users.username collation none -> NOCASE; users.email collation none -> NOCASE)
+DROP INDEX ix_users_username;
+DROP INDEX ix_users_email;
+ALTER TABLE users ALTER COLUMN username TYPE VARCHAR(64) COLLATE nocase;
+ALTER TABLE users ALTER COLUMN email TYPE VARCHAR(120) COLLATE nocase;
+CREATE UNIQUE INDEX ix_users_username ON users (username);
+CREATE UNIQUE INDEX ix_users_email ON users (email);
+CREATE OR REPLACE FUNCTION exodb_defaults_users() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN
+	NEW.role := coalesce(NEW.role, ''user'');
+	NEW.is_approved := coalesce(NEW.is_approved, false);
+	RETURN NEW;
+END';
+CREATE TRIGGER exodb_defaults BEFORE INSERT OR UPDATE ON users FOR EACH ROW EXECUTE FUNCTION exodb_defaults_users();
+
+-- +downgrade postgresql
+-- alter table users (SQLite rebuilds it: users.username collation NOCASE -> none; users.email collation NOCASE -> none)
+DROP INDEX ix_users_username;
+DROP INDEX ix_users_email;
+ALTER TABLE users ALTER COLUMN username TYPE VARCHAR(64);
+ALTER TABLE users ALTER COLUMN email TYPE VARCHAR(120);
+CREATE UNIQUE INDEX ix_users_username ON users (username COLLATE nocase);
+CREATE UNIQUE INDEX ix_users_email ON users (email COLLATE nocase);
+DROP TRIGGER exodb_defaults ON users;
+DROP FUNCTION exodb_defaults_users();
