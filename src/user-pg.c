@@ -369,6 +369,7 @@ int
 user_pg_list_next(struct user_list *l, char **cause)
 {
 	PGresult	*res;
+	int		 ret = 0;
 
 	PQclear(l->res);
 	l->res = NULL;
@@ -390,15 +391,18 @@ user_pg_list_next(struct user_list *l, char **cause)
 		return 1;
 	}
 	/* The end (an empty PGRES_TUPLES_OK), or an error; then NULL. */
-	if (res == NULL || !pg_result_ok(res))
+	if (res == NULL || !pg_result_ok(res)) {
 		*cause = pg_result_error(l->pg, res, NULL);
-	else if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		ret = -1;
+	} else if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		*cause = xstrdup("the server sent no rows");
+		ret = -1;
+	}
 	PQclear(res);
 	while ((res = PQgetResult(l->pg)) != NULL)
 		PQclear(res);
 	l->streaming = 0;
-	return *cause != NULL ? -1 : 0;
+	return ret;
 }
 
 /*

@@ -199,7 +199,14 @@ t_list_odd_rows() {
 t_list_long() {
 	pg_seed
 	pq "INSERT INTO users (username, email, password_hash, is_approved) SELECT 'user' || i, 'u' || i || '@x.org', 'h', i % 2 = 0 FROM generate_series(1, 20000) i" >/dev/null
+	local start mid end
+	start=$(date +%s%N)
 	x user list --no-header; expect_ok
+	mid=$(date +%s%N)
+	"$PG_BIN/psql" -X -qAt -h "$PG_DIR" -U exodb -d "$PGNAME" \
+	    -c "SELECT id, username, email, role, is_approved FROM users ORDER BY id" >/dev/null
+	end=$(date +%s%N)
+	info "user list, 20,000 rows: $(( (mid - start) / 1000000 )) ms; psql, the same rows: $(( (end - mid) / 1000000 )) ms"
 	[ "$(out | wc -l)" = 20000 ] || fail "rows: $(out | wc -l)"
 	[ "$(out | tail -n 1)" = "20000  user20000  u20000@x.org  user  yes" ] || fail "last: $(out | tail -n 1)"
 	x user list --pending --json; expect_ok
