@@ -222,6 +222,34 @@ t_list_long() {
 	until_gone
 }
 
+# rss ARGS...: the most memory exodb ARGS held, in KiB (GNU time). Under
+# ASan, freed memory would wait in its quarantine: none, here.
+rss() {
+	need /usr/bin/time
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0" \
+	    /usr/bin/time -f %M -o "$T/.rss" "$EXODB" "$@" >/dev/null 2>"$T/.err" ||
+	    fail "exodb $*: $(cat "$T/.err")"
+	tail -n 1 "$T/.rss"
+}
+
+# One row in memory at a time: listing 100 times as many users takes no
+# more memory than the output buffer and the server's connection need.
+t_list_memory() {
+	local small big
+	# What GNU time sees there is valgrind's memory, not exodb's.
+	[ -z "${EXODB_VALGRIND:-}" ] || skip "memory is measured without valgrind"
+	pg_seed
+	pq "INSERT INTO users (username, email, password_hash) SELECT 'user' || i, 'u' || i || '@x.org', 'h' FROM generate_series(1, 1000) i" >/dev/null
+	small=$(rss user list)
+	small=$((small > $(rss user list --json) ? small : $(rss user list --json)))
+	pq "INSERT INTO users (username, email, password_hash) SELECT 'user' || i, 'u' || i || '@x.org', 'h' FROM generate_series(1001, 100000) i" >/dev/null
+	big=$(rss user list)
+	info "user list: $small KiB for 1,000 users, $big KiB for 100,000"
+	[ "$big" -lt $((small + 2048)) ] || fail "100,000 users take $big KiB, 1,000 take $small KiB"
+	big=$(rss user list --json)
+	[ "$big" -lt $((small + 2048)) ] || fail "--json: 100,000 users take $big KiB, 1,000 take $small KiB"
+}
+
 # Poll (never sleep to synchronise) until the server has no exodb session.
 until_gone() {
 	local n=0
