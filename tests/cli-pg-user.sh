@@ -72,7 +72,8 @@ expect_phc() {
 
 # json_is JSON PYTHON: the JSON parses and equals the Python value.
 json_is() {
-	python3 -c 'import json, sys; sys.exit(json.loads(sys.argv[1]) != eval(sys.argv[2]))' "$1" "$2" ||
+	need /usr/bin/python3
+	/usr/bin/python3 -c 'import ast, json, sys; sys.exit(json.loads(sys.argv[1]) != ast.literal_eval(sys.argv[2]))' "$1" "$2" ||
 	    fail "JSON $1 is not $2"
 }
 
@@ -210,7 +211,8 @@ t_list_long() {
 	[ "$(out | wc -l)" = 20000 ] || fail "rows: $(out | wc -l)"
 	[ "$(out | tail -n 1)" = "20000  user20000  u20000@x.org  user  yes" ] || fail "last: $(out | tail -n 1)"
 	x user list --pending --json; expect_ok
-	python3 -c 'import json, sys; v = json.load(open(sys.argv[1])); sys.exit(len(v) != 10000 or v[-1]["username"] != "user19999")' "$T/.out" ||
+	need /usr/bin/python3
+	/usr/bin/python3 -c 'import json, sys; v = json.load(open(sys.argv[1])); sys.exit(len(v) != 10000 or v[-1]["username"] != "user19999")' "$T/.out" ||
 	    fail "pending json: $(head -c 200 "$T/.out")"
 	# With SIGPIPE ignored, exodb sees the pipe close, says so and ends the
 	# query; the server's process for it then goes.
