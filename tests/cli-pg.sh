@@ -48,6 +48,35 @@ t_seed_flow() {
 	    fail "users left after downgrade"
 }
 
+# The committed migrations/ (both dialects' sections): the same history,
+# file for file, as on SQLite; the app's explicit NULL takes the default.
+t_seed_committed_migrations() {
+	pg_db
+	cp -R "$TOP/migrations" .
+	p db upgrade
+	expect_ok
+	expect_err "^applied 20261125052643 Initial user model$"
+	expect_err "^applied 20261201205726 "
+	[ "$(pq "SELECT count(*) FROM exodb_revisions")" = 2 ] ||
+	    fail "not two history rows"
+	p db current
+	expect_ok
+	expect_out '^20261201205726 \(head\)$'
+	x db upgrade
+	expect_ok
+	[ "$(pq "SELECT string_agg(id || ' ' || checksum, ',' ORDER BY id) FROM exodb_revisions")" = \
+	    "$(q instance/dev.db "SELECT group_concat(id || ' ' || checksum, ',') FROM (SELECT * FROM exodb_revisions ORDER BY id)")" ] ||
+	    fail "not the same revisions on both"
+	pq "INSERT INTO users (username, email, password_hash, role, is_approved) VALUES ('Ann', 'ann@example.org', 'x', NULL, NULL)" >/dev/null ||
+	    fail "an explicit NULL is refused"
+	[ "$(pq "SELECT role, is_approved FROM users WHERE username = 'ann'")" = "user|f" ] ||
+	    fail "role and is_approved: $(pq "SELECT role, is_approved FROM users")"
+	p db downgrade base --yes
+	expect_ok
+	[ "$(pq "SELECT to_regclass('users') IS NULL")" = t ] ||
+	    fail "users left after downgrade base"
+}
+
 t_graph_commands() {
 	pg_db
 	x db init
