@@ -46,8 +46,8 @@ LIB_SRCS =	src/autogen.c src/chain.c src/cmd.c src/cmd-db.c src/cmd-dbops.c \
 		src/model.c src/plan.c src/render.c src/render-pg.c src/repo.c \
 		src/revision.c \
 		src/schema.c \
-		src/xmalloc.c src/cmd-user.c src/password.c src/prompt.c \
-		src/user.c
+		src/xmalloc.c src/cmd-user.c src/cmd-userops.c src/password.c \
+		src/prompt.c src/user.c src/user-pg.c
 # main.c and complete.c, which reads main.c's tables, are the binary's alone.
 SRCS =		src/main.c src/complete.c $(LIB_SRCS)
 HDRS =		src/exodb.h src/cmd.h
@@ -64,7 +64,8 @@ CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
 		tests/cli-model.sh tests/cli-examples.sh tests/cli-complete.sh \
 		tests/cli-files.sh tests/cli-project.sh tests/cli-drift.sh \
 		tests/cli-data.sh tests/cli-adopt.sh tests/cli-json.sh \
-		tests/cli-pg.sh tests/cli-pg-autogen.sh tests/cli-pg-drift.sh
+		tests/cli-pg.sh tests/cli-pg-autogen.sh tests/cli-pg-drift.sh \
+		tests/cli-pg-user.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/. The model,
 # src/model.sql, is compiled in as build/model-sql.c (never committed).

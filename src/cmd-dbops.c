@@ -114,7 +114,8 @@ const struct cmd_dbops cmd_sqlite_ops = {
 	.backup = sqlite_backup,
 	.restore = sqlite_restore,
 	.drift = sqlite_drift,
-	.datacheck = 1
+	.datacheck = 1,
+	.users = &cmd_sqlite_userops
 };
 
 static int
@@ -229,7 +230,8 @@ const struct cmd_dbops cmd_pg_ops = {
 	.backup = pg_ops_backup,
 	.restore = pg_ops_restore,
 	.drift = pg_ops_drift,
-	.prove = pg_ops_prove
+	.prove = pg_ops_prove,
+	.users = &cmd_pg_userops
 };
 
 /*
@@ -250,7 +252,8 @@ cmd_open(struct cmd *cmd, enum db_mode mode, struct db_created *created,
 	if (!(cmd->entry->flags & CMD_PG)) {
 		*cause = xasprintf("%s: not available on PostgreSQL yet (db "
 		    "upgrade, downgrade, current, history, stamp, status, "
-		    "check and migrate are)", cmd->database);
+		    "check and migrate are, and the user commands)",
+		    cmd->database);
 		return -1;
 	}
 	cmd->ops = &cmd_pg_ops;

@@ -25,11 +25,14 @@ static int	cmd_user_verify_exec(struct cmd *, char **);
 	  .help = "read the password from the first line of\n" \
 	  "standard input instead of the terminal" }
 
-/* Every user command works on the users table the revisions make. */
+/*
+ * Every user command works on the users table the revisions make, on
+ * either database, through cmd->ops->users.
+ */
 #define CMD_USER_READ	(CMD_REPO | CMD_DB_READ | CMD_AT_HEAD | CMD_USERS | \
-			    CMD_ARGS_FIRST)
+			    CMD_ARGS_FIRST | CMD_PG)
 #define CMD_USER_WRITE	(CMD_REPO | CMD_DB_WRITE | CMD_AT_HEAD | CMD_USERS | \
-			    CMD_ARGS_FIRST)
+			    CMD_ARGS_FIRST | CMD_PG)
 
 const struct cmd_entry cmd_user_entries[] = {
 	{
@@ -168,6 +171,7 @@ cmd_user_new_hash(struct cmd *cmd, const char *name, char **hash,
 static int
 cmd_user_create_exec(struct cmd *cmd, char **cause)
 {
+	const struct cmd_userops *users = cmd->ops->users;
 	struct user	 u;
 	const char	*name = cmd->argv[0];
 	long long	 id;
@@ -183,9 +187,9 @@ cmd_user_create_exec(struct cmd *cmd, char **cause)
 	if (user_valid_name(u.username, cause) == -1 ||
 	    user_valid_email(u.email, cause) == -1 ||
 	    user_valid_role(u.role, cause) == -1 ||
-	    user_check_free(cmd->db, u.username, u.email, cause) == -1 ||
+	    users->check_free(cmd, u.username, u.email, cause) == -1 ||
 	    cmd_user_new_hash(cmd, name, &u.password_hash, cause) == -1 ||
-	    user_create(cmd->db, &u, &id, cause) == -1)
+	    users->create(cmd, &u, &id, cause) == -1)
 		goto out;
 	printf("%lld\n", id);
 	if (u.approved)
@@ -206,20 +210,21 @@ out:
 static int
 cmd_user_approval(struct cmd *cmd, int approved, char **cause)
 {
+	const struct cmd_userops *users = cmd->ops->users;
 	char	**names, *what;
 	int	 *changed, i, n = cmd->argc, status = -1;
 
 	names = xcalloc((size_t)n, sizeof *names);
 	changed = xcalloc((size_t)n, sizeof *changed);
-	if (db_exec(cmd->db, "BEGIN IMMEDIATE", cause) == -1)
+	if (users->begin(cmd, cause) == -1)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (user_set_approved(cmd->db, cmd->argv[i], approved,
+		if (users->set_approved(cmd, cmd->argv[i], approved,
 		    &names[i], &changed[i], cause) == -1)
 			break;
 	}
-	if (i < n || db_exec(cmd->db, "COMMIT", cause) == -1) {
-		db_rollback(cmd->db);
+	if (i < n || users->commit(cmd, cause) == -1) {
+		users->rollback(cmd);
 		if (n > 1) {
 			what = *cause;
 			*cause = xasprintf("%s; no user was changed", what);
@@ -378,7 +383,8 @@ cmd_user_line(const char *const cell[CMD_USER_NCOLUMNS],
  * so only one row is ever in memory.
  */
 static int
-cmd_user_print(struct user_list *l, int header, size_t *rows, char **cause)
+cmd_user_print(const struct cmd_userops *users, struct user_list *l,
+    int header, size_t *rows, char **cause)
 {
 	static const char	*titles[CMD_USER_NCOLUMNS] = {
 		"id", "username", "email", "role", "approved"
@@ -400,7 +406,7 @@ cmd_user_print(struct user_list *l, int header, size_t *rows, char **cause)
 			cmd_user_line(titles, width);
 	}
 	/* Stop early once nobody reads what is written; main reports it. */
-	while (!ferror(stdout) && (rc = user_list_next(l, cause)) == 1) {
+	while (!ferror(stdout) && (rc = users->list_next(l, cause)) == 1) {
 		if (l->json) {
 			if (*rows > 0)
 				cmd_user_putc(',');
@@ -424,6 +430,7 @@ cmd_user_print(struct user_list *l, int header, size_t *rows, char **cause)
 static int
 cmd_user_list_exec(struct cmd *cmd, char **cause)
 {
+	const struct cmd_userops *users = cmd->ops->users;
 	struct user_filter	 f;
 	struct user_list	 l;
 	size_t			 rows = 0;
@@ -435,12 +442,11 @@ cmd_user_list_exec(struct cmd *cmd, char **cause)
 	}
 	f.pending = cmd->opt[OPT_PENDING] != NULL;
 	f.role = cmd->opt[OPT_ROLE];
-	ret = user_list_open(cmd->db, &f, cmd->opt[OPT_JSON] != NULL, &l,
-	    cause);
+	ret = users->list_open(cmd, &f, cmd->opt[OPT_JSON] != NULL, &l, cause);
 	if (ret == 0)
-		ret = cmd_user_print(&l, cmd->opt[OPT_NO_HEADER] == NULL, &rows,
-		    cause);
-	user_list_close(&l);
+		ret = cmd_user_print(users, &l, cmd->opt[OPT_NO_HEADER] == NULL,
+		    &rows, cause);
+	users->list_close(&l);
 	if (ret == -1)
 		return -1;
 	if (rows == 0 && cmd->opt[OPT_JSON] == NULL)
@@ -451,22 +457,15 @@ cmd_user_list_exec(struct cmd *cmd, char **cause)
 
 /* The user as user list --json writes each one; never the hash. */
 static int
-cmd_user_show_json(const struct user *u, char **cause)
+cmd_user_show_json(struct cmd *cmd, const struct user *u, char **cause)
 {
-	sqlite3	*j = NULL;
-	char	*o = NULL;
-	int	 status = -1;
+	char	*o;
 
-	if (cmd_json_open(&j, cause) == 0 &&
-	    (o = cmd_json(j, cause, "itttb", "SELECT json_object('id', ?1, "
-	    "'username', ?2, 'email', ?3, 'role', ?4, 'approved', json(?5))",
-	    u->id, u->username, u->email, u->role, u->approved)) != NULL) {
-		printf("%s\n", o);
-		status = 0;
-	}
-	sqlite3_close(j);
+	if ((o = cmd->ops->users->json(cmd, u, cause)) == NULL)
+		return -1;
+	printf("%s\n", o);
 	free(o);
-	return status;
+	return 0;
 }
 
 static int
@@ -476,10 +475,10 @@ cmd_user_show_exec(struct cmd *cmd, char **cause)
 	char		 id[24];
 	int		 status;
 
-	if (user_find(cmd->db, cmd->argv[0], &u, cause) == -1)
+	if (cmd->ops->users->find(cmd, cmd->argv[0], &u, cause) == -1)
 		return -1;
 	if (cmd->opt[OPT_JSON] != NULL) {
-		status = cmd_user_show_json(u, cause);
+		status = cmd_user_show_json(cmd, u, cause);
 		user_free(u);
 		return status;
 	}
@@ -506,8 +505,8 @@ cmd_user_set_role_exec(struct cmd *cmd, char **cause)
 	int		 changed;
 
 	if (user_valid_role(role, cause) == -1 ||
-	    user_set_role(cmd->db, cmd->argv[0], role, &name, &changed,
-	    cause) == -1)
+	    cmd->ops->users->set_role(cmd, cmd->argv[0], role, &name,
+	    &changed, cause) == -1)
 		return -1;
 	if (changed)
 		cmd_note("%s is now %s", name, role);
@@ -524,9 +523,11 @@ cmd_user_passwd_exec(struct cmd *cmd, char **cause)
 	char		*hash = NULL;
 	int		 changed, status = -1;
 
-	if (user_find(cmd->db, cmd->argv[0], &u, cause) == -1 ||
+	const struct cmd_userops *users = cmd->ops->users;
+
+	if (users->find(cmd, cmd->argv[0], &u, cause) == -1 ||
 	    cmd_user_new_hash(cmd, u->username, &hash, cause) == -1 ||
-	    user_set_hash(cmd->db, u->id, NULL, hash, &changed, cause) == -1)
+	    users->set_hash(cmd, u->id, NULL, hash, &changed, cause) == -1)
 		goto out;
 	if (!changed) {
 		*cause = xasprintf("unknown user '%s'", u->username);
@@ -547,7 +548,7 @@ cmd_user_delete_exec(struct cmd *cmd, char **cause)
 	char		*question = NULL;
 	int		 yes = cmd->opt[OPT_YES] != NULL, deleted, status = -1;
 
-	if (user_find(cmd->db, cmd->argv[0], &u, cause) == -1)
+	if (cmd->ops->users->find(cmd, cmd->argv[0], &u, cause) == -1)
 		goto out;
 	if (!yes) {
 		question = xasprintf("Delete user %s <%s>? [y/N] ", u->username,
@@ -560,7 +561,7 @@ cmd_user_delete_exec(struct cmd *cmd, char **cause)
 			goto out;
 		}
 	}
-	if (user_delete(cmd->db, u->id, &deleted, cause) == -1)
+	if (cmd->ops->users->delete(cmd, u->id, &deleted, cause) == -1)
 		goto out;
 	if (!deleted) {
 		*cause = xasprintf("unknown user '%s'", u->username);
@@ -596,7 +597,7 @@ cmd_user_verify_exec(struct cmd *cmd, char **cause)
 	int			 changed, status = -1;
 
 	if (password_cost(&cost, cause) == -1 ||
-	    user_find(cmd->db, cmd->argv[0], &u, cause) == -1)
+	    cmd->ops->users->find(cmd, cmd->argv[0], &u, cause) == -1)
 		goto out;
 	if (password_params(u->password_hash, &pp, &why) == -1) {
 		if ((scheme = password_scheme(u->password_hash)) != NULL)
@@ -625,8 +626,9 @@ cmd_user_verify_exec(struct cmd *cmd, char **cause)
 		rehash = password_hash(pw, len, &cost, &hash, cause) == 0;
 		explicit_bzero(pw, sizeof pw);
 		if (rehash)
-			rehash = user_set_hash(cmd->db, u->id, u->password_hash,
-			    hash, &changed, cause) == 0 && changed;
+			rehash = cmd->ops->users->set_hash(cmd, u->id,
+			    u->password_hash, hash, &changed, cause) == 0 &&
+			    changed;
 		if (*cause != NULL) {
 			cmd_warn("the password matches, but a "
 			    "stronger hash could not be stored: %s", *cause);

@@ -137,9 +137,42 @@ struct cmd_dbops {
 	 */
 	int	(*prove)(struct cmd *, const struct autogen *, char **);
 	int	 datacheck;	/* the rows that broke a revision are named */
+	const struct cmd_userops *users;	/* the user commands' */
 };
 extern const struct cmd_dbops cmd_sqlite_ops;
 extern const struct cmd_dbops cmd_pg_ops;
+
+/*
+ * What the user commands do to the users table of the database opened
+ * (cmd->ops->users): user.c's statements on SQLite, user-pg.c's on
+ * PostgreSQL, with the same checks and messages (cmd-userops.c).
+ */
+struct cmd_userops {
+	int	(*check_table)(struct cmd *, int, char **);
+	/* One transaction around several changes; rollback ends a failed one. */
+	int	(*begin)(struct cmd *, char **);
+	int	(*commit)(struct cmd *, char **);
+	void	(*rollback)(struct cmd *);
+	int	(*find)(struct cmd *, const char *, struct user **, char **);
+	int	(*check_free)(struct cmd *, const char *, const char *, char **);
+	int	(*create)(struct cmd *, const struct user *, long long *,
+		    char **);
+	int	(*set_approved)(struct cmd *, const char *, int, char **, int *,
+		    char **);
+	int	(*set_role)(struct cmd *, const char *, const char *, char **,
+		    int *, char **);
+	int	(*set_hash)(struct cmd *, long long, const char *, const char *,
+		    int *, char **);
+	int	(*delete)(struct cmd *, long long, int *, char **);
+	/* The user as a JSON object, by the database's JSON functions. */
+	char	*(*json)(struct cmd *, const struct user *, char **);
+	int	(*list_open)(struct cmd *, const struct user_filter *, int,
+		    struct user_list *, char **);
+	int	(*list_next)(struct user_list *, char **);
+	void	(*list_close)(struct user_list *);
+};
+extern const struct cmd_userops cmd_sqlite_userops;
+extern const struct cmd_userops cmd_pg_userops;
 
 struct cmd {
 	const struct cmd_entry	*entry;

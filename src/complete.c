@@ -220,14 +220,26 @@ complete_user(const char *name, void *arg)
 		complete_print(name, NULL);
 }
 
-/* The usernames of the database at path that start with cur. */
+/*
+ * The usernames of the database at path (a SQLite file, or a PostgreSQL URI)
+ * that start with cur.
+ */
 static void
 complete_users(const char *cur, const char *path)
 {
 	struct db_created	 created = { 0, 0 };
+	struct pg_conn		*pg = NULL;
 	sqlite3			*db = NULL;
 	char			*cause = NULL;
 
+	if (pg_is_uri(path)) {
+		if (pg_open(path, COMPLETE_BUSY_MS, &pg, &cause) == 0)
+			user_pg_names(pg, cur, COMPLETE_MAX_USERS,
+			    complete_user, NULL, &cause);
+		pg_close(pg);
+		free(cause);
+		return;
+	}
 	if (db_open(path, DB_READ, &db, &created, &cause) == 0) {
 		sqlite3_busy_timeout(db, COMPLETE_BUSY_MS);
 		user_names(db, cur, COMPLETE_MAX_USERS, complete_user, NULL,

@@ -508,7 +508,7 @@ char	*chain_drift_describe(const struct op *);
 
 /*
  * pg.c: PostgreSQL through libpq. struct pg_conn and struct pg_result are
- * libpq's PGconn and PGresult; only pg*.c include libpq-fe.h.
+ * libpq's PGconn and PGresult; only pg*.c and user-pg.c include libpq-fe.h.
  */
 struct pg_conn;
 struct pg_result;
@@ -530,6 +530,8 @@ char	*pg_result_error(struct pg_conn *, const struct pg_result *,
 	    unsigned long *);
 int	 pg_result_ok(const struct pg_result *);
 int	 pg_exec(struct pg_conn *, const char *, char **);
+int	 pg_params(struct pg_conn *, const char *, int, const char *const *,
+	    struct pg_result **, char **);
 void	 pg_rollback(struct pg_conn *);
 struct pg_statements *pg_split(const char *, unsigned);
 void	 pg_statements_free(struct pg_statements *);
@@ -634,6 +636,7 @@ struct user_filter {
 	const char	*role;		/* only this role, or NULL */
 };
 void	 user_free(struct user *);
+int	 user_valid_text(const char *, const char *, char **);
 int	 user_valid_name(const char *, char **);
 int	 user_valid_email(const char *, char **);
 int	 user_valid_role(const char *, char **);
@@ -655,6 +658,9 @@ struct user_list {
 	sqlite3		*db;
 	sqlite3_stmt	*widths;
 	sqlite3_stmt	*stmt;
+	struct pg_conn	*pg;		/* or PostgreSQL's (user-pg.c): */
+	struct pg_result *res;		/* the current row */
+	int		 streaming;	/* rows are still to come */
 	int		 json;
 	int		 function;	/* exodb_widths() is registered */
 	/* The widest id, username, email and role, in columns; not with json. */
@@ -676,5 +682,27 @@ int	 user_list_next(struct user_list *, char **);
 void	 user_list_close(struct user_list *);
 int	 user_names(sqlite3 *, const char *, int, void (*)(const char *, void *),
 	    void *, char **);
+
+/* user-pg.c: the users table on PostgreSQL, as user.c's on SQLite. */
+int	 user_pg_check_table(struct pg_conn *, int, char **);
+int	 user_pg_find(struct pg_conn *, const char *, struct user **, char **);
+int	 user_pg_check_free(struct pg_conn *, const char *, const char *,
+	    char **);
+int	 user_pg_create(struct pg_conn *, const struct user *, long long *,
+	    char **);
+int	 user_pg_set_approved(struct pg_conn *, const char *, int, char **,
+	    int *, char **);
+int	 user_pg_set_role(struct pg_conn *, const char *, const char *, char **,
+	    int *, char **);
+int	 user_pg_set_hash(struct pg_conn *, long long, const char *,
+	    const char *, int *, char **);
+int	 user_pg_delete(struct pg_conn *, long long, int *, char **);
+char	*user_pg_json(struct pg_conn *, const struct user *, char **);
+int	 user_pg_list_open(struct pg_conn *, const struct user_filter *, int,
+	    struct user_list *, char **);
+int	 user_pg_list_next(struct user_list *, char **);
+void	 user_pg_list_close(struct user_list *);
+int	 user_pg_names(struct pg_conn *, const char *, int,
+	    void (*)(const char *, void *), void *, char **);
 
 #endif

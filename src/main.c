@@ -310,7 +310,7 @@ run_command(struct cmd *cmd)
 		goto out;
 	if ((e->flags & CMD_AT_HEAD) && cmd_require_head(cmd, &cause) == -1)
 		goto out;
-	if ((e->flags & CMD_USERS) && user_check_table(cmd->db,
+	if ((e->flags & CMD_USERS) && cmd->ops->users->check_table(cmd,
 	    (e->flags & CMD_USERS_INSERT) != 0, &cause) == -1)
 		goto out;
 	if ((status = e->exec(cmd, &cause)) == -1)

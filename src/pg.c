@@ -277,6 +277,33 @@ pg_exec(struct pg_conn *conn, const char *sql, char **cause)
 	return 0;
 }
 
+/*
+ * Run one statement with n parameters (as text; NULL is NULL), bound and
+ * never in its text. With res, its result is kept there for the caller to
+ * PQclear(); without, its rows are dropped. Returns 0, or -1 with *cause the
+ * server's message.
+ */
+int
+pg_params(struct pg_conn *conn, const char *sql, int n,
+    const char *const *values, struct pg_result **res, char **cause)
+{
+	PGresult	*r = PQexecParams(conn, sql, n, NULL, values, NULL, NULL,
+			    0);
+
+	if (res != NULL)
+		*res = NULL;
+	if (!pg_result_ok(r)) {
+		*cause = pg_result_error(conn, r, NULL);
+		PQclear(r);
+		return -1;
+	}
+	if (res != NULL)
+		*res = r;
+	else
+		PQclear(r);
+	return 0;
+}
+
 /* Roll back whatever transaction is open; errors do not matter here. */
 void
 pg_rollback(struct pg_conn *conn)

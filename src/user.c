@@ -55,7 +55,7 @@ user_utf8_len(const unsigned char *s)
  * Whether s is text that can be named in a message: valid UTF-8 without
  * control characters (C0, DEL, C1). If not, *cause says so about what.
  */
-static int
+int
 user_valid_text(const char *what, const char *s, char **cause)
 {
 	const unsigned char	*p = (const unsigned char *)s;

@@ -300,9 +300,9 @@ t_bad_uris() {
 	pg_db
 	x db init
 	snapshot
-	p user list
+	p db repair
 	expect_status 1
-	expect_one_error "user list: postgresql:///$PGNAME\\?host=.*: not available on PostgreSQL yet"
+	expect_one_error "db repair: postgresql:///$PGNAME\\?host=.*: not available on PostgreSQL yet"
 	x -D "postgresql:///$PGNAME?host=$PG_DIR&nosuch=1" db current
 	expect_status 2
 	expect_one_error "usage: postgresql:///$PGNAME.*: not a PostgreSQL URI: invalid URI query parameter: \"nosuch\""
