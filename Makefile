@@ -278,8 +278,23 @@ build/cov/tests/%: tests/%.c tests/unit.h $(HDRS) $(LIB_SRCS:src/%.c=build/cov/%
 	    $(LIB_SRCS:src/%.c=build/cov/%.o) build/cov/model-sql.o \
 	    $(LDLIBS_ALL) $(CHECK_LIBS)
 
+# The fault-injection build of the coverage objects: make coverage also runs
+# tests/cli-fault.sh with it (every COV_FAULT_STRIDE-th k, every
+# COV_FAULT_MALLOC_STRIDE-th allocation) and the revision-writing faults of
+# tests/cli-kill.sh, as those reach the error paths no ordinary test can.
+COV_FAULT_STRIDE ?=	1
+COV_FAULT_MALLOC_STRIDE ?= 7
+
+build/cov/tests/exodb-fault: tests/fault/fault.c $(COV_OBJS)
+	@echo "LD  $@ (coverage)"
+	@$(CC) $(ALL_CFLAGS) $(COV_FLAGS) -o $@ tests/fault/fault.c \
+	    $(COV_OBJS) $(LDFLAGS) $(LDLIBS_ALL)
+
 coverage: deps
-	@$(MAKE) --no-print-directory build/cov/exodb $(UNIT_TESTS:%=build/cov/tests/%)
+	@mkdir -p build/tests
+	@$(MAKE) --no-print-directory build/cov/exodb build/cov/tests/exodb-fault \
+	    $(CLI_TOOLS) build/tests/sodium-verify build/tests/exodb-shim.so \
+	    $(UNIT_TESTS:%=build/cov/tests/%)
 	@find build/cov -name '*.gcda' -delete
 	@tests/run-unit build/cov/tests $(UNIT_TESTS)
 	@# A test runs exodb as nobody when run as root (cli-db.sh): the count
@@ -287,10 +302,20 @@ coverage: deps
 	@build/cov/exodb --version >/dev/null && chmod 666 build/cov/*.gcda
 	@GCOV_ERROR_FILE=$(CURDIR)/build/cov/gcov-errors.log \
 	    EXODB=$(CURDIR)/build/cov/exodb tests/run-cli $(CLI_TESTS)
+	@echo "== fault injection under the coverage build (every" \
+	    "$(COV_FAULT_STRIDE)th k, $(COV_FAULT_MALLOC_STRIDE)th allocation)"
+	@FAULT_STRIDE=$(COV_FAULT_STRIDE) \
+	    FAULT_MALLOC_STRIDE=$(COV_FAULT_MALLOC_STRIDE) \
+	    GCOV_ERROR_FILE=$(CURDIR)/build/cov/gcov-errors.log \
+	    EXODB_FAULTY=$(CURDIR)/build/cov/tests/exodb-fault \
+	    EXODB=$(CURDIR)/build/cov/exodb tests/run-cli tests/cli-fault.sh \
+	    'tests/cli-kill.sh t_revision_.*'
 	@$(LCOV) --capture --directory build/cov --output-file build/cov/all.info
 	@$(LCOV) --extract build/cov/all.info '*/src/*' --output-file build/cov/src.info
 	@genhtml --quiet --branch-coverage -o build/cov/html build/cov/src.info
-	@$(LCOV) --summary build/cov/src.info 2>&1 | grep -E 'lines|branches'
+	@# (lcov --quiet would keep the summary to itself.)
+	@lcov --rc lcov_branch_coverage=1 --summary build/cov/src.info 2>&1 | \
+	    grep -E 'lines|branches'
 
 # libsodium's Argon2, a second implementation that the end-to-end tests verify
 # exodb's hashes with.
