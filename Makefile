@@ -60,7 +60,8 @@ CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
 		tests/cli-user.sh tests/cli-crash.sh tests/cli-docs.sh \
 		tests/cli-model.sh tests/cli-examples.sh tests/cli-complete.sh \
 		tests/cli-files.sh tests/cli-project.sh tests/cli-drift.sh \
-		tests/cli-data.sh tests/cli-adopt.sh tests/cli-json.sh
+		tests/cli-data.sh tests/cli-adopt.sh tests/cli-json.sh \
+		tests/cli-errors.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/. The model,
 # src/model.sql, is compiled in as build/model-sql.c (never committed).

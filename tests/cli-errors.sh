@@ -1,0 +1,192 @@
+# Error paths that make coverage found no other test reaching, each from an
+# ordinary cause: a trigger the app added that refuses or skips a write, a
+# lock another process holds, an editor that dies, an empty repository, a
+# history table changed by hand, a revision that cannot run. Each asserts the
+# one error line, the exit status and that nothing changed on disk.
+# tests/COVERAGE.md lists what is left uncovered, and why.
+. "$(dirname "$0")/lib.sh"
+
+export EXODB_ARGON2_COST="m=19456,t=2,p=1"
+PW="correct horse battery"
+
+# xin INPUT ARGS...: run exodb with INPUT on stdin.
+xin() {
+	local input=$1
+	shift
+	"$EXODB" "$@" < <(printf '%s' "$input") >"$T/.out" 2>"$T/.err"
+	rc=$?
+}
+
+# badin INPUT STATUS PATTERN ARGS...: bad, with INPUT on stdin.
+badin() {
+	local input=$1 status=$2 pattern=$3
+	shift 3
+	snapshot
+	xin "$input" "$@"
+	expect_status "$status"
+	expect_one_error "$pattern"
+	expect_unchanged
+}
+
+# A seeded project with the user bob.
+with_bob() {
+	seed
+	xin "$PW" user create bob --email bob@x.org --password-stdin; expect_ok
+}
+
+head_id() {
+	ls migrations/versions | sed -n 's/^\([0-9]\{14\}\)_.*/\1/p' | sort | tail -n 1
+}
+
+# hold MODE: a python3 holds a MODE transaction on instance/dev.db until
+# release; this returns once it holds it (as in cli-project.sh).
+hold() {
+	need /usr/bin/python3
+	mkfifo "$T/.ctl" "$T/.ready"
+	/usr/bin/python3 -c '
+import sqlite3, sys
+c = sqlite3.connect("instance/dev.db", isolation_level=None)
+c.execute("BEGIN " + sys.argv[1])
+print("ready", flush=True)
+sys.stdin.read()
+c.rollback()
+' "$1" <"$T/.ctl" >"$T/.ready" &
+	HOLDER=$!
+	exec 7>"$T/.ctl"
+	read -r line <"$T/.ready" || fail "the holder did not start"
+	[ "$line" = ready ] || fail "holder: $line"
+}
+
+release() {
+	exec 7>&-
+	wait "$HOLDER" || fail "the holder failed"
+}
+
+# --- The database refuses a write: a trigger the app added -------------------
+
+# Every user command that writes reports the trigger's own message, rolls
+# back, and leaves the database as it was.
+t_bad_user_write_refused_by_trigger() {
+	with_bob
+	xin "$PW" user create dave --email dave@x.org --approved --password-stdin; expect_ok
+	q instance/dev.db "CREATE TRIGGER frozen BEFORE UPDATE ON users BEGIN SELECT RAISE(ABORT, 'users are frozen'); END;
+	    CREATE TRIGGER closed BEFORE INSERT ON users BEGIN SELECT RAISE(ABORT, 'no new users'); END;
+	    CREATE TRIGGER kept BEFORE DELETE ON users BEGIN SELECT RAISE(ABORT, 'users are kept'); END;"
+	bad 1 "^exodb: user approve: users are frozen\$" user approve bob
+	bad 1 "^exodb: user revoke: users are frozen\$" user revoke dave
+	bad 1 "^exodb: user set-role: users are frozen\$" user set-role bob admin
+	badin "new password 1" 1 "^exodb: user passwd: users are frozen\$" \
+	    user passwd bob --password-stdin
+	badin "$PW" 1 "^exodb: user create: no new users\$" \
+	    user create carol --email carol@x.org --password-stdin
+	bad 1 "^exodb: user delete: users are kept\$" user delete bob --yes
+	[ ! -e instance/dev.db-journal ] || fail "a journal is left"
+}
+
+# A trigger that silently skips the write (RAISE(IGNORE)): the row is not
+# changed, so the user is reported unknown rather than changed.
+t_bad_user_write_skipped_by_trigger() {
+	with_bob
+	q instance/dev.db "CREATE TRIGGER frozen BEFORE UPDATE ON users BEGIN SELECT RAISE(IGNORE); END;
+	    CREATE TRIGGER kept BEFORE DELETE ON users BEGIN SELECT RAISE(IGNORE); END;"
+	badin "new password 1" 1 "^exodb: user passwd: unknown user 'bob'\$" \
+	    user passwd bob --password-stdin
+	bad 1 "^exodb: user delete: unknown user 'bob'\$" user delete bob --yes
+	[ "$(q instance/dev.db "SELECT count(*) FROM users")" = 1 ] || fail "bob went"
+}
+
+# verify rehashes a hash weaker than the default; when the new hash cannot be
+# stored the answer stands (the password matches) with a warning.
+t_verify_rehash_cannot_store() {
+	with_bob
+	q instance/dev.db "CREATE TRIGGER frozen BEFORE UPDATE OF password_hash ON users BEGIN SELECT RAISE(ABORT, 'hashes are frozen'); END;"
+	snapshot
+	EXODB_ARGON2_COST='' xin "$PW" user verify bob --password-stdin
+	expect_ok
+	[ "$(err)" = "warning: the password matches, but a stronger hash could not be stored: hashes are frozen
+password matches" ] || fail "stderr: $(err)"
+	expect_unchanged
+}
+
+# --- A lock another process holds --------------------------------------------
+
+# The writers that take the write lock first (BEGIN IMMEDIATE) give up with
+# the lock message and change nothing.
+t_bad_locked_writers() {
+	local locked="instance/dev.db: database is locked; another exodb, or the app, holds it \\(gave up after 0\\.2 s; see --timeout\\)\$"
+	with_bob
+	q instance/dev.db "CREATE INDEX ix_extra ON users (role)"
+	hold IMMEDIATE
+	bad 1 "^exodb: user approve: $locked" --timeout 0.2 user approve bob
+	bad 1 "^exodb: db baseline: $locked" --timeout 0.2 db baseline -m "keep the index"
+	release
+	[ "$(ls migrations/versions | wc -l)" = 1 ] || fail "a revision was written"
+}
+
+# --- The repository and the editor -------------------------------------------
+
+t_bad_show_edit_without_revisions() {
+	x db init; expect_ok
+	bad 1 "^exodb: db show: 'head': no revisions in migrations/versions\$" db show
+	bad 1 "^exodb: db edit: 'head': no revisions in migrations/versions\$" db edit
+}
+
+t_bad_edit_editor_killed() {
+	seed
+	printf '#!/bin/sh\nkill -TERM $$\n' >"$T/ed"
+	chmod +x "$T/ed"
+	snapshot
+	VISUAL="$T/ed" run "$EXODB" db edit
+	expect_status 1
+	expect_one_error "^exodb: db edit: editor '$T/ed' failed \\(signal 15\\)\$"
+	expect_unchanged
+}
+
+# --- Revisions that cannot run -------------------------------------------------
+
+# upgrade --sql checks the revisions as upgrade does before printing any.
+t_bad_upgrade_sql_refuses() {
+	seed
+	rev 29990101000000 "$(head_id)" "BEGIN; CREATE TABLE t (a); COMMIT;" "DROP TABLE t;"
+	bad 1 "^exodb: db upgrade: .*29990101000000_hand.sql:[0-9]+: .*BEGIN" db upgrade --sql
+	[ ! -s "$T/.out" ] || fail "a script was printed: $(out)"
+}
+
+# A downgrade over two revisions whose second fails on the rows alone (the
+# trial run on a copy without rows passes): the first stays reverted (each
+# runs in its own transaction), and the backup made before is kept and
+# named, with the command that restores it.
+t_downgrade_fails_midway_keeps_backup() {
+	with_bob
+	h=$(head_id)
+	rev 29990101000000 "$h" "CREATE TABLE a (x);" \
+	    "INSERT INTO users (username, email, password_hash) SELECT username, 'other', 'h' FROM users;" one
+	rev 29990101000001 29990101000000 "CREATE TABLE b (x);" "DROP TABLE b;" two
+	x db upgrade; expect_ok
+	x db downgrade --yes "$h"
+	expect_status 1
+	expect_err "^exodb: db downgrade: .*29990101000000_one.sql:[0-9]+: UNIQUE constraint failed: users.username\$"
+	b=$(out)
+	echo "$b" | grep -Eq '^instance/dev\.db\.[0-9]{14}(-[0-9]+)?\.bak$' || fail "backup path: $b"
+	[ -f "$b" ] || fail "the backup $b is gone"
+	expect_err "^backed up instance/dev.db before the downgrade; to restore it: cp $b instance/dev.db\$"
+	[ "$(q "$b" "SELECT count(*) FROM exodb_revisions")" = 3 ] || fail "the backup is not of before"
+	[ "$(q instance/dev.db "SELECT group_concat(id, ' ') FROM (SELECT id FROM exodb_revisions ORDER BY id)")" = "$h 29990101000000" ] ||
+	    fail "not one revision reverted: $(q instance/dev.db "SELECT id FROM exodb_revisions")"
+	[ "$(q instance/dev.db "SELECT group_concat(name, ' ') FROM sqlite_schema WHERE name IN ('a', 'b')")" = a ] ||
+	    fail "b is not dropped, or a is"
+}
+
+# --- The history table changed by hand ------------------------------------------
+
+t_bad_history_null_value() {
+	seed
+	q instance/dev.db "ALTER TABLE exodb_revisions RENAME TO old;
+	    CREATE TABLE exodb_revisions (id TEXT PRIMARY KEY, checksum TEXT, applied_at TEXT);
+	    INSERT INTO exodb_revisions SELECT id, NULL, applied_at FROM old; DROP TABLE old"
+	bad 1 "^exodb: db current: exodb_revisions: a row holds NULL; the table was changed by hand\$" db current
+	q instance/dev.db "UPDATE exodb_revisions SET checksum = 'x', applied_at = NULL"
+	bad 1 "^exodb: db history: exodb_revisions: a row holds NULL; the table was changed by hand\$" db history
+}
+
+run_tests
