@@ -189,4 +189,96 @@ t_bad_history_null_value() {
 	bad 1 "^exodb: db history: exodb_revisions: a row holds NULL; the table was changed by hand\$" db history
 }
 
+# --- Files and folders exodb may not read or write ------------------------------
+
+# as_other: run exodb (a copy, ./exodb-copy) as someone the modes apply to:
+# nobody when the tests run as root, who ignores them, else the user. The
+# test's folder is theirs.
+as_other() {
+	cp "$EXODB" ./exodb-copy
+	chmod -R a+rX .
+	chmod 711 "$root"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown -R 65534:65534 .
+		as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	else
+		as=()
+	fi
+}
+
+# bad_as STATUS PATTERN ARGS...: bad, run as_other says.
+bad_as() {
+	local status=$1 pattern=$2
+	shift 2
+	snapshot
+	run "${as[@]}" ./exodb-copy "$@"
+	expect_status "$status"
+	expect_one_error "$pattern"
+	expect_unchanged
+}
+
+t_bad_permissions() {
+	seed
+	mkdir other
+	as_other
+	# The repository.
+	chmod 000 migrations/versions
+	bad_as 1 "^exodb: db history: migrations/versions: Permission denied\$" db history
+	chmod 500 migrations/versions
+	bad_as 1 "^exodb: db revision: migrations/versions/\\.exodb-[0-9]+\\.tmp: Permission denied\$" db revision -m "by hand"
+	chmod 700 migrations/versions
+	f=$(ls migrations/versions/*.sql)
+	chmod 000 "$f"
+	bad_as 1 "^exodb: db history: $f: Permission denied\$" db history
+	chmod 600 "$f"
+	chmod 000 other
+	bad_as 1 "^exodb: db init: other: Permission denied\$" -d other db init
+	chmod 500 other
+	bad_as 1 "^exodb: db init: other/versions: cannot create folder: Permission denied\$" -d other db init
+	# The database.
+	chmod 400 instance/dev.db
+	bad_as 1 "^exodb: user approve: instance/dev.db: database file is read-only\$" user approve nobody
+	chmod 600 instance/dev.db
+	chmod 000 instance
+	bad_as 1 "^exodb: db current: instance/dev.db: Permission denied\$" db current
+	chmod 700 instance
+	run "${as[@]}" ./exodb-copy db current; expect_ok
+}
+
+# --- Odd arguments and outputs ---------------------------------------------------
+
+t_bad_empty_paths() {
+	seed
+	bad 2 "^exodb: usage: the database path is empty\$" -D '' db current
+	bad 2 "^exodb: usage: the repository folder is empty\$" -d '' db current
+}
+
+t_bad_database_not_a_file() {
+	seed
+	mkfifo fifo
+	bad 1 "^exodb: db current: fifo: not a regular file\$" -D fifo db current
+	: >plain
+	bad 1 "^exodb: db current: plain/dev.db: Not a directory\$" -D plain/dev.db db current
+}
+
+# Output that cannot be written is a failure, named, not a silent success.
+t_bad_stdout_full() {
+	seed
+	[ -w /dev/full ] || fail "no /dev/full"
+	snapshot
+	"$EXODB" db history >/dev/full 2>"$T/.err"
+	rc=$?
+	expect_status 1
+	expect_one_error "^exodb: standard output: No space left on device\$"
+	expect_unchanged
+}
+
+# A step after '--' is still a step, not an option.
+t_downgrade_step_after_dashdash() {
+	seed
+	x db downgrade --no-backup -- -1; expect_ok
+	expect_err '^reverted [0-9]{14} Initial user model$'
+	[ "$(q instance/dev.db "SELECT count(*) FROM exodb_revisions")" = 0 ] || fail "not reverted"
+}
+
 run_tests
