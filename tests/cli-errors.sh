@@ -281,4 +281,45 @@ t_downgrade_step_after_dashdash() {
 	[ "$(q instance/dev.db "SELECT count(*) FROM exodb_revisions")" = 0 ] || fail "not reverted"
 }
 
+# --- Drift, and a chain that does not replay ----------------------------------------
+
+# Each kind of object that drifts is named, on one line even when its name
+# holds a newline.
+t_drift_every_kind() {
+	seed
+	rev 29990101000000 "$(head_id)" "CREATE VIEW v AS SELECT id FROM users; CREATE TABLE t (a, b);" \
+	    "DROP VIEW v; DROP TABLE t;"
+	x db upgrade; expect_ok
+	q instance/dev.db "DROP VIEW v; ALTER TABLE t DROP COLUMN b; CREATE TABLE \"x
+y\" (a);"
+	snapshot
+	x db check
+	expect_status 1
+	[ "$(out)" = "drift column t.b: in the chain, not in the database
+drift table x y: in the database, not in the chain
+drift view v: in the chain, not in the database" ] || fail "stdout: $(out)"
+	expect_one_error "^exodb: db check: instance/dev.db: 3 objects drifted from the migration chain; undo that in the database, or record it with 'exodb db baseline -m MESSAGE'\$"
+	expect_unchanged
+}
+
+# A revision that needs the live rows (here, a user) runs on the database
+# but not on the empty one the chain is replayed on: db status says drift
+# was not checked and why; the commands that need the replay fail, naming
+# the revision's line.
+t_bad_chain_does_not_replay() {
+	local why="the migration chain does not replay on an empty database: migrations/versions/29990101000000_hand.sql:8: NOT NULL constraint failed: t.a"
+	seed
+	xin "$PW" user create bob --email bob@x.org --password-stdin; expect_ok
+	rev 29990101000000 "$(head_id)" "CREATE TABLE t (a NOT NULL); INSERT INTO t SELECT max(id) FROM users;" \
+	    "DROP TABLE t;"
+	x db upgrade; expect_ok
+	snapshot
+	x db status; expect_ok
+	expect_out "^drift: +not checked: $why\$"
+	expect_unchanged
+	bad 3 "^exodb: db check: $why\$" db check
+	bad 1 "^exodb: db migrate: $why; no revision written\$" db migrate -m x
+	bad 1 "^exodb: db baseline: $why\$" db baseline -m x
+}
+
 run_tests
