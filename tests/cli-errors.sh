@@ -322,4 +322,57 @@ t_bad_chain_does_not_replay() {
 	bad 1 "^exodb: db baseline: $why\$" db baseline -m x
 }
 
+# --- Odd but legal inputs ------------------------------------------------------------
+
+# The restore command quotes a path as the shell needs it.
+t_downgrade_backup_line_quotes() {
+	x db init; expect_ok
+	x db migrate -m init; expect_ok
+	x -D "it's.db" db upgrade; expect_ok
+	x -D "it's.db" db downgrade base; expect_ok
+	b=$(out)
+	echo "$b" | grep -Eq "^it's\\.db\\.[0-9]{14}(-[0-9]+)?\\.bak\$" || fail "backup path: $b"
+	[ "$(sed -n '$p' "$T/.err")" = "backed up it's.db before the downgrade; to restore it: cp 'it'\\''s.db.${b#it\'s.db.}' 'it'\\''s.db'" ] ||
+	    fail "restore line: $(err)"
+	[ -f "$b" ] || fail "no backup"
+}
+
+# A block comment over several lines before a failing statement: the line
+# reported is the statement's own.
+t_bad_statement_line_after_block_comments() {
+	seed
+	rev 29990101000000 "$(head_id)" "/* a
+b
+c */ CREATE TABLE t (a); /* x
+y */
+INSERT INTO nowhere VALUES (1);" "DROP TABLE t;"
+	bad 1 "^exodb: db upgrade: migrations/versions/29990101000000_hand.sql:12: no such table: nowhere\$" db upgrade
+}
+
+# A file whose last section has no final newline prints as a whole statement.
+t_downgrade_sql_without_final_newline() {
+	seed
+	rev 29990101000000 "$(head_id)" "CREATE TABLE t (a);" "DROP TABLE t;"
+	f=migrations/versions/29990101000000_hand.sql
+	[ "$(tail -c 1 "$f" | od -An -c | tr -d ' ')" = '\n' ] || fail "no final newline to take"
+	truncate -s -1 "$f"
+	x db upgrade; expect_ok
+	x db downgrade --sql; expect_ok
+	out | grep -qx 'DROP TABLE t;' || fail "script: $(out)"
+	sqlite3 instance/dev.db <"$T/.out" || fail "the script does not run"
+	[ "$(q instance/dev.db "SELECT count(*) FROM sqlite_schema WHERE name = 't'")" = 0 ] || fail "t not dropped"
+}
+
+# Rows put in by hand: a negative id, and more users than one output buffer.
+t_user_list_hand_rows() {
+	seed
+	q instance/dev.db "INSERT INTO users (id, username, email, password_hash) VALUES (-5, 'neg', 'n@x.org', 'h');
+	    WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 3000)
+	    INSERT INTO users (username, email, password_hash) SELECT 'user' || n, 'user' || n || '@example.org', 'h' FROM c"
+	x user list; expect_ok
+	[ "$(out | sed -n 2p | tr -s ' ')" = "-5 neg n@x.org user no" ] || fail "line 2: $(out | sed -n 2p)"
+	[ "$(out | wc -l)" = 3002 ] || fail "$(out | wc -l) lines"
+	[ "$(out | tail -n 1 | tr -s ' ')" = "3000 user3000 user3000@example.org user no" ] || fail "last line: $(out | tail -n 1)"
+}
+
 run_tests
