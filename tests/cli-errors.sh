@@ -376,4 +376,24 @@ t_user_list_hand_rows() {
 	[ "$(out | tail -n 1 | tr -s ' ')" = "2995 user3000 user3000@example.org user no" ] || fail "last line: $(out | tail -n 1)"
 }
 
+# An alembic_version without Alembic's column gives no hint, and no error:
+# the hint is a courtesy.
+t_current_odd_alembic_version() {
+	x db init; expect_ok
+	x db migrate -m init; expect_ok
+	mkdir -m 700 instance
+	q instance/dev.db "CREATE TABLE alembic_version (v TEXT); INSERT INTO alembic_version VALUES ('abc')"
+	chmod 600 instance/dev.db
+	snapshot
+	x db current; expect_ok
+	[ "$(err)" = "no revisions applied" ] || fail "stderr: $(err)"
+	expect_unchanged
+}
+
+t_bad_status_model_does_not_load() {
+	seed
+	echo 'CREATE TABL x;' >"$T/bad.sql"
+	bad 1 "^exodb: db status: $T/bad.sql:1: near \"TABL\": syntax error\$" --model "$T/bad.sql" db status
+}
+
 run_tests
