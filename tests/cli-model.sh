@@ -259,6 +259,13 @@ SQL
 	    "sqlite_autoindex_p_1 sqlite_autoindex_tag_1" ] || fail "indexes: $(q instance/dev.db "SELECT name FROM sqlite_schema")"
 	x --model "$T/m.sql" db check; expect_ok
 	x --model "$T/m.sql" db migrate -m again; expect_ok; expect_err '^no changes in schema detected$'
+	# The model as printed: the foreign key whole, then triggers, then views.
+	{ cat "$T/m.sql"; echo "CREATE TRIGGER tr AFTER INSERT ON c BEGIN SELECT 1; END;"
+	  echo "CREATE VIEW v AS SELECT id FROM c;"; } >"$T/m2.sql"
+	x --model "$T/m2.sql" db model; expect_ok
+	expect_out '^	FOREIGN KEY \(pa, pb\) REFERENCES p \(a, b\) ON UPDATE CASCADE$'
+	[ "$(out | tail -n 2)" = "CREATE TRIGGER tr AFTER INSERT ON c BEGIN SELECT 1; END;
+CREATE VIEW v AS SELECT id FROM c;" ] || fail "db model ends: $(out | tail -n 2)"
 }
 
 run_tests
