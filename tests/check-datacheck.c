@@ -320,7 +320,8 @@ END_TEST
  * Foreign keys on a rebuilt table: one it had is not checked again; a new
  * one without a column list references the parent's primary key; one to a
  * table the database lacks is broken by every row that is not NULL; one
- * whose parent has no key to match is left to the runner to report.
+ * whose parent has no key to match, or that names no column of a parent the
+ * model lacks, is left to the runner to report.
  */
 START_TEST(test_datacheck_foreign_key_kinds)
 {
@@ -332,16 +333,17 @@ START_TEST(test_datacheck_foreign_key_kinds)
 	db = unit_db("CREATE TABLE p (id INTEGER PRIMARY KEY);"
 	    "CREATE TABLE nokey (x);"
 	    "CREATE TABLE c (id INTEGER PRIMARY KEY, "
-	    "p INT REFERENCES p (id), q INT, r INT, s INT);"
+	    "p INT REFERENCES p (id), q INT, r INT, s INT, t INT);"
 	    "INSERT INTO p VALUES (1);"
-	    "INSERT INTO c VALUES (1, 9, 1, 5, 7), (2, 1, 8, NULL, 7), "
-	    "(3, NULL, NULL, 6, NULL)");
+	    "INSERT INTO c VALUES (1, 9, 1, 5, 7, 1), (2, 1, 8, NULL, 7, 1), "
+	    "(3, NULL, NULL, 6, NULL, 1)");
 	dc = check(db, "CREATE TABLE p (id INTEGER PRIMARY KEY);"
 	    "CREATE TABLE nokey (x);"
 	    "CREATE TABLE gone (id INTEGER PRIMARY KEY);"
 	    "CREATE TABLE c (id INTEGER PRIMARY KEY, "
 	    "p INT REFERENCES p (id), q INT REFERENCES p, "
-	    "r INT REFERENCES gone (id), s INT REFERENCES nokey);",
+	    "r INT REFERENCES gone (id), s INT REFERENCES nokey, "
+	    "t INT REFERENCES absent);",
 	    &live, &model, &d);
 	ck_assert_uint_eq(dc->nnotes, 0);
 	ck_assert_uint_eq(dc->nrefusals, 2);

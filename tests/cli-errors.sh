@@ -129,6 +129,7 @@ t_bad_show_edit_without_revisions() {
 	x db init; expect_ok
 	bad 1 "^exodb: db show: 'head': no revisions in migrations/versions\$" db show
 	bad 1 "^exodb: db edit: 'head': no revisions in migrations/versions\$" db edit
+	bad 1 "^exodb: db show: 'heads': no revisions in migrations/versions\$" db show heads
 }
 
 t_bad_edit_editor_killed() {
