@@ -292,7 +292,6 @@ build/cov/tests/exodb-fault: tests/fault/fault.c $(COV_OBJS)
 	    $(COV_OBJS) $(LDFLAGS) $(LDLIBS_ALL)
 
 coverage: deps
-	@mkdir -p build/tests
 	@$(MAKE) --no-print-directory build/cov/exodb build/cov/tests/exodb-fault \
 	    $(CLI_TOOLS) build/tests/sodium-verify build/tests/exodb-shim.so \
 	    $(UNIT_TESTS:%=build/cov/tests/%)
@@ -413,7 +412,9 @@ uninstall:
 clean:
 	rm -rf build exodb exodb.new
 
-.PHONY: all deps run check check-fresh check-plain check-san check-fuzz fuzz \
+# build is phony: a build/ that exists (made by make coverage's build/cov,
+# say) must not stop its folders being made.
+.PHONY: all build deps run check check-fresh check-plain check-san check-fuzz fuzz \
 	bench check-fault fault check-stress stress valgrind coverage \
 	install uninstall clean
 .PRECIOUS: build/%.o build/san/%.o build/fuzz/%.o build/cov/%.o
