@@ -64,8 +64,8 @@ CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
 		tests/cli-model.sh tests/cli-examples.sh tests/cli-complete.sh \
 		tests/cli-files.sh tests/cli-project.sh tests/cli-drift.sh \
 		tests/cli-data.sh tests/cli-adopt.sh tests/cli-json.sh \
-		tests/cli-pg.sh tests/cli-pg-autogen.sh tests/cli-pg-drift.sh \
-		tests/cli-pg-user.sh
+		tests/cli-errors.sh tests/cli-pg.sh tests/cli-pg-autogen.sh \
+		tests/cli-pg-drift.sh tests/cli-pg-user.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/. The model,
 # src/model.sql, is compiled in as build/model-sql.c (never committed).
@@ -283,8 +283,22 @@ build/cov/tests/%: tests/%.c tests/unit.h $(HDRS) $(LIB_SRCS:src/%.c=build/cov/%
 	    $(LIB_SRCS:src/%.c=build/cov/%.o) build/cov/model-sql.o \
 	    $(LDLIBS_ALL) $(CHECK_LIBS)
 
+# The fault-injection build of the coverage objects: make coverage also runs
+# tests/cli-fault.sh with it (every COV_FAULT_STRIDE-th k, every
+# COV_FAULT_MALLOC_STRIDE-th allocation) and the revision-writing faults of
+# tests/cli-kill.sh, as those reach the error paths no ordinary test can.
+COV_FAULT_STRIDE ?=	1
+COV_FAULT_MALLOC_STRIDE ?= 7
+
+build/cov/tests/exodb-fault: tests/fault/fault.c $(COV_OBJS)
+	@echo "LD  $@ (coverage)"
+	@$(CC) $(ALL_CFLAGS) $(COV_FLAGS) -o $@ tests/fault/fault.c \
+	    $(COV_OBJS) $(LDFLAGS) $(LDLIBS_ALL)
+
 coverage: deps
-	@$(MAKE) --no-print-directory build/cov/exodb $(UNIT_TESTS:%=build/cov/tests/%)
+	@$(MAKE) --no-print-directory build/cov/exodb build/cov/tests/exodb-fault \
+	    $(CLI_TOOLS) build/tests/sodium-verify build/tests/exodb-shim.so \
+	    $(UNIT_TESTS:%=build/cov/tests/%)
 	@find build/cov -name '*.gcda' -delete
 	@tests/run-unit build/cov/tests $(UNIT_TESTS)
 	@# A test runs exodb as nobody when run as root (cli-db.sh): the count
@@ -292,10 +306,20 @@ coverage: deps
 	@build/cov/exodb --version >/dev/null && chmod 666 build/cov/*.gcda
 	@GCOV_ERROR_FILE=$(CURDIR)/build/cov/gcov-errors.log \
 	    EXODB=$(CURDIR)/build/cov/exodb tests/run-cli $(CLI_TESTS)
+	@echo "== fault injection under the coverage build (every" \
+	    "$(COV_FAULT_STRIDE)th k, $(COV_FAULT_MALLOC_STRIDE)th allocation)"
+	@FAULT_STRIDE=$(COV_FAULT_STRIDE) \
+	    FAULT_MALLOC_STRIDE=$(COV_FAULT_MALLOC_STRIDE) \
+	    GCOV_ERROR_FILE=$(CURDIR)/build/cov/gcov-errors.log \
+	    EXODB_FAULTY=$(CURDIR)/build/cov/tests/exodb-fault \
+	    EXODB=$(CURDIR)/build/cov/exodb tests/run-cli tests/cli-fault.sh \
+	    'tests/cli-kill.sh t_revision_.*'
 	@$(LCOV) --capture --directory build/cov --output-file build/cov/all.info
 	@$(LCOV) --extract build/cov/all.info '*/src/*' --output-file build/cov/src.info
 	@genhtml --quiet --branch-coverage -o build/cov/html build/cov/src.info
-	@$(LCOV) --summary build/cov/src.info 2>&1 | grep -E 'lines|branches'
+	@# (lcov --quiet would keep the summary to itself.)
+	@lcov --rc lcov_branch_coverage=1 --summary build/cov/src.info 2>&1 | \
+	    grep -E 'lines|branches'
 
 # libsodium's Argon2, a second implementation that the end-to-end tests verify
 # exodb's hashes with.
@@ -392,7 +416,9 @@ uninstall:
 clean:
 	rm -rf build exodb exodb.new
 
-.PHONY: all deps run check check-fresh check-plain check-san check-fuzz fuzz \
+# build is phony: a build/ that exists (made by make coverage's build/cov,
+# say) must not stop its folders being made.
+.PHONY: all build deps run check check-fresh check-plain check-san check-fuzz fuzz \
 	bench check-fault fault check-stress stress valgrind coverage \
 	install uninstall clean
 .PRECIOUS: build/%.o build/san/%.o build/fuzz/%.o build/cov/%.o

@@ -95,6 +95,11 @@ model_authorize(void *arg, int code, const char *a, const char *b,
 	case SQLITE_CREATE_INDEX:
 	case SQLITE_CREATE_VIEW:
 	case SQLITE_CREATE_TRIGGER:
+		/* A UNIQUE or PRIMARY KEY constraint's own index. */
+		if (code == SQLITE_CREATE_INDEX &&
+		    ml->kind == SQLITE_CREATE_TABLE && a != NULL &&
+		    strncmp(a, "sqlite_autoindex_", 17) == 0)
+			return SQLITE_OK;
 		if (ml->kind != 0)
 			break;
 		ml->kind = code;

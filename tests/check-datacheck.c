@@ -264,6 +264,100 @@ START_TEST(test_datacheck_revision)
 }
 END_TEST
 
+/*
+ * A table without a primary key names its rows by rowid; a new INTEGER
+ * PRIMARY KEY column is the rowid itself, so it needs no default.
+ */
+START_TEST(test_datacheck_rowid)
+{
+	sqlite3			*db;
+	struct schema		*live, *model;
+	struct diff		*d;
+	struct datacheck	*dc;
+
+	db = unit_db("CREATE TABLE t (v TEXT);"
+	    "INSERT INTO t VALUES ('a'), (NULL), (NULL)");
+	dc = check(db, "CREATE TABLE t (v TEXT NOT NULL);", &live, &model, &d);
+	ck_assert_uint_eq(dc->nnotes, 0);
+	ck_assert_uint_eq(dc->nrefusals, 1);
+	ck_assert_str_eq(dc->refusals[0], "t.v becomes NOT NULL, but 2 rows "
+	    "hold NULL (rowid 2, 3); fix the rows first, e.g. UPDATE \"t\" SET "
+	    "\"v\" = ... WHERE \"v\" IS NULL, or give the column a DEFAULT");
+	done(dc, live, model, d, db);
+	db = unit_db("CREATE TABLE t (v TEXT);"
+	    "INSERT INTO t VALUES ('a'), (NULL), (NULL)");
+	dc = check(db, "CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY, "
+	    "v TEXT);", &live, &model, &d);
+	ck_assert_uint_eq(dc->nnotes, 0);
+	ck_assert_uint_eq(dc->nrefusals, 0);
+	done(dc, live, model, d, db);
+}
+END_TEST
+
+/* A table CHECK the table lacked is checked; one it had is not again. */
+START_TEST(test_datacheck_table_check)
+{
+	sqlite3			*db;
+	struct schema		*live, *model;
+	struct diff		*d;
+	struct datacheck	*dc;
+
+	db = unit_db("CREATE TABLE t (id INTEGER PRIMARY KEY, a INT, b INT, "
+	    "CHECK (a >= 0));"
+	    "INSERT INTO t VALUES (1, 1, 2), (2, 3, 1), (3, 0, 5)");
+	dc = check(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a INT, b INT, "
+	    "CHECK (a >= 0), CHECK (a < b));", &live, &model, &d);
+	ck_assert_uint_eq(dc->nnotes, 0);
+	ck_assert_uint_eq(dc->nrefusals, 1);
+	ck_assert_str_eq(dc->refusals[0], "CHECK (a < b) of t fails for 1 row "
+	    "(id 2); fix the rows first: UPDATE or DELETE those WHERE NOT "
+	    "(a < b)");
+	done(dc, live, model, d, db);
+}
+END_TEST
+
+/*
+ * Foreign keys on a rebuilt table: one it had is not checked again; a new
+ * one without a column list references the parent's primary key; one to a
+ * table the database lacks is broken by every row that is not NULL; one
+ * whose parent has no key to match, or that names no column of a parent the
+ * model lacks, is left to the runner to report.
+ */
+START_TEST(test_datacheck_foreign_key_kinds)
+{
+	sqlite3			*db;
+	struct schema		*live, *model;
+	struct diff		*d;
+	struct datacheck	*dc;
+
+	db = unit_db("CREATE TABLE p (id INTEGER PRIMARY KEY);"
+	    "CREATE TABLE nokey (x);"
+	    "CREATE TABLE c (id INTEGER PRIMARY KEY, "
+	    "p INT REFERENCES p (id), q INT, r INT, s INT, t INT);"
+	    "INSERT INTO p VALUES (1);"
+	    "INSERT INTO c VALUES (1, 9, 1, 5, 7, 1), (2, 1, 8, NULL, 7, 1), "
+	    "(3, NULL, NULL, 6, NULL, 1)");
+	dc = check(db, "CREATE TABLE p (id INTEGER PRIMARY KEY);"
+	    "CREATE TABLE nokey (x);"
+	    "CREATE TABLE gone (id INTEGER PRIMARY KEY);"
+	    "CREATE TABLE c (id INTEGER PRIMARY KEY, "
+	    "p INT REFERENCES p (id), q INT REFERENCES p, "
+	    "r INT REFERENCES gone (id), s INT REFERENCES nokey, "
+	    "t INT REFERENCES absent);",
+	    &live, &model, &d);
+	ck_assert_uint_eq(dc->nnotes, 0);
+	ck_assert_uint_eq(dc->nrefusals, 2);
+	ck_assert_str_eq(dc->refusals[0], "FOREIGN KEY (q) of c is broken by "
+	    "1 row that references no row of p (id 2); fix the rows first: "
+	    "point them at rows that exist, set them NULL, or DELETE them");
+	ck_assert_str_eq(dc->refusals[1], "FOREIGN KEY (r) of c is broken by "
+	    "2 rows that reference no row of gone (id 1, 3); fix the rows "
+	    "first: point them at rows that exist, set them NULL, or DELETE "
+	    "them");
+	done(dc, live, model, d, db);
+}
+END_TEST
+
 static Suite *
 unit_suite(void)
 {
@@ -277,6 +371,9 @@ unit_suite(void)
 	tcase_add_test(tc, test_datacheck_unique_nocase);
 	tcase_add_test(tc, test_datacheck_check);
 	tcase_add_test(tc, test_datacheck_foreign_key);
+	tcase_add_test(tc, test_datacheck_rowid);
+	tcase_add_test(tc, test_datacheck_table_check);
+	tcase_add_test(tc, test_datacheck_foreign_key_kinds);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("datacheck_dropped");
 	tcase_add_test(tc, test_datacheck_dropped);

@@ -270,6 +270,42 @@ START_TEST(test_model_load_files)
 }
 END_TEST
 
+/*
+ * A UNIQUE or PRIMARY KEY constraint makes SQLite's own index as the table
+ * is made: part of the CREATE TABLE, not "something else" it does.
+ */
+START_TEST(test_model_constraint_indexes)
+{
+	struct schema		*s;
+	const struct table	*t;
+
+	s = parse("CREATE TABLE p (a INTEGER NOT NULL, b TEXT NOT NULL, "
+	    "PRIMARY KEY (a, b));\n"
+	    "CREATE TABLE u (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);\n"
+	    "CREATE TABLE w (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;\n"
+	    "CREATE TABLE c (id INTEGER PRIMARY KEY, pa INTEGER, pb TEXT, "
+	    "FOREIGN KEY (pa, pb) REFERENCES p (a, b) ON UPDATE CASCADE);\n");
+	ck_assert_uint_eq(s->ntables, 4);
+	t = schema_table(s, "p");
+	ck_assert_uint_eq(t->nindexes, 1);
+	ck_assert_int_eq(t->indexes[0].origin, 'p');
+	ck_assert_uint_eq(t->indexes[0].ncolumns, 2);
+	t = schema_table(s, "u");
+	ck_assert_uint_eq(t->nindexes, 1);
+	ck_assert_int_eq(t->indexes[0].origin, 'u');
+	ck_assert_int_eq(t->indexes[0].unique, 1);
+	ck_assert_int_eq(schema_table(s, "w")->without_rowid, 1);
+	t = schema_table(s, "c");
+	ck_assert_uint_eq(t->nfks, 1);
+	ck_assert_uint_eq(t->fks[0].ncolumns, 2);
+	ck_assert_str_eq(t->fks[0].on_update, "CASCADE");
+	schema_free(s);
+	/* An index of its own is still a statement of its own. */
+	CK_REFUSED("CREATE TABLE a (x UNIQUE);\nINSERT INTO a VALUES (1);\n",
+	    "m.sql:2: only CREATE TABLE, INDEX, VIEW and TRIGGER");
+}
+END_TEST
+
 static Suite *
 unit_suite(void)
 {
@@ -279,6 +315,7 @@ unit_suite(void)
 	tc = tcase_create("model_parse");
 	tcase_add_test(tc, test_model_builtin);
 	tcase_add_test(tc, test_model_reads_like_a_database);
+	tcase_add_test(tc, test_model_constraint_indexes);
 	tcase_add_test(tc, test_model_refusals);
 	tcase_add_test(tc, test_model_defaults);
 	tcase_add_test(tc, test_model_renames);

@@ -220,6 +220,15 @@ START_TEST(test_parse_cost_malformed)
 	    -1);
 	ck_assert_ptr_nonnull(strstr(cause, "m is above"));
 	free(cause);
+	/* Each of t and p is checked too, each named. */
+	ck_assert_int_eq(password_parse_cost("m=19456,t=1025,p=1", &c, &cause),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(cause, "t is above"));
+	free(cause);
+	ck_assert_int_eq(password_parse_cost("m=19456,t=2,p=256", &c, &cause),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(cause, "p is above"));
+	free(cause);
 }
 END_TEST
 

@@ -605,6 +605,45 @@ START_TEST(test_repo_write)
 }
 END_TEST
 
+/*
+ * Many revisions ready at once (five branches off one root, then their
+ * merge) come out in id order whatever order the files are read in; a name
+ * whose id is not all digits is not a revision file's.
+ */
+START_TEST(test_repo_load_wide)
+{
+	struct repo	*repo;
+	char		*cause = NULL;
+	static const char *kids[] = { "20260101000015", "20260101000011",
+	    "20260101000014", "20260101000012", "20260101000013" };
+	static const char *sorted[] = { "20260101000011", "20260101000012",
+	    "20260101000013", "20260101000014", "20260101000015" };
+	size_t		 i;
+
+	unit_tmpdir();
+	ck_assert_int_eq(repo_init("m", &cause), 0);
+	rev("20260101000010", "none", "root");
+	for (i = 0; i < 5; i++)
+		rev(kids[i], "20260101000010", "kid");
+	rev("20260101000020", "20260101000015 20260101000011 20260101000014 "
+	    "20260101000012 20260101000013", "merge");
+	repo = unit_repo_load("m");
+	ck_assert_uint_eq(repo->nrevs, 7);
+	ck_assert_str_eq(repo->revs[0]->id, "20260101000010");
+	for (i = 1; i <= 5; i++)
+		ck_assert_str_eq(repo->revs[i]->id, sorted[i - 1]);
+	ck_assert_str_eq(repo->revs[6]->id, "20260101000020");
+	ck_assert_uint_eq(repo->nheads, 1);
+	repo_free(repo);
+	unit_write("m/versions/2026010100003x_odd.sql", "");
+	cause = load_error();
+	ck_assert_ptr_nonnull(strstr(cause, "m/versions/2026010100003x_odd.sql: "
+	    "not a revision file name"));
+	free(cause);
+	unit_rmdir();
+}
+END_TEST
+
 static Suite *
 unit_suite(void)
 {
@@ -619,6 +658,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_repo_load_orders_the_graph);
 	tcase_add_test(tc, test_repo_load_errors);
 	tcase_add_test(tc, test_repo_load_large_file);
+	tcase_add_test(tc, test_repo_load_wide);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tc, test_repo_long_chain);
 	tcase_add_test(tc, test_repo_load_shared);

@@ -503,6 +503,59 @@ START_TEST(test_revision_valid_id)
 }
 END_TEST
 
+/*
+ * What the parser tolerates (CRLF line ends, trailing blanks, no final
+ * newline) and the repeated header keys it refuses, as it does 'id'.
+ */
+START_TEST(test_revision_parse_edges)
+{
+	static const struct {
+		const char	*text;
+		const char	*cause;
+	} cases[] = {
+		{ "-- exodb revisions\n", "first line is not" },
+		{ "-- exodb revision\n-- revises: none\n-- revises: none\n",
+		  "line 3: 'revises' appears twice" },
+		{ "-- exodb revision\n-- message: a\n-- message: b\n",
+		  "line 3: 'message' appears twice" },
+		{ "-- exodb revision\n-- revises: 2026112504301x\n",
+		  "'revises' names '2026112504301x', which is not a revision id" },
+	};
+	struct revision	*rev;
+	char		*cause;
+	size_t		 i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cause = NULL;
+		ck_assert_int_eq(parse(cases[i].text, "20261125043012_x.sql",
+		    &rev, &cause), -1);
+		ck_assert_ptr_null(rev);
+		ck_assert_msg(strstr(cause, cases[i].cause) != NULL &&
+		    strncmp(cause, "v/x.sql: malformed revision: ", 29) == 0,
+		    "case %zu: %s", i, cause);
+		free(cause);
+	}
+	cause = NULL;
+	ck_assert_msg(parse("-- exodb revision \t\r\n"
+	    "-- id: 20261125043012\r\n"
+	    "-- revises: none\r\n"
+	    "-- message: Windows line ends  \t\r\n"
+	    "-- created: 2026-11-25T04:30:12Z\r\n"
+	    "\r\n"
+	    "-- +upgrade\r\n"
+	    "CREATE TABLE t (a);\r\n"
+	    "-- +downgrade\r\n"
+	    "DROP TABLE t;", "20261125043012_x.sql", &rev, &cause) == 0,
+	    "%s", cause);
+	ck_assert_str_eq(rev->message, "Windows line ends");
+	ck_assert_uint_eq(rev->nparents, 0);
+	ck_assert_ptr_nonnull(strstr(rev->upgrade, "CREATE TABLE t (a);"));
+	ck_assert_ptr_nonnull(strstr(rev->downgrade, "DROP TABLE t;"));
+	ck_assert_uint_eq(rev->downgrade_line, 10);
+	revision_free(rev);
+}
+END_TEST
+
 static Suite *
 unit_suite(void)
 {
@@ -524,6 +577,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_revision_parse_checksum);
 	tcase_add_test(tc, test_revision_model);
 	tcase_add_test(tc, test_revision_parse_errors);
+	tcase_add_test(tc, test_revision_parse_edges);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("revision_sql");
 	tcase_add_test(tc, test_revision_sql);

@@ -268,4 +268,16 @@ t_make_install() {
 	[ -z "$(find root -type f)" ] || fail "left: $(find root -type f)"
 }
 
+# A command without operands offers none; a '-' where a command goes offers
+# --help; after '--' an operand is completed as one, never as an option.
+t_query_odd_places() {
+	seed
+	query 3 exodb db current ""
+	expect_words
+	query 2 exodb db -
+	expect_words --help
+	query 4 exodb db show -- ""
+	expect_words head "$(ls migrations/versions | cut -c 1-14)"
+}
+
 run_tests

@@ -274,4 +274,32 @@ t_flask_sqlalchemy_client() {
 	x user list; expect_ok
 }
 
+# A model with UNIQUE and composite PRIMARY KEY constraints (whose indexes
+# SQLite makes itself) loads, migrates and then matches.
+t_model_constraint_indexes() {
+	cat >"$T/m.sql" <<'SQL'
+CREATE TABLE p (a INTEGER NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b));
+CREATE TABLE tag (name TEXT NOT NULL UNIQUE, note TEXT);
+CREATE TABLE c (id INTEGER PRIMARY KEY, pa INTEGER, pb TEXT,
+	FOREIGN KEY (pa, pb) REFERENCES p (a, b) ON UPDATE CASCADE);
+SQL
+	x db init; expect_ok
+	x --model "$T/m.sql" db model; expect_ok
+	expect_out '^	UNIQUE \(name\)$'
+	expect_out '^	PRIMARY KEY \(a, b\)$'
+	x --model "$T/m.sql" db migrate -m keys; expect_ok
+	x --model "$T/m.sql" db upgrade; expect_ok
+	[ "$(q instance/dev.db "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name <> 'exodb_revisions' ORDER BY name)")" = \
+	    "sqlite_autoindex_p_1 sqlite_autoindex_tag_1" ] || fail "indexes: $(q instance/dev.db "SELECT name FROM sqlite_schema")"
+	x --model "$T/m.sql" db check; expect_ok
+	x --model "$T/m.sql" db migrate -m again; expect_ok; expect_err '^no changes in schema detected$'
+	# The model as printed: the foreign key whole, then triggers, then views.
+	{ cat "$T/m.sql"; echo "CREATE TRIGGER tr AFTER INSERT ON c BEGIN SELECT 1; END;"
+	  echo "CREATE VIEW v AS SELECT id FROM c;"; } >"$T/m2.sql"
+	x --model "$T/m2.sql" db model; expect_ok
+	expect_out '^	FOREIGN KEY \(pa, pb\) REFERENCES p \(a, b\) ON UPDATE CASCADE$'
+	[ "$(out | tail -n 2)" = "CREATE TRIGGER tr AFTER INSERT ON c BEGIN SELECT 1; END;
+CREATE VIEW v AS SELECT id FROM c;" ] || fail "db model ends: $(out | tail -n 2)"
+}
+
 run_tests
