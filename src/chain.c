@@ -20,9 +20,9 @@
 
 /*
  * Replay every revision of repo, oldest first, on a new in-memory database,
- * through the runner (so a revision it would refuse fails here too), all in
- * one transaction. On success the caller closes *out; its history table
- * holds a row per revision. A revision that fails names its file and line.
+ * through the runner's guard (so a revision it would refuse fails here too),
+ * all in one transaction. On success the caller closes *out; its history
+ * table is empty. A revision that fails names its file and line.
  */
 int
 chain_replay(const struct repo *repo, sqlite3 **out, char **cause)
@@ -46,8 +46,7 @@ chain_replay(const struct repo *repo, sqlite3 **out, char **cause)
 	plan.up = 1;
 	plan.revs = repo->revs;
 	plan.nrevs = repo->nrevs;
-	if (plan.nrevs > 0 && migrate_apply(db, &plan, MIGRATE_SINGLE, NULL,
-	    &why) == -1) {
+	if (plan.nrevs > 0 && migrate_replay(db, &plan, &why) == -1) {
 		*cause = xasprintf("the migration chain does not replay on an "
 		    "empty database: %s", why);
 		free(why);

@@ -145,6 +145,8 @@ struct index	*schema_add_index(struct schema *, struct table *, const char *);
 void		 schema_add_index_column(struct schema *, struct index *,
 		    const char *, const char *, int);
 const struct table *schema_table(const struct schema *, const char *);
+const struct table **schema_sorted(const struct schema *);
+const struct table *schema_find(const struct table **, size_t, const char *);
 const struct column *schema_column(const struct table *, const char *);
 const struct column *schema_match_column(const struct table *,
 		    const struct column *);
@@ -443,6 +445,7 @@ struct migrate_hooks {
 #define MIGRATE_DRY	0x2	/* in one transaction, rolled back */
 #define MIGRATE_REFUSALS 0x4	/* migrate_check: fail only on a refusal */
 int	 migrate_check(sqlite3 *, const struct plan *, int, char **);
+int	 migrate_replay(sqlite3 *, const struct plan *, char **);
 int	 migrate_apply(sqlite3 *, const struct plan *, int,
 	    const struct migrate_hooks *, char **);
 int	 migrate_script(const struct plan *, int, char **, char **);

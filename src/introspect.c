@@ -343,15 +343,56 @@ introspect_foreign_keys(sqlite3 *db, struct introspect_stmts *st,
 	return 0;
 }
 
+/*
+ * Each table-valued pragma prepares a statement of its own for every table it
+ * is asked about: ask only what may have an answer. A table has an index
+ * only if sqlite_schema lists one on it (UNIQUE and PRIMARY KEY constraints'
+ * too), or if it is WITHOUT ROWID (its primary key); and a foreign key only if
+ * its CREATE text, which ALTER TABLE keeps up to date, says REFERENCES.
+ */
 static int
 introspect_table(sqlite3 *db, struct introspect_stmts *st, struct schema *s,
-    struct table *t, char **cause)
+    struct table *t, int indexed, char **cause)
 {
 	if (introspect_columns(db, st, s, t, cause) == -1 ||
-	    introspect_indexes(db, st, s, t, cause) == -1)
+	    ((indexed || t->without_rowid) &&
+	    introspect_indexes(db, st, s, t, cause) == -1))
 		return -1;
 	introspect_table_sql(s, t);
+	if (t->sql != NULL && strcasestr(t->sql, "references") == NULL)
+		return 0;
 	return introspect_foreign_keys(db, st, s, t, cause);
+}
+
+/*
+ * Which of s's tables have an index, in indexed[] (one flag a table), from one
+ * scan of sqlite_schema: it has no index on tbl_name.
+ */
+static int
+introspect_indexed(sqlite3 *db, const struct schema *s, unsigned char *indexed,
+    char **cause)
+{
+	const struct table	**sorted, *t;
+	sqlite3_stmt		 *stmt = NULL;
+	int			  rc;
+
+	if (db_prepare(db, &stmt, cause, "SELECT DISTINCT tbl_name FROM "
+	    "sqlite_schema WHERE type = 'index'") == -1)
+		return -1;
+	sorted = schema_sorted(s);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		t = schema_find(sorted, s->ntables,
+		    (const char *)sqlite3_column_text(stmt, 0));
+		if (t != NULL)
+			indexed[t - s->tables] = 1;
+	}
+	free(sorted);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		*cause = db_error(db);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -362,11 +403,11 @@ introspect_table(sqlite3 *db, struct introspect_stmts *st, struct schema *s,
 static int
 introspect_triggers(sqlite3 *db, struct schema *s, char **cause)
 {
-	sqlite3_stmt	*stmt = NULL;
-	struct table	*t;
-	const char	*on;
-	size_t		 i;
-	int		 rc;
+	sqlite3_stmt		 *stmt = NULL;
+	const struct table	**sorted = NULL, *found;
+	struct table		 *t;
+	const char		 *on;
+	int			  rc;
 
 	if (db_prepare(db, &stmt, cause, "SELECT tbl_name, sql FROM "
 	    "sqlite_schema WHERE type = 'trigger' AND sql IS NOT NULL "
@@ -374,18 +415,19 @@ introspect_triggers(sqlite3 *db, struct schema *s, char **cause)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		on = (const char *)sqlite3_column_text(stmt, 0);
-		for (i = 0, t = NULL; on != NULL && i < s->ntables && t == NULL;
-		    i++) {
-			if (strcmp(s->tables[i].name, on) == 0)
-				t = &s->tables[i];
-		}
-		if (t == NULL)
+		if (sorted == NULL)
+			sorted = schema_sorted(s);
+		found = on != NULL ? schema_find(sorted, s->ntables, on) : NULL;
+		/* The name as SQLite keeps it: exactly the table's. */
+		if (found == NULL || strcmp(found->name, on) != 0)
 			continue;
+		t = &s->tables[found - s->tables];
 		t->triggers = xreallocarray(t->triggers, t->ntriggers + 1,
 		    sizeof *t->triggers);
 		t->triggers[t->ntriggers++] = schema_strdup(s,
 		    (const char *)sqlite3_column_text(stmt, 1));
 	}
+	free(sorted);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {
 		*cause = db_error(db);
@@ -407,16 +449,23 @@ introspect_schema(sqlite3 *db, struct schema **out, char **cause)
 	struct schema	*s;
 	struct table	*t;
 	const char	*type, *name, *sql;
+	unsigned char	*indexed = NULL;
 	size_t		 i;
 	int		 rc;
 
 	*out = NULL;
 	s = schema_new();
-	if (db_prepare(db, &stmt, cause, "SELECT m.type, m.name, m.sql, l.wr, "
-	    "l.strict FROM sqlite_schema AS m JOIN pragma_table_list AS l ON "
-	    "l.schema = 'main' AND l.name = m.name WHERE l.type IN ('table', "
-	    "'view') AND m.name NOT LIKE 'sqlite\\_%%' ESCAPE '\\' AND "
-	    "m.name <> %Q ORDER BY m.rowid", HISTORY_TABLE) == -1)
+	/*
+	 * The table list materialized, so that sqlite_schema is read in
+	 * rowid order and each of its rows finds its table through an index
+	 * on the list, not the other way round (which sorts the whole schema).
+	 */
+	if (db_prepare(db, &stmt, cause, "WITH l AS MATERIALIZED (SELECT "
+	    "name, type, wr, strict FROM pragma_table_list WHERE schema = "
+	    "'main') SELECT m.type, m.name, m.sql, l.wr, l.strict FROM "
+	    "sqlite_schema AS m JOIN l ON l.name = m.name WHERE l.type IN "
+	    "('table', 'view') AND m.name NOT LIKE 'sqlite\\_%%' ESCAPE '\\' "
+	    "AND m.name <> %Q ORDER BY m.rowid", HISTORY_TABLE) == -1)
 		goto fail;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		type = (const char *)sqlite3_column_text(stmt, 0);
@@ -441,9 +490,13 @@ introspect_schema(sqlite3 *db, struct schema **out, char **cause)
 		*cause = db_error(db);
 		goto fail;
 	}
+	indexed = xcalloc(s->ntables + 1, 1);
+	if (introspect_indexed(db, s, indexed, cause) == -1)
+		goto fail;
 	memset(&st, 0, sizeof st);
 	for (i = 0; i < s->ntables; i++) {
-		if (introspect_table(db, &st, s, &s->tables[i], cause) == -1) {
+		if (introspect_table(db, &st, s, &s->tables[i], indexed[i],
+		    cause) == -1) {
 			introspect_stmts_finalize(&st);
 			goto fail;
 		}
@@ -451,9 +504,11 @@ introspect_schema(sqlite3 *db, struct schema **out, char **cause)
 	introspect_stmts_finalize(&st);
 	if (introspect_triggers(db, s, cause) == -1)
 		goto fail;
+	free(indexed);
 	*out = s;
 	return 0;
 fail:
+	free(indexed);
 	schema_free(s);
 	return -1;
 }
