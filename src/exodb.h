@@ -232,6 +232,8 @@ struct autogen {
 };
 int	 autogen_plan(sqlite3 *, const struct schema *, int, struct autogen **,
 	    char **);
+int	 autogen_plan_from(struct schema *, const struct schema *, int,
+	    struct autogen **, char **);
 int	 autogen_copy(sqlite3 *, sqlite3 **, char **);
 int	 autogen_prove(sqlite3 *, const struct autogen *, const struct schema *,
 	    int, char **);
@@ -474,6 +476,8 @@ long	 chain_objects_find(const struct chain_objects *, const char *,
 int	 chain_objects_same(const struct chain_objects *, size_t,
 	    const struct chain_objects *, size_t);
 int	 chain_drift(sqlite3 *, sqlite3 *, struct chain_drift **, char **);
+int	 chain_drift_from(const struct schema *, sqlite3 *, sqlite3 *,
+	    struct chain_drift **, char **);
 void	 chain_drift_free(struct chain_drift *);
 
 /* password.c: Argon2id hashes as PHC strings; the only user of libargon2. */
