@@ -141,6 +141,7 @@ START_TEST(test_introspect_asks_where_needed)
 	    "CREATE TABLE later (a, b);"
 	    "CREATE INDEX ix_later ON LATER (b);"
 	    "CREATE TABLE w (k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+	    "CREATE INDEX ix_w_b ON w (v); CREATE INDEX ix_w_a ON w (v, k);"
 	    "CREATE TABLE plain (a, b)");
 	s = read_schema(db);
 	t = schema_table(s, "c");
@@ -152,8 +153,11 @@ START_TEST(test_introspect_asks_where_needed)
 	ck_assert_str_eq(t->indexes[0].name, "ix_later");
 	t = schema_table(s, "w");
 	ck_assert_int_eq(t->without_rowid, 1);
-	ck_assert_uint_eq(t->nindexes, 1);
+	/* The primary key (no row in sqlite_schema) first, then as made. */
+	ck_assert_uint_eq(t->nindexes, 3);
 	ck_assert_int_eq(t->indexes[0].origin, 'p');
+	ck_assert_str_eq(t->indexes[1].name, "ix_w_b");
+	ck_assert_str_eq(t->indexes[2].name, "ix_w_a");
 	t = schema_table(s, "plain");
 	ck_assert_uint_eq(t->nindexes, 0);
 	ck_assert_uint_eq(t->nfks, 0);
