@@ -222,6 +222,8 @@ introspect_ixsql_find(const struct introspect_stmts *st, const char *name)
 {
 	struct introspect_ixsql	key;
 
+	if (st->nixsql == 0)
+		return NULL;
 	key.name = (char *)name;
 	return bsearch(&key, st->ixsql, st->nixsql, sizeof *st->ixsql,
 	    introspect_ixsql_cmp);
@@ -332,7 +334,8 @@ introspect_indexes(sqlite3 *db, struct introspect_stmts *st, struct schema *s,
 		*cause = xasprintf("%s: %s", t->name, sqlite3_errmsg(db));
 		goto out;
 	}
-	qsort(rows, n, sizeof *rows, introspect_ixrow_cmp);
+	if (n > 0)
+		qsort(rows, n, sizeof *rows, introspect_ixrow_cmp);
 	for (i = 0; i < n; i++) {
 		r = &rows[i];
 		ix = schema_add_index(s, t, r->name);
@@ -477,7 +480,9 @@ introspect_index_rows(sqlite3 *db, struct introspect_stmts *st,
 		*cause = db_error(db);
 		return -1;
 	}
-	qsort(st->ixsql, st->nixsql, sizeof *st->ixsql, introspect_ixsql_cmp);
+	if (st->nixsql > 0)
+		qsort(st->ixsql, st->nixsql, sizeof *st->ixsql,
+		    introspect_ixsql_cmp);
 	return 0;
 }
 
