@@ -47,12 +47,28 @@ int
 autogen_plan(sqlite3 *db, const struct schema *model, int flags,
     struct autogen **out, char **cause)
 {
+	struct schema	*from;
+
+	*out = NULL;
+	if (introspect_schema(db, &from, cause) == -1)
+		return -1;
+	return autogen_plan_from(from, model, flags, out, cause);
+}
+
+/*
+ * autogen_plan() from the chain's schema already read (introspect_schema() of
+ * the replay), which it takes: it is (*out)->live, or freed on failure.
+ */
+int
+autogen_plan_from(struct schema *from, const struct schema *model, int flags,
+    struct autogen **out, char **cause)
+{
 	struct autogen	*ag;
 
 	*out = NULL;
 	ag = xcalloc(1, sizeof *ag);
-	if (introspect_schema(db, &ag->live, cause) == -1 ||
-	    diff_schemas(ag->live, model, flags, &ag->up, cause) == -1 ||
+	ag->live = from;
+	if (diff_schemas(ag->live, model, flags, &ag->up, cause) == -1 ||
 	    diff_invert(ag->up, ag->live, &ag->down, cause) == -1) {
 		autogen_free(ag);
 		return -1;

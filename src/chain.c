@@ -20,9 +20,9 @@
 
 /*
  * Replay every revision of repo, oldest first, on a new in-memory database,
- * through the runner (so a revision it would refuse fails here too), all in
- * one transaction. On success the caller closes *out; its history table
- * holds a row per revision. A revision that fails names its file and line.
+ * through the runner's guard (so a revision it would refuse fails here too),
+ * all in one transaction. On success the caller closes *out; its history
+ * table is empty. A revision that fails names its file and line.
  */
 int
 chain_replay(const struct repo *repo, sqlite3 **out, char **cause)
@@ -46,8 +46,7 @@ chain_replay(const struct repo *repo, sqlite3 **out, char **cause)
 	plan.up = 1;
 	plan.revs = repo->revs;
 	plan.nrevs = repo->nrevs;
-	if (plan.nrevs > 0 && migrate_apply(db, &plan, MIGRATE_SINGLE, NULL,
-	    &why) == -1) {
+	if (plan.nrevs > 0 && migrate_replay(db, &plan, &why) == -1) {
 		*cause = xasprintf("the migration chain does not replay on an "
 		    "empty database: %s", why);
 		free(why);
@@ -244,7 +243,27 @@ int
 chain_drift(sqlite3 *chain, sqlite3 *live, struct chain_drift **out,
     char **cause)
 {
-	struct schema		*from = NULL, *to = NULL;
+	struct schema	*cs;
+	int		 ret;
+
+	*out = NULL;
+	if (introspect_schema(chain, &cs, cause) == -1)
+		return -1;
+	ret = chain_drift_from(cs, chain, live, out, cause);
+	schema_free(cs);
+	return ret;
+}
+
+/*
+ * chain_drift() with the chain's schema already read (introspect_schema() of
+ * chain, which it leaves as it is): a command that needs it anyway reads
+ * thousands of tables once, not twice.
+ */
+int
+chain_drift_from(const struct schema *cs, sqlite3 *chain, sqlite3 *live,
+    struct chain_drift **out, char **cause)
+{
+	struct schema		 from, *to = NULL;
 	struct chain_objects	*oa = NULL, *ob = NULL;
 	struct chain_drift	*d;
 	struct diff		*ops = NULL;
@@ -254,9 +273,16 @@ chain_drift(sqlite3 *chain, sqlite3 *live, struct chain_drift **out,
 
 	*out = NULL;
 	d = xcalloc(1, sizeof *d);
-	if (chain_schema(chain, &from, cause) == -1 ||
-	    chain_schema(live, &to, cause) == -1 ||
-	    diff_schemas(from, to, DIFF_DROP_UNKNOWN, &ops, cause) == -1 ||
+	/* cs as chain_schema() would have it: a shallow copy, its tables but one. */
+	from = *cs;
+	from.tables = xcalloc(cs->ntables + 1, sizeof *from.tables);
+	from.ntables = 0;
+	for (i = 0; i < cs->ntables; i++) {
+		if (!schema_same_name(cs->tables[i].name, CHAIN_ALEMBIC))
+			from.tables[from.ntables++] = cs->tables[i];
+	}
+	if (chain_schema(live, &to, cause) == -1 ||
+	    diff_schemas(&from, to, DIFF_DROP_UNKNOWN, &ops, cause) == -1 ||
 	    chain_objects(chain, &oa, cause) == -1 ||
 	    chain_objects(live, &ob, cause) == -1)
 		goto out;
@@ -282,7 +308,7 @@ chain_drift(sqlite3 *chain, sqlite3 *live, struct chain_drift **out,
 out:
 	chain_drift_free(d);
 	diff_free(ops);
-	schema_free(from);
+	free(from.tables);
 	schema_free(to);
 	chain_objects_free(oa);
 	chain_objects_free(ob);

@@ -379,19 +379,23 @@ cmd_db_drift_list(const struct chain_drift *d)
 }
 
 /*
- * The migration chain replayed into *chain (the caller closes it), once the
- * database is found not to have drifted from it: a drifted database is
- * reported, naming each object, and the way out.
+ * The migration chain replayed into *chain (the caller closes it) and its
+ * schema read into *cs (the caller frees it), once the database is found not
+ * to have drifted from it: a drifted database is reported, naming each
+ * object, and the way out.
  */
 static int
-cmd_db_chain(struct cmd *cmd, sqlite3 **chain, char **cause)
+cmd_db_chain(struct cmd *cmd, sqlite3 **chain, struct schema **cs,
+    char **cause)
 {
 	struct chain_drift	*d = NULL;
 	char			*list;
 
+	*cs = NULL;
 	if (chain_replay(cmd->repo, chain, cause) == -1)
 		return -1;
-	if (cmd->ops->drift(cmd, *chain, &d, cause) == -1)
+	if (introspect_schema(*chain, cs, cause) == -1 ||
+	    cmd->ops->drift(cmd, *chain, *cs, &d, cause) == -1)
 		goto fail;
 	if (d->nitems > 0) {
 		list = cmd_db_drift_list(d);
@@ -405,6 +409,8 @@ cmd_db_chain(struct cmd *cmd, sqlite3 **chain, char **cause)
 	return 0;
 fail:
 	chain_drift_free(d);
+	schema_free(*cs);
+	*cs = NULL;
 	sqlite3_close(*chain);
 	*chain = NULL;
 	return -1;
@@ -415,12 +421,12 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 {
 	struct revision		*head = cmd->head;
 	struct autogen		*ag = NULL;
-	struct schema		*model = NULL;
+	struct schema		*model = NULL, *cs = NULL;
 	struct datacheck	*dc = NULL;
 	sqlite3			*chain = NULL;
 	char			*what, *fp = NULL, *dropped = NULL;
 	size_t			 i;
-	int			 flags = 0, status = -1;
+	int			 flags = 0, status = -1, rc;
 
 	if ((status = cmd_db_message(cmd, cause)) != 0)
 		return status;
@@ -429,13 +435,16 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 		flags |= DIFF_DROP_UNKNOWN;
 	if (model_load(cmd->model, &model, cause) == -1)
 		goto out;
-	if (cmd_db_chain(cmd, &chain, cause) == -1) {
+	if (cmd_db_chain(cmd, &chain, &cs, cause) == -1) {
 		what = *cause;
 		*cause = xasprintf("%s; no revision written", what);
 		free(what);
 		goto out;
 	}
-	if (autogen_plan(chain, model, flags, &ag, cause) == -1 ||
+	/* The plan takes the chain's schema. */
+	rc = autogen_plan_from(cs, model, flags, &ag, cause);
+	cs = NULL;
+	if (rc == -1 ||
 	    model_check_renames(model, ag->live, cause) == -1)
 		goto out;
 	for (i = 0; i < ag->up->nunknown; i++)
@@ -1448,7 +1457,8 @@ cmd_db_check_exec(struct cmd *cmd, char **cause)
 	if (model_load(cmd->model, &model, cause) == -1 ||
 	    chain_replay(cmd->repo, &chain, cause) == -1 ||
 	    autogen_plan(chain, model, 0, &ag, cause) == -1 ||
-	    (npending == 0 && cmd->ops->drift(cmd, chain, &d, cause) == -1))
+	    (npending == 0 && cmd->ops->drift(cmd, chain, ag->live, &d,
+	    cause) == -1))
 		goto out;
 	needed = xcalloc(ag->up->nops + 1, sizeof *needed);
 	for (nneeded = 0; nneeded < ag->up->nops; nneeded++)
@@ -1643,7 +1653,7 @@ cmd_db_status_drift(struct cmd *cmd, struct cmd_db_status *st)
 	else if (cmd->ops->drift == NULL)
 		st->why = xasprintf("reading a %s schema is not built "
 		    "yet", cmd->ops->name);
-	else if (cmd->ops->drift(cmd, NULL, &st->drift, &why) == -1) {
+	else if (cmd->ops->drift(cmd, NULL, NULL, &st->drift, &why) == -1) {
 		st->why = why;
 		chain_drift_free(st->drift);
 		st->drift = NULL;

@@ -85,17 +85,24 @@ sqlite_restore(struct cmd *cmd, const char *backup)
 	return line;
 }
 
-/* Against the chain replayed in memory: the caller's, or (NULL) one made. */
+/*
+ * Against the chain replayed in memory: the caller's, or (NULL) one made;
+ * with its schema when the caller has read it.
+ */
 static int
-sqlite_drift(struct cmd *cmd, sqlite3 *chain, struct chain_drift **d,
-    char **cause)
+sqlite_drift(struct cmd *cmd, sqlite3 *chain, const struct schema *cs,
+    struct chain_drift **d, char **cause)
 {
 	sqlite3	*own = NULL;
 	int	 ret;
 
 	if (chain == NULL && chain_replay(cmd->repo, &own, cause) == -1)
 		return -1;
-	ret = chain_drift(chain != NULL ? chain : own, cmd->db, d, cause);
+	if (chain != NULL && cs != NULL)
+		ret = chain_drift_from(cs, chain, cmd->db, d, cause);
+	else
+		ret = chain_drift(chain != NULL ? chain : own, cmd->db, d,
+		    cause);
 	sqlite3_close(own);
 	return ret;
 }
@@ -198,10 +205,11 @@ pg_ops_restore(struct cmd *cmd, const char *backup)
 
 /* The chain's PostgreSQL sections, replayed on the server (chain-pg.c). */
 static int
-pg_ops_drift(struct cmd *cmd, sqlite3 *chain, struct chain_drift **d,
-    char **cause)
+pg_ops_drift(struct cmd *cmd, sqlite3 *chain, const struct schema *cs,
+    struct chain_drift **d, char **cause)
 {
 	(void)chain;
+	(void)cs;
 	return chain_pg_drift(cmd->pg, cmd->repo, d, cause);
 }
 

@@ -54,11 +54,15 @@ cmd_error(const char *fmt, ...)
 static void
 cmd_vnote(int level, const char *fmt, va_list ap)
 {
+	char	*msg;
+
 	if (verbosity < level)
 		return;
 	fflush(stdout);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	/* One write a line: stderr is unbuffered, and runs print thousands. */
+	msg = xvasprintf(fmt, ap);
+	fprintf(stderr, "%s\n", msg);
+	free(msg);
 }
 
 void

@@ -126,11 +126,12 @@ struct cmd_dbops {
 	char	*(*restore)(struct cmd *, const char *);
 	/*
 	 * The drift of the database from the chain; on SQLite from the chain
-	 * replayed in memory, the caller's or (NULL) its own. NULL: drift is
-	 * not looked for (db status says so).
+	 * replayed in memory, the caller's or (NULL) its own, and that
+	 * chain's schema when the caller has read it (else NULL). NULL:
+	 * drift is not looked for (db status says so).
 	 */
-	int	(*drift)(struct cmd *, sqlite3 *, struct chain_drift **,
-		    char **);
+	int	(*drift)(struct cmd *, sqlite3 *, const struct schema *,
+		    struct chain_drift **, char **);
 	/*
 	 * db migrate's proof on the database itself, of the new revision's
 	 * sections for it, rolled back; NULL: the proof in memory is all.

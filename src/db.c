@@ -532,13 +532,18 @@ db_copy_schema(sqlite3 *from, sqlite3 *to, char **cause)
 	sqlite3_stmt	*stmt = NULL;
 	int		 rc, ret = -1;
 
-	if (db_prepare(from, &stmt, cause, "SELECT m.sql FROM sqlite_schema "
-	    "AS m LEFT JOIN pragma_table_list AS l ON l.schema = 'main' AND "
-	    "l.name = m.name WHERE m.sql IS NOT NULL AND m.name NOT LIKE "
-	    "'sqlite\\_%%' ESCAPE '\\' AND m.tbl_name <> %Q AND "
-	    "coalesce(l.type, '') <> 'shadow' ORDER BY CASE m.type WHEN 'table' "
-	    "THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, m.rowid",
-	    HISTORY_TABLE) == -1)
+	/*
+	 * The table list materialized once: as the inner side of a LEFT JOIN
+	 * the pragma would run again for every row of sqlite_schema, each time
+	 * listing every table (seconds for thousands of them).
+	 */
+	if (db_prepare(from, &stmt, cause, "WITH l AS MATERIALIZED (SELECT "
+	    "name, type FROM pragma_table_list WHERE schema = 'main') SELECT "
+	    "m.sql FROM sqlite_schema AS m LEFT JOIN l ON l.name = m.name "
+	    "WHERE m.sql IS NOT NULL AND m.name NOT LIKE 'sqlite\\_%%' ESCAPE "
+	    "'\\' AND m.tbl_name <> %Q AND coalesce(l.type, '') <> 'shadow' "
+	    "ORDER BY CASE m.type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN "
+	    "'view' THEN 2 ELSE 3 END, m.rowid", HISTORY_TABLE) == -1)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (sqlite3_exec(to, (const char *)sqlite3_column_text(stmt, 0),

@@ -703,14 +703,16 @@ diff_schemas(const struct schema *from, const struct schema *to, int flags,
     struct diff **out, char **cause)
 {
 	struct diff		*d;
-	const struct table	*a, *b;
+	const struct table	*a, *b, **sfrom, **sto;
 	size_t			 i, j;
 
 	*out = NULL;
 	d = xcalloc(1, sizeof *d);
+	sfrom = schema_sorted(from);
+	sto = schema_sorted(to);
 	for (i = 0; i < to->ntables; i++) {
 		b = &to->tables[i];
-		if ((a = schema_table(from, b->name)) != NULL) {
+		if ((a = schema_find(sfrom, from->ntables, b->name)) != NULL) {
 			if (diff_table(d, from, a, b, cause) == -1)
 				goto fail;
 			continue;
@@ -731,7 +733,7 @@ diff_schemas(const struct schema *from, const struct schema *to, int flags,
 	}
 	for (i = 0; i < from->ntables; i++) {
 		a = &from->tables[i];
-		if (schema_table(to, a->name) != NULL)
+		if (schema_find(sto, to->ntables, a->name) != NULL)
 			continue;
 		if (flags & DIFF_DROP_UNKNOWN)
 			diff_add(d, OP_DROP_TABLE, a, NULL);
@@ -741,9 +743,13 @@ diff_schemas(const struct schema *from, const struct schema *to, int flags,
 			d->unknown[d->nunknown++] = a->name;
 		}
 	}
+	free(sfrom);
+	free(sto);
 	*out = d;
 	return 0;
 fail:
+	free(sfrom);
+	free(sto);
 	diff_free(d);
 	return -1;
 }

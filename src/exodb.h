@@ -148,6 +148,8 @@ struct index	*schema_add_index(struct schema *, struct table *, const char *);
 void		 schema_add_index_column(struct schema *, struct index *,
 		    const char *, const char *, int);
 const struct table *schema_table(const struct schema *, const char *);
+const struct table **schema_sorted(const struct schema *);
+const struct table *schema_find(const struct table **, size_t, const char *);
 const struct column *schema_column(const struct table *, const char *);
 const struct column *schema_match_column(const struct table *,
 		    const struct column *);
@@ -241,6 +243,8 @@ struct autogen {
 };
 int	 autogen_plan(sqlite3 *, const struct schema *, int, struct autogen **,
 	    char **);
+int	 autogen_plan_from(struct schema *, const struct schema *, int,
+	    struct autogen **, char **);
 int	 autogen_copy(sqlite3 *, sqlite3 **, char **);
 int	 autogen_prove(sqlite3 *, const struct autogen *, const struct schema *,
 	    int, char **);
@@ -474,6 +478,7 @@ struct migrate_hooks {
 #define MIGRATE_DRY	0x2	/* in one transaction, rolled back */
 #define MIGRATE_REFUSALS 0x4	/* migrate_check: fail only on a refusal */
 int	 migrate_check(sqlite3 *, const struct plan *, int, char **);
+int	 migrate_replay(sqlite3 *, const struct plan *, char **);
 int	 migrate_apply(sqlite3 *, const struct plan *, int,
 	    const struct migrate_hooks *, char **);
 int	 migrate_script(const struct plan *, int, char **, char **);
@@ -502,6 +507,8 @@ long	 chain_objects_find(const struct chain_objects *, const char *,
 int	 chain_objects_same(const struct chain_objects *, size_t,
 	    const struct chain_objects *, size_t);
 int	 chain_drift(sqlite3 *, sqlite3 *, struct chain_drift **, char **);
+int	 chain_drift_from(const struct schema *, sqlite3 *, sqlite3 *,
+	    struct chain_drift **, char **);
 void	 chain_drift_free(struct chain_drift *);
 void	 chain_drift_item(struct chain_drift *, char *);
 char	*chain_drift_describe(const struct op *);

@@ -157,6 +157,28 @@ struct introspect_stmts {
 	sqlite3_stmt	*indexes;
 	sqlite3_stmt	*index_columns;
 	sqlite3_stmt	*fks;
+	struct introspect_ixsql	*ixsql;	/* every index's row, by name */
+	size_t			 nixsql;
+};
+
+/*
+ * An index's row of sqlite_schema, read for all of them in one scan: looked
+ * up by name for each table's indexes, a scan of sqlite_schema per table
+ * would make introspection quadratic in the number of tables.
+ */
+struct introspect_ixsql {
+	char		*name;
+	char		*sql;		/* NULL for a constraint's index */
+	sqlite3_int64	 rowid;
+};
+
+/* A row of pragma_index_list, with its row of sqlite_schema if it has one. */
+struct introspect_ixrow {
+	char		*name;
+	int		 unique;
+	int		 origin;
+	int		 partial;
+	const struct introspect_ixsql *row;
 };
 
 /* *stmt, prepared from sql the first time, reset the next. */
@@ -174,10 +196,50 @@ introspect_stmt(sqlite3 *db, sqlite3_stmt **stmt, const char *sql,
 static void
 introspect_stmts_finalize(struct introspect_stmts *st)
 {
+	size_t	i;
+
 	sqlite3_finalize(st->columns);
 	sqlite3_finalize(st->indexes);
 	sqlite3_finalize(st->index_columns);
 	sqlite3_finalize(st->fks);
+	for (i = 0; i < st->nixsql; i++) {
+		free(st->ixsql[i].name);
+		free(st->ixsql[i].sql);
+	}
+	free(st->ixsql);
+}
+
+static int
+introspect_ixsql_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct introspect_ixsql *)a)->name,
+	    ((const struct introspect_ixsql *)b)->name);
+}
+
+/* The index's row of sqlite_schema, or NULL (a WITHOUT ROWID primary key). */
+static const struct introspect_ixsql *
+introspect_ixsql_find(const struct introspect_stmts *st, const char *name)
+{
+	struct introspect_ixsql	key;
+
+	if (st->nixsql == 0)
+		return NULL;
+	key.name = (char *)name;
+	return bsearch(&key, st->ixsql, st->nixsql, sizeof *st->ixsql,
+	    introspect_ixsql_cmp);
+}
+
+/* In sqlite_schema's order (none first), then by name. */
+static int
+introspect_ixrow_cmp(const void *a, const void *b)
+{
+	const struct introspect_ixrow	*ra = a, *rb = b;
+
+	if ((ra->row == NULL) != (rb->row == NULL))
+		return ra->row == NULL ? -1 : 1;
+	if (ra->row != NULL && ra->row->rowid != rb->row->rowid)
+		return ra->row->rowid < rb->row->rowid ? -1 : 1;
+	return strcmp(ra->name, rb->name);
 }
 
 static int
@@ -246,42 +308,54 @@ static int
 introspect_indexes(sqlite3 *db, struct introspect_stmts *st, struct schema *s,
     struct table *t, char **cause)
 {
-	sqlite3_stmt	*stmt;
-	struct index	*ix;
-	const char	*origin, *sql;
-	size_t		 i;
-	int		 rc, ret = -1;
+	sqlite3_stmt		*stmt;
+	struct introspect_ixrow	*rows = NULL, *r;
+	struct index		*ix;
+	const char		*origin, *sql;
+	size_t			 i, j, n = 0;
+	int			 rc, ret = -1;
 
-	if (introspect_stmt(db, &st->indexes, "SELECT l.name, l.\"unique\", "
-	    "l.origin, l.partial, m.sql FROM pragma_index_list(?1) AS l "
-	    "LEFT JOIN sqlite_schema AS m ON m.type = 'index' AND "
-	    "m.name = l.name ORDER BY m.rowid, l.name", cause) == -1)
+	if (introspect_stmt(db, &st->indexes, "SELECT name, \"unique\", "
+	    "origin, partial FROM pragma_index_list(?1)", cause) == -1)
 		return -1;
 	stmt = st->indexes;
 	sqlite3_bind_text(stmt, 1, t->name, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		ix = schema_add_index(s, t,
-		    (const char *)sqlite3_column_text(stmt, 0));
-		ix->unique = sqlite3_column_int(stmt, 1);
+		rows = xreallocarray(rows, n + 1, sizeof *rows);
+		r = &rows[n++];
+		r->name = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+		r->unique = sqlite3_column_int(stmt, 1);
 		origin = (const char *)sqlite3_column_text(stmt, 2);
-		ix->origin = origin[0] == 'p' ? 'p' : origin[0] == 'u' ?
-		    'u' : 'c';
-		sql = (const char *)sqlite3_column_text(stmt, 4);
-		if (sqlite3_column_int(stmt, 3) && sql != NULL)
-			ix->where = introspect_index_where(s, sql);
-		if (introspect_index_columns(db, st, s, ix, cause) == -1)
-			goto out;
-		for (i = 0; i < ix->ncolumns; i++) {
-			if (ix->columns[i].name == NULL)
-				ix->sql = schema_strdup(s, sql);
-		}
+		r->origin = origin[0] == 'p' ? 'p' : origin[0] == 'u' ? 'u' : 'c';
+		r->partial = sqlite3_column_int(stmt, 3);
+		r->row = introspect_ixsql_find(st, r->name);
 	}
 	if (rc != SQLITE_DONE) {
 		*cause = xasprintf("%s: %s", t->name, sqlite3_errmsg(db));
 		goto out;
 	}
+	if (n > 0)
+		qsort(rows, n, sizeof *rows, introspect_ixrow_cmp);
+	for (i = 0; i < n; i++) {
+		r = &rows[i];
+		ix = schema_add_index(s, t, r->name);
+		ix->unique = r->unique;
+		ix->origin = r->origin;
+		sql = r->row != NULL ? r->row->sql : NULL;
+		if (r->partial && sql != NULL)
+			ix->where = introspect_index_where(s, sql);
+		if (introspect_index_columns(db, st, s, ix, cause) == -1)
+			goto out;
+		for (j = 0; j < ix->ncolumns; j++) {
+			if (ix->columns[j].name == NULL)
+				ix->sql = schema_strdup(s, sql);
+		}
+	}
 	ret = 0;
 out:
+	for (i = 0; i < n; i++)
+		free(rows[i].name);
+	free(rows);
 	return ret;
 }
 
@@ -343,15 +417,73 @@ introspect_foreign_keys(sqlite3 *db, struct introspect_stmts *st,
 	return 0;
 }
 
+/*
+ * Each table-valued pragma prepares a statement of its own for every table it
+ * is asked about: ask only what may have an answer. A table has an index
+ * only if sqlite_schema lists one on it (UNIQUE and PRIMARY KEY constraints'
+ * too), or if it is WITHOUT ROWID (its primary key); and a foreign key only if
+ * its CREATE text, which ALTER TABLE keeps up to date, says REFERENCES.
+ */
 static int
 introspect_table(sqlite3 *db, struct introspect_stmts *st, struct schema *s,
-    struct table *t, char **cause)
+    struct table *t, int indexed, char **cause)
 {
 	if (introspect_columns(db, st, s, t, cause) == -1 ||
-	    introspect_indexes(db, st, s, t, cause) == -1)
+	    ((indexed || t->without_rowid) &&
+	    introspect_indexes(db, st, s, t, cause) == -1))
 		return -1;
 	introspect_table_sql(s, t);
+	if (t->sql != NULL && strcasestr(t->sql, "references") == NULL)
+		return 0;
 	return introspect_foreign_keys(db, st, s, t, cause);
+}
+
+/*
+ * Every index's row of sqlite_schema into st, and which of s's tables have
+ * one in indexed[] (a flag a table), from one scan: sqlite_schema has no
+ * index on tbl_name.
+ */
+static int
+introspect_index_rows(sqlite3 *db, struct introspect_stmts *st,
+    const struct schema *s, unsigned char *indexed, char **cause)
+{
+	const struct table	**sorted, *t;
+	struct introspect_ixsql	 *x;
+	sqlite3_stmt		 *stmt = NULL;
+	const char		 *sql;
+	size_t			  nalloc = 0;
+	int			  rc;
+
+	if (db_prepare(db, &stmt, cause, "SELECT name, tbl_name, sql, rowid "
+	    "FROM sqlite_schema WHERE type = 'index'") == -1)
+		return -1;
+	sorted = schema_sorted(s);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		t = schema_find(sorted, s->ntables,
+		    (const char *)sqlite3_column_text(stmt, 1));
+		if (t != NULL)
+			indexed[t - s->tables] = 1;
+		if (st->nixsql == nalloc) {
+			nalloc = nalloc == 0 ? 16 : nalloc * 2;
+			st->ixsql = xreallocarray(st->ixsql, nalloc,
+			    sizeof *st->ixsql);
+		}
+		x = &st->ixsql[st->nixsql++];
+		x->name = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+		sql = (const char *)sqlite3_column_text(stmt, 2);
+		x->sql = sql != NULL ? xstrdup(sql) : NULL;
+		x->rowid = sqlite3_column_int64(stmt, 3);
+	}
+	free(sorted);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		*cause = db_error(db);
+		return -1;
+	}
+	if (st->nixsql > 0)
+		qsort(st->ixsql, st->nixsql, sizeof *st->ixsql,
+		    introspect_ixsql_cmp);
+	return 0;
 }
 
 /*
@@ -362,11 +494,11 @@ introspect_table(sqlite3 *db, struct introspect_stmts *st, struct schema *s,
 static int
 introspect_triggers(sqlite3 *db, struct schema *s, char **cause)
 {
-	sqlite3_stmt	*stmt = NULL;
-	struct table	*t;
-	const char	*on;
-	size_t		 i;
-	int		 rc;
+	sqlite3_stmt		 *stmt = NULL;
+	const struct table	**sorted = NULL, *found;
+	struct table		 *t;
+	const char		 *on;
+	int			  rc;
 
 	if (db_prepare(db, &stmt, cause, "SELECT tbl_name, sql FROM "
 	    "sqlite_schema WHERE type = 'trigger' AND sql IS NOT NULL "
@@ -374,18 +506,19 @@ introspect_triggers(sqlite3 *db, struct schema *s, char **cause)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		on = (const char *)sqlite3_column_text(stmt, 0);
-		for (i = 0, t = NULL; on != NULL && i < s->ntables && t == NULL;
-		    i++) {
-			if (strcmp(s->tables[i].name, on) == 0)
-				t = &s->tables[i];
-		}
-		if (t == NULL)
+		if (sorted == NULL)
+			sorted = schema_sorted(s);
+		found = on != NULL ? schema_find(sorted, s->ntables, on) : NULL;
+		/* The name as SQLite keeps it: exactly the table's. */
+		if (found == NULL || strcmp(found->name, on) != 0)
 			continue;
+		t = &s->tables[found - s->tables];
 		t->triggers = xreallocarray(t->triggers, t->ntriggers + 1,
 		    sizeof *t->triggers);
 		t->triggers[t->ntriggers++] = schema_strdup(s,
 		    (const char *)sqlite3_column_text(stmt, 1));
 	}
+	free(sorted);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {
 		*cause = db_error(db);
@@ -407,16 +540,23 @@ introspect_schema(sqlite3 *db, struct schema **out, char **cause)
 	struct schema	*s;
 	struct table	*t;
 	const char	*type, *name, *sql;
+	unsigned char	*indexed = NULL;
 	size_t		 i;
 	int		 rc;
 
 	*out = NULL;
 	s = schema_new();
-	if (db_prepare(db, &stmt, cause, "SELECT m.type, m.name, m.sql, l.wr, "
-	    "l.strict FROM sqlite_schema AS m JOIN pragma_table_list AS l ON "
-	    "l.schema = 'main' AND l.name = m.name WHERE l.type IN ('table', "
-	    "'view') AND m.name NOT LIKE 'sqlite\\_%%' ESCAPE '\\' AND "
-	    "m.name <> %Q ORDER BY m.rowid", HISTORY_TABLE) == -1)
+	/*
+	 * The table list materialized, so that sqlite_schema is read in
+	 * rowid order and each of its rows finds its table through an index
+	 * on the list, not the other way round (which sorts the whole schema).
+	 */
+	if (db_prepare(db, &stmt, cause, "WITH l AS MATERIALIZED (SELECT "
+	    "name, type, wr, strict FROM pragma_table_list WHERE schema = "
+	    "'main') SELECT m.type, m.name, m.sql, l.wr, l.strict FROM "
+	    "sqlite_schema AS m JOIN l ON l.name = m.name WHERE l.type IN "
+	    "('table', 'view') AND m.name NOT LIKE 'sqlite\\_%%' ESCAPE '\\' "
+	    "AND m.name <> %Q ORDER BY m.rowid", HISTORY_TABLE) == -1)
 		goto fail;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		type = (const char *)sqlite3_column_text(stmt, 0);
@@ -441,9 +581,15 @@ introspect_schema(sqlite3 *db, struct schema **out, char **cause)
 		*cause = db_error(db);
 		goto fail;
 	}
+	indexed = xcalloc(s->ntables + 1, 1);
 	memset(&st, 0, sizeof st);
+	if (introspect_index_rows(db, &st, s, indexed, cause) == -1) {
+		introspect_stmts_finalize(&st);
+		goto fail;
+	}
 	for (i = 0; i < s->ntables; i++) {
-		if (introspect_table(db, &st, s, &s->tables[i], cause) == -1) {
+		if (introspect_table(db, &st, s, &s->tables[i], indexed[i],
+		    cause) == -1) {
 			introspect_stmts_finalize(&st);
 			goto fail;
 		}
@@ -451,9 +597,11 @@ introspect_schema(sqlite3 *db, struct schema **out, char **cause)
 	introspect_stmts_finalize(&st);
 	if (introspect_triggers(db, s, cause) == -1)
 		goto fail;
+	free(indexed);
 	*out = s;
 	return 0;
 fail:
+	free(indexed);
 	schema_free(s);
 	return -1;
 }

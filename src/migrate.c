@@ -802,6 +802,26 @@ out:
 }
 
 /*
+ * Replay a plan on db, a throwaway in-memory database, in one transaction
+ * that is committed: through the same guard as migrate_apply(), so that a
+ * revision the runner would refuse fails here too, naming its file and line,
+ * but without what only a real database needs: its rows are the revisions'
+ * own, so no foreign key check, and nobody reads its history, so no rows
+ * there. Returns how many revisions ran, or -1.
+ */
+int
+migrate_replay(sqlite3 *db, const struct plan *plan, char **cause)
+{
+	struct migrate_run	run;
+
+	memset(&run, 0, sizeof run);
+	run.db = db;
+	run.plan = plan;
+	run.dry = 1;
+	return migrate_run(&run, MIGRATE_SINGLE, cause);
+}
+
+/*
  * Run a plan. A plan of several revisions in several transactions is checked
  * first (migrate_check). Returns how many revisions this process ran (another
  * process may have run some), or -1 on failure; without MIGRATE_SINGLE those

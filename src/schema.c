@@ -179,6 +179,52 @@ schema_table(const struct schema *s, const char *name)
 	return NULL;
 }
 
+static int
+schema_sorted_cmp(const void *a, const void *b)
+{
+	const struct table	*ta = *(const struct table *const *)a;
+	const struct table	*tb = *(const struct table *const *)b;
+
+	return strcasecmp(ta->name, tb->name);
+}
+
+/*
+ * s's tables ordered by name, for schema_find(): a differ looking up each
+ * table of one schema in the other stays O(N log N). The caller frees the
+ * array; it points into s, which must not change while it is in use.
+ */
+const struct table **
+schema_sorted(const struct schema *s)
+{
+	const struct table	**v;
+	size_t			  i;
+
+	v = xcalloc(s->ntables + 1, sizeof *v);
+	for (i = 0; i < s->ntables; i++)
+		v[i] = &s->tables[i];
+	qsort(v, s->ntables, sizeof *v, schema_sorted_cmp);
+	return v;
+}
+
+/* The table of that name in sorted (n tables, from schema_sorted()), or NULL. */
+const struct table *
+schema_find(const struct table **sorted, size_t n, const char *name)
+{
+	size_t	lo = 0, hi = n, mid;
+	int	c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcasecmp(name, sorted[mid]->name)) == 0)
+			return sorted[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
 const struct column *
 schema_column(const struct table *t, const char *name)
 {

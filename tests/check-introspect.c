@@ -124,6 +124,49 @@ START_TEST(test_introspect_skips)
 }
 END_TEST
 
+/*
+ * Introspection asks for indexes and foreign keys only where there may be
+ * some: what ALTER TABLE and a later CREATE INDEX add, and a WITHOUT ROWID
+ * table's primary key, must still be found.
+ */
+START_TEST(test_introspect_asks_where_needed)
+{
+	sqlite3			*db;
+	struct schema		*s;
+	const struct table	*t;
+
+	db = unit_db("CREATE TABLE p (id INTEGER PRIMARY KEY);"
+	    "CREATE TABLE c (x);"
+	    "ALTER TABLE c ADD COLUMN pid INTEGER ReFeReNcEs p (id);"
+	    "CREATE TABLE later (a, b);"
+	    "CREATE INDEX ix_later ON LATER (b);"
+	    "CREATE TABLE w (k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+	    "CREATE INDEX ix_w_b ON w (v); CREATE INDEX ix_w_a ON w (v, k);"
+	    "CREATE TABLE plain (a, b)");
+	s = read_schema(db);
+	t = schema_table(s, "c");
+	ck_assert_uint_eq(t->nfks, 1);
+	ck_assert_str_eq(t->fks[0].table, "p");
+	ck_assert_uint_eq(t->nindexes, 0);
+	t = schema_table(s, "later");
+	ck_assert_uint_eq(t->nindexes, 1);
+	ck_assert_str_eq(t->indexes[0].name, "ix_later");
+	t = schema_table(s, "w");
+	ck_assert_int_eq(t->without_rowid, 1);
+	/* The primary key (no row in sqlite_schema) first, then as made. */
+	ck_assert_uint_eq(t->nindexes, 3);
+	ck_assert_int_eq(t->indexes[0].origin, 'p');
+	ck_assert_str_eq(t->indexes[1].name, "ix_w_b");
+	ck_assert_str_eq(t->indexes[2].name, "ix_w_a");
+	t = schema_table(s, "plain");
+	ck_assert_uint_eq(t->nindexes, 0);
+	ck_assert_uint_eq(t->nfks, 0);
+	ck_assert_uint_eq(schema_table(s, "p")->nfks, 0);
+	schema_free(s);
+	sqlite3_close(db);
+}
+END_TEST
+
 START_TEST(test_introspect_empty)
 {
 	sqlite3		*db = unit_db(NULL);
@@ -146,6 +189,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_introspect_columns);
 	tcase_add_test(tc, test_introspect_indexes);
 	tcase_add_test(tc, test_introspect_skips);
+	tcase_add_test(tc, test_introspect_asks_where_needed);
 	tcase_add_test(tc, test_introspect_empty);
 	suite_add_tcase(s, tc);
 	return s;
