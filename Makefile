@@ -22,7 +22,9 @@ BASHCOMPDIR ?=	$(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?=	$(PREFIX)/share/zsh/site-functions
 PKG_CONFIG ?=	pkg-config
 
-PKGS =		sqlite3 libargon2 nettle libbsd libpq
+PKGS =		sqlite3 libargon2 nettle libbsd
+# libpq's headers only: src/pq.c loads the library when PostgreSQL is reached.
+PKGS_HEADERS =	libpq
 CFLAGS ?=	-O2 -g
 WARNFLAGS =	-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 		-Wmissing-prototypes -Wwrite-strings -Werror
@@ -32,7 +34,7 @@ WARNFLAGS =	-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 FORTIFY ?=	-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
 HARDEN_FLAGS =	-fstack-protector-strong
 ALL_CFLAGS =	$(WARNFLAGS) -D_GNU_SOURCE $(HARDEN_FLAGS) $(CFLAGS) \
-		$$($(PKG_CONFIG) --cflags $(PKGS))
+		$$($(PKG_CONFIG) --cflags $(PKGS) $(PKGS_HEADERS))
 LDLIBS_ALL =	$$($(PKG_CONFIG) --libs $(PKGS))
 CHECK_CFLAGS =	$$($(PKG_CONFIG) --cflags check)
 CHECK_LIBS =	$$($(PKG_CONFIG) --libs check)
@@ -42,7 +44,7 @@ SAN_FLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
 LIB_SRCS =	src/autogen.c src/chain.c src/cmd.c src/cmd-db.c src/cmd-dbops.c \
 		src/datacheck.c src/db.c src/diff.c \
 		src/history.c src/introspect.c src/lex.c src/migrate.c \
-		src/pg.c src/pg-migrate.c src/introspect-pg.c src/chain-pg.c \
+		src/pg.c src/pq.c src/pg-migrate.c src/introspect-pg.c src/chain-pg.c \
 		src/model.c src/plan.c src/render.c src/render-pg.c src/repo.c \
 		src/revision.c \
 		src/schema.c \
@@ -50,7 +52,7 @@ LIB_SRCS =	src/autogen.c src/chain.c src/cmd.c src/cmd-db.c src/cmd-dbops.c \
 		src/prompt.c src/user.c src/user-pg.c
 # main.c and complete.c, which reads main.c's tables, are the binary's alone.
 SRCS =		src/main.c src/complete.c $(LIB_SRCS)
-HDRS =		src/exodb.h src/cmd.h
+HDRS =		src/exodb.h src/cmd.h src/pq.h
 UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render \
 		check-render-pg \
 		check-diff check-autogen check-chain check-datacheck check-revision \
@@ -161,7 +163,7 @@ build/fuzz/%.o: src/%.c $(HDRS)
 	@mkdir -p build/fuzz
 	@echo "CC  $< (fuzzing)"
 	@$(FUZZ_CC) $(WARNFLAGS) -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) \
-	    -fsanitize=fuzzer-no-link $$($(PKG_CONFIG) --cflags $(PKGS)) \
+	    -fsanitize=fuzzer-no-link $$($(PKG_CONFIG) --cflags $(PKGS) $(PKGS_HEADERS)) \
 	    -c -o $@ $<
 
 build/fuzz/model-sql.o: build/model-sql.c

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
+#include "pq.h"
 
 #include "exodb.h"
 
@@ -144,6 +144,8 @@ pg_check_uri(const char *uri, int *password, char **cause)
 	char			*err = NULL, *shown, *line, *why;
 
 	*password = 0;
+	if (pq_load(cause) == -1)
+		return -1;
 	if ((opts = PQconninfoParse(uri, &err)) == NULL) {
 		shown = pg_display(uri);
 		line = pg_one_line(err != NULL ? err : "out of memory");
@@ -184,6 +186,9 @@ pg_open(const char *uri, long timeout_ms, struct pg_conn **conn, char **cause)
 	const char	*values[] = { uri, "exodb", "UTF8", NULL };
 	char		*line, *why, *set;
 
+	*conn = NULL;
+	if (pq_load(cause) == -1)
+		return -1;
 	*conn = PQconnectdbParams(keys, values, 1);
 	if (*conn == NULL) {
 		*cause = xstrdup("out of memory");
