@@ -38,30 +38,6 @@ head_id() {
 	ls migrations/versions | sed -n 's/^\([0-9]\{14\}\)_.*/\1/p' | sort | tail -n 1
 }
 
-# hold MODE: a python3 holds a MODE transaction on instance/dev.db until
-# release; this returns once it holds it (as in cli-project.sh).
-hold() {
-	need /usr/bin/python3
-	mkfifo "$T/.ctl" "$T/.ready"
-	/usr/bin/python3 -c '
-import sqlite3, sys
-c = sqlite3.connect("instance/dev.db", isolation_level=None)
-c.execute("BEGIN " + sys.argv[1])
-print("ready", flush=True)
-sys.stdin.read()
-c.rollback()
-' "$1" <"$T/.ctl" >"$T/.ready" &
-	HOLDER=$!
-	exec 7>"$T/.ctl"
-	read -r line <"$T/.ready" || fail "the holder did not start"
-	[ "$line" = ready ] || fail "holder: $line"
-}
-
-release() {
-	exec 7>&-
-	wait "$HOLDER" || fail "the holder failed"
-}
-
 # --- The database refuses a write: a trigger the app added -------------------
 
 # Every user command that writes reports the trigger's own message, rolls

@@ -189,30 +189,6 @@ t_bad_timeout() {
 
 # --- A locked database --------------------------------------------------------
 
-# hold MODE: a python3 holds a MODE transaction (EXCLUSIVE or IMMEDIATE) on
-# instance/dev.db until release; this returns once it holds it.
-hold() {
-	need /usr/bin/python3
-	mkfifo "$T/.ctl" "$T/.ready"
-	/usr/bin/python3 -c '
-import sqlite3, sys
-c = sqlite3.connect("instance/dev.db", isolation_level=None)
-c.execute("BEGIN " + sys.argv[1])
-print("ready", flush=True)
-sys.stdin.read()
-c.rollback()
-' "$1" <"$T/.ctl" >"$T/.ready" &
-	HOLDER=$!
-	exec 7>"$T/.ctl"
-	read -r line <"$T/.ready" || fail "the holder did not start"
-	[ "$line" = ready ] || fail "holder: $line"
-}
-
-release() {
-	exec 7>&-
-	wait "$HOLDER" || fail "the holder failed"
-}
-
 t_bad_locked_database_gives_up() {
 	seed
 	hold EXCLUSIVE
