@@ -444,11 +444,45 @@ chain_pg_sqlite_run(sqlite3 *db, const char *sql, char **cause)
 }
 
 /*
+ * A server's string default, 'user'::character varying, as SQLite writes
+ * it: the literal without its cast. Other defaults stay as they are.
+ */
+static void
+chain_pg_sqlite_defaults(struct schema *s)
+{
+	struct column	*c;
+	const char	*p;
+	char		*lit;
+	size_t		 i, j;
+
+	for (i = 0; s != NULL && i < s->ntables; i++) {
+		for (j = 0; j < s->tables[i].ncolumns; j++) {
+			c = &s->tables[i].columns[j];
+			if (c->dflt == NULL || *c->dflt != '\'')
+				continue;
+			for (p = c->dflt + 1; *p != '\0'; p++) {
+				if (*p == '\'' && p[1] == '\'')
+					p++;
+				else if (*p == '\'')
+					break;
+			}
+			if (*p != '\'' || strncmp(p + 1, "::", 2) != 0 ||
+			    strpbrk(p + 1, "'()") != NULL)
+				continue;
+			lit = xstrndup(c->dflt, (size_t)(p + 1 - c->dflt));
+			c->dflt = schema_strdup(s, lit);
+			free(lit);
+		}
+	}
+}
+
+/*
  * The SQLite sections of a baseline made on PostgreSQL, rendered from the
  * same operations, kept only when they run on the SQLite replay of the
  * chain and the downgrade gives it back: a server's types and defaults
  * are often not SQLite's, and a section that cannot run is worse than
- * none. NULL in ag->upgrade and ag->downgrade, and *why, when not.
+ * none. NULL in ag->upgrade and ag->downgrade, and *why, when not. String
+ * defaults lose their casts, in the schemas ag holds.
  */
 static void
 chain_pg_sqlite_sections(const struct repo *repo, struct autogen *ag,
@@ -459,6 +493,8 @@ chain_pg_sqlite_sections(const struct repo *repo, struct autogen *ag,
 	sqlite3		*db = NULL;
 	char		*err = NULL, *why2 = NULL, *op;
 
+	chain_pg_sqlite_defaults(ag->live);
+	chain_pg_sqlite_defaults(ag->held[0]);
 	ag->upgrade = render_ops(ag->up);
 	ag->downgrade = render_ops(ag->down);
 	if (chain_replay(repo, &db, &err) == -1 ||
@@ -546,11 +582,12 @@ chain_pg_baseline(struct pg_conn *conn, const struct repo *repo,
 	}
 	if (chain_pg_baseline_prove(conn, repo, ag, from, to, cause) == -1)
 		goto out;
-	chain_pg_sqlite_sections(repo, ag, sqlite_why);
 	if (pg_lock(conn, cause) == -1 || introspect_pg(conn, &now, cause) ==
 	    -1 || chain_pg_same(to, now, "the database changed while the "
 	    "baseline was made; run it again", cause) == -1)
 		goto out;
+	/* Last: it changes the schemas' defaults to SQLite's. */
+	chain_pg_sqlite_sections(repo, ag, sqlite_why);
 	ret = 0;
 out:
 	if (ret == -1)
