@@ -133,13 +133,12 @@ t_repair_errors() {
 
 # lock_hold: another session holds exodb's advisory lock until lock_release.
 lock_hold() {
-	local i
 	mkfifo "$T/hold"
 	"$PG_BIN/psql" -X -q -h "$PG_DIR" -U exodb -d "$PGNAME" <"$T/hold" \
 	    >/dev/null 2>&1 &
 	exec 5>"$T/hold"
 	echo "SELECT pg_advisory_lock(435711205474);" >&5
-	for i in $(seq 1 $((500 * SLOW))); do
+	for _ in $(seq 1 $((500 * SLOW))); do
 		[ "$(pq "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ] && return
 	done
 	fail "the lock was never taken"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # exodb on PostgreSQL: db upgrade, downgrade, current, history, stamp and
-# status on a real server, a throwaway cluster of this script's own
+# status, a kill during a revision and a libpq that cannot load, on a real
+# server, a throwaway cluster of this script's own
 # (tests/pg.sh), each test on a database of its own.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
