@@ -57,7 +57,8 @@ UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render \
 		check-render-pg \
 		check-diff check-autogen check-chain check-datacheck check-revision \
 		check-repo check-history \
-		check-plan check-migrate check-db check-password check-user check-pg
+		check-plan check-migrate check-db check-password check-user check-pg \
+		check-pq
 # What the end-to-end tests run besides exodb: revision files written by
 # exodb's own formatter.
 CLI_TOOLS =	build/tests/revision-file
@@ -67,7 +68,7 @@ CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
 		tests/cli-files.sh tests/cli-project.sh tests/cli-drift.sh \
 		tests/cli-data.sh tests/cli-adopt.sh tests/cli-json.sh \
 		tests/cli-errors.sh tests/cli-pg.sh tests/cli-pg-autogen.sh \
-		tests/cli-pg-drift.sh tests/cli-pg-user.sh
+		tests/cli-pg-drift.sh tests/cli-pg-user.sh tests/cli-pg-adopt.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/. The model,
 # src/model.sql, is compiled in as build/model-sql.c (never committed).

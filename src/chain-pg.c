@@ -332,3 +332,279 @@ out:
 	free(err);
 	return ret;
 }
+
+/* Run one section as the runner would, as the revision "new", on conn. */
+static int
+chain_pg_run(struct pg_conn *conn, const char *sql, int up, char **cause)
+{
+	struct revision	 r;
+	struct revision	*revs[1] = { &r };
+	struct plan	 plan;
+
+	memset(&r, 0, sizeof r);
+	r.id = (char *)"new";
+	r.file = r.path = (char *)"the new revision";
+	if (up)
+		r.pg_upgrade = (char *)sql;
+	else
+		r.pg_downgrade = (char *)sql;
+	r.pg_upgrade_line = r.pg_downgrade_line = 1;
+	memset(&plan, 0, sizeof plan);
+	plan.up = up;
+	plan.revs = revs;
+	plan.nrevs = 1;
+	return pg_run_plan(conn, &plan, NULL, cause);
+}
+
+/* Whether schema now is want; else *cause says how not, after what. */
+static int
+chain_pg_same(const struct schema *want, const struct schema *now,
+    const char *what, char **cause)
+{
+	struct chain_drift	*d;
+	int			 ret = -1;
+
+	d = xcalloc(1, sizeof *d);
+	if (chain_pg_compare(want, now, d, cause) == -1)
+		goto out;
+	if (d->nitems > 0) {
+		*cause = xasprintf("%s, yet it still differs: %s", what,
+		    d->items[0]);
+		goto out;
+	}
+	ret = 0;
+out:
+	chain_drift_free(d);
+	return ret;
+}
+
+/*
+ * Prove the PostgreSQL sections in a scratch schema: the chain replayed,
+ * then the upgrade must give the live schema (to) and the downgrade the
+ * chain's again (from). Rolled back, whatever happens.
+ */
+static int
+chain_pg_baseline_prove(struct pg_conn *conn, const struct repo *repo,
+    const struct autogen *ag, const struct schema *from,
+    const struct schema *to, char **cause)
+{
+	struct plan	 plan;
+	struct schema	*now = NULL;
+	char		*why = NULL;
+	int		 ret = -1;
+
+	memset(&plan, 0, sizeof plan);
+	plan.up = 1;
+	plan.revs = repo->revs;
+	plan.nrevs = repo->nrevs;
+	if (chain_pg_scratch(conn, &why) == -1 ||
+	    (repo->nrevs > 0 && pg_run_plan(conn, &plan, NULL, &why) == -1)) {
+		*cause = xasprintf("cannot replay the migration chain to try "
+		    "it on: %s", why);
+		goto out;
+	}
+	if (chain_pg_run(conn, ag->pg_upgrade, 1, &why) == -1) {
+		*cause = xasprintf("its PostgreSQL upgrade fails on the chain's "
+		    "schema: %s", why);
+		goto out;
+	}
+	if (introspect_pg(conn, &now, cause) == -1 ||
+	    chain_pg_same(to, now, "after its PostgreSQL upgrade on the "
+	    "chain's schema", cause) == -1)
+		goto out;
+	schema_free(now);
+	now = NULL;
+	if (chain_pg_run(conn, ag->pg_downgrade, 0, &why) == -1) {
+		*cause = xasprintf("its PostgreSQL downgrade fails: %s", why);
+		goto out;
+	}
+	if (introspect_pg(conn, &now, cause) == -1 ||
+	    chain_pg_same(from, now, "after its PostgreSQL downgrade", cause)
+	    == -1)
+		goto out;
+	ret = 0;
+out:
+	pg_rollback(conn);
+	schema_free(now);
+	free(why);
+	return ret;
+}
+
+/* Run sql on the in-memory db in one transaction, as SQLite's runner does. */
+static int
+chain_pg_sqlite_run(sqlite3 *db, const char *sql, char **cause)
+{
+	if (db_exec(db, "PRAGMA foreign_keys = OFF; BEGIN", cause) == -1)
+		return -1;
+	if (db_exec(db, sql, cause) == -1) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return db_exec(db, "COMMIT", cause);
+}
+
+/*
+ * A server's string default, 'user'::character varying, as SQLite writes
+ * it: the literal without its cast. Other defaults stay as they are.
+ */
+static void
+chain_pg_sqlite_defaults(struct schema *s)
+{
+	struct column	*c;
+	const char	*p;
+	char		*lit;
+	size_t		 i, j;
+
+	for (i = 0; s != NULL && i < s->ntables; i++) {
+		for (j = 0; j < s->tables[i].ncolumns; j++) {
+			c = &s->tables[i].columns[j];
+			if (c->dflt == NULL || *c->dflt != '\'')
+				continue;
+			for (p = c->dflt + 1; *p != '\0'; p++) {
+				if (*p == '\'' && p[1] == '\'')
+					p++;
+				else if (*p == '\'')
+					break;
+			}
+			if (*p != '\'' || strncmp(p + 1, "::", 2) != 0 ||
+			    strpbrk(p + 1, "'()") != NULL)
+				continue;
+			lit = xstrndup(c->dflt, (size_t)(p + 1 - c->dflt));
+			c->dflt = schema_strdup(s, lit);
+			free(lit);
+		}
+	}
+}
+
+/*
+ * The SQLite sections of a baseline made on PostgreSQL, rendered from the
+ * same operations, kept only when they run on the SQLite replay of the
+ * chain and the downgrade gives it back: a server's types and defaults
+ * are often not SQLite's, and a section that cannot run is worse than
+ * none. NULL in ag->upgrade and ag->downgrade, and *why, when not. String
+ * defaults lose their casts, in the schemas ag holds.
+ */
+static void
+chain_pg_sqlite_sections(const struct repo *repo, struct autogen *ag,
+    char **why)
+{
+	struct schema	*before = NULL, *after = NULL;
+	struct diff	*d = NULL;
+	sqlite3		*db = NULL;
+	char		*err = NULL, *why2 = NULL, *op;
+
+	chain_pg_sqlite_defaults(ag->live);
+	chain_pg_sqlite_defaults(ag->held[0]);
+	ag->upgrade = render_ops(ag->up);
+	ag->downgrade = render_ops(ag->down);
+	if (chain_replay(repo, &db, &err) == -1 ||
+	    introspect_schema(db, &before, &err) == -1)
+		goto out;
+	if (chain_pg_sqlite_run(db, ag->upgrade, &why2) == -1 ||
+	    chain_pg_sqlite_run(db, ag->downgrade, &why2) == -1) {
+		err = xasprintf("they fail on the chain replayed on SQLite: %s",
+		    why2);
+		free(why2);
+		goto out;
+	}
+	if (introspect_schema(db, &after, &err) == -1 ||
+	    diff_schemas(after, before, DIFF_DROP_UNKNOWN, &d, &err) == -1)
+		goto out;
+	if (d->nops > 0) {
+		op = diff_describe(&d->ops[0]);
+		err = xasprintf("after its downgrade the SQLite chain still "
+		    "needs: %s", op);
+		free(op);
+	}
+out:
+	if (err != NULL) {
+		*why = err;
+		free(ag->upgrade);
+		free(ag->downgrade);
+		ag->upgrade = ag->downgrade = NULL;
+	}
+	diff_free(d);
+	schema_free(before);
+	schema_free(after);
+	sqlite3_close(db);
+}
+
+/*
+ * db baseline on the server: the revision that takes what the chain's
+ * PostgreSQL sections build to the live schema, and back, rendered for
+ * PostgreSQL (which it must be) and for SQLite where that runs (else
+ * *sqlite_why, for the caller's note), the PostgreSQL sections proven in a
+ * scratch schema. Triggers and views are not recorded: a difference in them
+ * fails. On success (*out)->up->nops is 0 when there is nothing to record;
+ * else the transaction pg_lock() begins is left open, in which the live
+ * schema was read again and found unchanged, for pg_record(). The caller
+ * frees *out and *sqlite_why.
+ */
+int
+chain_pg_baseline(struct pg_conn *conn, const struct repo *repo,
+    struct autogen **out, char **sqlite_why, char **cause)
+{
+	struct autogen		*ag;
+	struct schema		*from = NULL, *to = NULL, *now = NULL;
+	struct chain_drift	*d = NULL;
+	char			*why = NULL;
+	int			 ret = -1;
+
+	*out = NULL;
+	*sqlite_why = NULL;
+	ag = xcalloc(1, sizeof *ag);
+	d = xcalloc(1, sizeof *d);
+	if (chain_pg_schema(conn, repo, &from, cause) == -1 ||
+	    introspect_pg(conn, &to, cause) == -1 ||
+	    chain_pg_compare(from, to, d, cause) == -1)
+		goto out;
+	ag->live = from;
+	ag->held[0] = to;
+	if (diff_schemas(from, to, DIFF_DROP_UNKNOWN, &ag->up, cause) == -1 ||
+	    diff_invert(ag->up, from, &ag->down, cause) == -1)
+		goto out;
+	/* The items after the operations' are triggers' and views'. */
+	if (d->nitems > ag->up->nops) {
+		*cause = xasprintf("%s; a baseline on PostgreSQL records "
+		    "tables, columns, indexes and constraints, not triggers or "
+		    "views: undo that in the database, or write a revision for "
+		    "it by hand", d->items[ag->up->nops]);
+		goto out;
+	}
+	if (ag->up->nops == 0) {
+		ret = 0;
+		goto out;
+	}
+	if (render_pg_ops(ag->up, &ag->pg_upgrade, &why) == -1 ||
+	    render_pg_ops(ag->down, &ag->pg_downgrade, &why) == -1) {
+		*cause = xasprintf("it has no PostgreSQL form: %s", why);
+		goto out;
+	}
+	if (chain_pg_baseline_prove(conn, repo, ag, from, to, cause) == -1)
+		goto out;
+	if (pg_lock(conn, cause) == -1 || introspect_pg(conn, &now, cause) ==
+	    -1 || chain_pg_same(to, now, "the database changed while the "
+	    "baseline was made; run it again", cause) == -1)
+		goto out;
+	/* Last: it changes the schemas' defaults to SQLite's. */
+	chain_pg_sqlite_sections(repo, ag, sqlite_why);
+	ret = 0;
+out:
+	if (ret == -1)
+		pg_rollback(conn);
+	chain_drift_free(d);
+	schema_free(now);
+	free(why);
+	if (ag->live == NULL) {
+		schema_free(from);
+		schema_free(to);
+	}
+	if (ret == 0)
+		*out = ag;
+	else {
+		autogen_free(ag);
+		free(*sqlite_why);
+		*sqlite_why = NULL;
+	}
+	return ret;
+}

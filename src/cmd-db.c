@@ -74,7 +74,7 @@ const struct cmd_entry cmd_db_entries[] = {
 			{ .name = NULL }
 		},
 		.flags = CMD_REPO | CMD_DB_READ | CMD_DB_EMPTY_OK |
-		    CMD_ONE_HEAD | CMD_AT_HEAD | CMD_PG,
+		    CMD_ONE_HEAD | CMD_AT_HEAD,
 		.exec = cmd_db_migrate_exec
 	},
 	{
@@ -89,7 +89,7 @@ const struct cmd_entry cmd_db_entries[] = {
 		},
 		.args = "[TARGET]", .maxargs = 1,
 		.flags = CMD_REPO | CMD_DB_CREATE | CMD_SQL_OFFLINE |
-		    CMD_NUMERIC_ARG | CMD_PG,
+		    CMD_NUMERIC_ARG,
 		.exec = cmd_db_upgrade_exec
 	},
 	{
@@ -106,7 +106,7 @@ const struct cmd_entry cmd_db_entries[] = {
 		},
 		.args = "[TARGET]", .maxargs = 1,
 		.flags = CMD_REPO | CMD_DB_WRITE | CMD_SQL_OFFLINE |
-		    CMD_NUMERIC_ARG | CMD_PG,
+		    CMD_NUMERIC_ARG,
 		.exec = cmd_db_downgrade_exec
 	},
 	{
@@ -116,7 +116,7 @@ const struct cmd_entry cmd_db_entries[] = {
 			CMD_OPTION_JSON("a JSON array of the revisions"),
 			{ .name = NULL }
 		},
-		.flags = CMD_REPO | CMD_DB_READ | CMD_PG,
+		.flags = CMD_REPO | CMD_DB_READ,
 		.exec = cmd_db_current_exec
 	},
 	{
@@ -132,7 +132,7 @@ const struct cmd_entry cmd_db_entries[] = {
 			CMD_OPTION_JSON("a JSON array of the revisions"),
 			{ .name = NULL }
 		},
-		.flags = CMD_REPO | CMD_DB_READ | CMD_PG,
+		.flags = CMD_REPO | CMD_DB_READ,
 		.exec = cmd_db_history_exec
 	},
 	{
@@ -167,7 +167,7 @@ const struct cmd_entry cmd_db_entries[] = {
 		.summary = "record revisions as applied without running them "
 		    "(default: head)",
 		.args = "[REV]", .maxargs = 1,
-		.flags = CMD_REPO | CMD_DB_CREATE | CMD_PG,
+		.flags = CMD_REPO | CMD_DB_CREATE,
 		.exec = cmd_db_stamp_exec
 	},
 	{
@@ -197,7 +197,7 @@ const struct cmd_entry cmd_db_entries[] = {
 			CMD_OPTION_JSON("the findings as a JSON object"),
 			{ .name = NULL }
 		},
-		.flags = CMD_REPO | CMD_DB_READ | CMD_QUESTION | CMD_PG,
+		.flags = CMD_REPO | CMD_DB_READ | CMD_QUESTION,
 		.exec = cmd_db_check_exec
 	},
 	{
@@ -208,7 +208,7 @@ const struct cmd_entry cmd_db_entries[] = {
 			CMD_OPTION_JSON("the overview as a JSON object"),
 			{ .name = NULL }
 		},
-		.flags = CMD_REPO | CMD_DB_READ | CMD_PG,
+		.flags = CMD_REPO | CMD_DB_READ,
 		.exec = cmd_db_status_exec
 	},
 	{
@@ -1327,7 +1327,7 @@ cmd_db_edit_exec(struct cmd *cmd, char **cause)
 		return -1;
 	rev = revs[0];
 	free(revs);
-	if (history_read(cmd->db, &h, cause) == -1)
+	if (cmd->ops->history(cmd, &h, cause) == -1)
 		goto out;
 	if ((editor = getenv("VISUAL")) == NULL || *editor == '\0')
 		editor = getenv("EDITOR");
@@ -1756,54 +1756,44 @@ cmd_db_read_back(const char *path, struct revision **rev, char **cause)
 /*
  * Adopt what exodb did not make, or keep drift: a revision on the head whose
  * upgrade takes what the chain builds to what the database holds, recorded
- * in the database as applied without running it there. It is written and
- * recorded inside one write transaction on the database, so that nothing
- * changes its schema meanwhile; if recording fails, the file goes again.
+ * in the database as applied without running it there. It is made, written
+ * and recorded inside one write transaction on the database, so that
+ * nothing changes its schema meanwhile; if recording fails, the file goes
+ * again.
  */
 static int
 cmd_db_baseline_exec(struct cmd *cmd, char **cause)
 {
 	struct revision	*head = cmd->head, *rev = NULL;
 	struct autogen	*ag = NULL;
-	sqlite3		*chain = NULL;
-	char		*path = NULL, *why = NULL;
+	char		*path = NULL, *note = NULL, *what;
 	size_t		 i;
 	int		 status;
 
 	if ((status = cmd_db_message(cmd, cause)) != 0)
 		return status;
 	status = -1;
-	if (chain_replay(cmd->repo, &chain, cause) == -1)
+	if (cmd->ops->baseline(cmd, &ag, &note, cause) == -1)
 		goto out;
-	if (db_exec(cmd->db, "BEGIN IMMEDIATE", &why) == -1) {
-		*cause = xasprintf("%s: %s", cmd->database, why);
-		goto out;
-	}
-	if (autogen_baseline(chain, cmd->db, &ag, &why) == -1) {
-		*cause = xasprintf("no revision written: %s", why);
-		goto out;
-	}
-	if (*ag->upgrade == '\0') {
+	if ((ag->upgrade == NULL || *ag->upgrade == '\0') &&
+	    ag->pg_upgrade == NULL) {
 		cmd_note("nothing to record: %s holds what the migration chain "
 		    "builds", cmd->database);
 		status = 0;
 		goto out;
 	}
 	for (i = 0; i < ag->up->nops; i++) {
-		why = diff_describe(&ag->up->ops[i]);
-		cmd_note("recording %s", why);
-		free(why);
+		what = diff_describe(&ag->up->ops[i]);
+		cmd_note("recording %s", what);
+		free(what);
 	}
-	why = NULL;
+	if (note != NULL)
+		cmd_note("%s", note);
 	if (cmd_db_write_revision(cmd, &head, head != NULL, ag, NULL, NULL,
 	    &path, cause) == -1)
 		goto out;
 	if (cmd_db_read_back(path, &rev, cause) == -1 ||
-	    db_exec(cmd->db, HISTORY_DDL, &why) == -1 ||
-	    history_set(cmd->db, rev->id, rev->checksum, &why) == -1 ||
-	    db_exec(cmd->db, "COMMIT", &why) == -1) {
-		if (*cause == NULL)
-			*cause = xasprintf("%s: %s", cmd->database, why);
+	    cmd->ops->record(cmd, rev->id, rev->checksum, cause) == -1) {
 		unlink(path);
 		goto out;
 	}
@@ -1811,12 +1801,11 @@ cmd_db_baseline_exec(struct cmd *cmd, char **cause)
 	    rev->id, cmd->database);
 	status = 0;
 out:
-	db_rollback(cmd->db);
-	free(why);
+	cmd_abandon(cmd);
+	free(note);
 	free(path);
 	revision_free(rev);
 	autogen_free(ag);
-	sqlite3_close(chain);
 	return status;
 }
 
@@ -1837,20 +1826,14 @@ cmd_db_repaired(const char *id, const char *path, const char *old, void *arg)
 static int
 cmd_db_repair_exec(struct cmd *cmd, char **cause)
 {
-	struct history	*h = NULL;
-	int		 n = 0;
+	int	n = 0;
 
-	if (history_read(cmd->db, &h, cause) == -1 ||
-	    history_repair(cmd->db, cmd->repo, h,
-	    cmd->opt[OPT_FORGET_MISSING] != NULL, cmd_db_repaired, &n,
-	    cause) == -1) {
-		history_free(h);
+	if (cmd->ops->repair(cmd, cmd->opt[OPT_FORGET_MISSING] != NULL,
+	    cmd_db_repaired, &n, cause) == -1)
 		return -1;
-	}
 	if (n == 0)
 		cmd_note("nothing to repair: every applied revision matches its "
 		    "file");
-	history_free(h);
 	return 0;
 }
 

@@ -107,6 +107,63 @@ sqlite_drift(struct cmd *cmd, sqlite3 *chain, const struct schema *cs,
 	return ret;
 }
 
+static int
+sqlite_repair(struct cmd *cmd, int forget, void (*report)(const char *,
+    const char *, const char *, void *), void *arg, char **cause)
+{
+	struct history	*h = NULL;
+	int		 ret;
+
+	if (history_read(cmd->db, &h, cause) == -1)
+		return -1;
+	ret = history_repair(cmd->db, cmd->repo, h, forget, report, arg,
+	    cause);
+	history_free(h);
+	return ret;
+}
+
+/*
+ * BEGIN IMMEDIATE first, so that nothing changes the schema until record()
+ * commits; the chain replayed in memory, triggers and views too.
+ */
+static int
+sqlite_baseline(struct cmd *cmd, struct autogen **ag, char **note,
+    char **cause)
+{
+	sqlite3	*chain = NULL;
+	char	*why = NULL;
+	int	 ret = -1;
+
+	*note = NULL;
+	if (chain_replay(cmd->repo, &chain, cause) == -1)
+		return -1;
+	if (db_exec(cmd->db, "BEGIN IMMEDIATE", &why) == -1)
+		*cause = xasprintf("%s: %s", cmd->database, why);
+	else if (autogen_baseline(chain, cmd->db, ag, &why) == -1)
+		*cause = xasprintf("no revision written: %s", why);
+	else
+		ret = 0;
+	free(why);
+	sqlite3_close(chain);
+	return ret;
+}
+
+static int
+sqlite_record(struct cmd *cmd, const char *id, const char *checksum,
+    char **cause)
+{
+	char	*why = NULL;
+
+	if (db_exec(cmd->db, HISTORY_DDL, &why) == -1 ||
+	    history_set(cmd->db, id, checksum, &why) == -1 ||
+	    db_exec(cmd->db, "COMMIT", &why) == -1) {
+		*cause = xasprintf("%s: %s", cmd->database, why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
 const struct cmd_dbops cmd_sqlite_ops = {
 	.name = "SQLite",
 	.dialect = DIALECT_SQLITE,
@@ -121,6 +178,9 @@ const struct cmd_dbops cmd_sqlite_ops = {
 	.backup = sqlite_backup,
 	.restore = sqlite_restore,
 	.drift = sqlite_drift,
+	.repair = sqlite_repair,
+	.baseline = sqlite_baseline,
+	.record = sqlite_record,
 	.datacheck = 1,
 	.users = &cmd_sqlite_userops
 };
@@ -226,6 +286,49 @@ pg_ops_prove(struct cmd *cmd, const struct autogen *ag, char **cause)
 	    cause);
 }
 
+static int
+pg_ops_repair(struct cmd *cmd, int forget, void (*report)(const char *,
+    const char *, const char *, void *), void *arg, char **cause)
+{
+	return pg_repair(cmd->pg, cmd->repo, forget, report, arg, cause);
+}
+
+/* Made from the chain's PostgreSQL sections replayed on the server. */
+static int
+pg_ops_baseline(struct cmd *cmd, struct autogen **ag, char **note,
+    char **cause)
+{
+	char	*why = NULL, *sqlite_why = NULL;
+
+	if (chain_pg_baseline(cmd->pg, cmd->repo, ag, &sqlite_why, &why) ==
+	    -1) {
+		*cause = xasprintf("no revision written: %s", why);
+		free(why);
+		return -1;
+	}
+	*note = NULL;
+	if (sqlite_why != NULL)
+		*note = xasprintf("no SQLite sections: %s; write them by hand "
+		    "(-- +upgrade, -- +downgrade) to run it on SQLite",
+		    sqlite_why);
+	free(sqlite_why);
+	return 0;
+}
+
+static int
+pg_ops_record(struct cmd *cmd, const char *id, const char *checksum,
+    char **cause)
+{
+	char	*why = NULL;
+
+	if (pg_record(cmd->pg, id, checksum, &why) == -1) {
+		*cause = xasprintf("%s: %s", cmd->database, why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
 const struct cmd_dbops cmd_pg_ops = {
 	.name = "PostgreSQL",
 	.dialect = DIALECT_POSTGRESQL,
@@ -239,13 +342,15 @@ const struct cmd_dbops cmd_pg_ops = {
 	.restore = pg_ops_restore,
 	.drift = pg_ops_drift,
 	.prove = pg_ops_prove,
+	.repair = pg_ops_repair,
+	.baseline = pg_ops_baseline,
+	.record = pg_ops_record,
 	.users = &cmd_pg_userops
 };
 
 /*
  * Open the database the command names, SQLite's file (as db_open() does,
- * with mode and *created) or PostgreSQL's, and set cmd->ops. A command not
- * marked CMD_PG is refused on PostgreSQL before anything is opened.
+ * with mode and *created) or PostgreSQL's, and set cmd->ops.
  */
 int
 cmd_open(struct cmd *cmd, enum db_mode mode, struct db_created *created,
@@ -256,13 +361,6 @@ cmd_open(struct cmd *cmd, enum db_mode mode, struct db_created *created,
 	if (!pg_is_uri(cmd->conninfo)) {
 		cmd->ops = &cmd_sqlite_ops;
 		return db_open(cmd->database, mode, &cmd->db, created, cause);
-	}
-	if (!(cmd->entry->flags & CMD_PG)) {
-		*cause = xasprintf("%s: not available on PostgreSQL yet (db "
-		    "upgrade, downgrade, current, history, stamp, status, "
-		    "check and migrate are, and the user commands)",
-		    cmd->database);
-		return -1;
 	}
 	cmd->ops = &cmd_pg_ops;
 	if (pg_open(cmd->conninfo, cmd->timeout_ms, &cmd->pg, &why) == -1) {

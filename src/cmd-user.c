@@ -30,9 +30,9 @@ static int	cmd_user_verify_exec(struct cmd *, char **);
  * either database, through cmd->ops->users.
  */
 #define CMD_USER_READ	(CMD_REPO | CMD_DB_READ | CMD_AT_HEAD | CMD_USERS | \
-			    CMD_ARGS_FIRST | CMD_PG)
+			    CMD_ARGS_FIRST)
 #define CMD_USER_WRITE	(CMD_REPO | CMD_DB_WRITE | CMD_AT_HEAD | CMD_USERS | \
-			    CMD_ARGS_FIRST | CMD_PG)
+			    CMD_ARGS_FIRST)
 
 const struct cmd_entry cmd_user_entries[] = {
 	{

@@ -90,7 +90,6 @@ struct cmd_entry {
 #define CMD_DB_EMPTY_OK	0x1000	/* with CMD_DB_READ, a missing database reads
 				   as an empty one (the first db migrate comes
 				   before the first db upgrade) */
-#define CMD_PG		0x2000	/* it works on a PostgreSQL database too */
 	/*
 	 * Returns 0, or -1 with *cause set (exit status 1, or 3 with
 	 * CMD_QUESTION); or another exit status, with *cause set or not.
@@ -137,6 +136,21 @@ struct cmd_dbops {
 	 * sections for it, rolled back; NULL: the proof in memory is all.
 	 */
 	int	(*prove)(struct cmd *, const struct autogen *, char **);
+	/*
+	 * db repair: record the checksums of applied files that changed and,
+	 * with the flag, forget those whose file is gone, in one transaction;
+	 * then report(id, path or NULL, old checksum, arg) for each.
+	 */
+	int	(*repair)(struct cmd *, int, void (*)(const char *,
+		    const char *, const char *, void *), void *, char **);
+	/*
+	 * db baseline: the revision that takes the chain to the database,
+	 * made inside a write transaction, left open for record() to write
+	 * its history row in and commit (cmd_abandon() ends it otherwise).
+	 * *note, or NULL, says why a dialect's sections are missing.
+	 */
+	int	(*baseline)(struct cmd *, struct autogen **, char **, char **);
+	int	(*record)(struct cmd *, const char *, const char *, char **);
 	int	 datacheck;	/* the rows that broke a revision are named */
 	const struct cmd_userops *users;	/* the user commands' */
 };

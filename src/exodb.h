@@ -434,6 +434,9 @@ void	 history_add(struct history *, const char *, const char *,
 int	 history_read(sqlite3 *, struct history **, char **);
 const struct history_row *history_row(const struct history *, const char *);
 int	 history_verify(const struct repo *, const struct history *, char **);
+char	*history_missing(const struct repo *, const char *, const char *);
+const struct revision **history_match(const struct repo *,
+	    const struct history *);
 int	 history_at_head(const struct repo *, const struct history *);
 int	 history_has(sqlite3 *, const char *, int *, char **);
 int	 history_alembic(sqlite3 *, char **, char **);
@@ -529,6 +532,7 @@ struct pg_statements {
 };
 int	 pg_is_uri(const char *);
 char	*pg_display(const char *);
+int	 pg_load(char **);
 int	 pg_check_uri(const char *, int *, char **);
 int	 pg_open(const char *, long, struct pg_conn **, char **);
 void	 pg_close(struct pg_conn *);
@@ -559,6 +563,11 @@ int	 pg_backup(struct pg_conn *, const char *, const char *, char **,
 int	 pg_history_read(struct pg_conn *, struct history **, char **);
 int	 pg_stamp(struct pg_conn *, const struct repo *, const char *, int *,
 	    int *, char **);
+int	 pg_repair(struct pg_conn *, const struct repo *, int,
+	    void (*)(const char *, const char *, const char *, void *), void *,
+	    char **);
+int	 pg_lock(struct pg_conn *, char **);
+int	 pg_record(struct pg_conn *, const char *, const char *, char **);
 int	 pg_apply(struct pg_conn *, const struct plan *, int,
 	    const struct migrate_hooks *, char **);
 int	 pg_script(const struct plan *, int, char **, char **);
@@ -584,6 +593,8 @@ int	 chain_pg_schema(struct pg_conn *, const struct repo *,
 int	 chain_pg_drift(struct pg_conn *, const struct repo *,
 	    struct chain_drift **, char **);
 int	 chain_pg_prove(struct pg_conn *, const char *, const char *, char **);
+int	 chain_pg_baseline(struct pg_conn *, const struct repo *,
+	    struct autogen **, char **, char **);
 
 /* password.c: Argon2id hashes as PHC strings; the only user of libargon2. */
 #define PASSWORD_MIN		8	/* bytes */

@@ -213,7 +213,7 @@ history_row(const struct history *h, const char *id)
 }
 
 /* The message for an applied revision whose file is gone; caller frees. */
-static char *
+char *
 history_missing(const struct repo *repo, const char *id, const char *fix)
 {
 	return xasprintf("%s/%s_*.sql: revision %s is applied but its file is "
@@ -225,7 +225,7 @@ history_missing(const struct repo *repo, const char *id, const char *fix)
  * The revision each history row records, indexed like h->rows: NULL where
  * the file is gone. The caller frees the result.
  */
-static const struct revision **
+const struct revision **
 history_match(const struct repo *repo, const struct history *h)
 {
 	const struct revision	**revs;

@@ -414,6 +414,11 @@ settle(struct cmd *cmd, const char **values, char **owned_dir,
 	cmd->database = database != NULL ? database : DEFAULT_DATABASE;
 	cmd->conninfo = cmd->database;
 	if (pg_is_uri(cmd->conninfo)) {
+		/* A missing libpq is no usage error; a question goes unanswered. */
+		if (pg_load(&cause) == -1) {
+			cmd_fail(cmd, cause);
+			return cmd->entry->flags & CMD_QUESTION ? 3 : 1;
+		}
 		/* Shown without its password, wherever it is shown. */
 		if (pg_check_uri(cmd->conninfo, &password, &cause) == -1) {
 			cmd_error("usage: %s", cause);

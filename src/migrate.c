@@ -814,6 +814,9 @@ migrate_replay(sqlite3 *db, const struct plan *plan, char **cause)
 {
 	struct migrate_run	run;
 
+	/* A revision written for PostgreSQL alone has nothing to replay. */
+	if (plan_check_dialect(plan, DIALECT_SQLITE, cause) == -1)
+		return -1;
 	memset(&run, 0, sizeof run);
 	run.db = db;
 	run.plan = plan;

@@ -172,6 +172,83 @@ out:
 }
 
 /*
+ * Accept intended edits of applied revisions, as history_repair() does on
+ * SQLite, in one transaction under the lock with the history read again
+ * there: record the checksum of each applied file that changed and, with
+ * forget set, forget the applied revisions whose file is gone. Once
+ * committed, report(id, path, old checksum, arg) is called for each row
+ * changed, with path NULL for a forgotten one. Without forget, a missing
+ * file fails before any write.
+ */
+int
+pg_repair(struct pg_conn *conn, const struct repo *repo, int forget,
+    void (*report)(const char *, const char *, const char *, void *),
+    void *arg, char **cause)
+{
+	struct history		 *h = NULL;
+	const struct revision	**revs = NULL;
+	int			 *changed = NULL, ret = -1;
+	size_t			  i;
+
+	if (pg_begin(conn, cause) == -1 ||
+	    pg_history_read(conn, &h, cause) == -1)
+		goto out;
+	revs = history_match(repo, h);
+	changed = xcalloc(h->nrows + 1, sizeof *changed);
+	for (i = 0; i < h->nrows && !forget; i++) {
+		if (revs[i] == NULL) {
+			*cause = history_missing(repo, h->rows[i].id,
+			    "--forget-missing");
+			goto out;
+		}
+	}
+	for (i = 0; i < h->nrows; i++) {
+		if (revs[i] != NULL && strcmp(revs[i]->checksum,
+		    h->rows[i].checksum) == 0)
+			continue;
+		if (pg_history_set(conn, h->rows[i].id, revs[i] != NULL ?
+		    revs[i]->checksum : NULL, cause) == -1)
+			goto out;
+		changed[i] = 1;
+	}
+	if (pg_commit(conn, cause) == -1)
+		goto out;
+	for (i = 0; i < h->nrows && report != NULL; i++) {
+		if (changed[i])
+			report(h->rows[i].id, revs[i] != NULL ? revs[i]->path :
+			    NULL, h->rows[i].checksum, arg);
+	}
+	ret = 0;
+out:
+	pg_rollback(conn);
+	free(changed);
+	free(revs);
+	history_free(h);
+	return ret;
+}
+
+/*
+ * db baseline's transaction: begun with the lock taken, which every exodb
+ * run that changes the schema takes, so that none does until pg_record()
+ * commits or the caller rolls back.
+ */
+int
+pg_lock(struct pg_conn *conn, char **cause)
+{
+	return pg_begin(conn, cause);
+}
+
+/* Record id as applied with its checksum, and commit pg_lock()'s work. */
+int
+pg_record(struct pg_conn *conn, const char *id, const char *checksum,
+    char **cause)
+{
+	if (pg_history_set(conn, id, checksum, cause) == -1)
+		return -1;
+	return pg_commit(conn, cause);
+}
+
+/*
  * Each revision's section of the plan split into statements, once every
  * revision is known to have one and none of its statements manages the
  * transaction: otherwise -1, naming the file and line, before anything ran.

@@ -134,6 +134,16 @@ pg_one_line(const char *msg)
 }
 
 /*
+ * Whether libpq can be loaded: 0, or -1 with *cause saying why not, which
+ * is no mistake in the command line (unlike pg_check_uri()'s).
+ */
+int
+pg_load(char **cause)
+{
+	return pq_load(cause);
+}
+
+/*
  * Check that libpq can read uri; *password says whether it holds one.
  * Returns -1 with *cause set (the URI shown without its password) if not.
  */

@@ -14,6 +14,8 @@
 /* The soname of Debian's libpq5, which libpq-dev's headers describe. */
 #define PQ_LIBRARY	"libpq.so.5"
 
+/* A unit test points this at a library that is missing, or is not libpq. */
+const char			*pq_library = PQ_LIBRARY;
 static struct pq_functions	functions;
 static int			loaded;
 
@@ -24,14 +26,14 @@ pq_load(char **cause)
 
 	if (loaded)
 		return 0;
-	if ((lib = dlopen(PQ_LIBRARY, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+	if ((lib = dlopen(pq_library, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		*cause = xasprintf("cannot load libpq (%s): %s; "
-		    "scripts/install-deps installs it", PQ_LIBRARY, dlerror());
+		    "scripts/install-deps installs it", pq_library, dlerror());
 		return -1;
 	}
 #define PQ_RESOLVE(f) \
 	if ((*(void **)&functions.f = dlsym(lib, #f)) == NULL) { \
-		*cause = xasprintf("%s has no %s: %s", PQ_LIBRARY, #f, \
+		*cause = xasprintf("%s has no %s: %s", pq_library, #f, \
 		    dlerror()); \
 		dlclose(lib); \
 		return -1; \

@@ -51,7 +51,11 @@ struct pq_functions {
 #undef PQ_MEMBER
 };
 
-/* Loads libpq once: 0, or -1 with *cause saying why it cannot. */
+/*
+ * Loads libpq once: 0, or -1 with *cause saying why it cannot (and then
+ * tries again at the next call). pq_library is the soname it loads.
+ */
+extern const char *pq_library;
 int	 pq_load(char **);
 /* The functions; loads them first, fatally, when pq_load() was not called. */
 const struct pq_functions *pq(void);

@@ -1,4 +1,6 @@
 /* Unit tests of src/migrate.c: the runner, its guard and check, scripts. */
+#include <sys/stat.h>
+
 #include "unit.h"
 
 /* A repository: a root a, then b and c on a, and a merge m of b and c. */
@@ -696,6 +698,45 @@ START_TEST(test_migrate_script_single)
 }
 END_TEST
 
+/*
+ * A revision written for PostgreSQL alone has no SQLite section to replay:
+ * the replay is refused before anything runs, naming the file.
+ */
+START_TEST(test_migrate_replay_no_section)
+{
+	struct repo	*repo;
+	struct plan	 plan;
+	sqlite3		*db = unit_db(NULL);
+	char		*cause = NULL;
+
+	unit_tmpdir();
+	ck_assert_int_eq(mkdir("m", 0700), 0);
+	ck_assert_int_eq(mkdir("m/versions", 0700), 0);
+	unit_revision("m/versions", "20260101000001", "none", "a",
+	    "CREATE TABLE t (x);", "DROP TABLE t;");
+	unit_write("m/versions/20260101000002_pg.sql", "-- exodb revision\n"
+	    "-- id: 20260101000002\n-- revises: 20260101000001\n"
+	    "-- message: pg\n-- created: 2026-01-01T00:00:00Z\n\n"
+	    "-- +upgrade postgresql\nCREATE TABLE u (x int);\n\n"
+	    "-- +downgrade postgresql\nDROP TABLE u;\n");
+	repo = unit_repo_load("m");
+	memset(&plan, 0, sizeof plan);
+	plan.up = 1;
+	plan.revs = repo->revs;
+	plan.nrevs = repo->nrevs;
+	ck_assert_int_eq(migrate_replay(db, &plan, &cause), -1);
+	ck_assert_str_eq(cause, "m/versions/20260101000002_pg.sql: has no "
+	    "upgrade section for SQLite ('-- +upgrade'); write one for this "
+	    "database");
+	free(cause);
+	/* Nothing ran, not even the revision before. */
+	CK_STR(unit_query(db, "SELECT count(*) FROM sqlite_schema"), "0");
+	sqlite3_close(db);
+	repo_free(repo);
+	unit_rmdir();
+}
+END_TEST
+
 static Suite *
 unit_suite(void)
 {
@@ -717,6 +758,9 @@ unit_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("migrate_check");
 	tcase_add_test(tc, test_migrate_check);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("migrate_replay");
+	tcase_add_test(tc, test_migrate_replay_no_section);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("migrate_script");
 	tcase_add_test(tc, test_migrate_script);

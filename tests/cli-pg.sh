@@ -1,6 +1,7 @@
 #!/bin/bash
 # exodb on PostgreSQL: db upgrade, downgrade, current, history, stamp and
-# status on a real server, a throwaway cluster of this script's own
+# status, a kill during a revision and a libpq that cannot load, on a real
+# server, a throwaway cluster of this script's own
 # (tests/pg.sh), each test on a database of its own.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -201,6 +202,92 @@ t_concurrent_8() {
 	concurrent 8
 }
 
+# A SIGKILL while a revision's statement runs on the server: the server
+# rolls that revision back (no table, no history row), the one before stays
+# applied, and the next db upgrade finishes the job. The killed run's
+# statement waits until it is killed (its application_name says which run it
+# is), and the server looks for a lost client every 50 ms
+# (client_connection_check_interval) rather than when the statement ends.
+t_kill_during_revision() {
+	local pid i
+	pg_db
+	x db init
+	pgrev 20260101000001 none "CREATE TABLE a (x int);" "DROP TABLE a;"
+	pgrev 20260101000002 20260101000001 "CREATE TABLE big (n int);
+INSERT INTO big SELECT generate_series(1, 100000);
+SELECT pg_sleep(CASE current_setting('application_name')
+    WHEN 'exodb-killed' THEN 600 ELSE 0 END);" "DROP TABLE big;"
+	PGAPPNAME=exodb-killed PGOPTIONS="-c client_connection_check_interval=50" \
+	    "$EXODB" -D "$DB" db upgrade >"$T/.out" 2>"$T/.err" </dev/null &
+	pid=$!
+	for i in $(seq 1 $((1000 * SLOW))); do
+		[ "$(pq "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'exodb-killed' AND state = 'active' AND query LIKE 'SELECT pg_sleep%'")" = 1 ] && break
+		kill -0 "$pid" 2>/dev/null || fail "exodb ended before the statement ran: $(err)"
+		[ "$i" -lt $((1000 * SLOW)) ] || fail "the statement never ran"
+	done
+	kill -KILL "$pid"
+	wait "$pid"
+	[ $? -eq 137 ] || fail "exodb was not killed"
+	# The server ends the killed run's session, rolling its transaction back.
+	for i in $(seq 1 $((1000 * SLOW))); do
+		[ "$(pq "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'exodb-killed'")" = 0 ] && break
+		[ "$i" -lt $((1000 * SLOW)) ] || fail "the killed run's session stays"
+	done
+	[ "$(pq "SELECT to_regclass('big') IS NULL")" = t ] || fail "the killed revision's table is left"
+	[ "$(pq "SELECT string_agg(id, ' ') FROM exodb_revisions")" = 20260101000001 ] ||
+	    fail "history: $(pq "SELECT string_agg(id, ' ') FROM exodb_revisions")"
+	[ "$(pq "SELECT to_regclass('a') IS NOT NULL")" = t ] || fail "the revision before is undone"
+	p db upgrade
+	expect_ok
+	expect_err '^applied 20260101000002 rev 20260101000002$'
+	[ "$(pq "SELECT count(*) FROM big")" = 100000 ] || fail "big: $(pq "SELECT count(*) FROM big") rows"
+	[ "$(pq "SELECT count(*) FROM exodb_revisions")" = 2 ] || fail "history rows"
+}
+
+# Where libpq cannot load (here a libpq.so.5 found first that is no
+# library), a command on PostgreSQL fails with one line saying so, exit
+# status 1, or 3 for a question; a command on SQLite never loads it, and
+# works.
+t_libpq_missing() {
+	pg_db
+	x db init
+	pgrev 20260101000001 none "CREATE TABLE a (x int);" "DROP TABLE a;"
+	mkdir lib
+	echo "not a library" >lib/libpq.so.5
+	snapshot
+	LD_LIBRARY_PATH=$T/lib run "$EXODB" -D "$DB" db upgrade
+	expect_status 1
+	expect_one_error "^exodb: db upgrade: cannot load libpq \(libpq\.so\.5\): $T/lib/libpq\.so\.5: file too short; scripts/install-deps installs it\$"
+	LD_LIBRARY_PATH=$T/lib run "$EXODB" -D "$DB" db check
+	expect_status 3
+	expect_one_error "^exodb: db check: cannot load libpq"
+	LD_LIBRARY_PATH=$T/lib run "$EXODB" -D "$DB" user list
+	expect_status 1
+	expect_one_error "^exodb: user list: cannot load libpq"
+	expect_unchanged
+	[ "$(pq "SELECT to_regclass('exodb_revisions') IS NULL")" = t ] ||
+	    fail "the server's database changed"
+	# SQLite: the same commands, where libpq would fail to load.
+	rm migrations/versions/*
+	x db migrate -m "Initial user model"
+	expect_ok
+	LD_LIBRARY_PATH=$T/lib run "$EXODB" db upgrade
+	expect_ok
+	LD_LIBRARY_PATH=$T/lib run "$EXODB" db check
+	expect_ok
+	LD_LIBRARY_PATH=$T/lib run "$EXODB" user list
+	expect_ok
+	# And it is not among what a SQLite command maps (LD_DEBUG lists
+	# every library the loader opens).
+	LD_DEBUG=libs run "$EXODB" db status
+	expect_ok
+	grep -q 'calling init: .*libsqlite3' "$T/.err" || fail "LD_DEBUG shows no libraries: $(head -c 300 "$T/.err")"
+	! grep -q 'libpq' "$T/.err" || fail "libpq is loaded: $(grep libpq "$T/.err" | head -n 3)"
+	LD_DEBUG=libs run "$EXODB" -D "$DB" db current
+	expect_ok
+	grep -q 'calling init: .*libpq\.so\.5' "$T/.err" || fail "LD_DEBUG does not show libpq loaded on PostgreSQL"
+}
+
 t_failing_statement_line() {
 	pg_db
 	x db init
@@ -300,9 +387,6 @@ t_bad_uris() {
 	pg_db
 	x db init
 	snapshot
-	p db repair
-	expect_status 1
-	expect_one_error "db repair: postgresql:///$PGNAME\\?host=.*: not available on PostgreSQL yet"
 	x -D "postgresql:///$PGNAME?host=$PG_DIR&nosuch=1" db current
 	expect_status 2
 	expect_one_error "usage: postgresql:///$PGNAME.*: not a PostgreSQL URI: invalid URI query parameter: \"nosuch\""
