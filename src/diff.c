@@ -81,6 +81,7 @@ diff_free(struct diff *d)
 		free(d->ops[i].why);
 	free(d->ops);
 	free(d->unknown);
+	free(d->unknown_views);
 	free(d);
 }
 
@@ -104,6 +105,10 @@ diff_op_name(enum op_type type)
 		return "drop index";
 	case OP_REBUILD_TABLE:
 		return "rebuild table";
+	case OP_CREATE_VIEW:
+		return "create view";
+	case OP_DROP_VIEW:
+		return "drop view";
 	}
 	return "?";
 }
@@ -153,6 +158,10 @@ diff_describe_raw(const struct op *op)
 		    op->from->name);
 	case OP_REBUILD_TABLE:
 		return xasprintf("%s %s: %s", name, op->from->name, op->why);
+	case OP_CREATE_VIEW:
+	case OP_DROP_VIEW:
+		return xasprintf("%s %s%s", name, op->name, op->changes ?
+		    " (it changes)" : "");
 	}
 	return xstrdup(name);
 }
@@ -692,33 +701,158 @@ diff_index_taken(const struct schema *from, const struct op *op, char **cause)
 	return 0;
 }
 
+/* Where schema s has a view of that name, or -1. */
+static long
+diff_find_view(const struct schema *s, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nviews; i++) {
+		if (schema_same_name(s->view_names[i], name))
+			return (long)i;
+	}
+	return -1;
+}
+
+/*
+ * The views of from that d does not drop, as *kept: a shallow copy of from
+ * (the same tables, which d's operations point into) whose view arrays the
+ * caller frees. Those are the views that exist while the tables change, and
+ * the only ones that can stop a column from going.
+ */
+static void
+diff_kept_views(const struct schema *from, const struct diff *d,
+    struct schema *kept)
+{
+	size_t	i, j;
+
+	*kept = *from;
+	kept->views = xcalloc(from->nviews + 1, sizeof *kept->views);
+	kept->view_names = xcalloc(from->nviews + 1, sizeof *kept->view_names);
+	kept->nviews = 0;
+	for (i = 0; i < from->nviews; i++) {
+		for (j = 0; j < d->nops; j++) {
+			if (d->ops[j].type == OP_DROP_VIEW &&
+			    schema_same_name(d->ops[j].name,
+			    from->view_names[i]))
+				break;
+		}
+		if (j < d->nops)
+			continue;
+		kept->views[kept->nviews] = from->views[i];
+		kept->view_names[kept->nviews++] = from->view_names[i];
+	}
+}
+
+static void
+diff_kept_free(struct schema *kept)
+{
+	free(kept->views);
+	free(kept->view_names);
+}
+
+static struct op *
+diff_add_view(struct diff *d, enum op_type type, const char *name,
+    const char *sql, int changes)
+{
+	struct op	*op;
+
+	op = diff_add(d, type, NULL, NULL);
+	op->name = name;
+	op->sql = sql;
+	op->changes = changes;
+	return op;
+}
+
+/*
+ * The views of from that go or change, dropped last made first (a view may
+ * read one made before it), before any table changes: a view that is not in
+ * to is listed in d->unknown_views and kept, unless DIFF_DROP_UNKNOWN. A
+ * view is the same when its CREATE VIEW text is, but for spacing, case,
+ * quotes and comments.
+ */
+static void
+diff_drop_views(struct diff *d, const struct schema *from,
+    const struct schema *to, int flags)
+{
+	size_t	i;
+	long	k;
+
+	for (i = 0; i < from->nviews; i++) {
+		if (diff_find_view(to, from->view_names[i]) == -1 &&
+		    !(flags & DIFF_DROP_UNKNOWN)) {
+			d->unknown_views = xreallocarray(d->unknown_views,
+			    d->nunknown_views + 1, sizeof *d->unknown_views);
+			d->unknown_views[d->nunknown_views++] =
+			    from->view_names[i];
+		}
+	}
+	for (i = from->nviews; i > 0; i--) {
+		k = diff_find_view(to, from->view_names[i - 1]);
+		if (k != -1 && schema_same_text(from->views[i - 1],
+		    to->views[k]))
+			continue;
+		if (k == -1 && !(flags & DIFF_DROP_UNKNOWN))
+			continue;
+		diff_add_view(d, OP_DROP_VIEW, from->view_names[i - 1],
+		    from->views[i - 1], k != -1);
+	}
+}
+
+/*
+ * The views of to that from lacks or has otherwise, made in to's order (the
+ * order they were made in), after every table change.
+ */
+static void
+diff_create_views(struct diff *d, const struct schema *from,
+    const struct schema *to)
+{
+	size_t	i;
+	long	k;
+
+	for (i = 0; i < to->nviews; i++) {
+		k = diff_find_view(from, to->view_names[i]);
+		if (k != -1 && schema_same_text(from->views[k], to->views[i]))
+			continue;
+		diff_add_view(d, OP_CREATE_VIEW, to->view_names[i],
+		    to->views[i], k != -1);
+	}
+}
+
 /*
  * The operations that turn schema from into schema to. Tables only in from
- * are listed in d->unknown and kept, or dropped with DIFF_DROP_UNKNOWN. On
- * success the caller frees *out with diff_free(); its operations point into
- * both schemas, which must outlive it.
+ * are listed in d->unknown and kept, or dropped with DIFF_DROP_UNKNOWN. With
+ * DIFF_VIEWS views are made, dropped and changed too (the same way: only
+ * DIFF_DROP_UNKNOWN drops a view to lacks), first the drops, then the
+ * tables, then the views made. On success the caller frees *out with
+ * diff_free(); its operations point into both schemas, which must outlive
+ * it.
  */
 int
 diff_schemas(const struct schema *from, const struct schema *to, int flags,
     struct diff **out, char **cause)
 {
 	struct diff		*d;
+	struct schema		 kept;
 	const struct table	*a, *b, **sfrom, **sto;
 	size_t			 i, j;
 
 	*out = NULL;
 	d = xcalloc(1, sizeof *d);
+	if (flags & DIFF_VIEWS)
+		diff_drop_views(d, from, to, flags);
+	diff_kept_views(from, d, &kept);
 	sfrom = schema_sorted(from);
 	sto = schema_sorted(to);
 	for (i = 0; i < to->ntables; i++) {
 		b = &to->tables[i];
 		if ((a = schema_find(sfrom, from->ntables, b->name)) != NULL) {
-			if (diff_table(d, from, a, b, cause) == -1)
+			if (diff_table(d, &kept, a, b, cause) == -1)
 				goto fail;
 			continue;
 		}
-		for (j = 0; j < from->nviews; j++) {
-			if (schema_same_name(from->view_names[j], b->name)) {
+		for (j = 0; j < kept.nviews; j++) {
+			if (schema_same_name(kept.view_names[j], b->name)) {
 				*cause = xasprintf("table %s cannot be created: "
 				    "a view has that name", b->name);
 				goto fail;
@@ -743,11 +877,15 @@ diff_schemas(const struct schema *from, const struct schema *to, int flags,
 			d->unknown[d->nunknown++] = a->name;
 		}
 	}
+	if (flags & DIFF_VIEWS)
+		diff_create_views(d, from, to);
+	diff_kept_free(&kept);
 	free(sfrom);
 	free(sto);
 	*out = d;
 	return 0;
 fail:
+	diff_kept_free(&kept);
 	free(sfrom);
 	free(sto);
 	diff_free(d);
@@ -758,33 +896,49 @@ fail:
  * The operations that undo d, for the downgrade section. Each table d touches
  * is diffed back from its new state to its old one, in reverse order, so the
  * undo is checked against SQLite's rules as the forward change was: adding
- * back a dropped NOT NULL column, say, becomes a rebuild.
+ * back a dropped NOT NULL column, say, becomes a rebuild. A view made is
+ * dropped and a view dropped made again, so the views d made go before the
+ * tables change back and those it dropped come back after.
  */
 int
 diff_invert(const struct diff *d, const struct schema *from, struct diff **out,
     char **cause)
 {
 	struct diff		*inv;
+	struct schema		 kept;
 	const struct op		*op;
 	size_t			 i, j;
+	int			 ret = -1;
 
 	*out = NULL;
 	inv = xcalloc(1, sizeof *inv);
+	/* While the tables change back, the views that d keeps exist. */
+	diff_kept_views(from, d, &kept);
 	for (i = d->nops; i > 0; i = j) {
 		op = &d->ops[i - 1];
+		j = i - 1;
+		if (op->type == OP_CREATE_VIEW || op->type == OP_DROP_VIEW) {
+			diff_add_view(inv, op->type == OP_CREATE_VIEW ?
+			    OP_DROP_VIEW : OP_CREATE_VIEW, op->name, op->sql,
+			    op->changes);
+			continue;
+		}
 		/* The run of operations on the same table. */
-		for (j = i - 1; j > 0 && d->ops[j - 1].from == op->from &&
+		for (; j > 0 && d->ops[j - 1].from == op->from &&
 		    d->ops[j - 1].to == op->to; j--)
 			;
 		if (op->type == OP_CREATE_TABLE)
 			diff_add(inv, OP_DROP_TABLE, op->to, NULL);
 		else if (op->type == OP_DROP_TABLE)
 			diff_add(inv, OP_CREATE_TABLE, NULL, op->from);
-		else if (diff_table(inv, from, op->to, op->from, cause) == -1) {
-			diff_free(inv);
-			return -1;
-		}
+		else if (diff_table(inv, &kept, op->to, op->from, cause) == -1)
+			goto out;
 	}
 	*out = inv;
-	return 0;
+	inv = NULL;
+	ret = 0;
+out:
+	diff_kept_free(&kept);
+	diff_free(inv);
+	return ret;
 }

@@ -184,7 +184,9 @@ enum op_type {
 	OP_RENAME_COLUMN,
 	OP_CREATE_INDEX,
 	OP_DROP_INDEX,
-	OP_REBUILD_TABLE
+	OP_REBUILD_TABLE,
+	OP_CREATE_VIEW,
+	OP_DROP_VIEW
 };
 struct op {
 	enum op_type		 type;
@@ -195,13 +197,19 @@ struct op {
 	const struct column	*old;		/* OP_RENAME_COLUMN: its old name */
 	const struct index	*index;		/* OP_CREATE_INDEX, OP_DROP_INDEX */
 	char			*why;	/* OP_REBUILD_TABLE: what changed */
+	const char		*name;	/* OP_CREATE_VIEW, OP_DROP_VIEW: the view */
+	const char		*sql;	/* its CREATE VIEW text */
+	int			 changes; /* the view is dropped to be made anew */
 };
-#define DIFF_DROP_UNKNOWN	0x1
+#define DIFF_DROP_UNKNOWN	0x1	/* drop what only "from" has */
+#define DIFF_VIEWS		0x2	/* views too, not only tables */
 struct diff {
 	struct op	*ops;
 	size_t		 nops;
 	const char	**unknown;	/* tables only in the "from" schema, kept */
 	size_t		 nunknown;
+	const char	**unknown_views;	/* views only in "from", kept */
+	size_t		 nunknown_views;
 };
 int	 diff_schemas(const struct schema *, const struct schema *, int,
 	    struct diff **, char **);

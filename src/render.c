@@ -429,6 +429,14 @@ render_op(sqlite3_str *out, const struct op *op)
 	case OP_REBUILD_TABLE:
 		render_rebuild(out, op);
 		break;
+	case OP_CREATE_VIEW:
+		sqlite3_str_appendf(out, "%s;\n", op->sql);
+		break;
+	case OP_DROP_VIEW:
+		sqlite3_str_appendall(out, "DROP VIEW ");
+		render_ident_to(out, op->name);
+		sqlite3_str_appendall(out, ";\n");
+		break;
 	}
 }
 
