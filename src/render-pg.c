@@ -1184,6 +1184,11 @@ render_pg_op(sqlite3_str *out, const struct op *op, char **cause)
 	case OP_DROP_VIEW:
 		*cause = xasprintf("view %s is SQLite SQL", op->name);
 		return -1;
+	case OP_CREATE_TRIGGER:
+	case OP_DROP_TRIGGER:
+		*cause = xasprintf("table %s has triggers, which are SQLite SQL",
+		    op->on);
+		return -1;
 	}
 	return 0;
 }

@@ -1,6 +1,7 @@
-# End-to-end tests of views in the model: db migrate creates, drops and
-# changes them as it does tables, db check sees them, and db downgrade gives
-# the start back. The model is a file of the test's own (--model).
+# End-to-end tests of views and triggers in the model: db migrate creates,
+# drops and changes them as it does tables, db check sees them, and db
+# downgrade gives the start back. The model is a file of the test's own
+# (--model).
 . "$(dirname "$0")/lib.sh"
 
 # The compiled-in model's tables, and SQL after them, into m.sql.
@@ -149,6 +150,87 @@ t_view_changes_with_the_column_it_reads() {
 	diff before after || fail "the downgrade does not give the start back"
 	# The column comes back empty: the upgrade dropped its values.
 	[ "$(q instance/dev.db "SELECT body || coalesce(tag, '-') FROM tagged")" = b- ] || fail "the old view broke"
+}
+
+# A view with INSTEAD OF triggers (which exodb does not manage) is never
+# dropped to be made anew: that would drop its triggers for good.
+t_view_with_instead_of_triggers_is_not_changed() {
+	seed
+	model "$ADMINS"
+	x --model m.sql db migrate -m "Admins"; expect_ok
+	x --model m.sql db upgrade; expect_ok
+	q instance/dev.db "CREATE TRIGGER admins_insert INSTEAD OF INSERT ON admins BEGIN SELECT 1; END"
+	x --model m.sql db baseline -m "Admins insert"; expect_ok
+	model "CREATE VIEW admins AS SELECT id, username, email FROM users WHERE role = 'admin';"
+	bad 1 '^exodb: db migrate: view admins cannot be changed: it has INSTEAD OF triggers, which exodb does not manage; drop them first$' --model m.sql db migrate -m "Admins with email"
+}
+
+LOG="CREATE TABLE log (msg TEXT);"
+LOGGED="CREATE TRIGGER users_log AFTER INSERT ON users BEGIN INSERT INTO log VALUES (new.username); END;"
+
+# A trigger the model adds to a table the database has is made, and undone.
+t_trigger_in_the_model_is_created_and_undone() {
+	seed
+	model "$LOG"
+	x --model m.sql db migrate -m "Log"; expect_ok
+	x --model m.sql db upgrade; expect_ok
+	schema instance/dev.db >before
+	model "$LOG" "$LOGGED"
+	x --model m.sql db check; expect_status 1
+	expect_out '^needed create trigger users_log on users$'
+	x --model m.sql db migrate -m "Log users"; expect_ok
+	expect_err '^detected create trigger users_log on users$'
+	expect_err '^no PostgreSQL sections: table users has triggers, which are SQLite SQL'
+	x --model m.sql db upgrade; expect_ok
+	users
+	[ "$(q instance/dev.db "SELECT group_concat(msg) FROM log")" = ann,bob ] || fail "the trigger does not work"
+	x --model m.sql db check; expect_ok
+	x --model m.sql db downgrade -1; expect_ok
+	q instance/dev.db "DELETE FROM users; DELETE FROM log"
+	schema instance/dev.db >after
+	diff before after || fail "the downgrade does not give the start back"
+}
+
+# A trigger that changes is dropped and made again, also across a rebuild of
+# its table, which makes again only the triggers that stay.
+t_trigger_changes_over_a_rebuild() {
+	seed
+	model "$LOG" "$LOGGED"
+	x --model m.sql db migrate -m "Log users"; expect_ok
+	x --model m.sql db upgrade; expect_ok
+	schema instance/dev.db >before
+	model "$LOG" "CREATE TRIGGER users_log AFTER INSERT ON users BEGIN INSERT INTO log VALUES ('new ' || new.username); END;"
+	sed -i "s/CHECK (role IN ('user', 'admin'))/CHECK (role IN ('user', 'admin', 'guest'))/" m.sql
+	x --model m.sql db migrate -m "Guests"; expect_ok
+	expect_err '^detected drop trigger users_log on users \(it changes\)$'
+	expect_err '^detected rebuild table users'
+	expect_err '^detected create trigger users_log on users \(it changes\)$'
+	x --model m.sql db upgrade; expect_ok
+	users
+	[ "$(q instance/dev.db "SELECT group_concat(msg) FROM log")" = "new ann,new bob" ] || fail "the trigger is not the new one"
+	x --model m.sql db check; expect_ok
+	x --model m.sql db downgrade -1; expect_ok
+	q instance/dev.db "DELETE FROM users; DELETE FROM log"
+	schema instance/dev.db >after
+	diff before after || fail "the downgrade does not give the start back"
+}
+
+# A trigger the model lacks is kept, as a table is, unless --drop-unknown.
+t_trigger_not_in_the_model_is_kept_or_dropped() {
+	seed
+	model "$LOG" "$LOGGED"
+	x --model m.sql db migrate -m "Log users"; expect_ok
+	x --model m.sql db upgrade; expect_ok
+	model "$LOG"
+	x --model m.sql db migrate -m "No trigger"; expect_ok
+	expect_err '^keeping trigger users_log, which is not in the model \(drop it with --drop-unknown\)$'
+	expect_err 'no changes in schema detected'
+	x --model m.sql db migrate -m "No trigger" --drop-unknown; expect_ok
+	expect_err '^detected drop trigger users_log on users$'
+	x --model m.sql db upgrade; expect_ok
+	[ "$(q instance/dev.db "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'")" = 0 ] || fail "trigger kept"
+	x --model m.sql db downgrade -1; expect_ok
+	[ "$(q instance/dev.db "SELECT count(*) FROM sqlite_schema WHERE name = 'users_log'")" = 1 ] || fail "the downgrade does not make it again"
 }
 
 run_tests
