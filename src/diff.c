@@ -865,7 +865,7 @@ diff_find_trigger(const struct table *t, const char *name)
  */
 static void
 diff_drop_triggers(struct diff *d, const struct schema *from,
-    const struct schema *to, int flags)
+    const struct schema *to, const struct table **sto, int flags)
 {
 	const struct table	*a, *b;
 	size_t			 i, j;
@@ -873,7 +873,7 @@ diff_drop_triggers(struct diff *d, const struct schema *from,
 
 	for (i = from->ntables; i > 0; i--) {
 		a = &from->tables[i - 1];
-		if ((b = schema_table(to, a->name)) == NULL ||
+		if ((b = schema_find(sto, to->ntables, a->name)) == NULL ||
 		    a->trigger_names == NULL)
 			continue;
 		for (j = a->ntriggers; j > 0; j--) {
@@ -899,7 +899,7 @@ diff_drop_triggers(struct diff *d, const struct schema *from,
 /* The triggers of to's tables that from's lack or have otherwise. */
 static void
 diff_create_triggers(struct diff *d, const struct schema *from,
-    const struct schema *to)
+    const struct table **sfrom, const struct schema *to)
 {
 	const struct table	*a, *b;
 	size_t			 i, j;
@@ -907,7 +907,7 @@ diff_create_triggers(struct diff *d, const struct schema *from,
 
 	for (i = 0; i < to->ntables; i++) {
 		b = &to->tables[i];
-		if ((a = schema_table(from, b->name)) == NULL ||
+		if ((a = schema_find(sfrom, from->ntables, b->name)) == NULL ||
 		    b->trigger_names == NULL)
 			continue;
 		for (j = 0; j < b->ntriggers; j++) {
@@ -1011,22 +1011,24 @@ diff_schemas(const struct schema *from, const struct schema *to, int flags,
 	d = xcalloc(1, sizeof *d);
 	d->flags = flags;
 	later = xcalloc(1, sizeof *later);
+	sfrom = schema_sorted(from);
+	sto = schema_sorted(to);
 	if (flags & DIFF_VIEWS) {
-		diff_drop_triggers(d, from, to, flags);
+		diff_drop_triggers(d, from, to, sto, flags);
 		if (diff_drop_views(d, from, to, flags, cause) == -1) {
+			free(sfrom);
+			free(sto);
 			diff_free(later);
 			diff_free(d);
 			return -1;
 		}
 		diff_create_views(later, from, to);
-		diff_create_triggers(later, from, to);
+		diff_create_triggers(later, from, sfrom, to);
 	}
 	diff_kept_views(from, d, &kept);
 	env.views = &kept;
 	env.moves[0] = flags & DIFF_VIEWS ? d : NULL;
 	env.moves[1] = later;
-	sfrom = schema_sorted(from);
-	sto = schema_sorted(to);
 	for (i = 0; i < to->ntables; i++) {
 		b = &to->tables[i];
 		if ((a = schema_find(sfrom, from->ntables, b->name)) != NULL) {
