@@ -67,8 +67,9 @@ CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
 		tests/cli-model.sh tests/cli-examples.sh tests/cli-complete.sh \
 		tests/cli-files.sh tests/cli-project.sh tests/cli-drift.sh \
 		tests/cli-data.sh tests/cli-adopt.sh tests/cli-json.sh \
-		tests/cli-errors.sh tests/cli-pg.sh tests/cli-pg-autogen.sh \
-		tests/cli-pg-drift.sh tests/cli-pg-user.sh tests/cli-pg-adopt.sh
+		tests/cli-errors.sh tests/cli-views.sh tests/cli-pg.sh \
+		tests/cli-pg-autogen.sh tests/cli-pg-drift.sh tests/cli-pg-user.sh \
+		tests/cli-pg-adopt.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/. The model,
 # src/model.sql, is compiled in as build/model-sql.c (never committed).

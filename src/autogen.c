@@ -68,7 +68,9 @@ autogen_plan_from(struct schema *from, const struct schema *model, int flags,
 	*out = NULL;
 	ag = xcalloc(1, sizeof *ag);
 	ag->live = from;
-	if (diff_schemas(ag->live, model, flags, &ag->up, cause) == -1 ||
+	/* The model's views are made, changed and dropped as its tables are. */
+	if (diff_schemas(ag->live, model, flags | DIFF_VIEWS, &ag->up,
+	    cause) == -1 ||
 	    diff_invert(ag->up, ag->live, &ag->down, cause) == -1) {
 		autogen_free(ag);
 		return -1;
@@ -113,7 +115,7 @@ autogen_compare(sqlite3 *scratch, const struct schema *want, int flags,
 	int		 ret = -1;
 
 	if (introspect_schema(scratch, &now, &why) == -1 ||
-	    diff_schemas(now, want, flags, &d, &why) == -1) {
+	    diff_schemas(now, want, flags | DIFF_VIEWS, &d, &why) == -1) {
 		*cause = xasprintf("%s: %s", what, why);
 		goto out;
 	}

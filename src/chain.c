@@ -224,6 +224,14 @@ chain_drift_describe(const struct op *op)
 	case OP_DROP_INDEX:
 		return xasprintf("index %s on %s: %s", op->index->name,
 		    op->from->name, chain);
+	case OP_CREATE_VIEW:
+		return xasprintf("view %s: %s", op->name, db);
+	case OP_DROP_VIEW:
+		return xasprintf("view %s: %s", op->name, chain);
+	case OP_CREATE_TRIGGER:
+		return xasprintf("trigger %s: %s", op->name, db);
+	case OP_DROP_TRIGGER:
+		return xasprintf("trigger %s: %s", op->name, chain);
 	case OP_RENAME_COLUMN:
 	case OP_REBUILD_TABLE:
 		break;

@@ -450,6 +450,12 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 	for (i = 0; i < ag->up->nunknown; i++)
 		cmd_note("keeping table %s, which is not in the model (drop it "
 		    "with --drop-unknown)", ag->up->unknown[i]);
+	for (i = 0; i < ag->up->nunknown_views; i++)
+		cmd_note("keeping view %s, which is not in the model (drop it "
+		    "with --drop-unknown)", ag->up->unknown_views[i]);
+	for (i = 0; i < ag->up->nunknown_triggers; i++)
+		cmd_note("keeping trigger %s, which is not in the model (drop "
+		    "it with --drop-unknown)", ag->up->unknown_triggers[i]);
 	if (ag->up->nops == 0) {
 		cmd_note("no changes in schema detected");
 		status = 0;

@@ -21,6 +21,38 @@ struct diff_why {
 	sqlite3_str	*text;
 };
 
+/*
+ * What a table's diff must know of the rest: the views there while the
+ * tables change, and with DIFF_VIEWS the diffs whose trigger operations move
+ * triggers out of the way meanwhile (dropped before, or made after): such a
+ * trigger neither stops a column from going nor is made again by a rebuild.
+ * No moves: triggers are not managed, and a rebuild keeps the live ones.
+ */
+struct diff_env {
+	const struct schema	*views;
+	const struct diff	*moves[2];
+};
+
+/* Whether trigger text sql (by its pointer) is moved out of the way. */
+static int
+diff_moved(const struct diff_env *env, const char *sql)
+{
+	const struct diff	*d;
+	size_t			 i, k;
+
+	for (k = 0; k < 2; k++) {
+		if ((d = env->moves[k]) == NULL)
+			continue;
+		for (i = 0; i < d->nops; i++) {
+			if ((d->ops[i].type == OP_CREATE_TRIGGER ||
+			    d->ops[i].type == OP_DROP_TRIGGER) &&
+			    d->ops[i].sql == sql)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static void
 diff_why(struct diff_why *why, const char *fmt, ...) PRINTFLIKE(2, 3);
 
@@ -77,10 +109,14 @@ diff_free(struct diff *d)
 
 	if (d == NULL)
 		return;
-	for (i = 0; i < d->nops; i++)
+	for (i = 0; i < d->nops; i++) {
 		free(d->ops[i].why);
+		free(d->ops[i].triggers);
+	}
 	free(d->ops);
 	free(d->unknown);
+	free(d->unknown_views);
+	free(d->unknown_triggers);
 	free(d);
 }
 
@@ -104,6 +140,14 @@ diff_op_name(enum op_type type)
 		return "drop index";
 	case OP_REBUILD_TABLE:
 		return "rebuild table";
+	case OP_CREATE_VIEW:
+		return "create view";
+	case OP_DROP_VIEW:
+		return "drop view";
+	case OP_CREATE_TRIGGER:
+		return "create trigger";
+	case OP_DROP_TRIGGER:
+		return "drop trigger";
 	}
 	return "?";
 }
@@ -153,6 +197,14 @@ diff_describe_raw(const struct op *op)
 		    op->from->name);
 	case OP_REBUILD_TABLE:
 		return xasprintf("%s %s: %s", name, op->from->name, op->why);
+	case OP_CREATE_VIEW:
+	case OP_DROP_VIEW:
+		return xasprintf("%s %s%s", name, op->name, op->changes ?
+		    " (it changes)" : "");
+	case OP_CREATE_TRIGGER:
+	case OP_DROP_TRIGGER:
+		return xasprintf("%s %s on %s%s", name, op->name, op->on,
+		    op->changes ? " (it changes)" : "");
 	}
 	return xstrdup(name);
 }
@@ -313,7 +365,7 @@ diff_can_add(const struct table *t, const struct column *c)
  * and it may not be in the key or a UNIQUE constraint (SQLite's rules).
  */
 static int
-diff_can_drop(const struct schema *s, const struct table *t,
+diff_can_drop(const struct diff_env *env, const struct table *t,
     const struct column *c, const struct table *keep)
 {
 	const struct index	*kept;
@@ -345,17 +397,19 @@ diff_can_drop(const struct schema *s, const struct table *t,
 		    lex_mentions(t->columns[i].check, c->name))
 			return 0;
 	}
-	/* Triggers are not in the model: look at the live side's too. */
+	/* Both sides' triggers, but those out of the way meanwhile. */
 	for (i = 0; i < t->ntriggers; i++) {
-		if (lex_mentions(t->triggers[i], c->name))
+		if (!diff_moved(env, t->triggers[i]) &&
+		    lex_mentions(t->triggers[i], c->name))
 			return 0;
 	}
 	for (i = 0; i < keep->ntriggers; i++) {
-		if (lex_mentions(keep->triggers[i], c->name))
+		if (!diff_moved(env, keep->triggers[i]) &&
+		    lex_mentions(keep->triggers[i], c->name))
 			return 0;
 	}
-	for (i = 0; s != NULL && i < s->nviews; i++) {
-		if (lex_mentions(s->views[i], c->name))
+	for (i = 0; i < env->views->nviews; i++) {
+		if (lex_mentions(env->views->views[i], c->name))
 			return 0;
 	}
 	return 1;
@@ -444,9 +498,10 @@ diff_same_verbatim(const struct table *a, const struct table *b)
  * used. Sets *cause.
  */
 static int
-diff_rebuild_breaks(const struct schema *sa, const struct table *a,
+diff_rebuild_breaks(const struct diff_env *env, const struct table *a,
     const struct table *b, char **cause)
 {
+	const struct schema	*sa = env->views;
 	const struct column	*ca, *cb;
 	size_t			 i, j;
 
@@ -456,7 +511,8 @@ diff_rebuild_breaks(const struct schema *sa, const struct table *a,
 		if (cb != NULL && schema_same_name(ca->name, cb->name))
 			continue;
 		for (j = 0; j < a->ntriggers; j++) {
-			if (lex_mentions(a->triggers[j], ca->name)) {
+			if (!diff_moved(env, a->triggers[j]) &&
+			    lex_mentions(a->triggers[j], ca->name)) {
 				*cause = xasprintf("table %s: a trigger names "
 				    "column %s, which the change %s; change the "
 				    "trigger first", a->name, ca->name, cb == NULL ?
@@ -464,7 +520,7 @@ diff_rebuild_breaks(const struct schema *sa, const struct table *a,
 				return 1;
 			}
 		}
-		for (j = 0; sa != NULL && j < sa->nviews; j++) {
+		for (j = 0; j < sa->nviews; j++) {
 			if (lex_mentions(sa->views[j], ca->name)) {
 				*cause = xasprintf("table %s: view %s names column "
 				    "%s, which the change %s; change the view "
@@ -477,7 +533,7 @@ diff_rebuild_breaks(const struct schema *sa, const struct table *a,
 	return 0;
 }
 
-static void	diff_table_cheap_ops(const struct schema *,
+static void	diff_table_cheap_ops(const struct diff_env *,
 		    const struct table *, const struct table *,
 		    void (*)(const struct op *, void *), void *);
 
@@ -495,7 +551,7 @@ diff_count_column_op(const struct op *op, void *arg)
  * and columns that cannot be dropped or added in place. Pure.
  */
 static int
-diff_table_needs_rebuild(const struct schema *sa, const struct table *a,
+diff_table_needs_rebuild(const struct diff_env *sa, const struct table *a,
     const struct table *b, struct diff_why *why)
 {
 	const struct column	*ca, *cb;
@@ -561,7 +617,7 @@ diff_table_needs_rebuild(const struct schema *sa, const struct table *a,
  * diff_table_needs_rebuild() asks for.
  */
 static void
-diff_table_cheap_ops(const struct schema *sa, const struct table *a,
+diff_table_cheap_ops(const struct diff_env *sa, const struct table *a,
     const struct table *b, void (*emit)(const struct op *, void *), void *arg)
 {
 	struct op		 op;
@@ -623,14 +679,42 @@ diff_emit_why(const struct op *op, void *arg)
 }
 
 /*
- * The operations that turn table a (of schema sa) into table b. Added to d;
- * fails only on what exodb cannot manage.
+ * The triggers a rebuild of a into b makes again (the drop took them): when
+ * triggers are managed, those of orig (the table as the upgrade found it,
+ * whichever way this rebuild goes) that are not moved out of the way; else
+ * the live table's, or the model's when it has none.
+ */
+static void
+diff_rebuild_triggers(struct op *op, const struct diff_env *env,
+    const struct table *orig)
+{
+	const struct table	*t;
+	size_t			 i;
+
+	if (env->moves[0] == NULL) {
+		t = op->from->ntriggers > 0 ? op->from : op->to;
+		op->triggers = xcalloc(t->ntriggers + 1, sizeof *op->triggers);
+		for (i = 0; i < t->ntriggers; i++)
+			op->triggers[op->ntriggers++] = t->triggers[i];
+		return;
+	}
+	op->triggers = xcalloc(orig->ntriggers + 1, sizeof *op->triggers);
+	for (i = 0; i < orig->ntriggers; i++) {
+		if (!diff_moved(env, orig->triggers[i]))
+			op->triggers[op->ntriggers++] = orig->triggers[i];
+	}
+}
+
+/*
+ * The operations that turn table a into table b (orig: the table as the
+ * upgrade finds it). Added to d; fails only on what exodb cannot manage.
  */
 static int
-diff_table(struct diff *d, const struct schema *sa, const struct table *a,
-    const struct table *b, char **cause)
+diff_table(struct diff *d, const struct diff_env *sa, const struct table *a,
+    const struct table *b, const struct table *orig, char **cause)
 {
 	struct diff_why	 why = { NULL };
+	struct op	*op;
 	size_t		 i;
 
 	/* Generated columns can only be kept, as part of the same text. */
@@ -653,7 +737,9 @@ diff_table(struct diff *d, const struct schema *sa, const struct table *a,
 	}
 	/* One rebuild does this table's other changes too: say them. */
 	diff_table_cheap_ops(sa, a, b, diff_emit_why, &why);
-	diff_add(d, OP_REBUILD_TABLE, a, b)->why = xstr_finish(why.text);
+	op = diff_add(d, OP_REBUILD_TABLE, a, b);
+	op->why = xstr_finish(why.text);
+	diff_rebuild_triggers(op, sa, orig);
 	return 0;
 }
 
@@ -692,33 +778,266 @@ diff_index_taken(const struct schema *from, const struct op *op, char **cause)
 	return 0;
 }
 
+/* Where schema s has a view of that name, or -1. */
+static long
+diff_find_view(const struct schema *s, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nviews; i++) {
+		if (schema_same_name(s->view_names[i], name))
+			return (long)i;
+	}
+	return -1;
+}
+
+/*
+ * The views of from that d does not drop, as *kept: a shallow copy of from
+ * (the same tables, which d's operations point into) whose view arrays the
+ * caller frees. Those are the views that exist while the tables change, and
+ * the only ones that can stop a column from going.
+ */
+static void
+diff_kept_views(const struct schema *from, const struct diff *d,
+    struct schema *kept)
+{
+	size_t	i, j;
+
+	*kept = *from;
+	kept->views = xcalloc(from->nviews + 1, sizeof *kept->views);
+	kept->view_names = xcalloc(from->nviews + 1, sizeof *kept->view_names);
+	kept->nviews = 0;
+	for (i = 0; i < from->nviews; i++) {
+		for (j = 0; j < d->nops; j++) {
+			if (d->ops[j].type == OP_DROP_VIEW &&
+			    schema_same_name(d->ops[j].name,
+			    from->view_names[i]))
+				break;
+		}
+		if (j < d->nops)
+			continue;
+		kept->views[kept->nviews] = from->views[i];
+		kept->view_names[kept->nviews++] = from->view_names[i];
+	}
+}
+
+static void
+diff_kept_free(struct schema *kept)
+{
+	free(kept->views);
+	free(kept->view_names);
+}
+
+/* A view's or a trigger's operation (on: a trigger's table). */
+static void
+diff_add_object(struct diff *d, enum op_type type, const char *name,
+    const char *sql, const char *on, int changes)
+{
+	struct op	*op;
+
+	op = diff_add(d, type, NULL, NULL);
+	op->name = name;
+	op->sql = sql;
+	op->on = on;
+	op->changes = changes;
+}
+
+/* Where table t has a trigger of that name, or -1. */
+static long
+diff_find_trigger(const struct table *t, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; t->trigger_names != NULL && i < t->ntriggers; i++) {
+		if (schema_same_name(t->trigger_names[i], name))
+			return (long)i;
+	}
+	return -1;
+}
+
+/*
+ * The triggers of from's tables that go or change, dropped last made first,
+ * before anything else: a trigger to's table lacks is listed in
+ * d->unknown_triggers and kept, unless DIFF_DROP_UNKNOWN. The triggers of a
+ * table that goes go with it; those of a table made are made with it.
+ * Names come from SQLite's schema: a schema without them (PostgreSQL's) has
+ * its triggers left alone.
+ */
+static void
+diff_drop_triggers(struct diff *d, const struct schema *from,
+    const struct schema *to, const struct table **sto, int flags)
+{
+	const struct table	*a, *b;
+	size_t			 i, j;
+	long			 k;
+
+	for (i = from->ntables; i > 0; i--) {
+		a = &from->tables[i - 1];
+		if ((b = schema_find(sto, to->ntables, a->name)) == NULL ||
+		    a->trigger_names == NULL)
+			continue;
+		for (j = a->ntriggers; j > 0; j--) {
+			k = diff_find_trigger(b, a->trigger_names[j - 1]);
+			if (k != -1 && schema_same_text(a->triggers[j - 1],
+			    b->triggers[k]))
+				continue;
+			if (k == -1 && !(flags & DIFF_DROP_UNKNOWN)) {
+				d->unknown_triggers = xreallocarray(
+				    d->unknown_triggers, d->nunknown_triggers + 1,
+				    sizeof *d->unknown_triggers);
+				d->unknown_triggers[d->nunknown_triggers++] =
+				    a->trigger_names[j - 1];
+				continue;
+			}
+			diff_add_object(d, OP_DROP_TRIGGER,
+			    a->trigger_names[j - 1], a->triggers[j - 1],
+			    a->name, k != -1);
+		}
+	}
+}
+
+/* The triggers of to's tables that from's lack or have otherwise. */
+static void
+diff_create_triggers(struct diff *d, const struct schema *from,
+    const struct table **sfrom, const struct schema *to)
+{
+	const struct table	*a, *b;
+	size_t			 i, j;
+	long			 k;
+
+	for (i = 0; i < to->ntables; i++) {
+		b = &to->tables[i];
+		if ((a = schema_find(sfrom, from->ntables, b->name)) == NULL ||
+		    b->trigger_names == NULL)
+			continue;
+		for (j = 0; j < b->ntriggers; j++) {
+			k = diff_find_trigger(a, b->trigger_names[j]);
+			if (k != -1 && schema_same_text(a->triggers[k],
+			    b->triggers[j]))
+				continue;
+			diff_add_object(d, OP_CREATE_TRIGGER, b->trigger_names[j],
+			    b->triggers[j], b->name, k != -1);
+		}
+	}
+}
+
+/*
+ * The views of from that go or change, dropped last made first (a view may
+ * read one made before it), before any table changes: a view that is not in
+ * to is listed in d->unknown_views and kept, unless DIFF_DROP_UNKNOWN. A
+ * view is the same when its CREATE VIEW text is, but for spacing, case,
+ * quotes and comments. Refuses to drop a view with INSTEAD OF triggers,
+ * which its drop would take with it and nothing would make again.
+ */
+static int
+diff_drop_views(struct diff *d, const struct schema *from,
+    const struct schema *to, int flags, char **cause)
+{
+	size_t	i, j;
+	long	k;
+
+	for (i = 0; i < from->nviews; i++) {
+		if (diff_find_view(to, from->view_names[i]) == -1 &&
+		    !(flags & DIFF_DROP_UNKNOWN)) {
+			d->unknown_views = xreallocarray(d->unknown_views,
+			    d->nunknown_views + 1, sizeof *d->unknown_views);
+			d->unknown_views[d->nunknown_views++] =
+			    from->view_names[i];
+		}
+	}
+	for (i = from->nviews; i > 0; i--) {
+		k = diff_find_view(to, from->view_names[i - 1]);
+		if (k != -1 && schema_same_text(from->views[i - 1],
+		    to->views[k]))
+			continue;
+		if (k == -1 && !(flags & DIFF_DROP_UNKNOWN))
+			continue;
+		for (j = 0; j < from->nview_triggers; j++) {
+			if (from->view_triggers[j] != from->view_names[i - 1])
+				continue;
+			*cause = xasprintf("view %s cannot be %s: it has "
+			    "INSTEAD OF triggers, which exodb does not manage; "
+			    "drop them first", from->view_names[i - 1], k != -1 ?
+			    "changed" : "dropped");
+			return -1;
+		}
+		diff_add_object(d, OP_DROP_VIEW, from->view_names[i - 1],
+		    from->views[i - 1], NULL, k != -1);
+	}
+	return 0;
+}
+
+/*
+ * The views of to that from lacks or has otherwise, made in to's order (the
+ * order they were made in), after every table change.
+ */
+static void
+diff_create_views(struct diff *d, const struct schema *from,
+    const struct schema *to)
+{
+	size_t	i;
+	long	k;
+
+	for (i = 0; i < to->nviews; i++) {
+		k = diff_find_view(from, to->view_names[i]);
+		if (k != -1 && schema_same_text(from->views[k], to->views[i]))
+			continue;
+		diff_add_object(d, OP_CREATE_VIEW, to->view_names[i],
+		    to->views[i], NULL, k != -1);
+	}
+}
+
 /*
  * The operations that turn schema from into schema to. Tables only in from
- * are listed in d->unknown and kept, or dropped with DIFF_DROP_UNKNOWN. On
- * success the caller frees *out with diff_free(); its operations point into
- * both schemas, which must outlive it.
+ * are listed in d->unknown and kept, or dropped with DIFF_DROP_UNKNOWN. With
+ * DIFF_VIEWS views and triggers are made, dropped and changed too (the same
+ * way: only DIFF_DROP_UNKNOWN drops one that to lacks): first the triggers
+ * and views that go or change are dropped, then the tables change, then
+ * to's views and triggers are made. On success the caller frees *out with
+ * diff_free(); its operations point into both schemas, which must outlive
+ * it.
  */
 int
 diff_schemas(const struct schema *from, const struct schema *to, int flags,
     struct diff **out, char **cause)
 {
-	struct diff		*d;
+	struct diff		*d, *later;
+	struct diff_env		 env;
+	struct schema		 kept;
 	const struct table	*a, *b, **sfrom, **sto;
 	size_t			 i, j;
 
 	*out = NULL;
 	d = xcalloc(1, sizeof *d);
+	d->flags = flags;
+	later = xcalloc(1, sizeof *later);
 	sfrom = schema_sorted(from);
 	sto = schema_sorted(to);
+	if (flags & DIFF_VIEWS) {
+		diff_drop_triggers(d, from, to, sto, flags);
+		if (diff_drop_views(d, from, to, flags, cause) == -1) {
+			free(sfrom);
+			free(sto);
+			diff_free(later);
+			diff_free(d);
+			return -1;
+		}
+		diff_create_views(later, from, to);
+		diff_create_triggers(later, from, sfrom, to);
+	}
+	diff_kept_views(from, d, &kept);
+	env.views = &kept;
+	env.moves[0] = flags & DIFF_VIEWS ? d : NULL;
+	env.moves[1] = later;
 	for (i = 0; i < to->ntables; i++) {
 		b = &to->tables[i];
 		if ((a = schema_find(sfrom, from->ntables, b->name)) != NULL) {
-			if (diff_table(d, from, a, b, cause) == -1)
+			if (diff_table(d, &env, a, b, a, cause) == -1)
 				goto fail;
 			continue;
 		}
-		for (j = 0; j < from->nviews; j++) {
-			if (schema_same_name(from->view_names[j], b->name)) {
+		for (j = 0; j < kept.nviews; j++) {
+			if (schema_same_name(kept.view_names[j], b->name)) {
 				*cause = xasprintf("table %s cannot be created: "
 				    "a view has that name", b->name);
 				goto fail;
@@ -743,11 +1062,19 @@ diff_schemas(const struct schema *from, const struct schema *to, int flags,
 			d->unknown[d->nunknown++] = a->name;
 		}
 	}
+	/* The views and triggers made come last. */
+	for (i = 0; i < later->nops; i++)
+		*diff_add(d, later->ops[i].type, NULL, NULL) = later->ops[i];
+	later->nops = 0;
+	diff_free(later);
+	diff_kept_free(&kept);
 	free(sfrom);
 	free(sto);
 	*out = d;
 	return 0;
 fail:
+	diff_free(later);
+	diff_kept_free(&kept);
 	free(sfrom);
 	free(sto);
 	diff_free(d);
@@ -758,33 +1085,68 @@ fail:
  * The operations that undo d, for the downgrade section. Each table d touches
  * is diffed back from its new state to its old one, in reverse order, so the
  * undo is checked against SQLite's rules as the forward change was: adding
- * back a dropped NOT NULL column, say, becomes a rebuild.
+ * back a dropped NOT NULL column, say, becomes a rebuild. A view made is
+ * dropped and a view dropped made again, so the views d made go before the
+ * tables change back and those it dropped come back after.
  */
 int
 diff_invert(const struct diff *d, const struct schema *from, struct diff **out,
     char **cause)
 {
 	struct diff		*inv;
+	struct diff_env		 env;
+	struct schema		 kept;
 	const struct op		*op;
 	size_t			 i, j;
+	int			 ret = -1;
 
 	*out = NULL;
 	inv = xcalloc(1, sizeof *inv);
+	inv->flags = d->flags;
+	/*
+	 * While the tables change back, the views and triggers d keeps exist
+	 * and those it moves are out of the way, as on the way up.
+	 */
+	diff_kept_views(from, d, &kept);
+	env.views = &kept;
+	env.moves[0] = d->flags & DIFF_VIEWS ? d : NULL;
+	env.moves[1] = NULL;
 	for (i = d->nops; i > 0; i = j) {
 		op = &d->ops[i - 1];
+		j = i - 1;
+		switch (op->type) {
+		case OP_CREATE_VIEW:
+		case OP_DROP_VIEW:
+			diff_add_object(inv, op->type == OP_CREATE_VIEW ?
+			    OP_DROP_VIEW : OP_CREATE_VIEW, op->name, op->sql,
+			    NULL, op->changes);
+			continue;
+		case OP_CREATE_TRIGGER:
+		case OP_DROP_TRIGGER:
+			diff_add_object(inv, op->type == OP_CREATE_TRIGGER ?
+			    OP_DROP_TRIGGER : OP_CREATE_TRIGGER, op->name,
+			    op->sql, op->on, op->changes);
+			continue;
+		default:
+			break;
+		}
 		/* The run of operations on the same table. */
-		for (j = i - 1; j > 0 && d->ops[j - 1].from == op->from &&
+		for (; j > 0 && d->ops[j - 1].from == op->from &&
 		    d->ops[j - 1].to == op->to; j--)
 			;
 		if (op->type == OP_CREATE_TABLE)
 			diff_add(inv, OP_DROP_TABLE, op->to, NULL);
 		else if (op->type == OP_DROP_TABLE)
 			diff_add(inv, OP_CREATE_TABLE, NULL, op->from);
-		else if (diff_table(inv, from, op->to, op->from, cause) == -1) {
-			diff_free(inv);
-			return -1;
-		}
+		else if (diff_table(inv, &env, op->to, op->from, op->from,
+		    cause) == -1)
+			goto out;
 	}
 	*out = inv;
-	return 0;
+	inv = NULL;
+	ret = 0;
+out:
+	diff_kept_free(&kept);
+	diff_free(inv);
+	return ret;
 }

@@ -126,6 +126,7 @@ struct table {
 	struct foreign_key *fks;
 	size_t		 nfks;
 	const char	**triggers;	/* CREATE TRIGGER texts on this table */
+	const char	**trigger_names;	/* their names (SQLite only) */
 	size_t		 ntriggers;
 };
 struct schema {
@@ -134,6 +135,8 @@ struct schema {
 	const char	**views;	/* CREATE VIEW texts */
 	const char	**view_names;
 	size_t		 nviews;
+	const char	**view_triggers;	/* the views with INSTEAD OF */
+	size_t		 nview_triggers;	/* triggers, once each */
 	char		**pool;		/* strings owned by this schema */
 	size_t		 npool;
 };
@@ -184,7 +187,11 @@ enum op_type {
 	OP_RENAME_COLUMN,
 	OP_CREATE_INDEX,
 	OP_DROP_INDEX,
-	OP_REBUILD_TABLE
+	OP_REBUILD_TABLE,
+	OP_CREATE_VIEW,
+	OP_DROP_VIEW,
+	OP_CREATE_TRIGGER,
+	OP_DROP_TRIGGER
 };
 struct op {
 	enum op_type		 type;
@@ -195,13 +202,26 @@ struct op {
 	const struct column	*old;		/* OP_RENAME_COLUMN: its old name */
 	const struct index	*index;		/* OP_CREATE_INDEX, OP_DROP_INDEX */
 	char			*why;	/* OP_REBUILD_TABLE: what changed */
+	const char		*name;	/* a view's or trigger's ops: its name, */
+	const char		*sql;	/* its CREATE text, */
+	const char		*on;	/* a trigger's table, */
+	int			 changes; /* and whether it is dropped to be
+					     made anew */
+	const char		**triggers;	/* OP_REBUILD_TABLE: the */
+	size_t			 ntriggers;	/* triggers it makes again */
 };
-#define DIFF_DROP_UNKNOWN	0x1
+#define DIFF_DROP_UNKNOWN	0x1	/* drop what only "from" has */
+#define DIFF_VIEWS		0x2	/* views and triggers too (SQLite) */
 struct diff {
 	struct op	*ops;
 	size_t		 nops;
 	const char	**unknown;	/* tables only in the "from" schema, kept */
 	size_t		 nunknown;
+	const char	**unknown_views;	/* views only in "from", kept */
+	size_t		 nunknown_views;
+	const char	**unknown_triggers;	/* and triggers, kept */
+	size_t		 nunknown_triggers;
+	int		 flags;		/* what diff_schemas() was given */
 };
 int	 diff_schemas(const struct schema *, const struct schema *, int,
 	    struct diff **, char **);

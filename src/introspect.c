@@ -486,6 +486,26 @@ introspect_index_rows(sqlite3 *db, struct introspect_stmts *st,
 	return 0;
 }
 
+/* Note that view on has a trigger (INSTEAD OF), if it is a view. */
+static void
+introspect_view_trigger(struct schema *s, const char *on)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nview_triggers; i++) {
+		if (strcmp(s->view_triggers[i], on) == 0)
+			return;
+	}
+	for (i = 0; i < s->nviews; i++) {
+		if (strcmp(s->view_names[i], on) != 0)
+			continue;
+		s->view_triggers = xreallocarray(s->view_triggers,
+		    s->nview_triggers + 1, sizeof *s->view_triggers);
+		s->view_triggers[s->nview_triggers++] = s->view_names[i];
+		return;
+	}
+}
+
 /*
  * Every table's triggers, in the order they were made: one scan of
  * sqlite_schema for all of them, which has no index on tbl_name (a scan per
@@ -500,7 +520,7 @@ introspect_triggers(sqlite3 *db, struct schema *s, char **cause)
 	const char		 *on;
 	int			  rc;
 
-	if (db_prepare(db, &stmt, cause, "SELECT tbl_name, sql FROM "
+	if (db_prepare(db, &stmt, cause, "SELECT tbl_name, sql, name FROM "
 	    "sqlite_schema WHERE type = 'trigger' AND sql IS NOT NULL "
 	    "ORDER BY rowid") == -1)
 		return -1;
@@ -509,12 +529,18 @@ introspect_triggers(sqlite3 *db, struct schema *s, char **cause)
 		if (sorted == NULL)
 			sorted = schema_sorted(s);
 		found = on != NULL ? schema_find(sorted, s->ntables, on) : NULL;
+		if (found == NULL && on != NULL)
+			introspect_view_trigger(s, on);
 		/* The name as SQLite keeps it: exactly the table's. */
 		if (found == NULL || strcmp(found->name, on) != 0)
 			continue;
 		t = &s->tables[found - s->tables];
 		t->triggers = xreallocarray(t->triggers, t->ntriggers + 1,
 		    sizeof *t->triggers);
+		t->trigger_names = xreallocarray(t->trigger_names,
+		    t->ntriggers + 1, sizeof *t->trigger_names);
+		t->trigger_names[t->ntriggers] = schema_strdup(s,
+		    (const char *)sqlite3_column_text(stmt, 2));
 		t->triggers[t->ntriggers++] = schema_strdup(s,
 		    (const char *)sqlite3_column_text(stmt, 1));
 	}

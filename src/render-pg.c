@@ -1180,6 +1180,15 @@ render_pg_op(sqlite3_str *out, const struct op *op, char **cause)
 		return 0;
 	case OP_REBUILD_TABLE:
 		return render_pg_rebuild(out, op->from, op->to, cause);
+	case OP_CREATE_VIEW:
+	case OP_DROP_VIEW:
+		*cause = xasprintf("view %s is SQLite SQL", op->name);
+		return -1;
+	case OP_CREATE_TRIGGER:
+	case OP_DROP_TRIGGER:
+		*cause = xasprintf("table %s has triggers, which are SQLite SQL",
+		    op->on);
+		return -1;
 	}
 	return 0;
 }

@@ -315,8 +315,7 @@ render_rebuild(sqlite3_str *out, const struct op *op)
 {
 	const struct table	*from = op->from, *to = op->to;
 	const struct column	*old, *c;
-	const char		**triggers;
-	size_t			 i, ntriggers, n = 0;
+	size_t			 i, n = 0;
 	char			*tmp;
 
 	tmp = xasprintf(REBUILD_PREFIX "%s", to->name);
@@ -363,11 +362,9 @@ render_rebuild(sqlite3_str *out, const struct op *op)
 	render_ident_to(out, to->name);
 	sqlite3_str_appendall(out, ";\nPRAGMA legacy_alter_table = OFF;\n");
 	render_table_indexes(out, to);
-	/* Triggers are not in the model: keep those of the live table. */
-	triggers = from->ntriggers > 0 ? from->triggers : to->triggers;
-	ntriggers = from->ntriggers > 0 ? from->ntriggers : to->ntriggers;
-	for (i = 0; i < ntriggers; i++)
-		sqlite3_str_appendf(out, "%s;\n", triggers[i]);
+	/* Those the differ chose: the live table's, unless they change. */
+	for (i = 0; i < op->ntriggers; i++)
+		sqlite3_str_appendf(out, "%s;\n", op->triggers[i]);
 	free(tmp);
 }
 
@@ -428,6 +425,22 @@ render_op(sqlite3_str *out, const struct op *op)
 		break;
 	case OP_REBUILD_TABLE:
 		render_rebuild(out, op);
+		break;
+	case OP_CREATE_VIEW:
+		sqlite3_str_appendf(out, "%s;\n", op->sql);
+		break;
+	case OP_DROP_VIEW:
+		sqlite3_str_appendall(out, "DROP VIEW ");
+		render_ident_to(out, op->name);
+		sqlite3_str_appendall(out, ";\n");
+		break;
+	case OP_CREATE_TRIGGER:
+		sqlite3_str_appendf(out, "%s;\n", op->sql);
+		break;
+	case OP_DROP_TRIGGER:
+		sqlite3_str_appendall(out, "DROP TRIGGER ");
+		render_ident_to(out, op->name);
+		sqlite3_str_appendall(out, ";\n");
 		break;
 	}
 }

@@ -32,6 +32,7 @@ schema_free_table(struct table *t)
 	free(t->indexes);
 	free(t->checks);
 	free(t->triggers);
+	free(t->trigger_names);
 }
 
 void
@@ -46,6 +47,7 @@ schema_free(struct schema *s)
 	free(s->tables);
 	free(s->views);
 	free(s->view_names);
+	free(s->view_triggers);
 	for (i = 0; i < s->npool; i++)
 		free(s->pool[i]);
 	free(s->pool);

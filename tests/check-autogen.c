@@ -26,6 +26,68 @@ START_TEST(test_autogen_plan)
 }
 END_TEST
 
+/*
+ * The model's views are planned as its tables are: made after the tables,
+ * proven (a proof that finds the view missing refuses), without a
+ * PostgreSQL section, and a view only the database has is kept.
+ */
+START_TEST(test_autogen_plan_views)
+{
+	sqlite3		*db = unit_db("CREATE TABLE t (id INTEGER PRIMARY KEY, "
+	    "x TEXT); CREATE VIEW old AS SELECT id FROM t");
+	struct schema	*model;
+	struct autogen	*ag;
+	char		*cause = NULL, *saved;
+
+	ck_assert_int_eq(model_parse("views.sql", "CREATE TABLE t (id INTEGER "
+	    "PRIMARY KEY, x TEXT); CREATE TABLE u (y TEXT); CREATE VIEW v AS "
+	    "SELECT x, y FROM t, u;", &model, &cause), 0);
+	ck_assert_int_eq(autogen_plan(db, model, 0, &ag, &cause), 0);
+	ck_assert_uint_eq(ag->up->nops, 2);
+	ck_assert_int_eq(ag->up->ops[0].type, OP_CREATE_TABLE);
+	ck_assert_int_eq(ag->up->ops[1].type, OP_CREATE_VIEW);
+	ck_assert_str_eq(ag->up->ops[1].name, "v");
+	ck_assert_uint_eq(ag->up->nunknown_views, 1);
+	ck_assert_str_eq(ag->up->unknown_views[0], "old");
+	ck_assert_int_eq(ag->down->ops[0].type, OP_DROP_VIEW);
+	ck_assert_ptr_nonnull(strstr(ag->upgrade, "CREATE VIEW v AS SELECT x, "
+	    "y FROM t, u;\n"));
+	ck_assert_ptr_null(ag->pg_upgrade);
+	ck_assert_str_eq(ag->pg_why, "view v is SQLite SQL");
+	ck_assert_int_eq(autogen_prove(db, ag, model, 0, &cause), 0);
+	saved = ag->upgrade;
+	ag->upgrade = render_table(&model->tables[1], NULL);
+	ck_assert_int_eq(autogen_prove(db, ag, model, 0, &cause), -1);
+	ck_assert_str_eq(cause, "after the upgrade on a copy of the schema, "
+	    "yet it still needs: create view v");
+	free(cause);
+	free(ag->upgrade);
+	ag->upgrade = saved;
+	autogen_free(ag);
+	/* Applied, the model's view works and nothing is left to do. */
+	unit_exec(db, "INSERT INTO t (x) VALUES ('a')");
+	ck_assert_int_eq(autogen_plan(db, model, 0, &ag, &cause), 0);
+	unit_exec(db, ag->upgrade);
+	unit_exec(db, "INSERT INTO u VALUES ('b')");
+	CK_STR(unit_query(db, "SELECT x || y FROM v"), "ab");
+	autogen_free(ag);
+	ck_assert_int_eq(autogen_plan(db, model, 0, &ag, &cause), 0);
+	ck_assert_uint_eq(ag->up->nops, 0);
+	autogen_free(ag);
+	/* Dropped with DIFF_DROP_UNKNOWN: not destructive, no rows lost. */
+	ck_assert_int_eq(autogen_plan(db, model, DIFF_DROP_UNKNOWN, &ag,
+	    &cause), 0);
+	ck_assert_uint_eq(ag->up->nops, 1);
+	ck_assert_int_eq(ag->up->ops[0].type, OP_DROP_VIEW);
+	ck_assert_int_eq(diff_destructive(&ag->up->ops[0]), 0);
+	ck_assert_int_eq(autogen_prove(db, ag, model, DIFF_DROP_UNKNOWN,
+	    &cause), 0);
+	autogen_free(ag);
+	schema_free(model);
+	sqlite3_close(db);
+}
+END_TEST
+
 /* A revision that does not do what it says is never written. */
 START_TEST(test_autogen_prove_refuses)
 {
@@ -116,6 +178,7 @@ unit_suite(void)
 
 	tc = tcase_create("autogen_plan");
 	tcase_add_test(tc, test_autogen_plan);
+	tcase_add_test(tc, test_autogen_plan_views);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("autogen_prove");
 	tcase_add_test(tc, test_autogen_prove_refuses);

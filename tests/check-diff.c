@@ -8,7 +8,7 @@
  *	=== from		SQL of the live database
  *	=== to			SQL of the target (optional: golden/model.sql)
  *	=== was: t.c old	column c of the target was called old (optional)
- *	=== flags: drop-unknown	(optional)
+ *	=== flags: drop-unknown views	(optional, either or both)
  *	=== ops			one line per operation, as diff_describe() says
  *	=== upgrade		the SQL, exactly
  *	=== downgrade		the SQL, exactly
@@ -91,8 +91,11 @@ golden_parse(struct golden *g, const char *file)
 			g->was[g->nwas++] = xstrdup(line + 5);
 			continue;
 		}
-		if (strcmp(line, "flags: drop-unknown") == 0) {
-			g->flags |= DIFF_DROP_UNKNOWN;
+		if (strncmp(line, "flags: ", 7) == 0) {
+			if (strstr(line, "drop-unknown") != NULL)
+				g->flags |= DIFF_DROP_UNKNOWN;
+			if (strstr(line, "views") != NULL)
+				g->flags |= DIFF_VIEWS;
 			continue;
 		}
 		for (i = 0; i < G_NSECTIONS; i++) {
@@ -280,7 +283,7 @@ golden_run(const char *file)
 	free(what);
 	what = xasprintf("%s: after the downgrade", file);
 	golden_replay(db, downsql, what);
-	golden_same(db, from, DIFF_DROP_UNKNOWN, what);
+	golden_same(db, from, DIFF_DROP_UNKNOWN | (g.flags & DIFF_VIEWS), what);
 	free(what);
 	free(ops);
 	free(upsql);
