@@ -8,11 +8,6 @@
 # shellcheck source=tests/pg.sh
 . "$(dirname "$0")/pg.sh"
 
-# p ARGS...: exodb on this test's PostgreSQL database.
-p() {
-	x -D "$DB" "$@"
-}
-
 # step MODEL MESSAGE [OPTION...]: the model becomes MODEL (SQL); db migrate
 # writes its revision on SQLite, which is upgraded to it; then PostgreSQL is.
 step() {

@@ -8,31 +8,6 @@
 # shellcheck source=tests/pg.sh
 . "$(dirname "$0")/pg.sh"
 
-# p ARGS...: exodb on this test's PostgreSQL database.
-p() {
-	x -D "$DB" "$@"
-}
-
-# pgrev ID PARENTS UP DOWN: a revision file with PostgreSQL sections only.
-pgrev() {
-	mkdir -p migrations/versions
-	printf -- '-- exodb revision\n-- id: %s\n-- revises: %s\n-- message: rev %s\n-- created: 2026-01-01T00:00:00Z\n\n-- +upgrade postgresql\n%s\n\n-- +downgrade postgresql\n%s\n' \
-	    "$1" "$2" "$1" "$3" "$4" >"migrations/versions/$1_rev.sql" ||
-	    fail "pgrev $1: cannot write"
-}
-
-# The committed model's revision (both dialects), applied to this test's
-# database on the server.
-pg_seed() {
-	pg_db
-	x db init
-	expect_ok
-	x db migrate -m "Initial user model"
-	expect_ok
-	p db upgrade
-	expect_ok
-}
-
 # model_plus SQL: a model file, the compiled-in one with SQL after it, a
 # statement a line.
 model_plus() {

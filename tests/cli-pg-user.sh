@@ -19,14 +19,10 @@ FLOOR="m=19456,t=2,p=1"
 export EXODB_ARGON2_COST=$FLOOR
 PW="correct horse battery"
 
-# The users table on this test's database, made by the same revision as on
-# SQLite: db migrate writes both dialects' sections, db upgrade runs the
-# PostgreSQL one. EXODB_DATABASE then names the server for every command.
-pg_seed() {
-	pg_db
-	x db init; expect_ok
-	x db migrate -m "Initial user model"; expect_ok
-	x -D "$DB" db upgrade; expect_ok
+# pg_user_seed: pg_seed (tests/pg.sh), then EXODB_DATABASE names the server
+# for every command.
+pg_user_seed() {
+	pg_seed
 	export EXODB_DATABASE=$DB
 }
 
@@ -78,7 +74,7 @@ json_is() {
 }
 
 t_create_show() {
-	pg_seed
+	pg_user_seed
 	xin "$PW" user create alice --email alice@example.org --password-stdin
 	expect_ok
 	[ "$(out)" = 1 ] || fail "stdout is not the new id: $(out)"
@@ -105,7 +101,7 @@ approved:  yes" ] || fail "show: $(out)"
 }
 
 t_approve_revoke() {
-	pg_seed
+	pg_user_seed
 	mk alice alice@example.org
 	mk bob bob@example.org
 	x user approve ALICE; expect_ok
@@ -129,7 +125,7 @@ t_approve_revoke() {
 }
 
 t_set_role() {
-	pg_seed
+	pg_user_seed
 	mk alice alice@example.org
 	x user set-role ALICE admin; expect_ok
 	expect_err '^alice is now admin$'
@@ -141,7 +137,7 @@ t_set_role() {
 }
 
 t_list() {
-	pg_seed
+	pg_user_seed
 	x user list; expect_ok
 	[ "$(out)" = "id  username  email  role  approved" ] || fail "empty list: $(out)"
 	expect_err '^no users$'
@@ -179,7 +175,7 @@ t_list() {
 # json_build_object), the table shows no control character and counts
 # characters, not bytes.
 t_list_odd_rows() {
-	pg_seed
+	pg_user_seed
 	pq "INSERT INTO users (username, email, password_hash) VALUES ('ev\"il', 'a' || chr(10) || chr(27) || '[2J@x.org', 'h'), ('jörg', 'j@x.org', 'h')" >/dev/null
 	x user list --json; expect_ok
 	json_is "$(out)" "[{'id': 1, 'username': 'ev\"il', 'email': 'a\n\x1b[2J@x.org', 'role': 'user', 'approved': False},
@@ -198,7 +194,7 @@ t_list_odd_rows() {
 # A long list is streamed: every row, in order, and a reader that stops
 # early ends it (the rest of the query is cancelled, not fetched).
 t_list_long() {
-	pg_seed
+	pg_user_seed
 	pq "INSERT INTO users (username, email, password_hash, is_approved) SELECT 'user' || i, 'u' || i || '@x.org', 'h', i % 2 = 0 FROM generate_series(1, 20000) i" >/dev/null
 	local start mid end
 	start=$(date +%s%N)
@@ -240,7 +236,7 @@ t_list_memory() {
 	local small big
 	# What GNU time sees there is valgrind's memory, not exodb's.
 	[ -z "${EXODB_VALGRIND:-}" ] || skip "memory is measured without valgrind"
-	pg_seed
+	pg_user_seed
 	pq "INSERT INTO users (username, email, password_hash) SELECT 'user' || i, 'u' || i || '@x.org', 'h' FROM generate_series(1, 1000) i" >/dev/null
 	small=$(rss user list)
 	small=$((small > $(rss user list --json) ? small : $(rss user list --json)))
@@ -263,7 +259,7 @@ until_gone() {
 }
 
 t_passwd_delete() {
-	pg_seed
+	pg_user_seed
 	mk alice alice@example.org
 	mk bob bob@example.org
 	old=$(hash_of alice)
@@ -290,7 +286,7 @@ t_passwd_delete() {
 # A stored hash that is not Argon2 cannot be checked (exit 3); a weaker one
 # that matches is replaced.
 t_verify() {
-	pg_seed
+	pg_user_seed
 	mk alice alice@example.org
 	pq "UPDATE users SET password_hash = '\$2b\$12\$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW'" >/dev/null
 	pgbad "$PW" 3 "^exodb: user verify: the stored hash of 'alice' is not Argon2 \\(looks like bcrypt\\); cannot verify\$" \
@@ -312,7 +308,7 @@ t_verify() {
 # collation compares them: exodb says which is taken, never the server's
 # text; and the table refuses a duplicate that exodb did not write.
 t_bad_duplicates() {
-	pg_seed
+	pg_user_seed
 	mk alice alice@example.org
 	pgbad "$PW" 1 "^exodb: user create: username 'alice' is taken\$" \
 	    user create alice --email other@example.org --password-stdin
@@ -328,7 +324,7 @@ t_bad_duplicates() {
 }
 
 t_bad_input() {
-	pg_seed
+	pg_user_seed
 	mk alice alice@example.org
 	pgbad "$PW" 1 "^exodb: user create: unknown role 'root'; roles are user and admin\$" \
 	    user create bob --email b@x.org --role root --password-stdin
@@ -363,7 +359,7 @@ t_bad_input() {
 # left out), neither the password nor the hash is in the server's log, and
 # the statements are.
 t_password_never_in_text() {
-	pg_seed
+	pg_user_seed
 	pgbad "" 2 '^exodb: user create: ' user create alice --email a@x.org --password=secret1234
 	! grep -q secret1234 "$T/.err" || fail "the value is repeated"
 	pq "ALTER DATABASE \"$PGNAME\" SET log_statement = 'all'" >/dev/null
@@ -419,7 +415,7 @@ t_bad_table() {
 # Eight creates of one name at once, from eight connections: exactly one
 # succeeds, seven say it is taken, cleanly.
 t_concurrent_create() {
-	pg_seed
+	pg_user_seed
 	local i ok=0 taken=0
 	for i in 1 2 3 4 5 6 7 8; do
 		("$EXODB" user create dup --email "dup$i@example.org" --password-stdin \
@@ -444,7 +440,7 @@ t_concurrent_create() {
 # The same commands on SQLite and on PostgreSQL say the same.
 t_same_as_sqlite() {
 	local db out
-	pg_seed
+	pg_user_seed
 	x -D instance/dev.db db upgrade; expect_ok
 	for db in instance/dev.db "$DB"; do
 		out=$(
@@ -465,7 +461,7 @@ t_same_as_sqlite() {
 
 # Shell completion offers the server's names, in any case.
 t_complete_names() {
-	pg_seed
+	pg_user_seed
 	mk bob b@x.org
 	mk Bea bea@x.org
 	mk carol c@x.org

@@ -8,19 +8,6 @@
 # shellcheck source=tests/pg.sh
 . "$(dirname "$0")/pg.sh"
 
-# pgrev ID PARENTS UP DOWN: a revision file with PostgreSQL sections only.
-pgrev() {
-	mkdir -p migrations/versions
-	printf -- '-- exodb revision\n-- id: %s\n-- revises: %s\n-- message: rev %s\n-- created: 2026-01-01T00:00:00Z\n\n-- +upgrade postgresql\n%s\n\n-- +downgrade postgresql\n%s\n' \
-	    "$1" "$2" "$1" "$3" "$4" >"migrations/versions/$1_rev.sql" ||
-	    fail "pgrev $1: cannot write"
-}
-
-# p ARGS...: exodb on this test's PostgreSQL database.
-p() {
-	x -D "$DB" "$@"
-}
-
 # The seed flow: db migrate writes the revision (both dialects) from the
 # SQLite database; the same file upgrades the PostgreSQL one.
 t_seed_flow() {

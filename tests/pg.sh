@@ -61,3 +61,28 @@ pg_db() {
 pq() {
 	"$PG_BIN/psql" -X -qAt -h "$PG_DIR" -U exodb -d "$PGNAME" -c "$1"
 }
+
+# p ARGS...: exodb on this test's PostgreSQL database.
+p() {
+	x -D "$DB" "$@"
+}
+
+# pgrev ID PARENTS UP DOWN: a revision file with PostgreSQL sections only.
+pgrev() {
+	mkdir -p migrations/versions
+	printf -- '-- exodb revision\n-- id: %s\n-- revises: %s\n-- message: rev %s\n-- created: 2026-01-01T00:00:00Z\n\n-- +upgrade postgresql\n%s\n\n-- +downgrade postgresql\n%s\n' \
+	    "$1" "$2" "$1" "$3" "$4" >"migrations/versions/$1_rev.sql" ||
+	    fail "pgrev $1: cannot write"
+}
+
+# pg_seed: this test's database, with the committed model's revision (both
+# dialects, written by db migrate on SQLite) applied on the server.
+pg_seed() {
+	pg_db
+	x db init
+	expect_ok
+	x db migrate -m "Initial user model"
+	expect_ok
+	p db upgrade
+	expect_ok
+}
