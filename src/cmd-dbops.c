@@ -96,7 +96,7 @@ sqlite_drift(struct cmd *cmd, sqlite3 *chain, const struct schema *cs,
 	sqlite3	*own = NULL;
 	int	 ret;
 
-	if (chain == NULL && chain_replay(cmd->repo, &own, cause) == -1)
+	if (chain == NULL && chain_load(cmd->repo, &own, cause) == -1)
 		return -1;
 	if (chain != NULL && cs != NULL)
 		ret = chain_drift_from(cs, chain, cmd->db, d, cause);
