@@ -6,7 +6,7 @@
  * (sqlite3_deserialize) instead.
  *
  * The cache is only an optimisation: a command's output, exit status and
- * effects are the same with it, without it, and with any file in its place.
+ * effects are the same with it, without it, and with a stale or damaged one.
  * Hence:
  * - The key is a SHA-256 over exodb's version, SQLite's version and source
  *   id, the dialect replayed (SQLite's sections) and every revision's id and

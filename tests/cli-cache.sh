@@ -179,7 +179,7 @@ damaged() {
 	[ -f "$f" ] && [ ! -L "$f" ] || fail "not replaced by a file"
 	cmp -s "$f" "$T.good" || fail "not replaced by the right image"
 	[ "$(stat -c '%a %u' "$f")" = "600 $(id -u)" ] || fail "mode $(stat -c '%a %u' "$f")"
-	! ls -a "$XDG_CACHE_HOME/exodb" | grep -q '^\.chain-' ||
+	[ "$(find "$XDG_CACHE_HOME/exodb" -name '.chain-*' | wc -l)" -eq 0 ] ||
 	    fail "a temporary file was left"
 }
 
