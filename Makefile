@@ -55,7 +55,8 @@ SRCS =		src/main.c src/complete.c $(LIB_SRCS)
 HDRS =		src/exodb.h src/cmd.h src/pq.h
 UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render \
 		check-render-pg \
-		check-diff check-autogen check-chain check-datacheck check-revision \
+		check-diff check-autogen check-chain check-chain-cache check-datacheck \
+		check-revision \
 		check-repo check-history \
 		check-plan check-migrate check-db check-password check-user check-pg
 # What the end-to-end tests run besides exodb: revision files written by
