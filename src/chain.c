@@ -58,10 +58,13 @@ chain_replay(const struct repo *repo, sqlite3 **out, char **cause)
 	if (chain_open(&db, cause) == -1)
 		return -1;
 	/*
-	 * The smallest page: thousands of tables of no rows are a root page
-	 * each, and the image chain-cache.c keeps is read and hashed whole.
+	 * Small pages: thousands of tables of no rows are a root page each,
+	 * and the image chain-cache.c keeps is read and hashed whole. 1024
+	 * bytes: a quarter of the image 4096 makes, for the same replay time
+	 * (512 costs 4% more instructions at 2,000 revisions: more pages of
+	 * sqlite_schema to scan after each CREATE).
 	 */
-	if (db_exec(db, "PRAGMA page_size = 512", cause) == -1) {
+	if (db_exec(db, "PRAGMA page_size = 1024", cause) == -1) {
 		sqlite3_close(db);
 		return -1;
 	}
