@@ -41,7 +41,7 @@ CHECK_LIBS =	$$($(PKG_CONFIG) --libs check)
 SAN_FLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
 		-fno-sanitize-recover=all
 
-LIB_SRCS =	src/autogen.c src/chain.c src/cmd.c src/cmd-db.c src/cmd-dbops.c \
+LIB_SRCS =	src/autogen.c src/chain.c src/chain-cache.c src/cmd.c src/cmd-db.c src/cmd-dbops.c \
 		src/datacheck.c src/db.c src/diff.c \
 		src/history.c src/introspect.c src/lex.c src/migrate.c \
 		src/pg.c src/pq.c src/pg-migrate.c src/introspect-pg.c src/chain-pg.c \
@@ -55,7 +55,8 @@ SRCS =		src/main.c src/complete.c $(LIB_SRCS)
 HDRS =		src/exodb.h src/cmd.h src/pq.h
 UNIT_TESTS =	check-lex check-schema check-model check-introspect check-render \
 		check-render-pg \
-		check-diff check-autogen check-chain check-datacheck check-revision \
+		check-diff check-autogen check-chain check-chain-cache check-datacheck \
+		check-revision \
 		check-repo check-history \
 		check-plan check-migrate check-db check-password check-user check-pg \
 		check-pq
@@ -67,9 +68,9 @@ CLI_TESTS =	tests/cli-db.sh tests/cli-graph.sh tests/cli-autogen.sh \
 		tests/cli-model.sh tests/cli-examples.sh tests/cli-complete.sh \
 		tests/cli-files.sh tests/cli-project.sh tests/cli-drift.sh \
 		tests/cli-data.sh tests/cli-adopt.sh tests/cli-json.sh \
-		tests/cli-errors.sh tests/cli-views.sh tests/cli-pg.sh \
-		tests/cli-pg-autogen.sh tests/cli-pg-drift.sh tests/cli-pg-user.sh \
-		tests/cli-pg-adopt.sh
+		tests/cli-errors.sh tests/cli-views.sh tests/cli-cache.sh \
+		tests/cli-pg.sh tests/cli-pg-autogen.sh tests/cli-pg-drift.sh \
+		tests/cli-pg-user.sh tests/cli-pg-adopt.sh
 
 # Plain builds go to build/, sanitizer builds to build/san/. The model,
 # src/model.sql, is compiled in as build/model-sql.c (never committed).

@@ -497,7 +497,7 @@ chain_pg_sqlite_sections(const struct repo *repo, struct autogen *ag,
 	chain_pg_sqlite_defaults(ag->held[0]);
 	ag->upgrade = render_ops(ag->up);
 	ag->downgrade = render_ops(ag->down);
-	if (chain_replay(repo, &db, &err) == -1 ||
+	if (chain_load(repo, &db, &err) == -1 ||
 	    introspect_schema(db, &before, &err) == -1)
 		goto out;
 	if (chain_pg_sqlite_run(db, ag->upgrade, &why2) == -1 ||

@@ -392,7 +392,7 @@ cmd_db_chain(struct cmd *cmd, sqlite3 **chain, struct schema **cs,
 	char			*list;
 
 	*cs = NULL;
-	if (chain_replay(cmd->repo, chain, cause) == -1)
+	if (chain_load(cmd->repo, chain, cause) == -1)
 		return -1;
 	if (introspect_schema(*chain, cs, cause) == -1 ||
 	    cmd->ops->drift(cmd, *chain, *cs, &d, cause) == -1)
@@ -1461,7 +1461,7 @@ cmd_db_check_exec(struct cmd *cmd, char **cause)
 			pending[npending++] = cmd->repo->revs[i]->id;
 	}
 	if (model_load(cmd->model, &model, cause) == -1 ||
-	    chain_replay(cmd->repo, &chain, cause) == -1 ||
+	    chain_load(cmd->repo, &chain, cause) == -1 ||
 	    autogen_plan(chain, model, 0, &ag, cause) == -1 ||
 	    (npending == 0 && cmd->ops->drift(cmd, chain, ag->live, &d,
 	    cause) == -1))

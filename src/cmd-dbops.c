@@ -96,7 +96,7 @@ sqlite_drift(struct cmd *cmd, sqlite3 *chain, const struct schema *cs,
 	sqlite3	*own = NULL;
 	int	 ret;
 
-	if (chain == NULL && chain_replay(cmd->repo, &own, cause) == -1)
+	if (chain == NULL && chain_load(cmd->repo, &own, cause) == -1)
 		return -1;
 	if (chain != NULL && cs != NULL)
 		ret = chain_drift_from(cs, chain, cmd->db, d, cause);
@@ -135,7 +135,7 @@ sqlite_baseline(struct cmd *cmd, struct autogen **ag, char **note,
 	int	 ret = -1;
 
 	*note = NULL;
-	if (chain_replay(cmd->repo, &chain, cause) == -1)
+	if (chain_load(cmd->repo, &chain, cause) == -1)
 		return -1;
 	if (db_exec(cmd->db, "BEGIN IMMEDIATE", &why) == -1)
 		*cause = xasprintf("%s: %s", cmd->database, why);

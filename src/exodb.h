@@ -521,7 +521,9 @@ struct chain_drift {
 	char	**items;	/* one line per object that differs */
 	size_t	  nitems;
 };
+int	 chain_open(sqlite3 **, char **);
 int	 chain_replay(const struct repo *, sqlite3 **, char **);
+int	 chain_load(const struct repo *, sqlite3 **, char **);
 int	 chain_schema(sqlite3 *, struct schema **, char **);
 int	 chain_objects(sqlite3 *, struct chain_objects **, char **);
 void	 chain_objects_free(struct chain_objects *);
@@ -601,6 +603,10 @@ int	 pg_run_plan(struct pg_conn *, const struct plan *,
  * schema on its search path) read from pg_catalog into struct schema.
  */
 int	 introspect_pg(struct pg_conn *, struct schema **, char **);
+
+/* chain-cache.c: the replayed chain kept between commands. */
+int	 chain_cache_load(const struct repo *, sqlite3 **);
+void	 chain_cache_save(const struct repo *, sqlite3 *);
 
 /*
  * chain-pg.c: the migration chain on a PostgreSQL server: the schema its

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,22 +275,47 @@ find_project(const char *dir, char **directory, char **database, char **root,
 	return -1;
 }
 
+/*
+ * A database opened on a thread of its own while the repository loads: with
+ * thousands of revisions each takes tens of milliseconds (SQLite parses
+ * every table's CREATE when db_open() first reads the schema), and neither
+ * needs the other. Only to read a SQLite database, which creates nothing:
+ * a repository that fails to load leaves nothing behind, and its error is
+ * the one reported, as when the two ran in turn.
+ */
+struct run_open {
+	struct cmd		*cmd;
+	enum db_mode		 mode;
+	struct db_created	*created;
+	char			*cause;
+	int			 ret;
+};
+
+static void *
+run_open(void *arg)
+{
+	struct run_open	*o = arg;
+
+	o->ret = cmd_open(o->cmd, o->mode, o->created, &o->cause);
+	return NULL;
+}
+
 /* Load what the entry needs and run it; returns the exit status. */
 static int
 run_command(struct cmd *cmd)
 {
 	const struct cmd_entry	*e = cmd->entry;
 	struct db_created	 created = { 0, 0 };
-	enum db_mode		 mode;
+	struct run_open		 o;
+	pthread_t		 thread;
+	enum db_mode		 mode = DB_READ;
 	char			*cause = NULL;
 	/* What a failure exits with: 3 when it leaves a question open. */
 	int			 failed = e->flags & CMD_QUESTION ? 3 : 1;
-	int			 status = failed;
+	int			 status = failed, db, early = 0;
 
-	if ((e->flags & CMD_REPO) &&
-	    repo_load(cmd->directory, &cmd->repo, &cause) == -1)
-		goto out;
-	if (e->flags & (CMD_DB_READ | CMD_DB_WRITE | CMD_DB_CREATE)) {
+	db = (e->flags & (CMD_DB_READ | CMD_DB_WRITE | CMD_DB_CREATE)) != 0;
+	if (db) {
 		if (e->flags & CMD_DB_CREATE)
 			mode = DB_CREATE;
 		else if (e->flags & CMD_DB_WRITE)
@@ -302,9 +328,31 @@ run_command(struct cmd *cmd)
 		   from an empty one. */
 		if ((e->flags & CMD_SQL_OFFLINE) && cmd->opt[OPT_SQL] != NULL)
 			mode = mode == DB_CREATE ? DB_READ_EMPTY : DB_READ;
-		if (cmd_open(cmd, mode, &created, &cause) == -1)
-			goto out;
 	}
+	if (db && (e->flags & CMD_REPO) && (mode == DB_READ ||
+	    mode == DB_READ_EMPTY) && !pg_is_uri(cmd->conninfo)) {
+		memset(&o, 0, sizeof o);
+		o.cmd = cmd;
+		o.mode = mode;
+		o.created = &created;
+		early = pthread_create(&thread, NULL, run_open, &o) == 0;
+	}
+	if ((e->flags & CMD_REPO) &&
+	    repo_load(cmd->directory, &cmd->repo, &cause) == -1) {
+		if (early) {
+			pthread_join(thread, NULL);
+			free(o.cause);
+		}
+		goto out;
+	}
+	if (early) {
+		pthread_join(thread, NULL);
+		if (o.ret == -1) {
+			cause = o.cause;
+			goto out;
+		}
+	} else if (db && cmd_open(cmd, mode, &created, &cause) == -1)
+		goto out;
 	if ((e->flags & CMD_ONE_HEAD) &&
 	    repo_single_head(cmd->repo, &cmd->head, &cause) == -1)
 		goto out;

@@ -25,6 +25,10 @@ REVISION_FILE=${REVISION_FILE:-$TOP/build/tests/revision-file}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/exodb-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 cd "$dir"
+# The cache of the replayed chain (src/chain-cache.c) in the bench's folder;
+# a file where it would make its folder: no cache for the "no cache" rows.
+export XDG_CACHE_HOME=$dir/cache
+: >"$dir/nocache"
 
 # Microseconds between two of bash's EPOCHREALTIME: forking date(1) to read
 # the clock would add a millisecond to each figure.
@@ -249,10 +253,14 @@ applied_db() {
 # the older exodb's.
 CHAIN_CMDS=("db upgrade" "db current" "db history" "db heads" "db check"
     "db migrate -m bench" "user list")
+# Those that replay the chain, run again without its cache (CHAIN_CMDS's
+# find it: each command ran once before the timing).
+COLD_CMDS=("db check" "db migrate -m bench")
 
 bench_chain() {
 	declare -A chain
 	local n r i j m cmds names floors label k nb sel shist hash replay dup dst
+	local cold
 	echo "a chain of N revisions, all applied; paired medians of R rounds:"
 	for n in ${BENCH_N:-10 100 1000 5000}; do
 		case $n in
@@ -293,6 +301,10 @@ bench_chain() {
 			cmds+=("'$EXODB' $k")
 			names+=("exodb $k")
 		done
+		for k in "${COLD_CMDS[@]}"; do
+			cmds+=("XDG_CACHE_HOME='$dir/nocache' '$EXODB' $k")
+			names+=("exodb $k, no cache")
+		done
 		# Nothing to migrate: db migrate writes no revision here.
 		"$EXODB" -q db migrate -m bench 2>/dev/null
 		[ "$(ls migrations/versions | wc -l)" -eq "$n" ] ||
@@ -321,6 +333,9 @@ bench_chain() {
 		for k in "${CHAIN_CMDS[@]}"; do
 			label="exodb $k"
 			[ "$k" = "db upgrade" ] && label="exodb db upgrade (nothing to do)"
+			case $k in
+			"db check" | "db migrate"*) label="$label (cached)" ;;
+			esac
 			set -- "${floors[@]}"
 			if [ -n "$dbmate" ]; then
 				case $k in
@@ -339,6 +354,11 @@ bench_chain() {
 				row "$label" "${chain[$n,exodb $k]}" "$@"
 			fi
 		done
+		for k in "${COLD_CMDS[@]}"; do
+			set -- "the shell replaying" "$replay"
+			[ -z "$dbmate" ] || set -- "$@" "dbmate status" "$dst"
+			row "exodb $k (no cache)" "${chain[$n,exodb $k, no cache]}" "$@"
+		done
 		for ((i = 0; i < nb; i++)); do
 			case ${names[$i]} in
 			dbmate*) row "${names[$i]}" "${m[$i]}" "'select 1'" "$sel" ;;
@@ -349,10 +369,12 @@ bench_chain() {
 		rm -rf "chain$n"
 	done
 	echo "from 1,000 to 5,000 revisions (linear is 5x):"
+	cold=("${COLD_CMDS[@]/#/exodb }")
 	for k in "sqlite3 dev.db 'select 1'" "the shell reading the history" \
 	    "cat versions/*.sql | sha256sum" "the shell replaying the chain" \
 	    "dbmate up (nothing to do)" "dbmate status" \
-	    "${CHAIN_CMDS[@]/#/exodb }" "${CHAIN_CMDS[@]/#/before }"; do
+	    "${CHAIN_CMDS[@]/#/exodb }" "${cold[@]/%/, no cache}" \
+	    "${CHAIN_CMDS[@]/#/before }"; do
 		[ -n "${chain[5000,$k]:-}" ] && [ -n "${chain[1000,$k]:-}" ] || continue
 		printf '  %-34s %s\n' "$k" "$(ratio "${chain[5000,$k]}" "${chain[1000,$k]}")"
 	done

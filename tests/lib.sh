@@ -19,6 +19,9 @@ unset EXODB_DATABASE EXODB_MODEL VISUAL EDITOR
 SLOW=${CK_TIMEOUT_MULTIPLIER:-1}
 root=$(mktemp -d "${TMPDIR:-/tmp}/exodb-cli.XXXXXX")
 trap 'chmod -R u+rwX "$root" 2>/dev/null; rm -rf "$root"' EXIT
+# The cache of the replayed chain (src/chain-cache.c) goes here, not into
+# the home of whoever runs the tests.
+export XDG_CACHE_HOME="$root/.cache"
 
 # end_test SIGNAL STATUS: end the test with STATUS. From a subshell of the
 # test (a command substitution, a pipeline), signal the test's own shell,
