@@ -8,10 +8,11 @@
  * The cache is only an optimisation: a command's output, exit status and
  * effects are the same with it, without it, and with a stale or damaged one.
  * Hence:
- * - The key is a SHA-256 over exodb's version, SQLite's version and source
- *   id, the dialect replayed (SQLite's sections) and every revision's id and
- *   checksum (the file's SHA-256) in replay order: whatever else a replay
- *   depends on is fixed by those.
+ * - The key is a SHA-256 over exodb's version, the running binary's file
+ *   (device, inode, size, modification time: another build is another key),
+ *   SQLite's version and source id, the dialect replayed (SQLite's sections)
+ *   and every revision's id and checksum (the file's SHA-256) in replay
+ *   order: whatever else a replay depends on is fixed by those.
  * - The file holds the key and a SHA-256 of the image, both checked before
  *   use. A file that is stale (another key), truncated, corrupt, not a
  *   regular file, a symbolic link, not owned by the user, or writable by
@@ -98,6 +99,10 @@ chain_cache_key(const struct repo *repo, uint8_t key[SHA256_DIGEST_SIZE])
 {
 	struct sha256_ctx	 ctx;
 	const char		*parts[4];
+	struct stat		 st;
+	char			 exe[PATH_MAX];
+	ssize_t			 n;
+	uint64_t		 id[5];
 	size_t			 i;
 
 	parts[0] = "exodb " EXODB_VERSION;
@@ -109,6 +114,27 @@ chain_cache_key(const struct repo *repo, uint8_t key[SHA256_DIGEST_SIZE])
 	for (i = 0; i < sizeof parts / sizeof parts[0]; i++)
 		sha256_update(&ctx, strlen(parts[i]) + 1,
 		    (const uint8_t *)parts[i]);
+	/*
+	 * The running binary itself (its file's identity), so that a build that
+	 * replays differently without a new version number, as a developer's
+	 * does, never takes another build's image.
+	 */
+	/*
+	 * The binary's path through readlink, which valgrind answers with its
+	 * client's, then stat. A binary gone since it started gets a key of
+	 * this process alone: its image is never taken by another.
+	 */
+	memset(id, 0, sizeof id);
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0 &&
+	    (exe[n] = '\0', stat(exe, &st) == 0)) {
+		id[0] = (uint64_t)st.st_dev;
+		id[1] = (uint64_t)st.st_ino;
+		id[2] = (uint64_t)st.st_size;
+		id[3] = (uint64_t)st.st_mtim.tv_sec;
+		id[4] = (uint64_t)st.st_mtim.tv_nsec;
+	} else
+		id[0] = (uint64_t)getpid();
+	sha256_update(&ctx, sizeof id, (const uint8_t *)id);
 	for (i = 0; i < repo->nrevs; i++) {
 		sha256_update(&ctx, strlen(repo->revs[i]->id) + 1,
 		    (const uint8_t *)repo->revs[i]->id);

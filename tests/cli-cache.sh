@@ -142,6 +142,32 @@ t_chain_change_is_a_miss() {
 	    fail "more than one cache file: $(ls -A "$XDG_CACHE_HOME/exodb")"
 }
 
+# Another build of exodb (here a copy: another file) never takes this one's
+# image, even with the same version number.
+t_another_build_is_a_miss() {
+	local f ino real
+	project
+	x db check && expect_ok
+	f=$(cache_file)
+	ino=$(stat -c %i "$f")
+	cp "$T/.out" "$T.out1"
+	# make valgrind's EXODB is a script that runs the binary under valgrind:
+	# the copy of the binary, under the same.
+	if [ "$(head -c 2 "$EXODB")" = '#!' ]; then
+		real=$(sed -n 's/.* \([^ ]*\) "\$@"$/\1/p' "$EXODB")
+		[ -x "$real" ] || fail "no binary in $EXODB"
+		cp "$real" "$T.bin"
+		sed "s| $real \"| $T.bin \"|" "$EXODB" >"$T.exodb"
+		chmod +x "$T.exodb"
+	else
+		cp "$EXODB" "$T.exodb"
+	fi
+	EXODB=$T.exodb x db check
+	expect_ok
+	cmp -s "$T/.out" "$T.out1" || fail "another build answers otherwise"
+	[ "$(stat -c %i "$f")" != "$ino" ] || fail "another build took the cache"
+}
+
 # A cache file made for another chain, under this project's name: its key
 # differs, so it is ignored and replaced.
 t_foreign_key_ignored() {
