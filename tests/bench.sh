@@ -500,11 +500,94 @@ bench_create() {
 	cd ..
 }
 
+# 7. PostgreSQL: a throwaway cluster (as tests/pg.sh makes one: initdb in a
+# temporary folder, as nobody when root, a Unix socket only, fsync on), and
+# beside psql on the same server: a no-op db upgrade beside
+# psql -c 'select 1'; 200 revisions onto an empty database beside psql
+# running the same statements (each revision's CREATE TABLE and its history
+# row) each in its own transaction; and db migrate, which also proves the new
+# revision on the server.
+bench_pg() {
+	local uri psql i m mig cmds up
+	# Not local: the trap that stops the server reads them.
+	pg_bin=
+	pg_dir=
+	pg_as=()
+	if ! command -v pg_config >/dev/null 2>&1; then
+		echo "PostgreSQL: pg_config missing: its rows are skipped"
+		return 0
+	fi
+	pg_bin=$(pg_config --bindir)
+	pg_dir=$(mktemp -d /tmp/exodb-bpg.XXXXXX)
+	if [ "$(id -u)" -eq 0 ]; then
+		chown 65534:65534 "$pg_dir"
+		pg_as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	fi
+	"${pg_as[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U exodb --auth=trust -E UTF8 \
+	    --locale=C.UTF-8 >/dev/null 2>&1 &&
+	    "${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
+	    -o "-c listen_addresses='' -k $pg_dir" start >/dev/null 2>&1 || {
+		echo "bench: the PostgreSQL server did not start" >&2
+		rm -rf "$pg_dir"
+		exit 1
+	}
+	trap '"${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$pg_dir" "$dir"' EXIT
+	psql="'$pg_bin/psql' -X -q -h '$pg_dir' -U exodb"
+	eval "$psql -d postgres -c 'CREATE DATABASE noop' -c 'CREATE DATABASE two'" >/dev/null
+	mkdir pg && cd pg
+	"$EXODB" -q db init && "$EXODB" -q db migrate -m "Initial user model" >/dev/null
+	uri="postgresql:///noop?host=$pg_dir&user=exodb"
+	"$EXODB" -q -D "$uri" db upgrade
+	cmds=("$psql -d noop -c 'select 1'" "'$EXODB' -D '$uri' db upgrade")
+	mapfile -t m < <(paired 101 "${cmds[@]}")
+	echo "PostgreSQL $("$pg_bin/postgres" -V | awk '{ print $3 }'), the same server, paired medians of 101:"
+	row "psql -c 'select 1'" "${m[0]}"
+	row "exodb db upgrade (at head)" "${m[1]}" "psql" "${m[0]}"
+
+	# 200 revisions, each a table, onto an empty database.
+	mkdir ../pg200 && cd ../pg200
+	"$EXODB" -q db init
+	up=
+	for i in $(seq 200); do
+		printf -- '-- exodb revision\n-- id: %s\n-- revises: %s\n-- message: t%s\n-- created: 2026-01-01T00:00:00Z\n\n-- +upgrade\nCREATE TABLE t%s (id INTEGER PRIMARY KEY, v TEXT);\n\n-- +downgrade\nDROP TABLE t%s;\n\n-- +upgrade postgresql\nCREATE TABLE t%s (id integer PRIMARY KEY, v text);\n\n-- +downgrade postgresql\nDROP TABLE t%s;\n' \
+		    $((20260101000000 + i)) \
+		    "$([ "$i" -eq 1 ] && echo none || echo $((20260101000000 + i - 1)))" \
+		    "$i" "$i" "$i" "$i" "$i" >"migrations/versions/$((20260101000000 + i))_t$i.sql"
+		up+="BEGIN; CREATE TABLE t$i (id integer PRIMARY KEY, v text); INSERT INTO h VALUES ('$((20260101000000 + i))', 'a checksum of 64 characters, as exodb writes for each file', now()); COMMIT;
+"
+	done
+	printf 'CREATE TABLE h (id text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL);\n%s' "$up" >up.sql
+	uri="postgresql:///two?host=$pg_dir&user=exodb"
+	cmds=("eval \"$psql -d postgres -c 'DROP DATABASE two' -c 'CREATE DATABASE two'\" >/dev/null ;; $psql -d two -f up.sql"
+	    "eval \"$psql -d postgres -c 'DROP DATABASE two' -c 'CREATE DATABASE two'\" >/dev/null ;; '$EXODB' -D '$uri' db upgrade")
+	mapfile -t m < <(paired 11 "${cmds[@]}")
+	echo "200 revisions onto an empty database, paired medians of 11:"
+	row "psql, a transaction each" "${m[0]}"
+	row "exodb db upgrade" "${m[1]}" "psql" "${m[0]}"
+
+	# db migrate on the server: a column added to the model.
+	cd ../pg
+	sed -n '/^CREATE /,$p' "$TOP/src/model.sql" |
+	    sed 's/^\(CREATE TABLE users (\)$/\1\n\tlast_login DATETIME,/' >model.sql
+	grep -q last_login model.sql || { echo "bench: no column added to the model" >&2; exit 1; }
+	uri="postgresql:///noop?host=$pg_dir&user=exodb"
+	mig=$(median_ms 11 "rm -f migrations/versions/*_add_last_login.sql" \
+	    "'$EXODB' --model model.sql -D '$uri' db migrate -m 'Add last_login'")
+	ls migrations/versions/*_add_last_login.sql >/dev/null 2>&1 ||
+	    { echo "bench: db migrate wrote no revision on PostgreSQL" >&2; exit 1; }
+	echo "db migrate on PostgreSQL (a column added; the proof on the server), median of 11:"
+	row "exodb db migrate" "$mig"
+	cd ..
+	"${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1
+	rm -rf "$pg_dir"
+	trap 'rm -rf "$dir"' EXIT
+}
+
 # Every section, or those named: tests/bench.sh chain list
-for section in "${@:-startup chain apply rebuild list create}"; do
+for section in "${@:-startup chain apply rebuild list create pg}"; do
 	for s in $section; do
 		if ! declare -F "bench_$s" >/dev/null; then
-			echo "bench: no section '$s'; sections: startup chain apply rebuild list create" >&2
+			echo "bench: no section '$s'; sections: startup chain apply rebuild list create pg" >&2
 			exit 2
 		fi
 		"bench_$s"
