@@ -267,12 +267,14 @@ fault: deps
 #   kind, not 20; cli-user.sh t_tty_ctrl_z and cli-pg-user.sh's memory
 #   measure are skipped (memcheck does not stop on SIGTSTP; it owns the
 #   process's memory).
-# - tests/cli-fault.sh runs a plain build of exodb-fault under memcheck and
-#   tries every VALGRIND_FAULT_STRIDE-th k of the I/O faults and every
-#   VALGRIND_MALLOC_STRIDE-th allocation; tests/cli-kill.sh every
-#   VALGRIND_KILL_STRIDE-th kill point (make check tries every k of both
-#   without valgrind): the failure paths get memcheck's look at
-#   uninitialised values, which the sanitizers do not give.
+#
+# make valgrind-fault runs tests/cli-fault.sh (a plain build of exodb-fault
+# under memcheck, every VALGRIND_FAULT_STRIDE-th k of the I/O faults, every
+# VALGRIND_MALLOC_STRIDE-th allocation) and tests/cli-kill.sh (every
+# VALGRIND_KILL_STRIDE-th kill point) the same way: make check tries every k
+# of both under the sanitizers, and this gives the failure paths memcheck's
+# look at uninitialised values, which the sanitizers do not. It takes longer
+# than make valgrind, so it is a target of its own.
 # Stress and fuzzing are not part of it: they are loops of the runs above
 # (stress.sh's SIGKILLs and concurrent upgrades are cli-crash.sh's, bigger)
 # or need libFuzzer's own instrumented build.
@@ -285,12 +287,12 @@ VALGRIND_FAULT_STRIDE ?= 5
 VALGRIND_MALLOC_STRIDE ?= 250
 VALGRIND_KILL_STRIDE ?= 5
 # The longest first, so that two jobs end together.
-VALGRIND_ORDER = tests/cli-fault.sh tests/cli-kill.sh tests/cli-autogen.sh \
-		tests/cli-crash.sh tests/cli-user.sh unit \
-		$(filter-out tests/cli-autogen.sh tests/cli-crash.sh \
-		tests/cli-user.sh,$(CLI_TESTS))
+valgrind: VALGRIND_ORDER = tests/cli-autogen.sh tests/cli-crash.sh \
+		tests/cli-user.sh unit $(filter-out tests/cli-autogen.sh \
+		tests/cli-crash.sh tests/cli-user.sh,$(CLI_TESTS))
+valgrind-fault: VALGRIND_ORDER = tests/cli-fault.sh tests/cli-kill.sh
 
-valgrind: deps
+valgrind valgrind-fault: deps
 	@$(MAKE) --no-print-directory exodb $(CLI_TOOLS) build/tests/sodium-verify \
 	    build/tests/exodb-fault build/tests/exodb-shim.so \
 	    $(UNIT_TESTS:%=build/tests/%)
@@ -310,7 +312,7 @@ valgrind: deps
 	    FAULT_MALLOC_STRIDE=$(VALGRIND_MALLOC_STRIDE) \
 	    KILL_STRIDE=$(VALGRIND_KILL_STRIDE) \
 	    UNIT_TESTS="$(UNIT_TESTS)" VALGRIND_JOBS=$(VALGRIND_JOBS) \
-	    nice tests/run-valgrind $(VALGRIND_ORDER)
+	    tests/run-valgrind $(VALGRIND_ORDER)
 
 # Line and branch coverage of src/ by the unit and end-to-end tests, with
 # gcov and lcov; the report is build/cov/html/index.html.
@@ -472,6 +474,6 @@ clean:
 # build is phony: a build/ that exists (made by make coverage's build/cov,
 # say) must not stop its folders being made.
 .PHONY: all build deps run check check-fresh check-plain check-san check-fuzz fuzz \
-	bench check-fault fault check-stress stress valgrind coverage \
+	bench check-fault fault check-stress stress valgrind valgrind-fault coverage \
 	install uninstall clean
 .PRECIOUS: build/%.o build/san/%.o build/fuzz/%.o build/cov/%.o
