@@ -146,6 +146,12 @@ build/san/tests/exodb-fault: tests/fault/fault.c $(SAN_OBJS) | build
 	@$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ tests/fault/fault.c \
 	    $(SAN_OBJS) $(LDFLAGS) $(LDLIBS_ALL)
 
+# The same without the sanitizers, for make valgrind.
+build/tests/exodb-fault: tests/fault/fault.c $(OBJS) | build
+	@echo "LD  $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ tests/fault/fault.c $(OBJS) $(LDFLAGS) \
+	    $(LDLIBS_ALL)
+
 # A preloaded library that fails or kills at the k-th write, fsync, link...
 build/tests/exodb-shim.so: tests/fault/shim.c | build
 	@echo "CC  $<"
@@ -240,29 +246,76 @@ fault: deps
 
 # The unit and end-to-end tests under valgrind's memcheck: any error or a
 # definite or indirect leak fails the run. The plain build is used, through
-# wrappers in build/valgrind/; the user tests set a cheap Argon2 cost, and
-# Check's per-test timeout and the end-to-end tests' waits for a condition
-# are stretched 30 times for valgrind's pace (tests/lib.sh says how).
+# wrappers in build/valgrind/ that write each process's report to its own
+# file in build/valgrind/logs (named after the test, from EXODB_TEST, which
+# tests/lib.sh sets), so that a report is seen even where a test ignores
+# exodb's exit status or stderr; tests/run-valgrind runs the unit tests and
+# each end-to-end file as jobs, VALGRIND_JOBS at a time, the slowest first,
+# and fails on any failed test or any log whose summary counts an error.
 # tests/valgrind.supp holds what memcheck reports outside exodb, with why.
 # valgrind is named by its path: a test may run exodb with a short PATH.
-VALGRIND =	$$(command -v valgrind) --quiet --error-exitcode=99 --leak-check=full \
+#
+# How the tests adapt to valgrind's pace (exodb runs some 30 to 500 times
+# slower, and each start costs a second or two):
+# - Check's per-test timeout and the end-to-end tests' polls for a condition
+#   are stretched 30 times (CK_TIMEOUT_MULTIPLIER; SLOW in tests/lib.sh);
+# - the user tests hash at OWASP's floor, the cheapest cost exodb accepts
+#   (EXODB_ARGON2_COST);
+# - EXODB_VALGRIND=1 tells a test what no wait can adapt:
+#   cli-autogen.sh t_rebuild_progress_only_on_a_terminal copies 10,000 rows,
+#   not 400,000 (still more than 4,096, one progress step, and over a
+#   second); cli-crash.sh t_kill_9_at_random_moments kills 10 runs on a
+#   20,000-row revision, not 50 on 300,000, and t_two_upgrades_at_once runs
+#   10 rounds, not 20; cli-complete.sh t_query_time times 3 queries of each
+#   kind, not 20; cli-user.sh t_tty_ctrl_z and cli-pg-user.sh's memory
+#   measure are skipped (memcheck does not stop on SIGTSTP; it owns the
+#   process's memory).
+#
+# make valgrind-fault runs tests/cli-fault.sh (a plain build of exodb-fault
+# under memcheck, every VALGRIND_FAULT_STRIDE-th k of the I/O faults, every
+# VALGRIND_MALLOC_STRIDE-th allocation) and tests/cli-kill.sh (every
+# VALGRIND_KILL_STRIDE-th kill point) the same way: make check tries every k
+# of both under the sanitizers, and this gives the failure paths memcheck's
+# look at uninitialised values, which the sanitizers do not. It takes longer
+# than make valgrind, so it is a target of its own.
+# Stress and fuzzing are not part of it: they are loops of the runs above
+# (stress.sh's SIGKILLs and concurrent upgrades are cli-crash.sh's, bigger)
+# or need libFuzzer's own instrumented build.
+VALGRIND =	$$(command -v valgrind) --error-exitcode=99 --leak-check=full \
 		--show-leak-kinds=definite,indirect \
 		--errors-for-leak-kinds=definite,indirect \
 		--suppressions=$(CURDIR)/tests/valgrind.supp
+VALGRIND_JOBS ?= 2
+VALGRIND_FAULT_STRIDE ?= 5
+VALGRIND_MALLOC_STRIDE ?= 250
+VALGRIND_KILL_STRIDE ?= 5
+# The longest first, so that two jobs end together.
+valgrind: VALGRIND_ORDER = tests/cli-autogen.sh tests/cli-crash.sh \
+		tests/cli-user.sh unit $(filter-out tests/cli-autogen.sh \
+		tests/cli-crash.sh tests/cli-user.sh,$(CLI_TESTS))
+valgrind-fault: VALGRIND_ORDER = tests/cli-fault.sh tests/cli-kill.sh
 
-valgrind: deps
+valgrind valgrind-fault: deps
 	@$(MAKE) --no-print-directory exodb $(CLI_TOOLS) build/tests/sodium-verify \
+	    build/tests/exodb-fault build/tests/exodb-shim.so \
 	    $(UNIT_TESTS:%=build/tests/%)
 	@mkdir -p build/valgrind/tests
-	@for t in exodb $(UNIT_TESTS:%=build/tests/%); do \
-	    printf '#!/bin/sh\nexec %s %s "$$@"\n' "$(VALGRIND)" \
+	@for t in exodb build/tests/exodb-fault $(UNIT_TESTS:%=build/tests/%); do \
+	    tag=$${t#build/tests/}; \
+	    case $$t in exodb|*/exodb-fault) tag='$${EXODB_TEST:-exodb}' ;; esac; \
+	    printf '#!/bin/sh\nexec %s --log-file=%s/%s.%%p %s "$$@"\n' \
+		"$(VALGRIND)" "$(CURDIR)/build/valgrind/logs" "$$tag" \
 		"$(CURDIR)/$$t" >build/valgrind/$${t#build/}; \
 	    chmod +x build/valgrind/$${t#build/}; \
 	done
-	@CK_TIMEOUT_MULTIPLIER=30 tests/run-unit build/valgrind/tests $(UNIT_TESTS)
 	@CK_TIMEOUT_MULTIPLIER=30 EXODB_VALGRIND=1 \
 	    EXODB_ARGON2_COST=m=19456,t=2,p=1 EXODB=$(CURDIR)/build/valgrind/exodb \
-	    tests/run-cli $(CLI_TESTS)
+	    EXODB_FAULTY=$(CURDIR)/build/valgrind/tests/exodb-fault \
+	    FAULT_STRIDE=$(VALGRIND_FAULT_STRIDE) \
+	    FAULT_MALLOC_STRIDE=$(VALGRIND_MALLOC_STRIDE) \
+	    KILL_STRIDE=$(VALGRIND_KILL_STRIDE) \
+	    UNIT_TESTS="$(UNIT_TESTS)" VALGRIND_JOBS=$(VALGRIND_JOBS) \
+	    tests/run-valgrind $(VALGRIND_ORDER)
 
 # Line and branch coverage of src/ by the unit and end-to-end tests, with
 # gcov and lcov; the report is build/cov/html/index.html.
@@ -360,7 +413,7 @@ check: deps
 # names that this machine lacks: a fresh Debian has none of them); the shell scripts through
 # shellcheck (its settings, with reasons: .shellcheckrc).
 LINT_SH =	scripts/* tests/*.sh tests/fault/common.sh tests/run-cli \
-		tests/run-unit
+		tests/run-unit tests/run-valgrind
 
 check-lint:
 	@echo "== mandoc -T lint man/exodb.1; shellcheck scripts/ tests/"
@@ -430,6 +483,6 @@ clean:
 # build is phony: a build/ that exists (made by make coverage's build/cov,
 # say) must not stop its folders being made.
 .PHONY: all build deps run check check-fresh check-plain check-san check-fuzz fuzz \
-	bench check-fault fault check-stress stress valgrind coverage \
+	bench check-fault fault check-stress stress valgrind valgrind-fault coverage \
 	install uninstall clean
 .PRECIOUS: build/%.o build/san/%.o build/fuzz/%.o build/cov/%.o

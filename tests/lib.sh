@@ -13,8 +13,10 @@ unset EXODB_DATABASE EXODB_MODEL VISUAL EDITOR
 # Tests poll for a condition (they never sleep to synchronise) up to a limit
 # that SLOW multiplies: CK_TIMEOUT_MULTIPLIER, which Check reads for the unit
 # tests too. make valgrind sets it to 30, as memcheck runs exodb some 30 times
-# slower, and sets EXODB_VALGRIND=1 for what no wait can adapt (see
-# t_tty_ctrl_z in cli-user.sh).
+# slower, and sets EXODB_VALGRIND=1 for what no wait can adapt: a test
+# that builds a big table uses a smaller one, a loop runs fewer rounds (the
+# Makefile lists them above its valgrind target). EXODB_TIMES=FILE appends
+# each test's name, seconds and exit status to FILE.
 # shellcheck disable=SC2034 # the scripts that source this use it
 SLOW=${CK_TIMEOUT_MULTIPLIER:-1}
 root=$(mktemp -d "${TMPDIR:-/tmp}/exodb-cli.XXXXXX")
@@ -172,17 +174,22 @@ selected() {
 
 # Run every test; the last line is "NAME: N passed, N failed, N skipped".
 run_tests() {
-	local fn passed=0 failed=0 skipped=0 name status
+	local fn passed=0 failed=0 skipped=0 name status start
 	name=$(basename "$0")
 	for fn in $(declare -F | awk '{print $3}' | grep '^t_'); do
 		selected "$fn" || continue
 		T="$root/$fn"
 		mkdir "$T"
+		start=$SECONDS
+		# Names make valgrind's report files (see the Makefile).
+		export EXODB_TEST="$name.$fn"
 		(TEST_PID=$BASHPID
 		 trap 'exit 1' USR1
 		 trap 'exit 77' USR2
 		 cd "$T" && $fn) 3>&1 >"$root/$fn.log" 2>&1 4>&1
 		status=$?
+		[ -z "${EXODB_TIMES:-}" ] ||
+		    echo "$name $fn $((SECONDS - start)) s, exit $status" >>"$EXODB_TIMES"
 		if [ $status -eq 0 ]; then
 			passed=$((passed + 1))
 		elif [ $status -eq 77 ]; then
