@@ -290,9 +290,10 @@ VALGRIND_FAULT_STRIDE ?= 5
 VALGRIND_MALLOC_STRIDE ?= 250
 VALGRIND_KILL_STRIDE ?= 5
 # The longest first, so that two jobs end together.
-valgrind: VALGRIND_ORDER = tests/cli-autogen.sh tests/cli-crash.sh \
-		tests/cli-user.sh unit $(filter-out tests/cli-autogen.sh \
-		tests/cli-crash.sh tests/cli-user.sh,$(CLI_TESTS))
+VALGRIND_FIRST =	tests/cli-graph.sh tests/cli-db.sh tests/cli-user.sh \
+		tests/cli-errors.sh tests/cli-pg-user.sh tests/cli-pg-drift.sh
+valgrind: VALGRIND_ORDER = $(VALGRIND_FIRST) unit \
+		$(filter-out $(VALGRIND_FIRST),$(CLI_TESTS))
 valgrind-fault: VALGRIND_ORDER = tests/cli-fault.sh tests/cli-kill.sh
 
 valgrind valgrind-fault: deps
