@@ -273,7 +273,8 @@ t_cache_is_used() {
 	f=$(cache_file)
 	# This chain's key, over an image of a database with one table more.
 	sqlite3 :memory: "PRAGMA page_size = 1024; CREATE TABLE ghost (id INTEGER); VACUUM INTO '$T.ghost.db'"
-	python3 - "$f" "$T.ghost.db" <<'EOF' || fail "cannot forge"
+	need /usr/bin/python3
+	/usr/bin/python3 - "$f" "$T.ghost.db" <<'EOF' || fail "cannot forge"
 import hashlib, struct, sys
 path, ghost = sys.argv[1], sys.argv[2]
 head = open(path, "rb").read(48)
