@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nettle/sha2.h>
+
 #include "exodb.h"
 
 /* Flask-Migrate's table: neither the chain's business nor drift. */
@@ -84,18 +86,120 @@ chain_replay(const struct repo *repo, sqlite3 **out, char **cause)
 }
 
 /*
- * chain_replay() through the cache of chain-cache.c: what a command calls.
- * The same database either way; a cache that cannot be read or written
- * changes nothing but the time taken.
+ * Repo's chain as a command uses it, into *out (the caller frees it with
+ * chain_free()): from the cache of chain-cache.c when it has it, where the
+ * database itself is opened only if chain_db() asks for it; else replayed,
+ * introspected and kept in the cache. The same chain either way; a cache that
+ * cannot be read or written changes nothing but the time taken.
  */
+int
+chain_new(const struct repo *repo, struct chain **out, char **cause)
+{
+	struct chain	*c;
+
+	*out = NULL;
+	c = xcalloc(1, sizeof *c);
+	c->repo = repo;
+	if (chain_cache_load(repo, c) == -1) {
+		if (chain_replay(repo, &c->db, cause) == -1 ||
+		    introspect_schema(c->db, &c->schema, cause) == -1 ||
+		    chain_text(c->db, c->text, cause) == -1) {
+			chain_free(c);
+			return -1;
+		}
+		chain_cache_save(repo, c);
+	}
+	*out = c;
+	return 0;
+}
+
+/*
+ * The replay itself (c keeps it): the cached image, or, when that is not
+ * whole, the replay again (and the cache mended). NULL, with *cause, when the
+ * chain no longer replays.
+ */
+sqlite3 *
+chain_db(struct chain *c, char **cause)
+{
+	if (c->db != NULL || chain_cache_image(c) == 0)
+		return c->db;
+	if (chain_replay(c->repo, &c->db, cause) == -1)
+		return NULL;
+	/* The schema read again if the caller has taken it, to mend with. */
+	if (c->schema != NULL || introspect_schema(c->db, &c->schema,
+	    cause) == 0)
+		chain_cache_save(c->repo, c);
+	else {
+		free(*cause);
+		*cause = NULL;
+	}
+	return c->db;
+}
+
+void
+chain_free(struct chain *c)
+{
+	if (c == NULL)
+		return;
+	chain_cache_free(c->cache);
+	sqlite3_close(c->db);
+	schema_free(c->schema);
+	free(c);
+}
+
+/* chain_new()'s replay alone, for what needs only the database. */
 int
 chain_load(const struct repo *repo, sqlite3 **out, char **cause)
 {
-	if (chain_cache_load(repo, out) == 0)
-		return 0;
-	if (chain_replay(repo, out, cause) == -1)
+	struct chain	*c;
+
+	*out = NULL;
+	if (chain_new(repo, &c, cause) == -1)
 		return -1;
-	chain_cache_save(repo, *out);
+	if (chain_db(c, cause) != NULL) {
+		*out = c->db;
+		c->db = NULL;
+	}
+	chain_free(c);
+	return *out != NULL ? 0 : -1;
+}
+
+/*
+ * The SHA-256 of db's sqlite_schema, every row (type, name, table, SQL text)
+ * in one order, into text: two databases with the same one have the same
+ * schema to every pragma and to introspect_schema(), which reads nothing
+ * else.
+ */
+int
+chain_text(sqlite3 *db, unsigned char text[CHAIN_DIGEST_SIZE], char **cause)
+{
+	struct sha256_ctx	 ctx;
+	sqlite3_stmt		*stmt = NULL;
+	const unsigned char	*v;
+	int			 rc, i;
+
+	if (db_prepare(db, &stmt, cause, "SELECT type, name, tbl_name, sql "
+	    "FROM main.sqlite_schema ORDER BY type, name") == -1)
+		return -1;
+	sha256_init(&ctx);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		/* Each value tagged, and ended by its NUL: no two lists alike. */
+		for (i = 0; i < 4; i++) {
+			if ((v = sqlite3_column_text(stmt, i)) == NULL) {
+				sha256_update(&ctx, 1, (const uint8_t *)"n");
+				continue;
+			}
+			sha256_update(&ctx, 1, (const uint8_t *)"t");
+			sha256_update(&ctx, (size_t)sqlite3_column_bytes(stmt,
+			    i) + 1, v);
+		}
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		*cause = db_error(db);
+		return -1;
+	}
+	sha256_digest(&ctx, CHAIN_DIGEST_SIZE, text);
 	return 0;
 }
 
@@ -363,4 +467,29 @@ out:
 	chain_objects_free(oa);
 	chain_objects_free(ob);
 	return ret;
+}
+
+/*
+ * The drift of live from chain c, whose schema is cs (NULL: c's own): none,
+ * without reading either schema, when live's sqlite_schema is the chain's to
+ * the byte (chain_text()), as it is for a database the chain built.
+ */
+int
+chain_drift_of(struct chain *c, const struct schema *cs, sqlite3 *live,
+    struct chain_drift **out, char **cause)
+{
+	unsigned char	 text[CHAIN_DIGEST_SIZE];
+	sqlite3		*db;
+
+	*out = NULL;
+	if (chain_text(live, text, cause) == -1)
+		return -1;
+	if (memcmp(text, c->text, sizeof text) == 0) {
+		*out = xcalloc(1, sizeof **out);
+		return 0;
+	}
+	if ((db = chain_db(c, cause)) == NULL)
+		return -1;
+	return chain_drift_from(cs != NULL ? cs : c->schema, db, live, out,
+	    cause);
 }

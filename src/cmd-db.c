@@ -379,23 +379,19 @@ cmd_db_drift_list(const struct chain_drift *d)
 }
 
 /*
- * The migration chain replayed into *chain (the caller closes it) and its
- * schema read into *cs (the caller frees it), once the database is found not
- * to have drifted from it: a drifted database is reported, naming each
- * object, and the way out.
+ * The migration chain into *chain (the caller frees it), once the database is
+ * found not to have drifted from it: a drifted database is reported, naming
+ * each object, and the way out.
  */
 static int
-cmd_db_chain(struct cmd *cmd, sqlite3 **chain, struct schema **cs,
-    char **cause)
+cmd_db_chain(struct cmd *cmd, struct chain **chain, char **cause)
 {
 	struct chain_drift	*d = NULL;
 	char			*list;
 
-	*cs = NULL;
-	if (chain_load(cmd->repo, chain, cause) == -1)
+	if (chain_new(cmd->repo, chain, cause) == -1)
 		return -1;
-	if (introspect_schema(*chain, cs, cause) == -1 ||
-	    cmd->ops->drift(cmd, *chain, *cs, &d, cause) == -1)
+	if (cmd->ops->drift(cmd, *chain, NULL, &d, cause) == -1)
 		goto fail;
 	if (d->nitems > 0) {
 		list = cmd_db_drift_list(d);
@@ -409,9 +405,7 @@ cmd_db_chain(struct cmd *cmd, sqlite3 **chain, struct schema **cs,
 	return 0;
 fail:
 	chain_drift_free(d);
-	schema_free(*cs);
-	*cs = NULL;
-	sqlite3_close(*chain);
+	chain_free(*chain);
 	*chain = NULL;
 	return -1;
 }
@@ -421,9 +415,10 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 {
 	struct revision		*head = cmd->head;
 	struct autogen		*ag = NULL;
-	struct schema		*model = NULL, *cs = NULL;
+	struct schema		*model = NULL, *cs;
 	struct datacheck	*dc = NULL;
-	sqlite3			*chain = NULL;
+	struct chain		*chain = NULL;
+	sqlite3			*replay;
 	char			*what, *fp = NULL, *dropped = NULL;
 	size_t			 i;
 	int			 flags = 0, status = -1, rc;
@@ -435,15 +430,16 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 		flags |= DIFF_DROP_UNKNOWN;
 	if (model_load(cmd->model, &model, cause) == -1)
 		goto out;
-	if (cmd_db_chain(cmd, &chain, &cs, cause) == -1) {
+	if (cmd_db_chain(cmd, &chain, cause) == -1) {
 		what = *cause;
 		*cause = xasprintf("%s; no revision written", what);
 		free(what);
 		goto out;
 	}
 	/* The plan takes the chain's schema. */
+	cs = chain->schema;
+	chain->schema = NULL;
 	rc = autogen_plan_from(cs, model, flags, &ag, cause);
-	cs = NULL;
 	if (rc == -1 ||
 	    model_check_renames(model, ag->live, cause) == -1)
 		goto out;
@@ -471,7 +467,9 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 		    cmd->model : "compiled in");
 		goto out;
 	}
-	if (autogen_prove(chain, ag, model, flags, cause) == -1) {
+	if ((replay = chain_db(chain, cause)) == NULL)
+		goto out;
+	if (autogen_prove(replay, ag, model, flags, cause) == -1) {
 		what = *cause;
 		*cause = xasprintf("no revision written: %s", what);
 		free(what);
@@ -503,7 +501,7 @@ out:
 	autogen_free(ag);
 	schema_free(model);
 	free(dropped);
-	sqlite3_close(chain);
+	chain_free(chain);
 	free(fp);
 	return status;
 }
@@ -1447,7 +1445,8 @@ cmd_db_check_exec(struct cmd *cmd, char **cause)
 	struct autogen		*ag = NULL;
 	struct schema		*model = NULL;
 	struct chain_drift	*d = NULL;
-	sqlite3			*chain = NULL;
+	struct chain		*chain = NULL;
+	struct schema		*cs;
 	sqlite3_str		*why = sqlite3_str_new(NULL);
 	char			*what, **pending = NULL, **needed = NULL;
 	size_t			 i, npending = 0, nneeded = 0;
@@ -1461,8 +1460,12 @@ cmd_db_check_exec(struct cmd *cmd, char **cause)
 			pending[npending++] = cmd->repo->revs[i]->id;
 	}
 	if (model_load(cmd->model, &model, cause) == -1 ||
-	    chain_load(cmd->repo, &chain, cause) == -1 ||
-	    autogen_plan(chain, model, 0, &ag, cause) == -1 ||
+	    chain_new(cmd->repo, &chain, cause) == -1)
+		goto out;
+	/* The plan takes the chain's schema. */
+	cs = chain->schema;
+	chain->schema = NULL;
+	if (autogen_plan_from(cs, model, 0, &ag, cause) == -1 ||
 	    (npending == 0 && cmd->ops->drift(cmd, chain, ag->live, &d,
 	    cause) == -1))
 		goto out;
@@ -1514,7 +1517,7 @@ out:
 	chain_drift_free(d);
 	autogen_free(ag);
 	schema_free(model);
-	sqlite3_close(chain);
+	chain_free(chain);
 	history_free(h);
 	return status;
 }

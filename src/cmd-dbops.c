@@ -85,25 +85,19 @@ sqlite_restore(struct cmd *cmd, const char *backup)
 	return line;
 }
 
-/*
- * Against the chain replayed in memory: the caller's, or (NULL) one made;
- * with its schema when the caller has read it.
- */
+/* Against the chain replayed in memory: the caller's, or (NULL) one made. */
 static int
-sqlite_drift(struct cmd *cmd, sqlite3 *chain, const struct schema *cs,
+sqlite_drift(struct cmd *cmd, struct chain *chain, const struct schema *cs,
     struct chain_drift **d, char **cause)
 {
-	sqlite3	*own = NULL;
-	int	 ret;
+	struct chain	*own = NULL;
+	int		 ret;
 
-	if (chain == NULL && chain_load(cmd->repo, &own, cause) == -1)
+	if (chain == NULL && chain_new(cmd->repo, &own, cause) == -1)
 		return -1;
-	if (chain != NULL && cs != NULL)
-		ret = chain_drift_from(cs, chain, cmd->db, d, cause);
-	else
-		ret = chain_drift(chain != NULL ? chain : own, cmd->db, d,
-		    cause);
-	sqlite3_close(own);
+	ret = chain_drift_of(chain != NULL ? chain : own, cs, cmd->db, d,
+	    cause);
+	chain_free(own);
 	return ret;
 }
 
@@ -265,7 +259,7 @@ pg_ops_restore(struct cmd *cmd, const char *backup)
 
 /* The chain's PostgreSQL sections, replayed on the server (chain-pg.c). */
 static int
-pg_ops_drift(struct cmd *cmd, sqlite3 *chain, const struct schema *cs,
+pg_ops_drift(struct cmd *cmd, struct chain *chain, const struct schema *cs,
     struct chain_drift **d, char **cause)
 {
 	(void)chain;

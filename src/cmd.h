@@ -125,11 +125,11 @@ struct cmd_dbops {
 	char	*(*restore)(struct cmd *, const char *);
 	/*
 	 * The drift of the database from the chain; on SQLite from the chain
-	 * replayed in memory, the caller's or (NULL) its own, and that
-	 * chain's schema when the caller has read it (else NULL). NULL:
-	 * drift is not looked for (db status says so).
+	 * of chain.c, the caller's or (NULL) its own, and that chain's schema
+	 * when the caller has taken it (else NULL: the chain's). NULL: drift
+	 * is not looked for (db status says so).
 	 */
-	int	(*drift)(struct cmd *, sqlite3 *, const struct schema *,
+	int	(*drift)(struct cmd *, struct chain *, const struct schema *,
 		    struct chain_drift **, char **);
 	/*
 	 * db migrate's proof on the database itself, of the new revision's

@@ -159,6 +159,8 @@ const struct column *schema_match_column(const struct table *,
 const struct index *schema_index(const struct table *, const char *);
 int		 schema_same_text(const char *, const char *);
 int		 schema_same_name(const char *, const char *);
+void		 schema_pack(const struct schema *, sqlite3_str *);
+int		 schema_unpack(const void *, size_t, struct schema **);
 
 /*
  * model.c: the application's tables, as its models.py declares them, written
@@ -521,7 +523,27 @@ struct chain_drift {
 	char	**items;	/* one line per object that differs */
 	size_t	  nitems;
 };
+/*
+ * A chain as a command uses it (chain_new()): its schema and the digest of
+ * its sqlite_schema always, the replayed database only once chain_db() is
+ * called (from the cache, a command may need none).
+ */
+#define CHAIN_DIGEST_SIZE	32
+struct chain_cache;
+struct chain {
+	const struct repo	*repo;
+	sqlite3			*db;	/* the replay, or NULL */
+	struct chain_cache	*cache;	/* its cached image, not yet read */
+	struct schema		*schema;	/* introspect_schema() of it */
+	unsigned char		 text[CHAIN_DIGEST_SIZE];	/* chain_text() */
+};
 int	 chain_open(sqlite3 **, char **);
+int	 chain_new(const struct repo *, struct chain **, char **);
+sqlite3	*chain_db(struct chain *, char **);
+void	 chain_free(struct chain *);
+int	 chain_text(sqlite3 *, unsigned char [CHAIN_DIGEST_SIZE], char **);
+int	 chain_drift_of(struct chain *, const struct schema *, sqlite3 *,
+	    struct chain_drift **, char **);
 int	 chain_replay(const struct repo *, sqlite3 **, char **);
 int	 chain_load(const struct repo *, sqlite3 **, char **);
 int	 chain_schema(sqlite3 *, struct schema **, char **);
@@ -605,8 +627,10 @@ int	 pg_run_plan(struct pg_conn *, const struct plan *,
 int	 introspect_pg(struct pg_conn *, struct schema **, char **);
 
 /* chain-cache.c: the replayed chain kept between commands. */
-int	 chain_cache_load(const struct repo *, sqlite3 **);
-void	 chain_cache_save(const struct repo *, sqlite3 *);
+int	 chain_cache_load(const struct repo *, struct chain *);
+int	 chain_cache_image(struct chain *);
+void	 chain_cache_free(struct chain_cache *);
+void	 chain_cache_save(const struct repo *, const struct chain *);
 
 /*
  * chain-pg.c: the migration chain on a PostgreSQL server: the schema its

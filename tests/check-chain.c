@@ -1,6 +1,9 @@
 /* Unit tests of src/chain.c: the chain replayed, and drift from it. */
 #include <sys/stat.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "unit.h"
 
 /* A repository in the temporary folder: a table, then an index on it. */
@@ -119,6 +122,97 @@ START_TEST(test_chain_drift)
 }
 END_TEST
 
+/* The digest of a database's sqlite_schema, into a hex string to compare. */
+static char *
+chain_hex(sqlite3 *db)
+{
+	unsigned char	 text[CHAIN_DIGEST_SIZE];
+	char		*cause = NULL, *hex;
+	size_t		 i;
+
+	ck_assert_int_eq(chain_text(db, text, &cause), 0);
+	hex = xmalloc(2 * sizeof text + 1);
+	for (i = 0; i < sizeof text; i++)
+		snprintf(hex + 2 * i, 3, "%02x", text[i]);
+	return hex;
+}
+
+/* The same rows in another order digest alike; any other text does not. */
+START_TEST(test_chain_text)
+{
+	sqlite3	*a = unit_db("CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT "
+	    "UNIQUE); CREATE TABLE u (y);");
+	sqlite3	*b = unit_db("CREATE TABLE u (y); CREATE TABLE t (id INTEGER "
+	    "PRIMARY KEY, x TEXT UNIQUE);");
+	sqlite3	*c = unit_db("CREATE TABLE u (y); CREATE TABLE t (id INTEGER "
+	    "PRIMARY KEY, x  TEXT UNIQUE);");
+	sqlite3	*d = unit_db("CREATE TABLE u (y);");
+	char	*ha = chain_hex(a), *hb = chain_hex(b), *hc = chain_hex(c);
+	char	*hd = chain_hex(d);
+
+	ck_assert_str_eq(ha, hb);
+	ck_assert_str_ne(ha, hc);
+	ck_assert_str_ne(ha, hd);
+	free(ha);
+	free(hb);
+	free(hc);
+	free(hd);
+	sqlite3_close(a);
+	sqlite3_close(b);
+	sqlite3_close(c);
+	sqlite3_close(d);
+}
+END_TEST
+
+/*
+ * A database the chain built is found without drift from the cached chain's
+ * digest alone: the chain's database is never opened. Anything else is
+ * compared object by object, as chain_drift() does.
+ */
+START_TEST(test_chain_drift_of)
+{
+	struct repo		*repo = chain_repo();
+	struct chain_drift	*d;
+	struct chain		*chain;
+	sqlite3			*live;
+	char			*cause = NULL, *xdg;
+
+	xdg = xasprintf("%s/xdg", unit_dir);
+	ck_assert_int_eq(setenv("XDG_CACHE_HOME", xdg, 1), 0);
+	free(xdg);
+	ck_assert_int_eq(chain_new(repo, &chain, &cause), 0);
+	ck_assert_ptr_nonnull(chain->db);
+	chain_free(chain);
+	ck_assert_int_eq(chain_new(repo, &chain, &cause), 0);
+	ck_assert_ptr_null(chain->db);
+	ck_assert_ptr_nonnull(chain->schema);
+	ck_assert_int_eq(chain_replay(repo, &live, &cause), 0);
+	ck_assert_int_eq(chain_drift_of(chain, NULL, live, &d, &cause), 0);
+	ck_assert_uint_eq(d->nitems, 0);
+	ck_assert_ptr_null(chain->db);
+	chain_drift_free(d);
+	/* The same schema, written otherwise: compared, no drift. */
+	sqlite3_close(live);
+	live = unit_db("CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT); "
+	    "CREATE INDEX ix_t_x ON t (x); CREATE VIEW v AS SELECT x FROM t");
+	ck_assert_int_eq(chain_drift_of(chain, NULL, live, &d, &cause), 0);
+	ck_assert_uint_eq(d->nitems, 0);
+	ck_assert_ptr_nonnull(chain->db);
+	chain_drift_free(d);
+	unit_exec(live, "CREATE TABLE extra (z)");
+	ck_assert_int_eq(chain_drift_of(chain, NULL, live, &d, &cause), 0);
+	ck_assert_uint_eq(d->nitems, 1);
+	ck_assert_str_eq(d->items[0], "table extra: in the database, not in "
+	    "the chain");
+	chain_drift_free(d);
+	sqlite3_close(live);
+	chain_free(chain);
+	unsetenv("XDG_CACHE_HOME");
+	repo_free(repo);
+	unit_rmdir();
+}
+END_TEST
+
 static Suite *
 unit_suite(void)
 {
@@ -134,6 +228,10 @@ unit_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("chain_drift");
 	tcase_add_test(tc, test_chain_drift);
+	tcase_add_test(tc, test_chain_drift_of);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("chain_text");
+	tcase_add_test(tc, test_chain_text);
 	suite_add_tcase(s, tc);
 	return s;
 }

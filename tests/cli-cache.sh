@@ -225,14 +225,45 @@ t_empty_ignored() {
 	damaged ': >"$f"'
 }
 
-# A byte of the image changed: the image's digest does not match.
-t_corrupt_image_ignored() {
-	damaged 'printf "\x55" | dd of="$f" bs=1 seek=2000 conv=notrunc status=none'
+# A byte of the meta part (the schema) changed: its digest does not match.
+t_corrupt_meta_ignored() {
+	damaged 'printf "\x55" | dd of="$f" bs=1 seek=200 conv=notrunc status=none'
 }
 
-# A byte of the stored digest changed.
+# A byte of the stored digest of the meta part changed.
 t_corrupt_digest_ignored() {
 	damaged 'printf "\x55" | dd of="$f" bs=1 seek=50 conv=notrunc status=none'
+}
+
+# image_damaged HOW: the cache file damaged so in its image, which a command
+# reads only when it needs the chain's database: db check of a database that
+# has drifted. It says what it says without a cache, and the file is mended.
+image_damaged() {
+	local f
+	project
+	q instance/dev.db "CREATE TABLE extra (id INTEGER PRIMARY KEY)"
+	XDG_CACHE_HOME=$T.nocache x db check
+	expect_status 1
+	cp "$T/.out" "$T.out1" && cp "$T/.err" "$T.err1"
+	x db check
+	f=$(cache_file)
+	cp "$f" "$T.good"
+	eval "$1"
+	x db check
+	expect_status 1
+	cmp -s "$T/.out" "$T.out1" || fail "stdout differs: $(out)"
+	cmp -s "$T/.err" "$T.err1" || fail "stderr differs: $(err)"
+	cmp -s "$f" "$T.good" || fail "not mended"
+}
+
+# A byte of the image changed: the image's digest does not match.
+t_corrupt_image_ignored() {
+	image_damaged 'printf "\x55" | dd of="$f" bs=1 seek=$(($(stat -c %s "$f") - 500)) conv=notrunc status=none'
+}
+
+# A byte of the stored digest of the image changed.
+t_corrupt_image_digest_ignored() {
+	image_damaged 'printf "\x55" | dd of="$f" bs=1 seek=90 conv=notrunc status=none'
 }
 
 t_wrong_size_ignored() {
@@ -264,27 +295,31 @@ t_fifo_ignored() {
 	damaged 'rm "$f" && mkfifo "$f"'
 }
 
-# A good image under another key: proof the image is what is used, and that
-# only the key and digest guard it (so a stale one can never be).
+# Another chain's cache under this chain's key: proof that what the file
+# holds is what is used (the schema, the digest of sqlite_schema and the
+# image), and that only the key and digests guard it, so that a stale one can
+# never be.
 t_cache_is_used() {
 	local f
 	project
 	x db check && expect_ok
 	f=$(cache_file)
-	# This chain's key, over an image of a database with one table more.
-	sqlite3 :memory: "PRAGMA page_size = 1024; CREATE TABLE ghost (id INTEGER); VACUUM INTO '$T.ghost.db'"
-	need /usr/bin/python3
-	/usr/bin/python3 - "$f" "$T.ghost.db" <<'EOF' || fail "cannot forge"
-import hashlib, struct, sys
-path, ghost = sys.argv[1], sys.argv[2]
-head = open(path, "rb").read(48)
-image = open(ghost, "rb").read()
-open(path, "wb").write(head + hashlib.sha256(image).digest() +
-    struct.pack(">Q", len(image)) + image)
-EOF
+	head -c 48 "$f" >"$T.key"	# magic and key
+	# The cache of the chain with a table and a view more, which the
+	# database lacks: the table's drift is found in the cached schema,
+	# the view's in the cached image.
+	rev 20260101000002 20260101000001 "CREATE TABLE ghost (id INTEGER);
+CREATE VIEW ghost_v AS SELECT 1;" "DROP VIEW ghost_v; DROP TABLE ghost;" \
+	    ghost "Ghost"
+	x db check
+	expect_status 1
+	{ cat "$T.key"; tail -c +49 "$f"; } >"$T.forged"
+	rm migrations/versions/20260101000002_*
+	cat "$T.forged" >"$f"
 	x db check
 	expect_status 1
 	expect_out '^drift table ghost: in the chain, not in the database'
+	expect_out '^drift view ghost_v: in the chain, not in the database'
 }
 
 # A cache folder that is a link, or is not the user's alone: not used,
