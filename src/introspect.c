@@ -558,8 +558,8 @@ introspect_triggers(sqlite3 *db, struct schema *s, char **cause)
  * and the history table, their indexes and triggers, and the views. Virtual
  * tables and their shadow tables are left out: exodb does not manage them.
  */
-int
-introspect_schema(sqlite3 *db, struct schema **out, char **cause)
+static int
+introspect_read(sqlite3 *db, struct schema **out, char **cause)
 {
 	struct introspect_stmts	 st;
 	sqlite3_stmt	*stmt = NULL;
@@ -630,4 +630,33 @@ fail:
 	free(indexed);
 	schema_free(s);
 	return -1;
+}
+
+/*
+ * introspect_read() inside one read transaction unless the caller has one:
+ * otherwise each of its thousands of statements takes and drops the file
+ * lock and re-reads the header (eight system calls a table), and the schema
+ * could change between two of them.
+ */
+int
+introspect_schema(sqlite3 *db, struct schema **out, char **cause)
+{
+	char	*why = NULL;
+	int	 ret;
+
+	if (!sqlite3_get_autocommit(db))
+		return introspect_read(db, out, cause);
+	if (db_exec(db, "BEGIN", cause) == -1)
+		return -1;
+	ret = introspect_read(db, out, cause);
+	if (db_exec(db, ret == 0 ? "COMMIT" : "ROLLBACK", &why) == -1) {
+		if (ret == 0) {
+			schema_free(*out);
+			*out = NULL;
+			*cause = why;
+			return -1;
+		}
+		free(why);
+	}
+	return ret;
 }

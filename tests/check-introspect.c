@@ -179,6 +179,31 @@ START_TEST(test_introspect_empty)
 }
 END_TEST
 
+/*
+ * One read transaction of its own, ended before it returns; inside the
+ * caller's, that one, left open.
+ */
+START_TEST(test_introspect_transaction)
+{
+	sqlite3		*db = unit_db("CREATE TABLE t (a);");
+	struct schema	*s;
+
+	s = read_schema(db);
+	ck_assert_int_eq(sqlite3_get_autocommit(db), 1);
+	schema_free(s);
+	unit_exec(db, "BEGIN; CREATE TABLE u (b)");
+	s = read_schema(db);
+	ck_assert_int_eq(sqlite3_get_autocommit(db), 0);
+	ck_assert_ptr_nonnull(schema_table(s, "u"));
+	schema_free(s);
+	unit_exec(db, "ROLLBACK");
+	s = read_schema(db);
+	ck_assert_ptr_null(schema_table(s, "u"));
+	schema_free(s);
+	sqlite3_close(db);
+}
+END_TEST
+
 static Suite *
 unit_suite(void)
 {
@@ -191,6 +216,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_introspect_skips);
 	tcase_add_test(tc, test_introspect_asks_where_needed);
 	tcase_add_test(tc, test_introspect_empty);
+	tcase_add_test(tc, test_introspect_transaction);
 	suite_add_tcase(s, tc);
 	return s;
 }
