@@ -56,6 +56,19 @@ pack(const struct schema *s, int *n)
 	return sqlite3_str_finish(out);
 }
 
+/* u, packed again, is the n bytes it was read from. */
+static void
+expect_repack(const struct schema *u, const char *bytes, int n)
+{
+	char	*again;
+	int	 m;
+
+	again = pack(u, &m);
+	ck_assert_int_eq(m, n);
+	ck_assert_mem_eq(again, bytes, (size_t)n);
+	sqlite3_free(again);
+}
+
 /* Every field of every struct set, each to a value of its own, comes back. */
 START_TEST(test_schema_pack_fields)
 {
@@ -68,8 +81,8 @@ START_TEST(test_schema_pack_fields)
 	static const char	*checks[] = { "a > 0" }, *trig[] = { "CREATE TRIGGER tr" };
 	static const char	*trign[] = { "tr" }, *views[] = { "CREATE VIEW v" };
 	static const char	*viewn[] = { "v" }, *viewt[] = { "CREATE TRIGGER vt" };
-	char			*bytes, *again;
-	int			 n, m;
+	char			*bytes;
+	int			 n;
 
 	t = schema_add_table(s, "t");
 	t->sql = "CREATE TABLE t";
@@ -196,11 +209,7 @@ START_TEST(test_schema_pack_fields)
 	ck_assert_str_eq(u->view_names[0], "v");
 	ck_assert_int_eq(u->nview_triggers, 1);
 	ck_assert_str_eq(u->view_triggers[0], "CREATE TRIGGER vt");
-	/* Packed again, the same bytes. */
-	again = pack(u, &m);
-	ck_assert_int_eq(m, n);
-	ck_assert_mem_eq(again, bytes, (size_t)n);
-	sqlite3_free(again);
+	expect_repack(u, bytes, n);
 	schema_free(u);
 	/* The strings above are literals: schema_free() frees the arrays. */
 	sqlite3_free(bytes);
@@ -241,10 +250,7 @@ START_TEST(test_schema_unpack_bad)
 	ck_assert_int_eq(u->tables[1].nfks, 1);
 	ck_assert_int_eq(u->nviews, 1);
 	free(longer);
-	longer = pack(u, &i);
-	ck_assert_int_eq(i, n);
-	ck_assert_mem_eq(longer, bytes, (size_t)n);
-	sqlite3_free(longer);
+	expect_repack(u, bytes, n);
 	schema_free(u);
 	sqlite3_free(bytes);
 	schema_free(s);
