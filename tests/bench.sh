@@ -239,6 +239,9 @@ applied_db() {
 				printf "INSERT INTO exodb_revisions VALUES (\x27%s\x27, \x27%s\x27, \x272026-01-01T00:00:00.000Z\x27);\n", id, $1
 			}'
 		fi
+		# The user that user approve and user show find (its hash is
+		# never checked).
+		echo "INSERT INTO users (username, email, password_hash) VALUES ('bench', 'bench@example.org', '\$argon2id\$v=19\$m=8,t=1,p=1\$c2FsdHNhbHQ\$aGFzaGhhc2hoYXNoaGFzaA');"
 		echo "COMMIT;"
 	} | sqlite3 instance/dev.db
 	cp instance/dev.db dbmate.db
@@ -252,7 +255,7 @@ applied_db() {
 # The commands of the chain's table, by name: exodb's and, when there is one,
 # the older exodb's.
 CHAIN_CMDS=("db upgrade" "db current" "db history" "db heads" "db check"
-    "db migrate -m bench" "user list")
+    "db migrate -m bench" "user list" "user show bench" "user approve bench")
 # Those that replay the chain, run again without its cache (CHAIN_CMDS's
 # find it: each command ran once before the timing).
 COLD_CMDS=("db check" "db migrate -m bench")
