@@ -410,6 +410,34 @@ fail:
 	return -1;
 }
 
+/*
+ * A note for each table, view and trigger the chain has and the model lacks,
+ * which db migrate keeps: all in one write, for there may be thousands.
+ */
+static void
+cmd_db_note_kept(const struct diff *up)
+{
+	static const char	*tail = "which is not in the model (drop it "
+				    "with --drop-unknown)";
+	sqlite3_str		*s = sqlite3_str_new(NULL);
+	char			*notes;
+	size_t			 i;
+
+	for (i = 0; i < up->nunknown; i++)
+		sqlite3_str_appendf(s, "\nkeeping table %s, %s", up->unknown[i],
+		    tail);
+	for (i = 0; i < up->nunknown_views; i++)
+		sqlite3_str_appendf(s, "\nkeeping view %s, %s",
+		    up->unknown_views[i], tail);
+	for (i = 0; i < up->nunknown_triggers; i++)
+		sqlite3_str_appendf(s, "\nkeeping trigger %s, %s",
+		    up->unknown_triggers[i], tail);
+	notes = xstr_finish(s);
+	if (notes[0] != '\0')
+		cmd_note("%s", notes + 1);
+	free(notes);
+}
+
 static int
 cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 {
@@ -443,15 +471,7 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 	if (rc == -1 ||
 	    model_check_renames(model, ag->live, cause) == -1)
 		goto out;
-	for (i = 0; i < ag->up->nunknown; i++)
-		cmd_note("keeping table %s, which is not in the model (drop it "
-		    "with --drop-unknown)", ag->up->unknown[i]);
-	for (i = 0; i < ag->up->nunknown_views; i++)
-		cmd_note("keeping view %s, which is not in the model (drop it "
-		    "with --drop-unknown)", ag->up->unknown_views[i]);
-	for (i = 0; i < ag->up->nunknown_triggers; i++)
-		cmd_note("keeping trigger %s, which is not in the model (drop "
-		    "it with --drop-unknown)", ag->up->unknown_triggers[i]);
+	cmd_db_note_kept(ag->up);
 	if (ag->up->nops == 0) {
 		cmd_note("no changes in schema detected");
 		status = 0;
