@@ -470,9 +470,44 @@ out:
 }
 
 /*
+ * Whether live's file has the schema format of every database SQLite has made
+ * since 3.7.10, as the chain's replay has: 4 in its header, or no header yet
+ * (an empty file).
+ * An older format reads some of the same CREATE texts otherwise (DESC in an
+ * index is ignored below 4).
+ */
+static int
+chain_format_current(sqlite3 *live)
+{
+	sqlite3_file	*f = NULL;
+	const char	*path = sqlite3_db_filename(live, "main");
+	unsigned char	 head[48];
+	int		 rc;
+
+	/* In memory: made by this SQLite, in its format. */
+	if (path == NULL || path[0] == '\0')
+		return 1;
+	/*
+	 * Through SQLite's own descriptor: closing another one on the file
+	 * would drop the process's locks on it.
+	 */
+	if (sqlite3_file_control(live, "main", SQLITE_FCNTL_FILE_POINTER,
+	    &f) != SQLITE_OK || f == NULL || f->pMethods == NULL)
+		return 0;
+	rc = f->pMethods->xRead(f, head, (int)sizeof head, 0);
+	if (rc == SQLITE_IOERR_SHORT_READ) {
+		/* An empty file has no schema to read otherwise. */
+		return head[0] == 0;
+	}
+	return rc == SQLITE_OK && head[44] == 0 && head[45] == 0 &&
+	    head[46] == 0 && head[47] == 4;
+}
+
+/*
  * The drift of live from chain c, whose schema is cs (NULL: c's own): none,
  * without reading either schema, when live's sqlite_schema is the chain's to
- * the byte (chain_text()), as it is for a database the chain built.
+ * the byte (chain_text()) and its file of the chain's format, as it is for a
+ * database the chain built.
  */
 int
 chain_drift_of(struct chain *c, const struct schema *cs, sqlite3 *live,
@@ -484,7 +519,8 @@ chain_drift_of(struct chain *c, const struct schema *cs, sqlite3 *live,
 	*out = NULL;
 	if (chain_text(live, text, cause) == -1)
 		return -1;
-	if (memcmp(text, c->text, sizeof text) == 0) {
+	if (memcmp(text, c->text, sizeof text) == 0 &&
+	    chain_format_current(live)) {
 		*out = xcalloc(1, sizeof **out);
 		return 0;
 	}

@@ -487,9 +487,8 @@ cmd_db_migrate_exec(struct cmd *cmd, char **cause)
 		    cmd->model : "compiled in");
 		goto out;
 	}
-	if ((replay = chain_db(chain, cause)) == NULL)
-		goto out;
-	if (autogen_prove(replay, ag, model, flags, cause) == -1) {
+	if ((replay = chain_db(chain, cause)) == NULL ||
+	    autogen_prove(replay, ag, model, flags, cause) == -1) {
 		what = *cause;
 		*cause = xasprintf("no revision written: %s", what);
 		free(what);

@@ -953,7 +953,8 @@ diff_drop_views(struct diff *d, const struct schema *from,
 		if (k == -1 && !(flags & DIFF_DROP_UNKNOWN))
 			continue;
 		for (j = 0; j < from->nview_triggers; j++) {
-			if (from->view_triggers[j] != from->view_names[i - 1])
+			if (!schema_same_name(from->view_triggers[j],
+			    from->view_names[i - 1]))
 				continue;
 			*cause = xasprintf("view %s cannot be %s: it has "
 			    "INSTEAD OF triggers, which exodb does not manage; "

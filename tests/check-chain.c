@@ -213,6 +213,53 @@ START_TEST(test_chain_drift_of)
 }
 END_TEST
 
+/*
+ * A database file of an older schema format (which reads some CREATE texts
+ * otherwise: DESC below 4) is compared object by object, not taken on its
+ * text.
+ */
+START_TEST(test_chain_drift_of_format)
+{
+	struct repo		*repo = chain_repo();
+	struct chain_drift	*d;
+	struct chain		*chain;
+	sqlite3			*db;
+	char			*cause = NULL, *xdg;
+	FILE			*f;
+
+	xdg = xasprintf("%s/xdg", unit_dir);
+	ck_assert_int_eq(setenv("XDG_CACHE_HOME", xdg, 1), 0);
+	free(xdg);
+	ck_assert_int_eq(chain_new(repo, &chain, &cause), 0);
+	chain_free(chain);
+	ck_assert_int_eq(chain_replay(repo, &db, &cause), 0);
+	unit_exec(db, "VACUUM INTO 'live.db'");
+	sqlite3_close(db);
+	ck_assert_int_eq(chain_new(repo, &chain, &cause), 0);
+	ck_assert_int_eq(sqlite3_open("live.db", &db), SQLITE_OK);
+	ck_assert_int_eq(chain_drift_of(chain, NULL, db, &d, &cause), 0);
+	ck_assert_uint_eq(d->nitems, 0);
+	ck_assert_ptr_null(chain->db);
+	chain_drift_free(d);
+	sqlite3_close(db);
+	/* Schema format 1, the same rows. */
+	ck_assert_ptr_nonnull(f = fopen("live.db", "r+b"));
+	ck_assert_int_eq(fseek(f, 47, SEEK_SET), 0);
+	ck_assert_int_eq(fputc(1, f), 1);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(sqlite3_open("live.db", &db), SQLITE_OK);
+	ck_assert_int_eq(chain_drift_of(chain, NULL, db, &d, &cause), 0);
+	ck_assert_uint_eq(d->nitems, 0);
+	ck_assert_ptr_nonnull(chain->db);
+	chain_drift_free(d);
+	sqlite3_close(db);
+	chain_free(chain);
+	unsetenv("XDG_CACHE_HOME");
+	repo_free(repo);
+	unit_rmdir();
+}
+END_TEST
+
 static Suite *
 unit_suite(void)
 {
@@ -229,6 +276,7 @@ unit_suite(void)
 	tc = tcase_create("chain_drift");
 	tcase_add_test(tc, test_chain_drift);
 	tcase_add_test(tc, test_chain_drift_of);
+	tcase_add_test(tc, test_chain_drift_of_format);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("chain_text");
 	tcase_add_test(tc, test_chain_text);

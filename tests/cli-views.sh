@@ -163,6 +163,10 @@ t_view_with_instead_of_triggers_is_not_changed() {
 	x --model m.sql db baseline -m "Admins insert"; expect_ok
 	model "CREATE VIEW admins AS SELECT id, username, email FROM users WHERE role = 'admin';"
 	bad 1 '^exodb: db migrate: view admins cannot be changed: it has INSTEAD OF triggers, which exodb does not manage; drop them first$' --model m.sql db migrate -m "Admins with email"
+	# Again, with the chain's schema from the cache the first run wrote.
+	bad 1 '^exodb: db migrate: view admins cannot be changed: it has INSTEAD OF triggers, which exodb does not manage; drop them first$' --model m.sql db migrate -m "Admins with email"
+	x --model m.sql db check; expect_status 3
+	expect_err 'view admins cannot be changed: it has INSTEAD OF triggers'
 }
 
 LOG="CREATE TABLE log (msg TEXT);"
