@@ -164,18 +164,12 @@ START_TEST(test_chain_text)
 }
 END_TEST
 
-/*
- * A database the chain built is found without drift from the cached chain's
- * digest alone: the chain's database is never opened. Anything else is
- * compared object by object, as chain_drift() does.
- */
-START_TEST(test_chain_drift_of)
+/* Repo's chain from a cache made in the temporary folder: no database yet. */
+static struct chain *
+cached_chain(const struct repo *repo)
 {
-	struct repo		*repo = chain_repo();
-	struct chain_drift	*d;
-	struct chain		*chain;
-	sqlite3			*live;
-	char			*cause = NULL, *xdg;
+	struct chain	*chain;
+	char		*cause = NULL, *xdg;
 
 	xdg = xasprintf("%s/xdg", unit_dir);
 	ck_assert_int_eq(setenv("XDG_CACHE_HOME", xdg, 1), 0);
@@ -186,19 +180,42 @@ START_TEST(test_chain_drift_of)
 	ck_assert_int_eq(chain_new(repo, &chain, &cause), 0);
 	ck_assert_ptr_null(chain->db);
 	ck_assert_ptr_nonnull(chain->schema);
-	ck_assert_int_eq(chain_replay(repo, &live, &cause), 0);
+	return chain;
+}
+
+/* No drift of live from chain, found with (opened) or without its database. */
+static void
+expect_no_drift(struct chain *chain, sqlite3 *live, int opened)
+{
+	struct chain_drift	*d;
+	char			*cause = NULL;
+
 	ck_assert_int_eq(chain_drift_of(chain, NULL, live, &d, &cause), 0);
 	ck_assert_uint_eq(d->nitems, 0);
-	ck_assert_ptr_null(chain->db);
+	ck_assert_int_eq(chain->db != NULL, opened);
 	chain_drift_free(d);
+}
+
+/*
+ * A database the chain built is found without drift from the cached chain's
+ * digest alone: the chain's database is never opened. Anything else is
+ * compared object by object, as chain_drift() does.
+ */
+START_TEST(test_chain_drift_of)
+{
+	struct repo		*repo = chain_repo();
+	struct chain		*chain = cached_chain(repo);
+	struct chain_drift	*d;
+	sqlite3			*live;
+	char			*cause = NULL;
+
+	ck_assert_int_eq(chain_replay(repo, &live, &cause), 0);
+	expect_no_drift(chain, live, 0);
 	/* The same schema, written otherwise: compared, no drift. */
 	sqlite3_close(live);
 	live = unit_db("CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT); "
 	    "CREATE INDEX ix_t_x ON t (x); CREATE VIEW v AS SELECT x FROM t");
-	ck_assert_int_eq(chain_drift_of(chain, NULL, live, &d, &cause), 0);
-	ck_assert_uint_eq(d->nitems, 0);
-	ck_assert_ptr_nonnull(chain->db);
-	chain_drift_free(d);
+	expect_no_drift(chain, live, 1);
 	unit_exec(live, "CREATE TABLE extra (z)");
 	ck_assert_int_eq(chain_drift_of(chain, NULL, live, &d, &cause), 0);
 	ck_assert_uint_eq(d->nitems, 1);
@@ -221,26 +238,16 @@ END_TEST
 START_TEST(test_chain_drift_of_format)
 {
 	struct repo		*repo = chain_repo();
-	struct chain_drift	*d;
-	struct chain		*chain;
+	struct chain		*chain = cached_chain(repo);
 	sqlite3			*db;
-	char			*cause = NULL, *xdg;
+	char			*cause = NULL;
 	FILE			*f;
 
-	xdg = xasprintf("%s/xdg", unit_dir);
-	ck_assert_int_eq(setenv("XDG_CACHE_HOME", xdg, 1), 0);
-	free(xdg);
-	ck_assert_int_eq(chain_new(repo, &chain, &cause), 0);
-	chain_free(chain);
 	ck_assert_int_eq(chain_replay(repo, &db, &cause), 0);
 	unit_exec(db, "VACUUM INTO 'live.db'");
 	sqlite3_close(db);
-	ck_assert_int_eq(chain_new(repo, &chain, &cause), 0);
 	ck_assert_int_eq(sqlite3_open("live.db", &db), SQLITE_OK);
-	ck_assert_int_eq(chain_drift_of(chain, NULL, db, &d, &cause), 0);
-	ck_assert_uint_eq(d->nitems, 0);
-	ck_assert_ptr_null(chain->db);
-	chain_drift_free(d);
+	expect_no_drift(chain, db, 0);
 	sqlite3_close(db);
 	/* Schema format 1, the same rows. */
 	ck_assert_ptr_nonnull(f = fopen("live.db", "r+b"));
@@ -248,10 +255,7 @@ START_TEST(test_chain_drift_of_format)
 	ck_assert_int_eq(fputc(1, f), 1);
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(sqlite3_open("live.db", &db), SQLITE_OK);
-	ck_assert_int_eq(chain_drift_of(chain, NULL, db, &d, &cause), 0);
-	ck_assert_uint_eq(d->nitems, 0);
-	ck_assert_ptr_nonnull(chain->db);
-	chain_drift_free(d);
+	expect_no_drift(chain, db, 1);
 	sqlite3_close(db);
 	chain_free(chain);
 	unsetenv("XDG_CACHE_HOME");
